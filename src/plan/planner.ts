@@ -1,0 +1,121 @@
+import type { LocalStat, SyncedContent } from '../store/types.js';
+import { etagKind, etagParts } from './etag.js';
+import { MAX_KEY_BYTES } from './keys.js';
+
+/**
+ * The decision for one path, as a pure function of what the disk, the journal and the bucket say
+ * (DESIGN §4). Every branch returns a reason, which is logged with the action. Steps that need
+ * I/O to decide (`hash`, `head`) are decisions too: the caller performs them and asks again.
+ */
+export interface LocalView {
+  kind: 'file' | 'symlink' | 'special';
+  stat: LocalStat;
+  /** Whole-file MD5, once hashed. */
+  md5?: string;
+  /** The ETag our upload would produce (MD5 for a single PUT, `…-N` for multipart). */
+  localEtag?: string;
+}
+
+export interface JournalView {
+  size: number | null;
+  mtimeNs: string | null;
+  ctimeNs: string | null;
+  ino: string | null;
+  md5: string | null;
+  /** ETag S3 confirmed after our own upload, and the size it was for. */
+  etag: string | null;
+  remoteSize: number | null;
+}
+
+export interface RemoteView {
+  etag: string;
+  size: number;
+  /** `undefined`: not asked yet; `null`: HEAD found no x-amz-meta-md5. */
+  metaMd5?: string | null;
+}
+
+export interface PlanOptions {
+  deleteMode: 'mirror' | 'keep' | 'trash';
+  excluded: boolean;
+  deleteExcluded: boolean;
+  /** SSE-KMS or SSE-C: ETags are not MD5s, so only x-amz-meta-md5 proves identity. */
+  opaqueEtags: boolean;
+  keyBytes: number;
+}
+
+export type Decision =
+  | { op: 'skip'; reason: string; learned?: Pick<SyncedContent, 'etag' | 'etagKind'> }
+  | { op: 'hash'; reason: string }
+  | { op: 'head'; reason: string }
+  | { op: 'upload'; reason: string }
+  | { op: 'delete'; reason: string }
+  | { op: 'trash'; reason: string }
+  | { op: 'forget'; reason: string }
+  | { op: 'ignore'; reason: string; code: 'UNSUPPORTED_FILE' | 'KEY_TOO_LONG' };
+
+export function sameStat(a: LocalStat, j: JournalView): boolean {
+  return a.size === j.size && a.mtimeNs === j.mtimeNs && a.ctimeNs === j.ctimeNs && a.ino === j.ino;
+}
+
+export function plan(local: LocalView | null, journal: JournalView | null, remote: RemoteView | null, o: PlanOptions): Decision {
+  if (!local) return planAbsent(remote, o);
+  if (local.kind === 'symlink') return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'symlink skipped (followSymlinks is off)' };
+  if (local.kind === 'special') return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'not a regular file (FIFO, socket or device) skipped' };
+  if (o.excluded) {
+    if (remote && o.deleteExcluded) return deleteOp(o, 'excluded and deleteExcluded is on');
+    return { op: 'forget', reason: 'excluded by a filter' };
+  }
+  if (o.keyBytes > MAX_KEY_BYTES) {
+    return { op: 'ignore', code: 'KEY_TOO_LONG', reason: `object key is ${o.keyBytes} bytes; S3 allows ${MAX_KEY_BYTES}` };
+  }
+
+  // Unchanged since our own confirmed upload, and the listing still shows that object: no read, no request.
+  if (journal && sameStat(local.stat, journal) && journal.etag && remote && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+    return { op: 'skip', reason: 'unchanged since our upload' };
+  }
+  if (local.md5 === undefined) {
+    if (!journal || journal.md5 === null) return { op: 'hash', reason: 'new file' };
+    if (!sameStat(local.stat, journal)) return { op: 'hash', reason: 'size, mtime, ctime or inode changed' };
+    return { op: 'hash', reason: remote ? 'object differs from our last upload' : 'object missing remotely' };
+  }
+  if (!remote) return { op: 'upload', reason: journal?.etag ? 'object missing remotely' : 'new object' };
+  if (remote.size !== local.stat.size) return { op: 'upload', reason: 'size differs from object' };
+
+  // Our own upload of this very content, still in place (a touch, or a re-hash after restart).
+  if (journal?.etag && journal.md5 === local.md5 && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+    return { op: 'skip', reason: 'content unchanged since our upload' };
+  }
+  if (typeof remote.metaMd5 === 'string') {
+    return remote.metaMd5 === local.md5
+      ? { op: 'skip', reason: 'x-amz-meta-md5 matches', learned: learned(remote.etag) }
+      : { op: 'upload', reason: 'x-amz-meta-md5 differs' };
+  }
+  const kind = etagKind(remote.etag);
+  if (kind === 'md5' && !o.opaqueEtags) {
+    return remote.etag === local.md5
+      ? { op: 'skip', reason: 'ETag equals local MD5', learned: learned(remote.etag) }
+      : { op: 'upload', reason: 'ETag differs from local MD5' };
+  }
+  if (kind === 'multipart' && !o.opaqueEtags && local.localEtag && etagParts(local.localEtag) === etagParts(remote.etag)) {
+    return remote.etag === local.localEtag
+      ? { op: 'skip', reason: 'multipart ETag reproduced', learned: learned(remote.etag) }
+      : { op: 'upload', reason: 'multipart ETag differs' };
+  }
+  if (remote.metaMd5 === null) return { op: 'upload', reason: 'identity unknown (no x-amz-meta-md5, ETag not comparable)' };
+  return { op: 'head', reason: `ETag (${kind}${o.opaqueEtags ? ', SSE' : ''}) cannot be compared; reading x-amz-meta-md5` };
+}
+
+function planAbsent(remote: RemoteView | null, o: PlanOptions): Decision {
+  if (!remote) return { op: 'forget', reason: 'gone locally and remotely' };
+  if (o.excluded && !o.deleteExcluded) return { op: 'forget', reason: 'excluded; object kept' };
+  if (o.deleteMode === 'keep') return { op: 'forget', reason: 'deleted locally; object kept (delete: keep)' };
+  return deleteOp(o, 'deleted locally');
+}
+
+function deleteOp(o: PlanOptions, why: string): Decision {
+  return o.deleteMode === 'trash' ? { op: 'trash', reason: `${why}; moved to trash` } : { op: 'delete', reason: why };
+}
+
+function learned(etag: string): Pick<SyncedContent, 'etag' | 'etagKind'> {
+  return { etag, etagKind: etagKind(etag) };
+}

@@ -1,0 +1,337 @@
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MirrorError } from '../errors.js';
+import { migrate } from './schema.js';
+import type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
+
+export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
+
+export const JOURNAL_FILE = 'journal.db';
+
+/**
+ * The single source of truth for pending work (DESIGN §2). Every statement is prepared once;
+ * multi-row writes run in one transaction. Reads that feed writes are materialised first
+ * (`.all()`), because a connection cannot write while an `.iterate()` cursor is open.
+ */
+export class Journal {
+  readonly db: Db;
+  readonly path: string;
+  private readonly stmts = new Map<string, Statement>();
+
+  private constructor(db: Db, path: string) {
+    this.db = db;
+    this.path = path;
+  }
+
+  static open(stateDir: string, opts: { readonly?: boolean } = {}): Journal {
+    const path = join(stateDir, JOURNAL_FILE);
+    let db: Db;
+    try {
+      if (!opts.readonly) mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+      db = new Database(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+    } catch (e) {
+      throw new MirrorError('STATE_DIR_UNUSABLE', `cannot open journal ${path}: ${(e as Error).message}`, {
+        hint: opts.readonly ? 'has the daemon (or sync --once) run with this stateDir yet?' : 'stateDir must be a writable directory',
+      });
+    }
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit is durable against a process crash (kill -9); only an OS
+      // crash may lose the last transactions, and every row can be re-derived by reconciliation.
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    }
+    return new Journal(db, path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private st(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ── meta ────────────────────────────────────────────────────────────────────────────────
+  setMeta(key: string, value: string): void {
+    this.st('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+  getMeta(key: string): string | undefined {
+    return (this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  // ── pairs ───────────────────────────────────────────────────────────────────────────────
+  upsertPair(p: { name: string; root: string; bucket: string; prefix: string }): void {
+    this.st(
+      `INSERT INTO pairs (name, root, bucket, prefix) VALUES (@name, @root, @bucket, @prefix)
+       ON CONFLICT (name) DO UPDATE SET root = excluded.root, bucket = excluded.bucket, prefix = excluded.prefix`,
+    ).run(p);
+  }
+  getPair(name: string): PairRow | undefined {
+    return this.st('SELECT * FROM pairs WHERE name = ?').get(name) as PairRow | undefined;
+  }
+  pairs(): PairRow[] {
+    return this.st('SELECT * FROM pairs ORDER BY name').all() as PairRow[];
+  }
+  setRootIdentity(name: string, dev: string, ino: string): void {
+    this.st('UPDATE pairs SET root_dev = ?, root_ino = ? WHERE name = ?').run(dev, ino, name);
+  }
+  setPairState(name: string, state: PairRow['state'], reason: string | null, now: number): void {
+    this.st(
+      `UPDATE pairs SET state = @state, hold_reason = @reason,
+         held_at = CASE WHEN @state = 'deletes-held' THEN coalesce(held_at, @now) ELSE NULL END,
+         last_error = CASE WHEN @state = 'error' THEN @reason ELSE NULL END
+       WHERE name = @name`,
+    ).run({ name, state, reason, now });
+  }
+  markPairSynced(name: string, now: number): void {
+    this.st('UPDATE pairs SET last_sync_at = ? WHERE name = ?').run(now, name);
+  }
+
+  /** `resume --allow-deletes`: the deletes held now become due and may pass the guard once. */
+  releaseHeld(name: string, now: number): number {
+    return this.tx(() => {
+      const n = this.st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL
+                         WHERE pair = ? AND state = 'held'`).run(now, name).changes;
+      this.st(`UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL, released_at = ?,
+                 root_dev = NULL, root_ino = NULL WHERE name = ?`).run(now, name);
+      return n;
+    });
+  }
+
+  // ── files: marking work ─────────────────────────────────────────────────────────────────
+  /** A hint that `rel` may have changed: bump its generation and (re)start its debounce. */
+  markDirty(pair: string, rel: string, key: string, now: number, debounceMs: number, maxDelayMs: number): void {
+    this.st(
+      `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
+       VALUES (@pair, @rel, @key, 'dirty', @now, @now + @debounce, @now)
+       ON CONFLICT (pair, rel) DO UPDATE SET
+         generation = generation + 1,
+         dirty_since = CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END,
+         due_at = min(@now + @debounce,
+                      (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
+         state = 'dirty', attempts = 0, updated_at = @now`,
+    ).run({ pair, rel, key, now, debounce: debounceMs, maxDelay: maxDelayMs });
+  }
+
+  markManyDirty(pair: string, items: readonly { rel: string; key: string }[], now: number, debounceMs: number, maxDelayMs: number): void {
+    this.tx(() => {
+      for (const it of items) this.markDirty(pair, it.rel, it.key, now, debounceMs, maxDelayMs);
+    });
+  }
+
+  /** Everything pending becomes due now (sync --once, and after a restart: no need to wait). */
+  makeAllDue(now: number): void {
+    this.st("UPDATE files SET due_at = ? WHERE state = 'dirty'").run(now);
+  }
+
+  /** Take up to `limit` due rows and lease them until `leaseUntil`, so the next pick skips them. */
+  takeDue(now: number, limit: number, leaseUntil: number): FileRow[] {
+    return this.tx(() => {
+      const rows = this.st("SELECT * FROM files WHERE state = 'dirty' AND due_at <= ? ORDER BY due_at LIMIT ?").all(now, limit) as FileRow[];
+      const lease = this.st('UPDATE files SET due_at = ? WHERE pair = ? AND rel = ?');
+      for (const r of rows) lease.run(leaseUntil, r.pair, r.rel);
+      return rows;
+    });
+  }
+
+  nextDueAt(): number | undefined {
+    const r = this.st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty'").get() as { d: number | null };
+    return r.d ?? undefined;
+  }
+
+  pendingCount(pair?: string): number {
+    const r = (pair === undefined
+      ? this.st("SELECT count(*) AS n FROM files WHERE state = 'dirty'").get()
+      : this.st("SELECT count(*) AS n FROM files WHERE state = 'dirty' AND pair = ?").get(pair)) as { n: number };
+    return r.n;
+  }
+
+  getFile(pair: string, rel: string): FileRow | undefined {
+    return this.st('SELECT * FROM files WHERE pair = ? AND rel = ?').get(pair, rel) as FileRow | undefined;
+  }
+
+  /** The whole pair, materialised: reconciliation compares it with a walk and a listing. */
+  filesOf(pair: string): FileRow[] {
+    return this.st('SELECT * FROM files WHERE pair = ?').all(pair) as FileRow[];
+  }
+
+  fileByKey(pair: string, key: string): FileRow | undefined {
+    return this.st('SELECT * FROM files WHERE pair = ? AND key = ? AND present = 1 LIMIT 1').get(pair, key) as FileRow | undefined;
+  }
+
+  // ── files: outcomes (each guarded by the generation the work started from) ─────────────
+  /**
+   * The object at `key` now holds exactly this content. If the file changed while we worked
+   * (generation moved on), the row stays dirty and becomes due after a fresh debounce.
+   */
+  recordSynced(pair: string, rel: string, gen: number, stat: LocalStat, c: SyncedContent, now: number, debounceMs: number): void {
+    this.st(
+      `UPDATE files SET present = 1, kind = 'file', size = @size, mtime_ns = @mtimeNs, ctime_ns = @ctimeNs, ino = @ino,
+         hashed_at = @now, md5 = @md5, part_size = @partSize, local_etag = @localEtag,
+         etag = @etag, etag_kind = @etagKind, remote_size = @size, synced_generation = @gen,
+         attempts = 0, error_code = NULL, error = NULL, updated_at = @now,
+         state = CASE WHEN generation = @gen THEN 'clean' ELSE 'dirty' END,
+         dirty_since = CASE WHEN generation = @gen THEN NULL ELSE dirty_since END,
+         due_at = CASE WHEN generation = @gen THEN NULL ELSE @now + @debounce END
+       WHERE pair = @pair AND rel = @rel`,
+    ).run({ pair, rel, gen, now, debounce: debounceMs, ...stat, ...c });
+  }
+
+  /** The local file is gone and the remote side is settled (deleted, trashed or kept). */
+  recordGone(pair: string, rel: string, gen: number, now: number, debounceMs: number): void {
+    this.st(
+      `UPDATE files SET present = 0, synced_generation = @gen, attempts = 0, error_code = NULL, error = NULL, updated_at = @now,
+         etag = NULL, etag_kind = NULL, remote_size = NULL,
+         state = CASE WHEN generation = @gen THEN 'clean' ELSE 'dirty' END,
+         dirty_since = CASE WHEN generation = @gen THEN NULL ELSE dirty_since END,
+         due_at = CASE WHEN generation = @gen THEN NULL ELSE @now + @debounce END
+       WHERE pair = @pair AND rel = @rel`,
+    ).run({ pair, rel, gen, now, debounce: debounceMs });
+  }
+
+  postpone(pair: string, rel: string, dueAt: number): void {
+    this.st('UPDATE files SET due_at = ? WHERE pair = ? AND rel = ?').run(dueAt, pair, rel);
+  }
+
+  /** A listed object with no local file and no history: a row so the planner can decide on it. */
+  markRemoteOnly(pair: string, rel: string): void {
+    this.st("UPDATE files SET kind = 'remote', present = 0 WHERE pair = ? AND rel = ? AND md5 IS NULL").run(pair, rel);
+  }
+
+  /** Mark a row as a tombstone whose delete is pending (keeps md5/size to pair a rename). */
+  recordAbsent(pair: string, rel: string): void {
+    this.st('UPDATE files SET present = 0 WHERE pair = ? AND rel = ?').run(pair, rel);
+  }
+
+  forget(pair: string, rel: string, gen?: number): void {
+    if (gen === undefined) this.st('DELETE FROM files WHERE pair = ? AND rel = ?').run(pair, rel);
+    else this.st('DELETE FROM files WHERE pair = ? AND rel = ? AND generation = ?').run(pair, rel, gen);
+  }
+
+  /** A failure: retried at `retryAt`, or (null) only when the file changes again. */
+  recordFailure(pair: string, rel: string, gen: number, code: string, message: string, retryAt: number | null, now: number): void {
+    this.st(
+      `UPDATE files SET attempts = attempts + 1, error_code = @code, error = @message, updated_at = @now,
+         state = CASE WHEN generation <> @gen THEN 'dirty' WHEN @retryAt IS NULL THEN 'failed' ELSE 'dirty' END,
+         due_at = CASE WHEN generation <> @gen THEN @now WHEN @retryAt IS NULL THEN NULL ELSE @retryAt END
+       WHERE pair = @pair AND rel = @rel`,
+    ).run({ pair, rel, gen, code, message, retryAt, now });
+    this.addError(now, pair, rel, code, message);
+  }
+
+  /** Not mirrored on purpose (symlink, FIFO, over-long key …): listed in status, retried on change. */
+  recordSkipped(pair: string, rel: string, gen: number, kind: FileRow['kind'], code: string, message: string, now: number): void {
+    this.st(
+      `UPDATE files SET kind = @kind, error_code = @code, error = @message, updated_at = @now, synced_generation = @gen,
+         state = CASE WHEN generation = @gen THEN 'skipped' ELSE 'dirty' END,
+         due_at = CASE WHEN generation = @gen THEN NULL ELSE @now END
+       WHERE pair = @pair AND rel = @rel`,
+    ).run({ pair, rel, gen, kind, code, message, now });
+  }
+
+  recordHeld(pair: string, rel: string, gen: number, reason: string, now: number): void {
+    this.st(
+      `UPDATE files SET present = 0, error_code = 'DELETES_HELD', error = @reason, updated_at = @now,
+         state = CASE WHEN generation = @gen THEN 'held' ELSE 'dirty' END,
+         due_at = CASE WHEN generation = @gen THEN NULL ELSE @now END
+       WHERE pair = @pair AND rel = @rel`,
+    ).run({ pair, rel, gen, reason, now });
+  }
+
+  /** Tombstones whose object still exists: candidates for the source of a rename. */
+  pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
+    return this.st(
+      `SELECT * FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`,
+    ).all(pair, size, md5) as FileRow[];
+  }
+
+  /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
+  hasPendingNewFileOfSize(pair: string, size: number): boolean {
+    return !!this.st(
+      `SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`,
+    ).get(pair, size);
+  }
+
+  // ── remote listing ──────────────────────────────────────────────────────────────────────
+  replaceRemote(pair: string, rows: readonly { key: string; size: number; etag: string }[], now: number): void {
+    this.tx(() => {
+      this.st('DELETE FROM remote WHERE pair = ?').run(pair);
+      const ins = this.st('INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)');
+      for (const r of rows) ins.run(pair, r.key, r.size, r.etag, now);
+      this.st('UPDATE pairs SET last_listed_at = ? WHERE name = ?').run(now, pair);
+    });
+  }
+  remoteOf(pair: string): RemoteRow[] {
+    return this.st('SELECT * FROM remote WHERE pair = ?').all(pair) as RemoteRow[];
+  }
+  getRemote(pair: string, key: string): RemoteRow | undefined {
+    return this.st('SELECT * FROM remote WHERE pair = ? AND key = ?').get(pair, key) as RemoteRow | undefined;
+  }
+  putRemote(pair: string, key: string, size: number, etag: string, metaMd5: string | null, now: number): void {
+    this.st(
+      `INSERT INTO remote (pair, key, size, etag, meta_md5, listed_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = excluded.meta_md5, listed_at = excluded.listed_at`,
+    ).run(pair, key, size, etag, metaMd5, now);
+  }
+  dropRemote(pair: string, key: string): void {
+    this.st('DELETE FROM remote WHERE pair = ? AND key = ?').run(pair, key);
+  }
+  remoteCount(pair: string): number {
+    return (this.st('SELECT count(*) AS n FROM remote WHERE pair = ?').get(pair) as { n: number }).n;
+  }
+
+  // ── multipart uploads in progress ───────────────────────────────────────────────────────
+  beginUpload(u: { pair: string; rel: string; key: string; uploadId: string; md5: string; size: number; partSize: number; mtimeNs: string }, now: number): void {
+    this.st(
+      `INSERT OR REPLACE INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
+       VALUES (@pair, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, '[]', @now)`,
+    ).run({ ...u, now });
+  }
+  recordPart(pair: string, rel: string, uploadId: string, n: number, etag: string): void {
+    this.st(
+      `UPDATE uploads SET parts = json_insert(parts, '$[#]', json_object('n', ?, 'etag', ?)) WHERE pair = ? AND rel = ? AND upload_id = ?`,
+    ).run(n, etag, pair, rel, uploadId);
+  }
+  endUpload(pair: string, rel: string): void {
+    this.st('DELETE FROM uploads WHERE pair = ? AND rel = ?').run(pair, rel);
+  }
+  uploads(): { pair: string; rel: string; key: string; upload_id: string }[] {
+    return this.st('SELECT pair, rel, key, upload_id FROM uploads').all() as { pair: string; rel: string; key: string; upload_id: string }[];
+  }
+
+  // ── errors and status ───────────────────────────────────────────────────────────────────
+  addError(at: number, pair: string | null, rel: string | null, code: string, message: string): void {
+    this.st('INSERT INTO errors (at, pair, rel, code, message) VALUES (?, ?, ?, ?, ?)').run(at, pair, rel, code, message);
+    // Keep a bounded history: status shows recent errors, the logs keep the rest.
+    this.st('DELETE FROM errors WHERE id <= (SELECT max(id) FROM errors) - 200').run();
+  }
+  recentErrors(limit: number): { at: number; pair: string | null; rel: string | null; code: string; message: string }[] {
+    return this.st('SELECT at, pair, rel, code, message FROM errors ORDER BY id DESC LIMIT ?').all(limit) as never;
+  }
+  failedFiles(pair: string, limit: number): FileRow[] {
+    return this.st(
+      `SELECT * FROM files WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
+       ORDER BY updated_at DESC LIMIT ?`,
+    ).all(pair, limit) as FileRow[];
+  }
+  stateCounts(pair: string): { state: string; present: number; n: number; bytes: number }[] {
+    return this.st(
+      'SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present',
+    ).all(pair) as never;
+  }
+  retryingCount(pair: string): number {
+    return (this.st("SELECT count(*) AS n FROM files WHERE pair = ? AND state = 'dirty' AND attempts > 0").get(pair) as { n: number }).n;
+  }
+}

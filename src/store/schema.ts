@@ -1,0 +1,110 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Numbered migrations; `PRAGMA user_version` is the index of the last one applied. Never edit a
+ * released migration: append a new one. Times are ms since the epoch (INTEGER) except file times
+ * and identities (mtime/ctime in ns, inode, device), which exceed 2^53 and are stored as decimal
+ * TEXT: compared for equality only, exact, and free of BigInt plumbing.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: the journal as DESIGN §2 describes it.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE pairs (
+    name TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    root_dev TEXT,                 -- device of the root when last seen healthy (unmount detection)
+    root_ino TEXT,
+    state TEXT NOT NULL DEFAULT 'ok' CHECK (state IN ('ok','deletes-held','error')),
+    hold_reason TEXT,
+    held_at INTEGER,
+    released_at INTEGER,           -- last 'resume --allow-deletes'
+    last_error TEXT,
+    last_sync_at INTEGER,          -- last time the pair had no pending work
+    last_listed_at INTEGER
+  ) STRICT;
+
+  CREATE TABLE files (
+    pair TEXT NOT NULL,
+    rel TEXT NOT NULL,             -- raw local path relative to the root, '/'-separated
+    key TEXT NOT NULL,             -- object key (prefix + NFC form of rel)
+    present INTEGER NOT NULL DEFAULT 1,  -- 0: tombstone, the local file is gone
+    kind TEXT NOT NULL DEFAULT 'file' CHECK (kind IN ('file','symlink','special','remote')),
+    size INTEGER,
+    mtime_ns TEXT,
+    ctime_ns TEXT,
+    ino TEXT,
+    hashed_at INTEGER,
+    md5 TEXT,                      -- whole-file MD5 (hex); kept on tombstones to pair renames
+    part_size INTEGER,             -- part size the local ETag was computed with (0: single PUT)
+    local_etag TEXT,
+    etag TEXT,                     -- ETag S3 confirmed for key after our upload (unquoted)
+    etag_kind TEXT CHECK (etag_kind IN ('md5','multipart','opaque')),
+    remote_size INTEGER,
+    generation INTEGER NOT NULL DEFAULT 1,
+    synced_generation INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL CHECK (state IN ('dirty','clean','failed','skipped','held')),
+    dirty_since INTEGER,
+    due_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    error TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (pair, rel)
+  ) STRICT;
+  CREATE INDEX files_due ON files (due_at) WHERE state = 'dirty';
+  CREATE INDEX files_key ON files (pair, key);
+  CREATE INDEX files_tombstone ON files (pair, size, md5) WHERE present = 0;
+
+  CREATE TABLE remote (
+    pair TEXT NOT NULL,
+    key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    meta_md5 TEXT,                 -- x-amz-meta-md5 when learned by HEAD
+    listed_at INTEGER NOT NULL,
+    PRIMARY KEY (pair, key)
+  ) STRICT;
+
+  CREATE TABLE uploads (
+    pair TEXT NOT NULL,
+    rel TEXT NOT NULL,
+    key TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    md5 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    part_size INTEGER NOT NULL,
+    mtime_ns TEXT NOT NULL,
+    parts TEXT NOT NULL DEFAULT '[]',   -- JSON [{ "n": 1, "etag": "…" }]
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (pair, rel)
+  ) STRICT;
+
+  CREATE TABLE errors (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    pair TEXT,
+    rel TEXT,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`journal schema ${current} is newer than this s3mirror (${SCHEMA_VERSION}); upgrade s3mirror`);
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,70 @@
+/** Row shapes of the journal (snake_case, as SQLite returns them). */
+export interface PairRow {
+  name: string;
+  root: string;
+  bucket: string;
+  prefix: string;
+  root_dev: string | null;
+  root_ino: string | null;
+  state: 'ok' | 'deletes-held' | 'error';
+  hold_reason: string | null;
+  held_at: number | null;
+  released_at: number | null;
+  last_error: string | null;
+  last_sync_at: number | null;
+  last_listed_at: number | null;
+}
+
+export interface FileRow {
+  pair: string;
+  rel: string;
+  key: string;
+  present: 0 | 1;
+  kind: 'file' | 'symlink' | 'special' | 'remote';
+  size: number | null;
+  mtime_ns: string | null;
+  ctime_ns: string | null;
+  ino: string | null;
+  hashed_at: number | null;
+  md5: string | null;
+  part_size: number | null;
+  local_etag: string | null;
+  etag: string | null;
+  etag_kind: 'md5' | 'multipart' | 'opaque' | null;
+  remote_size: number | null;
+  generation: number;
+  synced_generation: number;
+  state: 'dirty' | 'clean' | 'failed' | 'skipped' | 'held';
+  dirty_since: number | null;
+  due_at: number | null;
+  attempts: number;
+  error_code: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+export interface RemoteRow {
+  pair: string;
+  key: string;
+  size: number;
+  etag: string;
+  meta_md5: string | null;
+  listed_at: number;
+}
+
+/** What a stat says about a local file; times and identities are exact decimal strings. */
+export interface LocalStat {
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+}
+
+/** What we know the object holds after a successful upload, copy or verified skip. */
+export interface SyncedContent {
+  md5: string;
+  partSize: number;
+  localEtag: string;
+  etag: string;
+  etagKind: 'md5' | 'multipart' | 'opaque';
+}

@@ -1,0 +1,41 @@
+/**
+ * A global bound on bytes held in memory for transfers (whole small files and multipart parts),
+ * shared by every upload in the process. FIFO, so a large part cannot be starved by small files.
+ */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiters: { n: number; resolve: () => void }[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit <= 0) throw new RangeError(`ByteBudget limit must be a positive integer, got ${limit}`);
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** Take `n` bytes (a request larger than the limit is clamped so it can still run alone). */
+  async acquire(n: number): Promise<() => void> {
+    const take = Math.min(n, this.limit);
+    if (this.waiters.length === 0 && this.used + take <= this.limit) {
+      this.used += take;
+    } else {
+      await new Promise<void>((resolve) => this.waiters.push({ n: take, resolve }));
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.used -= take;
+      this.drain();
+    };
+  }
+
+  private drain(): void {
+    while (this.waiters.length && this.used + this.waiters[0]!.n <= this.limit) {
+      const w = this.waiters.shift()!;
+      this.used += w.n;
+      w.resolve();
+    }
+  }
+}

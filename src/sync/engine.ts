@@ -1,0 +1,296 @@
+import type PQueue from 'p-queue';
+import type { Config, PairConfig } from '../config.js';
+import { describe, MirrorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { guardDeletes } from '../plan/guard.js';
+import { keyFor } from '../plan/keys.js';
+import { baseName, matchRenames } from '../plan/renames.js';
+import type { S3Store } from '../s3/store.js';
+import type { Journal } from '../store/journal.js';
+import type { FileRow } from '../store/types.js';
+import { Filter } from '../watch/filter.js';
+import { examine, type Examined } from './examine.js';
+import { checkRoot } from './reconcile.js';
+import type { Transfers } from './transfers.js';
+
+export type Mode = 'once' | 'daemon';
+
+export interface EngineDeps {
+  cfg: Config;
+  journal: Journal;
+  store: S3Store;
+  transfers: Transfers;
+  queue: PQueue;
+  log: Logger;
+  mode: Mode;
+  now: () => number;
+}
+
+export interface PairStats {
+  uploaded: number;
+  copied: number;
+  deleted: number;
+  trashed: number;
+  skipped: number;
+  failed: number;
+  held: number;
+}
+
+interface PendingDelete {
+  row: FileRow;
+  trash: boolean;
+  released: boolean;
+}
+
+const ONCE_MAX_ATTEMPTS = 4;
+const DELETE_WINDOW_MS = 60_000;
+
+/**
+ * One pair's work: examine due rows, pair renames, act, and hold deletes behind the guard.
+ * All bucket effects go through Transfers / S3Store; all state through the Journal.
+ */
+export class PairEngine {
+  readonly filter: Filter;
+  readonly stats: PairStats = { uploaded: 0, copied: 0, deleted: 0, trashed: 0, skipped: 0, failed: 0, held: 0 };
+  private deletes: PendingDelete[] = [];
+  private deleteTimes: number[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    readonly pair: PairConfig,
+    private readonly d: EngineDeps,
+  ) {
+    this.filter = new Filter(pair.path, pair.exclude);
+    this.log = d.log.child({ pair: pair.name });
+  }
+
+  get pendingDeletes(): number {
+    return this.deletes.length;
+  }
+
+  /** Examine a batch, turn matching delete+upload pairs into copies, then act. */
+  async processBatch(rows: readonly FileRow[]): Promise<void> {
+    const examined = (await Promise.all(rows.map((r) => this.d.queue.add(() => this.examineSafe(r))))).filter((e): e is Examined => !!e);
+    const copies = this.pairRenames(examined);
+    await Promise.all(examined.map((e) => this.act(e, copies.get(e.row.rel))));
+    if (this.deletes.length >= 1000) await this.flushDeletes();
+  }
+
+  private async examineSafe(row: FileRow): Promise<Examined | undefined> {
+    try {
+      return await examine(row, {
+        pair: this.pair,
+        journal: this.d.journal,
+        store: this.d.store,
+        filter: this.filter,
+        thresholdBytes: this.d.cfg.multipart.thresholdBytes,
+        partSizeBytes: this.d.cfg.multipart.partSizeBytes,
+        now: this.d.now,
+      });
+    } catch (e) {
+      this.fail(row, e);
+      return undefined;
+    }
+  }
+
+  private pairRenames(examined: readonly Examined[]): Map<string, FileRow> {
+    const uploads = examined.filter((e) => e.decision.op === 'upload' && !e.remote && e.hashed);
+    if (!uploads.length) return new Map();
+    const sources = new Map<string, FileRow>();
+    for (const e of examined) {
+      if ((e.decision.op === 'delete' || e.decision.op === 'trash') && e.row.md5 && e.row.size !== null) sources.set(e.row.rel, e.row);
+    }
+    for (const u of uploads) {
+      for (const t of this.d.journal.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
+    }
+    // A source is only usable while its object is still there.
+    for (const [rel, t] of sources) if (!this.d.journal.getRemote(this.pair.name, t.key)) sources.delete(rel);
+    const m = matchRenames(
+      uploads.map((u) => ({ id: u.row.rel, size: u.hashed!.stat.size, md5: u.hashed!.md5, name: baseName(u.row.rel) })),
+      [...sources.values()].map((t) => ({ id: t.rel, size: t.size!, md5: t.md5!, name: baseName(t.rel) })),
+    );
+    return new Map([...m].map(([to, from]) => [to, sources.get(from)!]));
+  }
+
+  private async act(e: Examined, renameFrom: FileRow | undefined): Promise<void> {
+    const { row, decision } = e;
+    const { journal } = this.d;
+    const now = this.d.now;
+    const debounce = this.d.cfg.debounceMs;
+    try {
+      switch (decision.op) {
+        case 'skip': {
+          const h = e.hashed;
+          const stat = e.local!.stat;
+          const etag = decision.learned?.etag ?? row.etag!;
+          journal.recordSynced(
+            this.pair.name, row.rel, row.generation, stat,
+            {
+              md5: h?.md5 ?? row.md5!,
+              partSize: h?.partSize ?? row.part_size ?? 0,
+              localEtag: h?.localEtag ?? row.local_etag ?? row.md5!,
+              etag,
+              etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
+            },
+            now(), debounce,
+          );
+          this.stats.skipped++;
+          return;
+        }
+        case 'upload': {
+          const h = e.hashed!;
+          if (renameFrom && h.stat.size <= 5 * 1024 ** 3) {
+            try {
+              const etag = await this.d.queue.add(() => this.d.transfers.copy(this.pair, renameFrom.key, row.key, h.stat.size));
+              journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, { md5: h.md5, partSize: renameFrom.part_size ?? 0, localEtag: renameFrom.local_etag ?? h.md5, etag: etag!, etagKind: renameFrom.etag_kind ?? 'md5' }, now(), debounce);
+              journal.putRemote(this.pair.name, row.key, h.stat.size, etag!, h.md5, now());
+              this.stats.copied++;
+              this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
+              return;
+            } catch (err) {
+              // Some servers cannot copy some keys (s3rver and `+#?&=`): an upload is always correct.
+              this.log.warn({ rel: row.rel, from: renameFrom.rel, err: describe(err) }, 'server-side copy failed; uploading instead');
+            }
+          }
+          const c = await this.d.queue.add(() => this.d.transfers.upload(this.pair, row.rel, row.key, e.abs, h));
+          journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c!, now(), debounce);
+          journal.putRemote(this.pair.name, row.key, h.stat.size, c!.etag, h.md5, now());
+          this.stats.uploaded++;
+          this.log.info({ rel: row.rel, bytes: h.stat.size, reason: decision.reason }, 'uploaded');
+          return;
+        }
+        case 'delete':
+        case 'trash':
+          journal.recordAbsent(this.pair.name, row.rel);
+          if (this.d.mode === 'daemon' && row.size !== null && this.mayBeRenameSource(row)) {
+            return;
+          }
+          this.deletes.push({ row, trash: decision.op === 'trash', released: row.error_code === 'DELETE_RELEASED' });
+          return;
+        case 'forget':
+          if (row.present === 1 || row.kind === 'remote' || e.local) journal.forget(this.pair.name, row.rel, row.generation);
+          else journal.recordGone(this.pair.name, row.rel, row.generation, now(), debounce);
+          return;
+        case 'ignore':
+          journal.recordSkipped(this.pair.name, row.rel, row.generation, e.local?.kind ?? 'file', decision.code, decision.reason, now());
+          this.log.info({ rel: row.rel, code: decision.code, reason: decision.reason }, 'skipped');
+          return;
+        case 'hash':
+        case 'head':
+          throw new Error(`unsettled decision ${decision.op} for ${row.rel}`);
+      }
+    } catch (err) {
+      this.fail(row, err);
+    }
+  }
+
+  /** A delete waits (up to maxDelayMs) while a new file of the same size is still settling: it may be a move. */
+  private mayBeRenameSource(row: FileRow): boolean {
+    const now = this.d.now();
+    if (now - (row.dirty_since ?? now) >= this.d.cfg.maxDelayMs) return false;
+    if (!this.d.journal.hasPendingNewFileOfSize(this.pair.name, row.size!)) return false;
+    this.d.journal.postpone(this.pair.name, row.rel, now + Math.max(100, this.d.cfg.debounceMs / 2));
+    return true;
+  }
+
+  fail(row: FileRow, err: unknown): void {
+    const { code, message } = describe(err);
+    const retryable = err instanceof MirrorError ? err.retryable : false;
+    const now = this.d.now();
+    let retryAt: number | null = null;
+    if (code === 'KEY_COLLISION') {
+      this.d.journal.recordSkipped(this.pair.name, row.rel, row.generation, 'file', code, message, now);
+      this.stats.skipped++;
+      this.log.warn({ rel: row.rel, code }, message);
+      return;
+    }
+    if (retryable) {
+      const attempts = row.attempts + 1;
+      if (this.d.mode === 'once') retryAt = attempts < ONCE_MAX_ATTEMPTS ? now + 250 * 2 ** attempts : null;
+      else retryAt = now + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9)) * (0.75 + Math.random() / 2);
+    } else if (this.d.mode === 'daemon' && !['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG'].includes(code)) {
+      // Bucket-side errors (access, missing bucket) may be fixed without any local change.
+      retryAt = now + 300_000;
+    }
+    this.d.journal.recordFailure(this.pair.name, row.rel, row.generation, code, message, retryAt, now);
+    if (retryAt === null) this.stats.failed++;
+    this.log.warn({ rel: row.rel, code, retryAt }, message);
+  }
+
+  /** Send pending deletes (≤ 1000 keys a call), unless the guard holds them. */
+  async flushDeletes(): Promise<void> {
+    if (!this.deletes.length) return;
+    const items = this.deletes;
+    this.deletes = [];
+    const { journal } = this.d;
+    const now = this.d.now();
+    this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
+    const counted = items.filter((i) => !i.released);
+    const root = checkRoot(this.pair, journal);
+    const verdict = guardDeletes({
+      rootProblem: root.problem,
+      rootEmpty: root.empty,
+      knownFiles: items.length,
+      objects: journal.remoteCount(this.pair.name),
+      pending: counted.length,
+      recent: this.deleteTimes.length,
+      maxDeletePercent: this.pair.maxDeletePercent,
+      maxDeleteCount: this.pair.maxDeleteCount,
+    });
+    let go = items;
+    if (verdict.hold) {
+      journal.tx(() => {
+        for (const i of counted) journal.recordHeld(this.pair.name, i.row.rel, i.row.generation, verdict.reason, now);
+        journal.setPairState(this.pair.name, 'deletes-held', verdict.reason, now);
+      });
+      this.stats.held += counted.length;
+      this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
+      go = items.filter((i) => i.released);
+    }
+    const trash = go.filter((i) => i.trash);
+    if (trash.length) {
+      const day = new Date(now).toISOString().slice(0, 10);
+      const moved = await Promise.all(
+        trash.map((i) =>
+          this.d.queue.add(async () => {
+            try {
+              await this.d.transfers.copy(this.pair, i.row.key, keyFor(`${this.pair.prefix}${this.pair.trashPrefix}${day}/`, i.row.key.slice(this.pair.prefix.length)), i.row.remote_size ?? 0);
+              return true;
+            } catch (err) {
+              this.fail(i.row, err);
+              return false;
+            }
+          }),
+        ),
+      );
+      go = go.filter((i) => !i.trash || moved[trash.indexOf(i)]);
+    }
+    for (let at = 0; at < go.length; at += 1000) {
+      const chunk = go.slice(at, at + 1000);
+      try {
+        const { failed } = await this.d.queue.add(() => this.d.store.deleteMany(this.pair.bucket, chunk.map((i) => i.row.key)));
+        const t = this.d.now();
+        journal.tx(() => {
+          for (const i of chunk) {
+            const why = failed.get(i.row.key);
+            if (why) continue;
+            journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
+            journal.dropRemote(this.pair.name, i.row.key);
+          }
+        });
+        for (const i of chunk) {
+          const why = failed.get(i.row.key);
+          if (why) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
+          else {
+            this.deleteTimes.push(t);
+            if (i.trash) this.stats.trashed++;
+            else this.stats.deleted++;
+          }
+        }
+        this.log.info({ deleted: chunk.length - failed.size, failed: failed.size }, 'deleted');
+      } catch (err) {
+        for (const i of chunk) this.fail(i.row, err);
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { lstatSync, statSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
+import type { PairConfig } from '../config.js';
+import { MirrorError, fromFsError } from '../errors.js';
+import { keyBytes } from '../plan/keys.js';
+import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
+import type { S3Store } from '../s3/store.js';
+import type { Journal } from '../store/journal.js';
+import type { FileRow, RemoteRow } from '../store/types.js';
+import type { Filter } from '../watch/filter.js';
+import { kindOf, toLocalStat } from '../watch/stat.js';
+import { readAndHash, type Hashed } from './hasher.js';
+
+/** One row, examined: what the disk and the bucket say, and the planner's decision. */
+export interface Examined {
+  row: FileRow;
+  abs: string;
+  local: LocalView | null;
+  remote: RemoteView | null;
+  hashed?: Hashed;
+  decision: Decision;
+}
+
+export function journalView(r: FileRow): JournalView {
+  return { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino, md5: r.md5, etag: r.etag, remoteSize: r.remote_size };
+}
+
+export function remoteView(r: RemoteRow | undefined): RemoteView | null {
+  if (!r) return null;
+  return { etag: r.etag, size: r.size, ...(r.meta_md5 === null ? {} : { metaMd5: r.meta_md5 === '' ? null : r.meta_md5 }) };
+}
+
+function statLocal(abs: string, follow: boolean): LocalView | null {
+  let st: BigIntStats;
+  try {
+    st = lstatSync(abs, { bigint: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw fromFsError(e, abs);
+  }
+  let kind = kindOf(st);
+  if (kind === 'symlink' && follow) {
+    try {
+      st = statSync(abs, { bigint: true });
+      kind = kindOf(st);
+    } catch {
+      kind = 'symlink';
+    }
+  }
+  // A directory where a file was: the file is gone; the directory's files have rows of their own.
+  if (kind === 'dir') return null;
+  return { kind, stat: toLocalStat(st) };
+}
+
+export interface ExamineContext {
+  pair: PairConfig;
+  journal: Journal;
+  store: S3Store;
+  filter: Filter;
+  thresholdBytes: number;
+  partSizeBytes: number;
+  now: () => number;
+}
+
+/**
+ * Gather facts and ask the planner until it names an action: a stat, then a read-and-hash if the
+ * stat changed, then a HEAD if the ETag cannot be compared. Local facts are read fresh here, so
+ * the decision reflects the file as it is, not as the event described it.
+ */
+export async function examine(row: FileRow, c: ExamineContext): Promise<Examined> {
+  const abs = join(c.pair.path, row.rel);
+  const local = row.kind === 'remote' ? null : statLocal(abs, c.pair.followSymlinks);
+  let remote = remoteView(c.journal.getRemote(c.pair.name, row.key));
+  const opts = {
+    deleteMode: c.pair.delete,
+    excluded: c.filter.excludes(row.rel),
+    deleteExcluded: c.pair.deleteExcluded,
+    opaqueEtags: c.pair.sse === 'aws:kms',
+    keyBytes: keyBytes(row.key),
+  };
+  if (local?.kind === 'file' && !opts.excluded) {
+    const holder = c.journal.fileByKey(c.pair.name, row.key);
+    if (holder && holder.rel !== row.rel && holder.state !== 'skipped') {
+      throw new MirrorError('KEY_COLLISION', `${row.rel} and ${holder.rel} map to the same key ${row.key} (NFC); the first one is mirrored`, {
+        hint: 'rename one of them',
+      });
+    }
+  }
+  const jv = row.md5 === null && row.etag === null ? null : journalView(row);
+  let hashed: Hashed | undefined;
+  for (let step = 0; step < 4; step++) {
+    const decision = plan(local, jv, remote, opts);
+    if (decision.op === 'hash' && local && !hashed) {
+      hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes });
+      local.stat = hashed.stat;
+      local.md5 = hashed.md5;
+      local.localEtag = hashed.localEtag;
+      continue;
+    }
+    if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
+      const h = await c.store.head(c.pair.bucket, row.key);
+      if (!h) {
+        c.journal.dropRemote(c.pair.name, row.key);
+        remote = null;
+      } else {
+        c.journal.putRemote(c.pair.name, row.key, h.size, h.etag, h.metaMd5 ?? '', c.now());
+        remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5 };
+      }
+      continue;
+    }
+    return { row, abs, local, remote, ...(hashed ? { hashed } : {}), decision };
+  }
+  throw new Error(`planner did not settle for ${row.rel}`);
+}

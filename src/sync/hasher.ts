@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { MirrorError, fromFsError } from '../errors.js';
+import { multipartEtag, partSizeFor } from '../plan/etag.js';
+import type { LocalStat } from '../store/types.js';
+import { toLocalStat } from '../watch/stat.js';
+
+export interface Hashed {
+  stat: LocalStat;
+  mode: number;
+  md5: string;
+  /** 0 for a single PUT. */
+  partSize: number;
+  /** The ETag our upload will produce. */
+  localEtag: string;
+  /** Per-part MD5s (hex) for a multipart upload: each part is re-checked against them. */
+  partMd5s: string[];
+  /** The whole content, for files below the multipart threshold: what we hashed is what we send. */
+  body?: Buffer;
+}
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * Read a file once: MD5 of the whole, and of each part when it will go multipart. The stat is
+ * taken on the open descriptor before and after reading; if they differ the file is still being
+ * written and we report FILE_CHANGED (the row is retried once it settles), so a torn read never
+ * becomes an object.
+ */
+export async function readAndHash(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }): Promise<Hashed> {
+  let fh: FileHandle;
+  try {
+    fh = await open(abs, 'r');
+  } catch (e) {
+    throw fromFsError(e, abs);
+  }
+  try {
+    const before = await fh.stat({ bigint: true });
+    if (!before.isFile()) throw new MirrorError('UNSUPPORTED_FILE', `${abs} is not a regular file`);
+    const size = Number(before.size);
+    const stat = toLocalStat(before);
+    const mode = Number(before.mode & 0o7777n);
+    let result: Hashed;
+    if (size < opts.thresholdBytes) {
+      const body = Buffer.allocUnsafe(size);
+      let off = 0;
+      while (off < size) {
+        const { bytesRead } = await fh.read(body, off, size - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      if (off !== size) throw changed(abs);
+      const md5 = createHash('md5').update(body).digest('hex');
+      result = { stat, mode, md5, partSize: 0, localEtag: md5, partMd5s: [], body };
+    } else {
+      const partSize = partSizeFor(size, opts.partSizeBytes);
+      const whole = createHash('md5');
+      const parts: Buffer[] = [];
+      let part = createHash('md5');
+      let inPart = 0;
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let pos = 0;
+      while (pos < size) {
+        const want = Math.min(CHUNK, size - pos, partSize - inPart);
+        const { bytesRead } = await fh.read(buf, 0, want, pos);
+        if (bytesRead === 0) throw changed(abs);
+        const chunk = buf.subarray(0, bytesRead);
+        whole.update(chunk);
+        part.update(chunk);
+        pos += bytesRead;
+        inPart += bytesRead;
+        if (inPart === partSize || pos === size) {
+          parts.push(part.digest());
+          part = createHash('md5');
+          inPart = 0;
+        }
+      }
+      result = {
+        stat,
+        mode,
+        md5: whole.digest('hex'),
+        partSize,
+        localEtag: multipartEtag(parts),
+        partMd5s: parts.map((p) => p.toString('hex')),
+      };
+    }
+    const after = toLocalStat(await fh.stat({ bigint: true }));
+    if (after.size !== stat.size || after.mtimeNs !== stat.mtimeNs || after.ctimeNs !== stat.ctimeNs) throw changed(abs);
+    return result;
+  } catch (e) {
+    if (e instanceof MirrorError) throw e;
+    throw fromFsError(e, abs);
+  } finally {
+    await fh.close();
+  }
+}
+
+export function changed(abs: string): MirrorError {
+  return new MirrorError('FILE_CHANGED', `${abs} changed while it was read; retried once it settles`, { retryable: true });
+}
+
+/** Read part `n` (1-based) of a file into a fresh buffer. */
+export async function readPart(fh: FileHandle, n: number, partSize: number, size: number): Promise<Buffer> {
+  const start = (n - 1) * partSize;
+  const len = Math.min(partSize, size - start);
+  const buf = Buffer.allocUnsafe(len);
+  let off = 0;
+  while (off < len) {
+    const { bytesRead } = await fh.read(buf, off, len - off, start + off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return off === len ? buf : buf.subarray(0, off);
+}

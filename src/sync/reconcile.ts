@@ -1,0 +1,127 @@
+import { readdirSync, statSync } from 'node:fs';
+import type { PairConfig } from '../config.js';
+import { keyFor, relForKey } from '../plan/keys.js';
+import type { S3Store } from '../s3/store.js';
+import type { Journal } from '../store/journal.js';
+import type { FileRow } from '../store/types.js';
+import type { Filter } from '../watch/filter.js';
+import { walk } from '../watch/walker.js';
+
+export interface RootCheck {
+  problem: string | null;
+  empty: boolean;
+  dev?: string;
+  ino?: string;
+}
+
+/** Is the pair root what we think it is? (missing, not a directory, another device = unmounted) */
+export function checkRoot(pair: PairConfig, journal: Journal): RootCheck {
+  let st;
+  try {
+    st = statSync(pair.path, { bigint: true });
+  } catch (e) {
+    return { problem: `root ${pair.path} is missing (${(e as NodeJS.ErrnoException).code ?? 'error'})`, empty: true };
+  }
+  if (!st.isDirectory()) return { problem: `root ${pair.path} is not a directory`, empty: true };
+  const dev = st.dev.toString();
+  const ino = st.ino.toString();
+  const rec = journal.getPair(pair.name);
+  let empty = false;
+  try {
+    empty = readdirSync(pair.path).length === 0;
+  } catch (e) {
+    return { problem: `root ${pair.path} is unreadable: ${(e as Error).message}`, empty: true, dev, ino };
+  }
+  if (rec?.root_dev && rec.root_dev !== dev) {
+    return { problem: `root ${pair.path} is on another device than recorded (unmounted?)`, empty, dev, ino };
+  }
+  return { problem: null, empty, dev, ino };
+}
+
+export interface ReconcileResult {
+  dirty: number;
+  localFiles: number;
+  remoteObjects: number;
+  unreadable: string[];
+  rootProblem: string | null;
+}
+
+function statDiffers(r: FileRow, s: { size: number; mtimeNs: string; ctimeNs: string; ino: string }): boolean {
+  return r.size !== s.size || r.mtime_ns !== s.mtimeNs || r.ctime_ns !== s.ctimeNs || r.ino !== s.ino;
+}
+
+/**
+ * Startup (and periodic) reconciliation: walk the disk and list the bucket (in parallel), compare
+ * both with the journal, and mark every row that may need work dirty and due now. Nothing is
+ * decided here: the planner does that per row. Unchanged stat + unchanged listing = no work.
+ */
+export async function reconcile(
+  pair: PairConfig,
+  deps: { journal: Journal; store: S3Store; filter: Filter; now: () => number; list?: boolean },
+): Promise<ReconcileResult> {
+  const { journal, filter } = deps;
+  const root = checkRoot(pair, journal);
+  const listing = deps.list === false ? undefined : deps.store.list(pair.bucket, pair.prefix);
+  if (root.problem) {
+    // Learn the bucket anyway, but do not compare: a missing root says nothing about the files.
+    if (listing) journal.replaceRemote(pair.name, (await listing).filter((o) => !o.key.startsWith(pair.prefix + pair.trashPrefix)), deps.now());
+    return { dirty: 0, localFiles: 0, remoteObjects: journal.remoteCount(pair.name), unreadable: [], rootProblem: root.problem };
+  }
+  const [walked, listed] = await Promise.all([walk(pair.path, filter, { followSymlinks: pair.followSymlinks }), listing]);
+  const now = deps.now();
+  const trash = pair.prefix + pair.trashPrefix;
+  if (listed) journal.replaceRemote(pair.name, listed.filter((o) => !o.key.startsWith(trash)), now);
+
+  const rows = journal.filesOf(pair.name);
+  const byRel = new Map(rows.map((r) => [r.rel, r]));
+  const keysKnown = new Set<string>();
+  for (const r of rows) keysKnown.add(r.key);
+  const remote = new Map(journal.remoteOf(pair.name).map((o) => [o.key, o]));
+  const dirty: { rel: string; key: string }[] = [];
+
+  const seen = new Set<string>();
+  for (const e of walked.entries) {
+    seen.add(e.rel);
+    const r = byRel.get(e.rel);
+    const key = r?.key ?? keyFor(pair.prefix, e.rel);
+    if (!r || r.present === 0 || r.state === 'dirty' || r.state === 'held') {
+      dirty.push({ rel: e.rel, key });
+      continue;
+    }
+    if (r.state === 'skipped' || r.state === 'failed') {
+      if (statDiffers(r, e.stat) || r.kind !== e.kind) dirty.push({ rel: e.rel, key });
+      continue;
+    }
+    const o = remote.get(key);
+    if (statDiffers(r, e.stat) || !o || o.etag !== r.etag || o.size !== r.remote_size) dirty.push({ rel: e.rel, key });
+  }
+  const under = walked.unreadable.map((u) => (u.rel ? `${u.rel}/` : ''));
+  for (const r of rows) {
+    if (seen.has(r.rel)) continue;
+    if (r.present === 0 && r.state === 'clean' && !remote.has(r.key)) continue; // settled tombstone
+    if (r.present === 0 && r.state === 'clean' && pair.delete === 'keep') continue;
+    if (under.some((u) => u === '' || r.rel.startsWith(u))) continue; // unknown, not deleted
+    if (r.state !== 'dirty' || r.present === 1) dirty.push({ rel: r.rel, key: r.key });
+  }
+  if (pair.delete !== 'keep') {
+    for (const key of remote.keys()) {
+      if (keysKnown.has(key)) continue;
+      const rel = relForKey(pair.prefix, key);
+      if (rel === undefined || rel.endsWith('/')) continue;
+      dirty.push({ rel, key });
+    }
+  }
+  journal.tx(() => {
+    for (const d of dirty) journal.markDirty(pair.name, d.rel, d.key, now, 0, 0);
+    // Remote-only objects have no local file: mark their rows so the planner sees them as such.
+    for (const d of dirty) if (!keysKnown.has(d.key) && !seen.has(d.rel)) journal.markRemoteOnly(pair.name, d.rel);
+    if (root.dev && root.ino) journal.setRootIdentity(pair.name, root.dev, root.ino);
+  });
+  return {
+    dirty: dirty.length,
+    localFiles: walked.entries.length,
+    remoteObjects: remote.size,
+    unreadable: walked.unreadable.map((u) => `${u.rel || '.'}: ${u.error}`),
+    rootProblem: null,
+  };
+}

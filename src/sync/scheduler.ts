@@ -1,0 +1,129 @@
+import type PQueue from 'p-queue';
+import type { Journal } from '../store/journal.js';
+import type { FileRow } from '../store/types.js';
+import type { Mode, PairEngine } from './engine.js';
+
+const LEASE_MS = 10 * 60_000;
+
+/**
+ * Turns due journal rows into batches for the pair engines, with back-pressure: it takes more
+ * rows only while the transfer queue is short. Rows are leased when taken so they are not picked
+ * twice; a crash simply leaves them dirty for the next start.
+ */
+export class Scheduler {
+  private readonly inFlight = new Set<string>();
+  private readonly batches = new Set<Promise<void>>();
+  private wakeUp: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly engines: ReadonlyMap<string, PairEngine>,
+    private readonly queue: PQueue,
+    private readonly opts: { mode: Mode; concurrency: number; now: () => number },
+  ) {}
+
+  private get batchSize(): number {
+    return Math.max(64, this.opts.concurrency * 8);
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake();
+  }
+
+  /** Take one round of due rows, if the queue has room. Returns how many were dispatched. */
+  private dispatch(): number {
+    if (this.queue.size > this.batchSize * 2 || this.batches.size >= 4) return 0;
+    const now = this.opts.now();
+    const rows = this.journal.takeDue(now, this.batchSize, now + LEASE_MS).filter((r) => !this.inFlight.has(id(r)));
+    if (!rows.length) return 0;
+    const byPair = new Map<string, FileRow[]>();
+    for (const r of rows) {
+      this.inFlight.add(id(r));
+      const list = byPair.get(r.pair);
+      if (list) list.push(r);
+      else byPair.set(r.pair, [r]);
+    }
+    for (const [pair, list] of byPair) {
+      const engine = this.engines.get(pair);
+      if (!engine) {
+        // A pair removed from the config: its rows stay as they are until it comes back.
+        for (const r of list) this.inFlight.delete(id(r));
+        continue;
+      }
+      const p: Promise<void> = engine
+        .processBatch(list)
+        .catch((e) => { for (const r of list) engine.fail(r, e); })
+        .finally(() => {
+          for (const r of list) this.inFlight.delete(id(r));
+          this.batches.delete(p);
+          this.wake();
+        });
+      this.batches.add(p);
+    }
+    return rows.length;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = undefined;
+  }
+
+  private async flushAll(): Promise<void> {
+    await Promise.all([...this.engines.values()].map((e) => e.flushDeletes()));
+  }
+
+  /** `sync --once`: everything pending is due now; return when nothing is left to try. */
+  async runOnce(): Promise<void> {
+    this.journal.makeAllDue(this.opts.now());
+    for (;;) {
+      if (this.dispatch() > 0) continue;
+      if (this.batches.size) {
+        await Promise.race(this.batches);
+        continue;
+      }
+      await this.queue.onIdle();
+      // Deletes go last in a pass: every rename in it has had its chance to become a copy.
+      if ([...this.engines.values()].some((e) => e.pendingDeletes > 0)) {
+        await this.flushAll();
+        continue;
+      }
+      const next = this.journal.nextDueAt();
+      if (next === undefined) return;
+      await this.sleep(next - this.opts.now());
+    }
+  }
+
+  /** The daemon loop: runs until stop(). Deletes are flushed whenever the pipeline goes idle. */
+  async runForever(): Promise<void> {
+    while (!this.stopped) {
+      if (this.dispatch() > 0) continue;
+      if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await this.flushAll();
+      const next = this.journal.nextDueAt();
+      const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
+      if (wait > 0 || this.batches.size) await this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait);
+    }
+  }
+
+  /** Drain: wait for batches under way (bounded by the caller), then flush what can be flushed. */
+  async drain(): Promise<void> {
+    await Promise.all(this.batches);
+    await this.queue.onIdle();
+  }
+}
+
+function id(r: FileRow): string {
+  return `${r.pair}\0${r.rel}`;
+}

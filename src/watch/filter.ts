@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+export const IGNORE_FILE = '.s3mirrorignore';
+
+/**
+ * gitignore semantics for a pair: the pair's `exclude` patterns apply from the root, and every
+ * `.s3mirrorignore` applies to its own directory and below (as .gitignore does). Ignore files are
+ * read lazily and cached; the watcher invalidates a directory's entry when its file changes.
+ */
+export class Filter {
+  private readonly rootRules: Ignore;
+  private readonly perDir = new Map<string, Ignore | null>();
+
+  constructor(
+    private readonly root: string,
+    patterns: readonly string[],
+  ) {
+    this.rootRules = ignore({ allowRelativePaths: true }).add([...patterns]);
+  }
+
+  /** `rel` is '/'-separated and relative to the root; directories are tested with a trailing '/'. */
+  excludes(rel: string, isDir = false): boolean {
+    const path = isDir ? `${rel}/` : rel;
+    if (this.rootRules.ignores(path)) return true;
+    // Each ancestor directory (root included) may carry its own rules for what lies below it.
+    let dir = '';
+    for (;;) {
+      const rules = this.rulesFor(dir);
+      if (rules) {
+        const sub = dir ? path.slice(dir.length + 1) : path;
+        if (sub && rules.ignores(sub)) return true;
+      }
+      const next = rel.indexOf('/', dir ? dir.length + 1 : 0);
+      if (next < 0) return false;
+      dir = rel.slice(0, next);
+      if (isDir && dir === rel) return false;
+    }
+  }
+
+  invalidate(dirRel: string): void {
+    this.perDir.delete(dirRel);
+  }
+
+  private rulesFor(dirRel: string): Ignore | null {
+    let r = this.perDir.get(dirRel);
+    if (r !== undefined) return r;
+    try {
+      const text = readFileSync(join(this.root, dirRel, IGNORE_FILE), 'utf8');
+      r = ignore({ allowRelativePaths: true }).add(text);
+    } catch {
+      r = null;
+    }
+    this.perDir.set(dirRel, r);
+    return r;
+  }
+}

@@ -1,0 +1,20 @@
+import type { BigIntStats } from 'node:fs';
+import type { LocalStat } from '../store/types.js';
+
+/** Exact identity of a file version: ns times and 64-bit inodes as decimal strings. */
+export function toLocalStat(s: BigIntStats): LocalStat {
+  return { size: Number(s.size), mtimeNs: s.mtimeNs.toString(), ctimeNs: s.ctimeNs.toString(), ino: s.ino.toString() };
+}
+
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'special';
+
+export function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+  if (s.isFile()) return 'file';
+  if (s.isDirectory()) return 'dir';
+  if (s.isSymbolicLink()) return 'symlink';
+  return 'special';
+}
+
+export function toRel(parts: readonly string[]): string {
+  return parts.join('/');
+}

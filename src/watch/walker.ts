@@ -1,0 +1,81 @@
+import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
+import type { LocalStat } from '../store/types.js';
+import type { Filter } from './filter.js';
+import { kindOf, toLocalStat } from './stat.js';
+
+export interface WalkEntry {
+  rel: string;
+  kind: 'file' | 'symlink' | 'special';
+  stat: LocalStat;
+}
+
+export interface WalkResult {
+  entries: WalkEntry[];
+  /** Directories we could not read: their contents are unknown, not deleted. */
+  unreadable: { rel: string; error: string }[];
+  /** Symlinked directories not followed again because they lead back into the walk. */
+  loops: string[];
+}
+
+/**
+ * Our own startup/rescan walk (the watcher's initial scan is off). It yields to the event loop
+ * between directories so a daemon stays responsive during a large rescan.
+ */
+export async function walk(root: string, filter: Filter, opts: { followSymlinks: boolean; under?: string }): Promise<WalkResult> {
+  const out: WalkResult = { entries: [], unreadable: [], loops: [] };
+  const seenDirs = new Set<string>();
+  const start = opts.under ?? '';
+  const rootStat = statSync(join(root, start), { bigint: true });
+  seenDirs.add(`${rootStat.dev}:${rootStat.ino}`);
+  const stack: string[] = [start];
+  let sinceYield = 0;
+  while (stack.length) {
+    const dirRel = stack.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(join(root, dirRel));
+    } catch (e) {
+      out.unreadable.push({ rel: dirRel, error: (e as Error).message });
+      continue;
+    }
+    names.sort();
+    for (const name of names) {
+      const rel = dirRel ? `${dirRel}/${name}` : name;
+      const abs = join(root, rel);
+      let st: BigIntStats;
+      try {
+        st = lstatSync(abs, { bigint: true });
+      } catch {
+        continue; // vanished since readdir: the watcher (or next rescan) reports it
+      }
+      let kind = kindOf(st);
+      if (kind === 'symlink' && opts.followSymlinks) {
+        try {
+          st = statSync(abs, { bigint: true });
+          kind = kindOf(st);
+        } catch {
+          kind = 'symlink'; // dangling: listed as skipped
+        }
+      }
+      if (kind === 'dir') {
+        if (filter.excludes(rel, true)) continue;
+        const id = `${st.dev}:${st.ino}`;
+        if (seenDirs.has(id)) {
+          out.loops.push(rel);
+          continue;
+        }
+        seenDirs.add(id);
+        stack.push(rel);
+        continue;
+      }
+      if (filter.excludes(rel)) continue;
+      out.entries.push({ rel, kind, stat: toLocalStat(st) });
+    }
+    if (++sinceYield >= 64) {
+      sinceYield = 0;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  return out;
+}
