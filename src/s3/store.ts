@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   HeadBucketCommand,
@@ -48,6 +49,16 @@ export class S3Store {
       await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch (e) {
       throw mapS3Error(e, `HeadBucket ${bucket}`);
+    }
+  }
+
+  /** For the demo and tests' convenience; an existing bucket we own is fine. */
+  async createBucket(bucket: string): Promise<void> {
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw mapS3Error(e, `CreateBucket ${bucket}`);
     }
   }
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, type Config } from './config.js';
+import { isMirrorError, MirrorError } from './errors.js';
+import { EXIT, exitCodeFor } from './exit.js';
+import { createLogger } from './log.js';
+import { Journal } from './store/journal.js';
+import { readStatus, renderStatus } from './status/status.js';
+import { Daemon } from './sync/daemon.js';
+import { syncOnce } from './sync/once.js';
+
+function fail(e: unknown): never {
+  if (isMirrorError(e)) {
+    process.stderr.write(`s3mirror: ${e.code}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+  } else {
+    // No code means a bug: this is the one place a stack trace is printed.
+    process.stderr.write(`s3mirror: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+  }
+  process.exit(exitCodeFor(e));
+}
+
+const configOption = () => new Option('-c, --config <file>', 'path to the JSON config').env('S3MIRROR_CONFIG').makeOptionMandatory();
+
+const program = new Command()
+  .name('s3mirror')
+  .description('Keep local directories continuously mirrored into S3.')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('run')
+  .description('run the mirror daemon in the foreground (what systemd runs)')
+  .addOption(configOption())
+  .action(async (o: { config: string }) => {
+    const cfg = loadConfig(o.config);
+    const log = createLogger();
+    const daemon = new Daemon(cfg, log);
+    let stopping: Promise<void> | undefined;
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'signal received');
+      stopping ??= daemon.stop().then(() => process.exit(EXIT.ok));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    await daemon.start();
+  });
+
+program
+  .command('sync')
+  .description('reconcile every pair and upload/delete everything pending, then exit')
+  .requiredOption('--once', 'run one pass and exit (the only mode of this command)')
+  .addOption(configOption())
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { config: string; json?: boolean }) => {
+    const cfg = loadConfig(o.config);
+    const log = createLogger({ destination: 2, level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });
+    const r = await syncOnce(cfg, log);
+    const code = r.failures.length ? EXIT.someFailed : r.held.length || r.rootProblems.length ? EXIT.deletesHeld : EXIT.ok;
+    if (o.json) process.stdout.write(`${JSON.stringify({ exitCode: code, ...r }, null, 2)}\n`);
+    else {
+      for (const [name, s] of Object.entries(r.stats)) process.stdout.write(`${name}: ${JSON.stringify(s)}\n`);
+      for (const p of r.rootProblems) process.stdout.write(`${p.pair}: ${p.problem}\n`);
+      for (const h of r.held) process.stdout.write(`${h.pair}: ${h.count} deletes held: ${h.reason}\n  release with: s3mirror resume --config ${o.config} --pair ${h.pair} --allow-deletes\n`);
+      if (r.failures.length) {
+        process.stdout.write(`${r.failures.length} file(s) failed:\n`);
+        for (const f of r.failures) process.stdout.write(`  ${f.pair}/${f.rel}: ${f.code}: ${f.message}\n`);
+      } else if (code === EXIT.ok) process.stdout.write('in sync\n');
+    }
+    process.exit(code);
+  });
+
+program
+  .command('status')
+  .description('show what is mirrored, pending, failed and in flight (read-only)')
+  .addOption(configOption())
+  .option('--json', 'machine-readable output (carries schemaVersion)')
+  .action((o: { config: string; json?: boolean }) => {
+    const cfg = loadConfig(o.config);
+    const s = readStatus(cfg);
+    process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : `${renderStatus(s)}\n`);
+  });
+
+program
+  .command('resume')
+  .description('release the deletes the mass-delete guard holds for a pair')
+  .addOption(configOption())
+  .requiredOption('--pair <name>', 'the pair whose held deletes to release')
+  .requiredOption('--allow-deletes', 'confirm: the held deletes are intended')
+  .action((o: { config: string; pair: string }) => {
+    const cfg: Config = loadConfig(o.config);
+    if (!cfg.pairs.some((p) => p.name === o.pair)) {
+      throw new MirrorError('USAGE', `no pair named "${o.pair}" in ${cfg.source}`, { hint: `pairs: ${cfg.pairs.map((p) => p.name).join(', ')}` });
+    }
+    const j = Journal.open(cfg.stateDir);
+    try {
+      const n = j.releaseHeld(o.pair, Date.now());
+      process.stdout.write(`${o.pair}: released ${n} held delete(s); a running daemon picks them up now, or run sync --once\n`);
+    } finally {
+      j.close();
+    }
+  });
+
+program
+  .command('demo')
+  .description('mirror a sample folder into a local S3-compatible server started for the demo')
+  .option('--dir <path>', 'folder to mirror (default: a new temp folder with sample files)')
+  .action(async (o: { dir?: string }) => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo(o);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  }
+  fail(e);
+}

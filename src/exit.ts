@@ -1,0 +1,27 @@
+import { isMirrorError, type ErrorCode } from './errors.js';
+
+/** Exit codes are part of the contract (README, systemd's RestartPreventExitStatus). */
+export const EXIT = {
+  ok: 0,
+  someFailed: 1,
+  usage: 2,
+  deletesHeld: 3,
+  s3Unusable: 4,
+  busy: 75,
+} as const;
+
+const BY_CODE: Partial<Record<ErrorCode, number>> = {
+  CONFIG_INVALID: EXIT.usage,
+  CONFIG_UNREADABLE: EXIT.usage,
+  USAGE: EXIT.usage,
+  STATE_DIR_BUSY: EXIT.busy,
+  ENDPOINT_UNREACHABLE: EXIT.s3Unusable,
+  BUCKET_MISSING: EXIT.s3Unusable,
+  CREDENTIALS_INVALID: EXIT.s3Unusable,
+  ACCESS_DENIED: EXIT.s3Unusable,
+  DELETES_HELD: EXIT.deletesHeld,
+};
+
+export function exitCodeFor(e: unknown): number {
+  return isMirrorError(e) ? BY_CODE[e.code] ?? EXIT.someFailed : EXIT.someFailed;
+}

@@ -1,0 +1,131 @@
+import type { Config } from '../config.js';
+import { isLocked, readPid } from '../lock.js';
+import { Journal } from '../store/journal.js';
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export interface PairStatus {
+  name: string;
+  path: string;
+  bucket: string;
+  prefix: string;
+  state: string;
+  reason: string | null;
+  inSync: { files: number; bytes: number };
+  pending: number;
+  retrying: number;
+  failed: number;
+  held: number;
+  skipped: number;
+  inFlight: number;
+  lastSyncAt: string | null;
+  problems: { rel: string; state: string; code: string | null; error: string | null }[];
+}
+
+export interface Status {
+  schemaVersion: number;
+  daemon: { running: boolean; pid: number | null; mode: string | null; heartbeatAt: string | null; startedAt: string | null };
+  pairs: PairStatus[];
+  transfers: { pair: string; rel: string; bytes: number; sent: number }[];
+  recentErrors: { at: string; pair: string | null; rel: string | null; code: string; message: string }[];
+}
+
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/** Read-only: works while the daemon runs, and for a user who can only read the state dir. */
+export function readStatus(cfg: Config): Status {
+  const running = isLocked(cfg.stateDir);
+  let journal: Journal;
+  try {
+    journal = Journal.open(cfg.stateDir, { readonly: true });
+  } catch {
+    return {
+      schemaVersion: STATUS_SCHEMA_VERSION,
+      daemon: { running, pid: running ? readPid(cfg.stateDir) ?? null : null, mode: null, heartbeatAt: null, startedAt: null },
+      pairs: cfg.pairs.map((p) => ({
+        name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state: 'never-synced', reason: null,
+        inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
+      })),
+      transfers: [],
+      recentErrors: [],
+    };
+  }
+  try {
+    const proc = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
+      pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number }[];
+    };
+    const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
+    const pairs: PairStatus[] = cfg.pairs.map((p) => {
+      const row = journal.getPair(p.name);
+      const counts = journal.stateCounts(p.name);
+      const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
+      const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
+      return {
+        name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix,
+        state: row?.state ?? 'never-synced',
+        reason: row?.hold_reason ?? row?.last_error ?? null,
+        inSync: { files: clean.reduce((a, c) => a + c.n, 0), bytes: clean.reduce((a, c) => a + c.bytes, 0) },
+        pending: sum((c) => c.state === 'dirty'),
+        retrying: journal.retryingCount(p.name),
+        failed: sum((c) => c.state === 'failed'),
+        held: sum((c) => c.state === 'held'),
+        skipped: sum((c) => c.state === 'skipped'),
+        inFlight: transfers.filter((t) => t.pair === p.name).length,
+        lastSyncAt: iso(row?.last_sync_at),
+        problems: journal.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
+      };
+    });
+    return {
+      schemaVersion: STATUS_SCHEMA_VERSION,
+      daemon: {
+        running,
+        pid: running ? proc?.pid ?? readPid(cfg.stateDir) ?? null : null,
+        mode: running ? proc?.mode ?? null : null,
+        heartbeatAt: iso(proc?.heartbeat),
+        startedAt: running ? iso(proc?.startedAt) : null,
+      },
+      pairs,
+      transfers,
+      recentErrors: journal.recentErrors(10).map((e) => ({ ...e, at: iso(e.at)! })),
+    };
+  } finally {
+    journal.close();
+  }
+}
+
+function bytes(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i ? n.toFixed(1) : n} ${u[i]}`;
+}
+
+export function renderStatus(s: Status): string {
+  const out: string[] = [];
+  const d = s.daemon;
+  out.push(d.running ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})` : 'daemon: not running');
+  for (const p of s.pairs) {
+    const ok = p.state === 'ok' && p.pending === 0 && p.failed === 0 && p.held === 0;
+    out.push('');
+    out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${ok ? 'in sync' : p.state}]`);
+    if (p.reason) out.push(`  reason:    ${p.reason}`);
+    out.push(`  in sync:   ${p.inSync.files} files, ${bytes(p.inSync.bytes)}`);
+    out.push(`  pending:   ${p.pending}${p.retrying ? ` (${p.retrying} retrying)` : ''}   in flight: ${p.inFlight}`);
+    out.push(`  failed:    ${p.failed}   held deletes: ${p.held}   skipped: ${p.skipped}`);
+    out.push(`  last sync: ${p.lastSyncAt ?? 'never'}`);
+    for (const f of p.problems.slice(0, 10)) out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
+    if (p.held > 0) out.push(`  release with: s3mirror resume --config FILE --pair ${p.name} --allow-deletes`);
+  }
+  if (s.transfers.length) {
+    out.push('', 'transfers:');
+    for (const t of s.transfers) out.push(`  ${t.pair}/${t.rel}  ${bytes(t.sent)} / ${bytes(t.bytes)}`);
+  }
+  if (s.recentErrors.length) {
+    out.push('', 'recent errors:');
+    for (const e of s.recentErrors) out.push(`  ${e.at} ${e.pair ?? ''}${e.rel ? `/${e.rel}` : ''} ${e.code}: ${e.message}`);
+  }
+  return out.join('\n');
+}

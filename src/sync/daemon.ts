@@ -1,0 +1,141 @@
+import type { Config } from '../config.js';
+import { describe } from '../errors.js';
+import type { Logger } from '../log.js';
+import { keyFor } from '../plan/keys.js';
+import { IGNORE_FILE } from '../watch/filter.js';
+import { walk } from '../watch/walker.js';
+import { Watcher, type ChangeEvent } from '../watch/watcher.js';
+import { Runtime, type RuntimeOptions } from './runtime.js';
+
+const PREFLIGHT_RETRY_MS = 10_000;
+
+/**
+ * `s3mirror run`: watch → journal → scheduler, until SIGINT/SIGTERM. Events are only hints that
+ * mark rows dirty (batched into one transaction per tick); the scheduler does the rest.
+ */
+export class Daemon {
+  readonly rt: Runtime;
+  private readonly watcher = new Watcher();
+  private buffer: ChangeEvent[] = [];
+  private flushScheduled = false;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private readonly log: Logger;
+
+  constructor(
+    readonly cfg: Config,
+    log: Logger,
+    extra: Partial<RuntimeOptions> = {},
+  ) {
+    this.log = log;
+    this.rt = Runtime.open(cfg, { mode: 'daemon', log, ...extra });
+  }
+
+  async start(): Promise<void> {
+    const { rt, cfg } = this;
+    rt.startStatusWriter();
+    this.watcher.on('change', (e) => this.onEvent(e));
+    this.watcher.on('error', ({ pair, error }) => this.log.error({ pair, err: describe(error) }, 'watcher error'));
+    // Watch first, then reconcile: a change made during the walk is caught by one or the other.
+    for (const p of cfg.pairs) {
+      const engine = rt.engines.get(p.name)!;
+      await this.watcher.add(p.name, p.path, engine.filter, p.followSymlinks, [cfg.stateDir]);
+    }
+    while (!this.stopping) {
+      try {
+        await rt.preflight();
+        break;
+      } catch (e) {
+        this.log.error({ err: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
+        for (const p of cfg.pairs) rt.journal.setPairState(p.name, 'error', describe(e).message, rt.now());
+        await new Promise((r) => setTimeout(r, PREFLIGHT_RETRY_MS));
+      }
+    }
+    if (this.stopping) return;
+    await rt.abortStaleUploads();
+    await this.rescan();
+    rt.journal.makeAllDue(rt.now());
+    this.loop = rt.scheduler.runForever();
+    if (cfg.rescanIntervalMs > 0) {
+      this.rescanTimer = setInterval(() => void this.rescan(), cfg.rescanIntervalMs);
+      this.rescanTimer.unref();
+    }
+    this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
+  }
+
+  private async rescan(): Promise<void> {
+    for (const p of this.cfg.pairs) {
+      try {
+        await this.rt.reconcilePair(p.name);
+      } catch (e) {
+        this.log.error({ pair: p.name, err: describe(e) }, 'reconcile failed; retried at the next rescan');
+        this.rt.journal.setPairState(p.name, 'error', describe(e).message, this.rt.now());
+      }
+    }
+    this.rt.scheduler.wake();
+  }
+
+  private onEvent(e: ChangeEvent): void {
+    this.buffer.push(e);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => this.flushEvents(), 10);
+  }
+
+  private flushEvents(): void {
+    this.flushScheduled = false;
+    const events = this.buffer;
+    this.buffer = [];
+    const { rt, cfg } = this;
+    const now = rt.now();
+    const dirs: ChangeEvent[] = [];
+    rt.journal.tx(() => {
+      for (const e of events) {
+        const pair = rt.engines.get(e.pair)!.pair;
+        if (e.kind === 'addDir') {
+          dirs.push(e);
+          continue;
+        }
+        if (e.kind === 'unlinkDir') continue; // its files get unlink events of their own
+        if (e.rel === IGNORE_FILE || e.rel.endsWith(`/${IGNORE_FILE}`)) {
+          rt.engines.get(e.pair)!.filter.invalidate(e.rel.includes('/') ? e.rel.slice(0, e.rel.lastIndexOf('/')) : '');
+        }
+        rt.journal.markDirty(e.pair, e.rel, keyFor(pair.prefix, e.rel), now, cfg.debounceMs, cfg.maxDelayMs);
+      }
+    });
+    // A directory that appears (moved in, or created with content) is walked: events are hints.
+    for (const d of dirs) void this.walkNewDir(d);
+    rt.scheduler.wake();
+  }
+
+  private async walkNewDir(e: ChangeEvent): Promise<void> {
+    const engine = this.rt.engines.get(e.pair)!;
+    try {
+      const r = await walk(engine.pair.path, engine.filter, { followSymlinks: engine.pair.followSymlinks, under: e.rel });
+      const items = r.entries.map((x) => ({ rel: x.rel, key: keyFor(engine.pair.prefix, x.rel) }));
+      if (items.length) this.rt.journal.markManyDirty(e.pair, items, this.rt.now(), this.cfg.debounceMs, this.cfg.maxDelayMs);
+      this.rt.scheduler.wake();
+    } catch {
+      /* gone again: nothing to do */
+    }
+  }
+
+  /** Drain: stop watching, let transfers under way finish (bounded), flush the journal. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('stopping: draining transfers');
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    await this.watcher.close();
+    if (this.buffer.length) this.flushEvents();
+    this.rt.scheduler.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.cfg.drainTimeoutMs)));
+    const outcome = await Promise.race([Promise.all([this.loop, this.rt.scheduler.drain()]).then(() => 'drained' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.log.warn('drain timed out; unfinished work stays in the journal and resumes at next start');
+    this.rt.close();
+    this.log.info('stopped');
+  }
+}

@@ -1,0 +1,43 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { Runtime, type RuntimeOptions } from './runtime.js';
+
+export interface OnceResult {
+  failures: { pair: string; rel: string; code: string; message: string }[];
+  held: { pair: string; count: number; reason: string }[];
+  rootProblems: { pair: string; problem: string }[];
+  stats: Record<string, unknown>;
+  requests: Record<string, number>;
+}
+
+/** `sync --once`: reconcile every pair, do all pending work, report what could not be done. */
+export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeOptions> = {}): Promise<OnceResult> {
+  const rt = Runtime.open(cfg, { mode: 'once', log, ...extra });
+  try {
+    rt.startStatusWriter();
+    await rt.preflight();
+    await rt.abortStaleUploads();
+    const recon = await Promise.all(cfg.pairs.map(async (p) => ({ pair: p.name, r: await rt.reconcilePair(p.name) })));
+    await rt.scheduler.runOnce();
+    const failures: OnceResult['failures'] = [];
+    const held: OnceResult['held'] = [];
+    for (const p of cfg.pairs) {
+      for (const f of rt.journal.failedFiles(p.name, 1000)) {
+        if (f.state === 'held' || f.state === 'skipped') continue;
+        failures.push({ pair: p.name, rel: f.rel, code: f.error_code ?? 'ERROR', message: f.error ?? '' });
+      }
+      const pr = rt.journal.getPair(p.name);
+      const n = rt.journal.stateCounts(p.name).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0);
+      if (n > 0 || pr?.state === 'deletes-held') held.push({ pair: p.name, count: n, reason: pr?.hold_reason ?? 'deletes held' });
+    }
+    return {
+      failures,
+      held,
+      rootProblems: recon.filter((x) => x.r.rootProblem).map((x) => ({ pair: x.pair, problem: x.r.rootProblem! })),
+      stats: Object.fromEntries([...rt.engines].map(([n, e]) => [n, e.stats])),
+      requests: rt.counter.snapshot(),
+    };
+  } finally {
+    rt.close();
+  }
+}

@@ -1,0 +1,147 @@
+import PQueue from 'p-queue';
+import type { Config } from '../config.js';
+import { describe, MirrorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { StateLock } from '../lock.js';
+import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
+import { S3Store } from '../s3/store.js';
+import { Journal } from '../store/journal.js';
+import { PairEngine, type Mode } from './engine.js';
+import { reconcile, type ReconcileResult } from './reconcile.js';
+import { Scheduler } from './scheduler.js';
+import { Transfers } from './transfers.js';
+
+export interface RuntimeOptions {
+  mode: Mode;
+  log: Logger;
+  now?: () => number;
+  credentials?: ClientOptions['credentials'];
+}
+
+/** Everything one process needs, wired once: lock, journal, pooled client, queue, engines. */
+export class Runtime {
+  readonly journal: Journal;
+  readonly counter = new RequestCounter();
+  readonly store: S3Store;
+  readonly transfers: Transfers;
+  readonly queue: PQueue;
+  readonly engines = new Map<string, PairEngine>();
+  readonly scheduler: Scheduler;
+  readonly now: () => number;
+  readonly startedAt: number;
+  private statusTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly cfg: Config,
+    private readonly lock: StateLock,
+    readonly opts: RuntimeOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+    this.journal = Journal.open(cfg.stateDir);
+    const client = createClient(cfg.s3, { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) }, this.counter);
+    this.store = new S3Store(client);
+    this.transfers = new Transfers(this.store, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now });
+    this.queue = new PQueue({ concurrency: cfg.concurrency });
+    for (const p of cfg.pairs) {
+      this.journal.upsertPair({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
+      this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, store: this.store, transfers: this.transfers, queue: this.queue, log: opts.log, mode: opts.mode, now: this.now }));
+    }
+    this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now });
+  }
+
+  static open(cfg: Config, opts: RuntimeOptions): Runtime {
+    const lock = StateLock.acquire(cfg.stateDir);
+    try {
+      return new Runtime(cfg, lock, opts);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** Is every bucket usable? Throws the first endpoint/bucket/credentials problem. */
+  async preflight(pairName?: string): Promise<void> {
+    for (const p of this.cfg.pairs) {
+      if (pairName && p.name !== pairName) continue;
+      await this.store.checkBucket(p.bucket);
+    }
+  }
+
+  /** Multipart uploads a previous process left behind cannot be finished by this version: abort them. */
+  async abortStaleUploads(): Promise<void> {
+    for (const u of this.journal.uploads()) {
+      const pair = this.cfg.pairs.find((p) => p.name === u.pair);
+      if (pair) await this.store.abortMultipart(pair.bucket, u.key, u.upload_id);
+      this.journal.endUpload(u.pair, u.rel);
+    }
+  }
+
+  async reconcilePair(name: string): Promise<ReconcileResult> {
+    const engine = this.engines.get(name)!;
+    const r = await reconcile(engine.pair, { journal: this.journal, store: this.store, filter: engine.filter, now: this.now });
+    const log = this.opts.log.child({ pair: name });
+    if (r.rootProblem) {
+      this.journal.setPairState(name, 'error', r.rootProblem, this.now());
+      log.error({ code: 'PAIR_PATH_MISSING' }, r.rootProblem);
+    } else if (this.journal.getPair(name)?.state === 'error') {
+      this.journal.setPairState(name, 'ok', null, this.now());
+    }
+    for (const u of r.unreadable) {
+      this.journal.addError(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
+      log.warn({ code: 'FILE_UNREADABLE' }, `directory unreadable: ${u}`);
+    }
+    log.info({ dirty: r.dirty, localFiles: r.localFiles, remoteObjects: r.remoteObjects }, 'reconciled');
+    return r;
+  }
+
+  /** What status shows about this process; written to the journal so status needs no IPC. */
+  writeStatus(): void {
+    const now = this.now();
+    const stats = Object.fromEntries([...this.engines].map(([n, e]) => [n, e.stats]));
+    for (const [n] of this.engines) {
+      if (this.journal.pendingCount(n) === 0 && !this.transfers.inFlight.size) this.journal.markPairSynced(n, now);
+    }
+    this.journal.setMeta(
+      'process',
+      JSON.stringify({
+        pid: process.pid,
+        mode: this.opts.mode,
+        startedAt: this.startedAt,
+        heartbeat: now,
+        stats,
+        inFlight: [...this.transfers.inFlight.values()],
+        requests: this.counter.snapshot(),
+        bytesUploaded: this.transfers.bytesUploaded,
+        bytesCopied: this.transfers.bytesCopied,
+      }),
+    );
+  }
+
+  startStatusWriter(ms = 1000): void {
+    this.statusTimer = setInterval(() => {
+      try {
+        this.writeStatus();
+      } catch (e) {
+        this.opts.log.warn({ err: describe(e) }, 'status write failed');
+      }
+    }, ms);
+    this.statusTimer.unref();
+  }
+
+  close(): void {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    try {
+      this.writeStatus();
+    } catch {
+      /* best effort */
+    }
+    this.store.client.destroy();
+    this.journal.close();
+    this.lock.release();
+  }
+}
+
+export function isFatalForPass(e: unknown): boolean {
+  return e instanceof MirrorError && ['BUCKET_MISSING', 'CREDENTIALS_INVALID', 'ACCESS_DENIED', 'ENDPOINT_UNREACHABLE'].includes(e.code);
+}

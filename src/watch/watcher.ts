@@ -1,0 +1,56 @@
+import { EventEmitter } from 'node:events';
+import { relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Filter } from './filter.js';
+
+export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+export interface ChangeEvent {
+  pair: string;
+  rel: string;
+  kind: ChangeKind;
+}
+
+/**
+ * The only module that knows chokidar. Options are explicit: no initial scan (our walker
+ * reconciles), symlinks as configured, and `atomic` off, because it silently drops `*~` and
+ * `.*.swp` paths the walker would still upload; our own debounce coalesces editors' save dances.
+ */
+export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pair: string; error: Error }]; ready: [string] }> {
+  private readonly watchers: FSWatcher[] = [];
+
+  add(pair: string, root: string, filter: Filter, followSymlinks: boolean, ignoreAbs: readonly string[]): Promise<void> {
+    const rel = (abs: string) => relative(root, abs).split(sep).join('/');
+    const w = watch(root, {
+      ignoreInitial: true,
+      followSymlinks,
+      atomic: false,
+      alwaysStat: false,
+      persistent: true,
+      ignored: (abs: string, stats?: { isDirectory(): boolean }) => {
+        if (ignoreAbs.some((p) => abs === p || abs.startsWith(p + sep))) return true;
+        const r = rel(abs);
+        if (!r || r.startsWith('..')) return false;
+        return filter.excludes(r, stats?.isDirectory() ?? false);
+      },
+    });
+    for (const kind of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
+      w.on(kind, (abs: string) => {
+        const r = rel(abs);
+        if (r && !r.startsWith('..')) this.emit('change', { pair, rel: r, kind });
+      });
+    }
+    w.on('error', (error: unknown) => this.emit('error', { pair, error: error as Error }));
+    this.watchers.push(w);
+    return new Promise((resolve) =>
+      w.once('ready', () => {
+        this.emit('ready', pair);
+        resolve();
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.close()));
+    this.watchers.length = 0;
+  }
+}
