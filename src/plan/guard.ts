@@ -9,7 +9,7 @@ export interface GuardFacts {
   rootEmpty: boolean;
   /** Files the journal knows as present-or-pending for this pair. */
   knownFiles: number;
-  /** Objects under the pair's prefix, per the last listing and our own writes. */
+  /** Objects under the pair's prefix now, per the last listing and our own writes and deletes. */
   objects: number;
   /** Deletes about to be sent that were not released by `resume --allow-deletes`. */
   pending: number;
@@ -31,9 +31,11 @@ export function guardDeletes(f: GuardFacts): GuardVerdict {
   if (total > f.maxDeleteCount) {
     return { hold: true, reason: `${total} deletes exceed maxDeleteCount ${f.maxDeleteCount}` };
   }
-  const limit = Math.floor((f.objects * f.maxDeletePercent) / 100);
-  if (f.objects > 0 && total > limit) {
-    return { hold: true, reason: `${total} deletes of ${f.objects} objects exceed maxDeletePercent ${f.maxDeletePercent}%` };
+  // The share is of what the prefix held before this window's deletes began.
+  const base = f.objects + f.recent;
+  const limit = Math.floor((base * f.maxDeletePercent) / 100);
+  if (base > 0 && total > limit) {
+    return { hold: true, reason: `${total} deletes of ${base} objects exceed maxDeletePercent ${f.maxDeletePercent}%` };
   }
   return { hold: false };
 }

@@ -102,6 +102,8 @@ export class Daemon {
           rt.engines.get(e.pair)!.filter.invalidate(e.rel.includes('/') ? e.rel.slice(0, e.rel.lastIndexOf('/')) : '');
         }
         rt.journal.markDirty(e.pair, e.rel, keyFor(pair.prefix, e.rel), now, cfg.debounceMs, cfg.maxDelayMs);
+        // An unlink is a tombstone at once, so an add of the same content can pair with it.
+        if (e.kind === 'unlink') rt.journal.recordAbsent(e.pair, e.rel);
       }
     });
     // A directory that appears (moved in, or created with content) is walked: events are hints.

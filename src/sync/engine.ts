@@ -73,7 +73,9 @@ export class PairEngine {
     const examined = (await Promise.all(rows.map((r) => this.d.queue.add(() => this.examineSafe(r))))).filter((e): e is Examined => !!e);
     const copies = this.pairRenames(examined);
     await Promise.all(examined.map((e) => this.act(e, copies.get(e.row.rel))));
-    if (this.deletes.length >= 1000) await this.flushDeletes();
+    // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
+    // every rename in it has had its chance to become a copy first.
+    if (this.d.mode === 'daemon' && this.deletes.length >= 1000) await this.flushDeletes();
   }
 
   private async examineSafe(row: FileRow): Promise<Examined | undefined> {

@@ -7,7 +7,10 @@ export interface OnceResult {
   held: { pair: string; count: number; reason: string }[];
   rootProblems: { pair: string; problem: string }[];
   stats: Record<string, unknown>;
+  /** HTTP attempts per SDK command (retries included). */
   requests: Record<string, number>;
+  /** Calls per SDK command, as the client made them (before retries). */
+  calls: Record<string, number>;
 }
 
 /** `sync --once`: reconcile every pair, do all pending work, report what could not be done. */
@@ -36,6 +39,7 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
       rootProblems: recon.filter((x) => x.r.rootProblem).map((x) => ({ pair: x.pair, problem: x.r.rootProblem! })),
       stats: Object.fromEntries([...rt.engines].map(([n, e]) => [n, e.stats])),
       requests: rt.counter.snapshot(),
+      calls: Object.fromEntries(rt.counter.calls),
     };
   } finally {
     rt.close();

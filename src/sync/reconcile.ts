@@ -79,6 +79,7 @@ export async function reconcile(
   const remote = new Map(journal.remoteOf(pair.name).map((o) => [o.key, o]));
   const dirty: { rel: string; key: string }[] = [];
 
+  const gone: string[] = [];
   const seen = new Set<string>();
   for (const e of walked.entries) {
     seen.add(e.rel);
@@ -102,6 +103,7 @@ export async function reconcile(
     if (r.present === 0 && r.state === 'clean' && pair.delete === 'keep') continue;
     if (under.some((u) => u === '' || r.rel.startsWith(u))) continue; // unknown, not deleted
     if (r.state !== 'dirty' || r.present === 1) dirty.push({ rel: r.rel, key: r.key });
+    if (r.present === 1) gone.push(r.rel);
   }
   if (pair.delete !== 'keep') {
     for (const key of remote.keys()) {
@@ -113,6 +115,8 @@ export async function reconcile(
   }
   journal.tx(() => {
     for (const d of dirty) journal.markDirty(pair.name, d.rel, d.key, now, 0, 0);
+    // Known gone now, so a new file with the same content can pair with it as a rename.
+    for (const rel of gone) journal.recordAbsent(pair.name, rel);
     // Remote-only objects have no local file: mark their rows so the planner sees them as such.
     for (const d of dirty) if (!keysKnown.has(d.key) && !seen.has(d.rel)) journal.markRemoteOnly(pair.name, d.rel);
     if (root.dev && root.ino) journal.setRootIdentity(pair.name, root.dev, root.ino);
