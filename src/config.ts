@@ -130,7 +130,9 @@ export function parseConfig(raw: unknown, baseDir: string, source = '(inline)'):
     if (p.kmsKeyId && p.sse !== 'aws:kms') problems.push(`pairs[${i}].kmsKeyId: needs "sse": "aws:kms"`);
     return { ...p, path: resolve(baseDir, p.path), prefix: prefix.normalize('NFC'), trashPrefix };
   });
+  const stateDir = resolve(baseDir, c.stateDir);
   pairs.forEach((a, i) => {
+    if (isWithin(a.path, stateDir)) problems.push(`stateDir: ${stateDir} is inside pairs[${i}].path ${a.path}; the journal must live outside mirrored trees`);
     pairs.forEach((b, j) => {
       if (j <= i) return;
       if (a.name === b.name) problems.push(`pairs[${j}].name: "${b.name}" is already used by pairs[${i}]`);
@@ -149,7 +151,7 @@ export function parseConfig(raw: unknown, baseDir: string, source = '(inline)'):
       hint: 'fix the named fields; config.example.json documents every field and default',
     });
   }
-  return { ...c, stateDir: resolve(baseDir, c.stateDir), pairs, source };
+  return { ...c, stateDir, pairs, source };
 }
 
 function isWithin(parent: string, child: string): boolean {
