@@ -1,0 +1,322 @@
+// A counting, fault-injecting HTTP proxy to put between an S3 client and the test server
+// (DESIGN.md §6: faults come from the network, not from SDK mocks).
+//
+// It forwards every request to `target` unchanged — method, path, query, headers including Host
+// (the client signed SigV4 for the proxy's host:port, and a server that validates signatures
+// computes them from the Host header it receives, so leaving it alone keeps them valid) — and
+// streams bodies both ways. Each request is classified into an S3 operation name (path-style URLs,
+// /bucket/key) and counted, faulted or not.
+//
+// Faults (one at a time, replaced by setFault):
+//   { kind: 'status', status: 503 }     answer an S3-style XML error without forwarding
+//                                        (503 SlowDown, 500 InternalError, others ServiceUnavailable)
+//   { kind: 'drop' }                    destroy the client's socket without answering
+//   { kind: 'delay', ms: 2000 }         wait, then forward
+//   { kind: 'cut', afterBytes: 1000 }   forward, but after that many request-body bytes destroy
+//                                        both connections (a body shorter than that goes through)
+// Every fault takes `match(op, request)` (default: every request) and `times` (default:
+// unlimited), the number of matching requests it applies to before it goes inert.
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type S3Op = string;
+
+export interface ProxiedRequest {
+  op: S3Op;
+  method: string;
+  /** Decoded-as-received path, e.g. /bucket/dir/file.txt (still percent-encoded). */
+  path: string;
+  /** Raw query string without the leading '?', '' if none. */
+  query: string;
+}
+
+interface FaultCommon {
+  /** Which requests the fault applies to; default all. */
+  match?: (op: S3Op, req: ProxiedRequest) => boolean;
+  /** How many matching requests it applies to; default unlimited. */
+  times?: number;
+}
+
+export type Fault = FaultCommon &
+  (
+    | { kind: 'status'; status: number; code?: string }
+    | { kind: 'drop' }
+    | { kind: 'delay'; ms: number }
+    | { kind: 'cut'; afterBytes: number }
+  );
+
+export interface Proxy {
+  endpoint: string;
+  /** Requests received per operation, faulted ones included. */
+  counts: Map<S3Op, number>;
+  /** Every request received, in arrival order. */
+  requests: ProxiedRequest[];
+  setFault(f: Fault | null): void;
+  /** How many requests the faults set so far have been applied to. */
+  injected(): number;
+  /** Clears counts and requests (not the fault). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+const BUCKET_SUBRESOURCES = [
+  'acl', 'cors', 'lifecycle', 'location', 'logging', 'notification', 'policy', 'replication',
+  'requestPayment', 'tagging', 'versioning', 'website', 'encryption', 'accelerate', 'analytics',
+  'inventory', 'metrics', 'ownershipControls', 'publicAccessBlock', 'object-lock',
+] as const;
+
+function cap(s: string): string {
+  return s.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** The S3 operation a path-style request stands for. */
+export function classify(method: string, url: string, headers: IncomingHttpHeaders = {}): S3Op {
+  const qIndex = url.indexOf('?');
+  const path = qIndex < 0 ? url : url.slice(0, qIndex);
+  const q = new URLSearchParams(qIndex < 0 ? '' : url.slice(qIndex + 1));
+  const m = method.toUpperCase();
+  const rest = path.replace(/^\/+/, '');
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const key = slash < 0 ? '' : rest.slice(slash + 1);
+  const copy = headers['x-amz-copy-source'] !== undefined;
+
+  if (!bucket) return m === 'GET' ? 'ListBuckets' : `${m} /`;
+
+  if (!key) {
+    const sub = BUCKET_SUBRESOURCES.find((s) => q.has(s));
+    switch (m) {
+      case 'HEAD':
+        return 'HeadBucket';
+      case 'GET':
+        if (q.get('list-type') === '2') return 'ListObjectsV2';
+        if (q.has('uploads')) return 'ListMultipartUploads';
+        if (q.has('versions')) return 'ListObjectVersions';
+        if (sub === 'location') return 'GetBucketLocation';
+        if (sub) return `GetBucket${cap(sub)}`;
+        return 'ListObjects';
+      case 'PUT':
+        return sub ? `PutBucket${cap(sub)}` : 'CreateBucket';
+      case 'DELETE':
+        return sub ? `DeleteBucket${cap(sub)}` : 'DeleteBucket';
+      case 'POST':
+        return q.has('delete') ? 'DeleteObjects' : 'POST bucket';
+      default:
+        return `${m} bucket`;
+    }
+  }
+
+  switch (m) {
+    case 'PUT':
+      if (q.has('uploadId') && q.has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
+      if (copy) return 'CopyObject';
+      if (q.has('tagging')) return 'PutObjectTagging';
+      if (q.has('acl')) return 'PutObjectAcl';
+      return 'PutObject';
+    case 'POST':
+      if (q.has('uploads')) return 'CreateMultipartUpload';
+      if (q.has('uploadId')) return 'CompleteMultipartUpload';
+      return 'POST object';
+    case 'DELETE':
+      return q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+    case 'GET':
+      if (q.has('uploadId')) return 'ListParts';
+      if (q.has('tagging')) return 'GetObjectTagging';
+      if (q.has('acl')) return 'GetObjectAcl';
+      return 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    default:
+      return `${m} object`;
+  }
+}
+
+function errorXml(code: string, message: string, resource: string, requestId: string): string {
+  const esc = (s: string): string =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${esc(code)}</Code><Message>${esc(message)}</Message>` +
+    `<Resource>${esc(resource)}</Resource><RequestId>${esc(requestId)}</RequestId></Error>`
+  );
+}
+
+function statusError(status: number, code?: string): { code: string; message: string } {
+  if (code) return { code, message: `Injected ${code}` };
+  if (status === 503) return { code: 'SlowDown', message: 'Please reduce your request rate.' };
+  if (status === 500) return { code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
+  return { code: 'ServiceUnavailable', message: 'Injected error.' };
+}
+
+function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+export async function startProxy(target: string): Promise<Proxy> {
+  const upstream = new URL(target);
+  if (upstream.protocol !== 'http:') throw new Error(`proxy supports http targets only, got ${target}`);
+  // No keep-alive upstream: a pooled socket the server closed while idle would fail the next
+  // request and the client's retry would show up as an extra count.
+  const agent = new Agent({ keepAlive: false });
+  const counts = new Map<S3Op, number>();
+  const requests: ProxiedRequest[] = [];
+  let fault: Fault | null = null;
+  let remaining = Infinity;
+  let injected = 0;
+  let seq = 0;
+  const sockets = new Set<Socket>();
+
+  function takeFault(req: ProxiedRequest): Fault | null {
+    if (!fault || remaining <= 0) return null;
+    if (fault.match && !fault.match(req.op, req)) return null;
+    remaining--;
+    injected++;
+    return fault;
+  }
+
+  function forward(req: IncomingMessage, res: ServerResponse, cutAfter?: number): void {
+    const up = httpRequest({
+      protocol: 'http:',
+      hostname: upstream.hostname,
+      port: upstream.port || 80,
+      method: req.method,
+      path: req.url,
+      headers: forwardHeaders(req.headers), // Host included, unchanged
+      agent,
+    });
+    let done = false;
+    const abortBoth = (): void => {
+      if (done) return;
+      done = true;
+      up.destroy();
+      req.socket.destroy();
+    };
+    up.on('error', abortBoth);
+    req.on('error', abortBoth);
+    res.on('close', () => {
+      if (!res.writableFinished) abortBoth(); // client went away mid-request
+    });
+    up.on('response', (upRes) => {
+      const headers = forwardHeaders(upRes.headers);
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
+      upRes.on('error', abortBoth);
+      upRes.pipe(res);
+    });
+
+    if (cutAfter === undefined) {
+      req.pipe(up);
+      return;
+    }
+    let sent = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      if (sent + chunk.length <= cutAfter) {
+        sent += chunk.length;
+        if (!up.write(chunk)) {
+          req.pause();
+          up.once('drain', () => req.resume());
+        }
+        return;
+      }
+      const head = chunk.subarray(0, cutAfter - sent);
+      sent = cutAfter;
+      req.pause();
+      up.write(head, () => setTimeout(abortBoth, 20));
+    });
+    req.on('end', () => {
+      if (!done) up.end();
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const qIndex = url.indexOf('?');
+    const info: ProxiedRequest = {
+      op: classify(req.method ?? 'GET', url, req.headers),
+      method: req.method ?? 'GET',
+      path: qIndex < 0 ? url : url.slice(0, qIndex),
+      query: qIndex < 0 ? '' : url.slice(qIndex + 1),
+    };
+    requests.push(info);
+    counts.set(info.op, (counts.get(info.op) ?? 0) + 1);
+
+    const f = takeFault(info);
+    if (!f) return forward(req, res);
+    switch (f.kind) {
+      case 'status': {
+        const { code, message } = statusError(f.status, f.code);
+        const body = errorXml(code, message, info.path, `proxy-${++seq}`);
+        req.on('error', () => req.socket.destroy());
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(f.status, {
+            'content-type': 'application/xml',
+            'content-length': Buffer.byteLength(body),
+            'x-amz-request-id': `proxy-${seq}`,
+            ...(f.status === 503 ? { 'retry-after': '0' } : {}),
+          });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        });
+        return;
+      }
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'delay': {
+        const timer = setTimeout(() => {
+          if (!req.socket.destroyed) forward(req, res);
+        }, f.ms);
+        res.once('close', () => clearTimeout(timer)); // client gave up while we waited
+        return;
+      }
+      case 'cut':
+        return forward(req, res, f.afterBytes);
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  // Longer than any test's idle gap, so the client never reuses a socket we just closed (that too
+  // would turn into a retry and an extra count); close() destroys the sockets anyway.
+  server.keepAliveTimeout = 120_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    counts,
+    requests,
+    setFault(f) {
+      fault = f;
+      remaining = f?.times ?? Infinity;
+    },
+    injected: () => injected,
+    reset() {
+      counts.clear();
+      requests.length = 0;
+    },
+    close() {
+      return (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        agent.destroy();
+      }));
+    },
+  };
+}
