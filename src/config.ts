@@ -59,7 +59,7 @@ const pairSchema = z.strictObject({
   prefix: str('a key prefix').default(DEFAULTS.pair.prefix),
   exclude: z.array(str('a gitignore-style pattern'), { error: (iss) => `must be a list of patterns, got ${got(iss.input)}` }).default([]),
   delete: oneOf(['mirror', 'keep', 'trash']).default(DEFAULTS.pair.delete),
-  trashPrefix: str('a key prefix').default(DEFAULTS.pair.trashPrefix),
+  trashPrefix: str('a key prefix').regex(/[^/]/, { error: 'must name a prefix such as ".s3mirror-trash/"' }).default(DEFAULTS.pair.trashPrefix),
   maxDeletePercent: intIn(0, 100).default(DEFAULTS.pair.maxDeletePercent),
   maxDeleteCount: intIn(0, 1_000_000_000).default(DEFAULTS.pair.maxDeleteCount),
   deleteExcluded: bool().default(DEFAULTS.pair.deleteExcluded),
@@ -116,7 +116,7 @@ export function parseConfig(raw: unknown, baseDir: string, source = '(inline)'):
       if (i.code === 'invalid_type' && i.path.length === 0) return `(top level): must be a JSON object`;
       return `${formatPath(i.path)}: ${i.message}`;
     });
-    throw new MirrorError('CONFIG_INVALID', `invalid config ${source}:\n  ${lines.join('\n  ')}`, {
+    throw new MirrorError('CONFIG_INVALID', `invalid config ${source}:\n  ${[...new Set(lines)].join('\n  ')}`, {
       hint: 'fix the named fields; config.example.json documents every field and default',
     });
   }

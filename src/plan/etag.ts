@@ -16,7 +16,7 @@ export function normalizeEtag(raw: string | undefined | null): string | undefine
 
 export function etagKind(etag: string): EtagKind {
   if (/^[0-9a-f]{32}$/.test(etag)) return 'md5';
-  if (/^[0-9a-f]{32}-[1-9][0-9]{0,4}$/.test(etag)) return 'multipart';
+  if (/^[0-9a-f]{32}-([1-9][0-9]{0,3}|10000)$/.test(etag)) return 'multipart';
   return 'opaque';
 }
 

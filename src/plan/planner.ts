@@ -62,7 +62,7 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
   if (local.kind === 'symlink') return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'symlink skipped (followSymlinks is off)' };
   if (local.kind === 'special') return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'not a regular file (FIFO, socket or device) skipped' };
   if (o.excluded) {
-    if (remote && o.deleteExcluded) return deleteOp(o, 'excluded and deleteExcluded is on');
+    if (remote && o.deleteExcluded && o.deleteMode !== 'keep') return deleteOp(o, 'excluded and deleteExcluded is on');
     return { op: 'forget', reason: 'excluded by a filter' };
   }
   if (o.keyBytes > MAX_KEY_BYTES) {
@@ -85,6 +85,10 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
   if (journal?.etag && journal.md5 === local.md5 && remote.etag === journal.etag && remote.size === journal.remoteSize) {
     return { op: 'skip', reason: 'content unchanged since our upload' };
   }
+  // The object is still our own upload, and the content we uploaded then is not this content.
+  if (journal?.etag && journal.md5 && journal.md5 !== local.md5 && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+    return { op: 'upload', reason: 'content changed since our upload' };
+  }
   if (typeof remote.metaMd5 === 'string') {
     return remote.metaMd5 === local.md5
       ? { op: 'skip', reason: 'x-amz-meta-md5 matches', learned: learned(remote.etag) }
@@ -97,9 +101,8 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
       : { op: 'upload', reason: 'ETag differs from local MD5' };
   }
   if (kind === 'multipart' && !o.opaqueEtags && local.localEtag && etagParts(local.localEtag) === etagParts(remote.etag)) {
-    return remote.etag === local.localEtag
-      ? { op: 'skip', reason: 'multipart ETag reproduced', learned: learned(remote.etag) }
-      : { op: 'upload', reason: 'multipart ETag differs' };
+    // Equal part counts do not prove equal part sizes: a mismatch falls through to x-amz-meta-md5.
+    if (remote.etag === local.localEtag) return { op: 'skip', reason: 'multipart ETag reproduced', learned: learned(remote.etag) };
   }
   if (remote.metaMd5 === null) return { op: 'upload', reason: 'identity unknown (no x-amz-meta-md5, ETag not comparable)' };
   return { op: 'head', reason: `ETag (${kind}${o.opaqueEtags ? ', SSE' : ''}) cannot be compared; reading x-amz-meta-md5` };

@@ -20,13 +20,18 @@ export function matchRenames(uploads: readonly RenameCandidate[], tombstones: re
     else pool.set(k, [t]);
   }
   const out = new Map<string, string>();
-  for (const u of uploads) {
-    const list = pool.get(`${u.size}:${u.md5}`);
-    if (!list?.length) continue;
-    let i = list.findIndex((t) => t.name === u.name);
-    if (i < 0) i = 0;
-    const [t] = list.splice(i, 1);
-    out.set(u.id, t!.id);
+  const sorted = [...uploads].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Two rounds: same-name matches first, so the order of uploads cannot steal a name's partner.
+  for (const sameName of [true, false]) {
+    for (const u of sorted) {
+      if (out.has(u.id)) continue;
+      const list = pool.get(`${u.size}:${u.md5}`);
+      if (!list?.length) continue;
+      const i = sameName ? list.findIndex((t) => t.name === u.name) : 0;
+      if (i < 0) continue;
+      const [t] = list.splice(i, 1);
+      out.set(u.id, t!.id);
+    }
   }
   return out;
 }

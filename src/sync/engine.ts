@@ -191,7 +191,7 @@ export class PairEngine {
     const now = this.d.now();
     if (now - (row.dirty_since ?? now) >= this.d.cfg.maxDelayMs) return false;
     if (!this.d.journal.hasPendingNewFileOfSize(this.pair.name, row.size!)) return false;
-    this.d.journal.postpone(this.pair.name, row.rel, now + Math.max(100, this.d.cfg.debounceMs / 2));
+    this.d.journal.postpone(this.pair.name, row.rel, now + Math.max(100, Math.round(this.d.cfg.debounceMs / 2)));
     return true;
   }
 
@@ -209,7 +209,7 @@ export class PairEngine {
     if (retryable) {
       const attempts = row.attempts + 1;
       if (this.d.mode === 'once') retryAt = attempts < ONCE_MAX_ATTEMPTS ? now + 250 * 2 ** attempts : null;
-      else retryAt = now + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9)) * (0.75 + Math.random() / 2);
+      else retryAt = now + Math.round(Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9)) * (0.75 + Math.random() / 2));
     } else if (this.d.mode === 'daemon' && !['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG'].includes(code)) {
       // Bucket-side errors (access, missing bucket) may be fixed without any local change.
       retryAt = now + 300_000;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { Daemon } from '../../src/sync/daemon.js';
 import { syncOnce } from '../../src/sync/once.js';
 import { createBucket, getObjectMd5, listAll, uniqueBucket } from './s3client.js';
@@ -66,7 +66,8 @@ export function once(cfg: Config) {
 }
 
 export function daemon(cfg: Config): Daemon {
-  return new Daemon(cfg, silentLogger, { credentials: credentials() });
+  const log = process.env.S3MIRROR_TEST_LOG ? createLogger({ destination: process.env.S3MIRROR_TEST_LOG, level: 'debug' }) : silentLogger;
+  return new Daemon(cfg, log, { credentials: credentials() });
 }
 
 /** Every regular file under root: rel → MD5. */
