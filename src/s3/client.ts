@@ -35,8 +35,11 @@ export interface ClientOptions {
 export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: RequestCounter): S3Client {
   const sockets = Math.max(opts.concurrency * 2, 8);
   const agentOpts = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
+  // A custom endpoint with no region anywhere: SigV4 still needs one, and us-east-1 is what
+  // S3-compatible servers expect by default.
+  const region = cfg.region ?? (cfg.endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined);
   const client = new S3Client({
-    ...(cfg.region ? { region: cfg.region } : {}),
+    ...(region ? { region } : {}),
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     forcePathStyle: cfg.forcePathStyle,
     requestChecksumCalculation: cfg.checksums,
@@ -50,11 +53,6 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
       requestTimeout: 300_000,
     }),
   });
-  if (!cfg.region && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION && cfg.endpoint) {
-    // A custom endpoint with no region anywhere: SigV4 still needs one; us-east-1 is what
-    // S3-compatible servers expect by default.
-    client.config.region = async () => 'us-east-1';
-  }
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';

@@ -38,12 +38,13 @@ export function readStatus(cfg: Config): Status {
   let journal: Journal;
   try {
     journal = Journal.open(cfg.stateDir, { readonly: true });
-  } catch {
+  } catch (e) {
+    const reason = (e as Error).message;
     return {
       schemaVersion: STATUS_SCHEMA_VERSION,
       daemon: { running, pid: running ? readPid(cfg.stateDir) ?? null : null, mode: null, heartbeatAt: null, startedAt: null },
       pairs: cfg.pairs.map((p) => ({
-        name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state: 'never-synced', reason: null,
+        name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state: 'unknown', reason,
         inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
       })),
       transfers: [],

@@ -36,7 +36,7 @@ export class Daemon {
     const { rt, cfg } = this;
     rt.startStatusWriter();
     this.watcher.on('change', (e) => this.onEvent(e));
-    this.watcher.on('error', ({ pair, error }) => this.log.error({ pair, err: describe(error) }, 'watcher error'));
+    this.watcher.on('error', ({ pair, error }) => this.log.error({ pair, error: describe(error) }, 'watcher error'));
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) {
       const engine = rt.engines.get(p.name)!;
@@ -47,7 +47,7 @@ export class Daemon {
         await rt.preflight();
         break;
       } catch (e) {
-        this.log.error({ err: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
+        this.log.error({ error: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
         for (const p of cfg.pairs) rt.journal.setPairState(p.name, 'error', describe(e).message, rt.now());
         await new Promise((r) => setTimeout(r, PREFLIGHT_RETRY_MS));
       }
@@ -69,7 +69,7 @@ export class Daemon {
       try {
         await this.rt.reconcilePair(p.name);
       } catch (e) {
-        this.log.error({ pair: p.name, err: describe(e) }, 'reconcile failed; retried at the next rescan');
+        this.log.error({ pair: p.name, error: describe(e) }, 'reconcile failed; retried at the next rescan');
         this.rt.journal.setPairState(p.name, 'error', describe(e).message, this.rt.now());
       }
     }

@@ -151,7 +151,7 @@ export class PairEngine {
               return;
             } catch (err) {
               // Some servers cannot copy some keys (s3rver and `+#?&=`): an upload is always correct.
-              this.log.warn({ rel: row.rel, from: renameFrom.rel, err: describe(err) }, 'server-side copy failed; uploading instead');
+              this.log.warn({ rel: row.rel, from: renameFrom.rel, error: describe(err) }, 'server-side copy failed; uploading instead');
             }
           }
           const c = await this.d.queue.add(() => this.d.transfers.upload(this.pair, row.rel, row.key, e.abs, h));

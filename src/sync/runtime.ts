@@ -30,6 +30,8 @@ export class Runtime {
   readonly now: () => number;
   readonly startedAt: number;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** Pairs reconciled without a root problem in this process: only they can be "in sync". */
+  private readonly reconciled = new Set<string>();
 
   private constructor(
     readonly cfg: Config,
@@ -82,10 +84,12 @@ export class Runtime {
     const r = await reconcile(engine.pair, { journal: this.journal, store: this.store, filter: engine.filter, now: this.now });
     const log = this.opts.log.child({ pair: name });
     if (r.rootProblem) {
+      this.reconciled.delete(name);
       this.journal.setPairState(name, 'error', r.rootProblem, this.now());
       log.error({ code: 'PAIR_PATH_MISSING' }, r.rootProblem);
-    } else if (this.journal.getPair(name)?.state === 'error') {
-      this.journal.setPairState(name, 'ok', null, this.now());
+    } else {
+      this.reconciled.add(name);
+      if (this.journal.getPair(name)?.state === 'error') this.journal.setPairState(name, 'ok', null, this.now());
     }
     for (const u of r.unreadable) {
       this.journal.addError(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
@@ -100,7 +104,9 @@ export class Runtime {
     const now = this.now();
     const stats = Object.fromEntries([...this.engines].map(([n, e]) => [n, e.stats]));
     for (const [n] of this.engines) {
-      if (this.journal.pendingCount(n) === 0 && !this.transfers.inFlight.size) this.journal.markPairSynced(n, now);
+      if (this.reconciled.has(n) && this.journal.pendingCount(n) === 0 && ![...this.transfers.inFlight.values()].some((t) => t.pair === n)) {
+        this.journal.markPairSynced(n, now);
+      }
     }
     this.journal.setMeta(
       'process',
@@ -123,7 +129,7 @@ export class Runtime {
       try {
         this.writeStatus();
       } catch (e) {
-        this.opts.log.warn({ err: describe(e) }, 'status write failed');
+        this.opts.log.warn({ error: describe(e) }, 'status write failed');
       }
     }, ms);
     this.statusTimer.unref();
