@@ -125,13 +125,16 @@ export class Runtime {
   }
 
   startStatusWriter(ms = 1000): void {
-    this.statusTimer = setInterval(() => {
+    const write = () => {
       try {
         this.writeStatus();
       } catch (e) {
         this.opts.log.warn({ error: describe(e) }, 'status write failed');
       }
-    }, ms);
+    };
+    // At once: until the first write, status would show the previous process's record.
+    write();
+    this.statusTimer = setInterval(write, ms);
     this.statusTimer.unref();
   }
 
