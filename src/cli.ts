@@ -55,10 +55,17 @@ program
     const cfg = loadConfig(o.config);
     const log = createLogger({ destination: 2, level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });
     const r = await syncOnce(cfg, log);
-    const code = r.failures.length ? EXIT.someFailed : r.held.length || r.rootProblems.length ? EXIT.deletesHeld : EXIT.ok;
+    const code = r.unusable.length
+      ? EXIT.s3Unusable
+      : r.failures.length
+        ? EXIT.someFailed
+        : r.held.length || r.rootProblems.length
+          ? EXIT.deletesHeld
+          : EXIT.ok;
     if (o.json) process.stdout.write(`${JSON.stringify({ exitCode: code, ...r }, null, 2)}\n`);
     else {
       for (const [name, s] of Object.entries(r.stats)) process.stdout.write(`${name}: ${JSON.stringify(s)}\n`);
+      for (const p of r.unusable) process.stdout.write(`${p.pair}: not synced: ${p.code}: ${p.message}\n`);
       for (const p of r.rootProblems) process.stdout.write(`${p.pair}: ${p.problem}\n`);
       for (const h of r.held) process.stdout.write(`${h.pair}: ${h.count} deletes held: ${h.reason}\n  release with: s3mirror resume --config ${o.config} --pair ${h.pair} --allow-deletes\n`);
       if (r.failures.length) {

@@ -181,3 +181,33 @@ describe('run (daemon) against a real S3 server', () => {
 it('the test endpoint is configured', () => {
   expect(testEnv().endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
+
+describe('several pairs in one process', () => {
+  it('pairs share a bucket under different prefixes; a pair with a missing bucket stalls no other', async () => {
+    s = await scratch('multi');
+    mkdirSync(join(s.dir, 'second'));
+    writeFileSync(join(s.dir, 'second', 'b.txt'), 'second');
+    mkdirSync(join(s.dir, 'third'));
+    writeFileSync(join(s.dir, 'third', 'c.txt'), 'third');
+    s.write('a.txt', 'first');
+    const base = s.config({ prefix: 'one/' });
+    const cfg = { ...base, pairs: [
+      base.pairs[0]!,
+      { ...base.pairs[0]!, name: 'q', path: join(s.dir, 'second'), prefix: 'two/' },
+      { ...base.pairs[0]!, name: 'r', path: join(s.dir, 'third'), bucket: `${s.bucket}-missing`, prefix: '' },
+    ] };
+    const r = await once(cfg);
+    expect(r.unusable).toEqual([{ pair: 'r', code: 'BUCKET_MISSING', message: expect.any(String) }]);
+    expect(r.failures).toEqual([]);
+    expect((await listAll(s.bucket)).map((o) => o.key).sort()).toEqual(['one/a.txt', 'two/b.txt']);
+
+    const d = daemon({ ...cfg, debounceMs: 100 });
+    await d.start();
+    try {
+      writeFileSync(join(s.dir, 'second', 'new.txt'), 'n');
+      await eventually(async () => expect((await listAll(s!.bucket)).map((o) => o.key)).toContain('two/new.txt'));
+    } finally {
+      await d.stop();
+    }
+  });
+});

@@ -137,17 +137,21 @@ export class Journal {
   }
 
   /** Take up to `limit` due rows and lease them until `leaseUntil`, so the next pick skips them. */
-  takeDue(now: number, limit: number, leaseUntil: number): FileRow[] {
+  takeDue(now: number, limit: number, leaseUntil: number, skipPairs: readonly string[] = []): FileRow[] {
     return this.tx(() => {
-      const rows = this.st("SELECT * FROM files WHERE state = 'dirty' AND due_at <= ? ORDER BY due_at LIMIT ?").all(now, limit) as FileRow[];
+      const rows = this.st(
+        "SELECT * FROM files WHERE state = 'dirty' AND due_at <= ? AND pair NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
+      ).all(now, JSON.stringify(skipPairs), limit) as FileRow[];
       const lease = this.st('UPDATE files SET due_at = ? WHERE pair = ? AND rel = ?');
       for (const r of rows) lease.run(leaseUntil, r.pair, r.rel);
       return rows;
     });
   }
 
-  nextDueAt(): number | undefined {
-    const r = this.st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty'").get() as { d: number | null };
+  nextDueAt(skipPairs: readonly string[] = []): number | undefined {
+    const r = this.st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair NOT IN (SELECT value FROM json_each(?))").get(
+      JSON.stringify(skipPairs),
+    ) as { d: number | null };
     return r.d ?? undefined;
   }
 

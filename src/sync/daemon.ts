@@ -21,6 +21,7 @@ export class Daemon {
   private rescanTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private readonly ready = new Set<string>();
   private readonly log: Logger;
 
   constructor(
@@ -42,21 +43,13 @@ export class Daemon {
       const engine = rt.engines.get(p.name)!;
       await this.watcher.add(p.name, p.path, engine.filter, p.followSymlinks, [cfg.stateDir]);
     }
-    while (!this.stopping) {
-      try {
-        await rt.preflight();
-        break;
-      } catch (e) {
-        this.log.error({ error: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
-        for (const p of cfg.pairs) rt.journal.setPairState(p.name, 'error', describe(e).message, rt.now());
-        await new Promise((r) => setTimeout(r, PREFLIGHT_RETRY_MS));
-      }
-    }
-    if (this.stopping) return;
-    await rt.abortStaleUploads();
-    await this.rescan();
+    await rt.abortStaleUploads().catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
     rt.journal.makeAllDue(rt.now());
+    const pending = new Set(cfg.pairs.map((p) => p.name));
+    for (const name of pending) rt.scheduler.pause(name);
     this.loop = rt.scheduler.runForever();
+    await this.checkBuckets(pending);
+    if (pending.size) void this.retryBuckets(pending);
     if (cfg.rescanIntervalMs > 0) {
       this.rescanTimer = setInterval(() => void this.rescan(), cfg.rescanIntervalMs);
       this.rescanTimer.unref();
@@ -64,16 +57,45 @@ export class Daemon {
     this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
   }
 
-  private async rescan(): Promise<void> {
-    for (const p of this.cfg.pairs) {
-      try {
-        await this.rt.reconcilePair(p.name);
-      } catch (e) {
-        this.log.error({ pair: p.name, error: describe(e) }, 'reconcile failed; retried at the next rescan');
-        this.rt.journal.setPairState(p.name, 'error', describe(e).message, this.rt.now());
+  /**
+   * One round: pairs whose bucket answers are reconciled and unpaused; the rest stay paused (their
+   * changes wait in the journal) and are logged.
+   */
+  private async checkBuckets(pending: Set<string>): Promise<void> {
+    const bad = await this.rt.preflight();
+    for (const name of [...pending]) {
+      const e = bad.get(name);
+      if (e) {
+        this.log.error({ pair: name, error: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
+        continue;
       }
+      pending.delete(name);
+      this.ready.add(name);
+      await this.rescanPair(name);
+      this.rt.scheduler.resume(name);
     }
+  }
+
+  /** In the background, so usable pairs never wait for a missing bucket. */
+  private async retryBuckets(pending: Set<string>): Promise<void> {
+    while (pending.size && !this.stopping) {
+      await new Promise((r) => setTimeout(r, PREFLIGHT_RETRY_MS));
+      if (!this.stopping) await this.checkBuckets(pending);
+    }
+  }
+
+  private async rescan(): Promise<void> {
+    for (const name of this.ready) await this.rescanPair(name);
     this.rt.scheduler.wake();
+  }
+
+  private async rescanPair(name: string): Promise<void> {
+    try {
+      await this.rt.reconcilePair(name);
+    } catch (e) {
+      this.log.error({ pair: name, error: describe(e) }, 'reconcile failed; retried at the next rescan');
+      this.rt.journal.setPairState(name, 'error', describe(e).message, this.rt.now());
+    }
   }
 
   private onEvent(e: ChangeEvent): void {

@@ -6,6 +6,8 @@ export interface OnceResult {
   failures: { pair: string; rel: string; code: string; message: string }[];
   held: { pair: string; count: number; reason: string }[];
   rootProblems: { pair: string; problem: string }[];
+  /** Pairs whose bucket could not be used (the others were synced). */
+  unusable: { pair: string; code: string; message: string }[];
   stats: Record<string, unknown>;
   /** HTTP attempts per SDK command (retries included). */
   requests: Record<string, number>;
@@ -18,13 +20,17 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
   const rt = Runtime.open(cfg, { mode: 'once', log, ...extra });
   try {
     rt.startStatusWriter();
-    await rt.preflight();
+    const bad = await rt.preflight();
+    // Nothing usable at all: that is the answer (exit 4), not a per-file report.
+    if (bad.size === cfg.pairs.length) throw bad.values().next().value;
+    for (const name of bad.keys()) rt.scheduler.pause(name);
     await rt.abortStaleUploads();
-    const recon = await Promise.all(cfg.pairs.map(async (p) => ({ pair: p.name, r: await rt.reconcilePair(p.name) })));
+    const usable = cfg.pairs.filter((p) => !bad.has(p.name));
+    const recon = await Promise.all(usable.map(async (p) => ({ pair: p.name, r: await rt.reconcilePair(p.name) })));
     await rt.scheduler.runOnce();
     const failures: OnceResult['failures'] = [];
     const held: OnceResult['held'] = [];
-    for (const p of cfg.pairs) {
+    for (const p of usable) {
       for (const f of rt.journal.failedFiles(p.name, 1000)) {
         if (f.state === 'held' || f.state === 'skipped') continue;
         failures.push({ pair: p.name, rel: f.rel, code: f.error_code ?? 'ERROR', message: f.error ?? '' });
@@ -36,6 +42,7 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
     return {
       failures,
       held,
+      unusable: [...bad].map(([pair, e]) => ({ pair, code: e.code, message: e.message })),
       rootProblems: recon.filter((x) => x.r.rootProblem).map((x) => ({ pair: x.pair, problem: x.r.rootProblem! })),
       stats: Object.fromEntries([...rt.engines].map(([n, e]) => [n, e.stats])),
       requests: rt.counter.snapshot(),

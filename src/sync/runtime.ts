@@ -62,12 +62,26 @@ export class Runtime {
     }
   }
 
-  /** Is every bucket usable? Throws the first endpoint/bucket/credentials problem. */
-  async preflight(pairName?: string): Promise<void> {
+  /**
+   * Which pairs can reach their bucket? One pair's missing bucket or denied access must not stall
+   * the others, so each is checked on its own; the unusable ones are returned with their error.
+   */
+  async preflight(): Promise<Map<string, MirrorError>> {
+    const bad = new Map<string, MirrorError>();
+    const byBucket = new Map<string, Promise<MirrorError | undefined>>();
     for (const p of this.cfg.pairs) {
-      if (pairName && p.name !== pairName) continue;
-      await this.store.checkBucket(p.bucket);
+      if (!byBucket.has(p.bucket)) {
+        byBucket.set(p.bucket, this.store.checkBucket(p.bucket).then(() => undefined, (e: unknown) => (e instanceof MirrorError ? e : mapUnknown(e))));
+      }
     }
+    for (const p of this.cfg.pairs) {
+      const e = await byBucket.get(p.bucket)!;
+      if (e) {
+        bad.set(p.name, e);
+        this.journal.setPairState(p.name, 'error', `${e.code}: ${e.message}`, this.now());
+      }
+    }
+    return bad;
   }
 
   /** Multipart uploads a previous process left behind cannot be finished by this version: abort them. */
@@ -149,6 +163,10 @@ export class Runtime {
     this.journal.close();
     this.lock.release();
   }
+}
+
+function mapUnknown(e: unknown): MirrorError {
+  return new MirrorError('S3_REQUEST_FAILED', (e as Error)?.message ?? String(e), { retryable: true, cause: e });
 }
 
 export function isFatalForPass(e: unknown): boolean {

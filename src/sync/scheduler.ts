@@ -27,6 +27,17 @@ export class Scheduler {
     return Math.max(64, this.opts.concurrency * 8);
   }
 
+  private readonly paused = new Set<string>();
+
+  /** A pair whose bucket is unusable: its rows wait in the journal instead of failing one by one. */
+  pause(pair: string): void {
+    this.paused.add(pair);
+  }
+  resume(pair: string): void {
+    this.paused.delete(pair);
+    this.wake();
+  }
+
   wake(): void {
     this.wakeUp?.();
   }
@@ -40,7 +51,7 @@ export class Scheduler {
   private dispatch(): number {
     if (this.queue.size > this.batchSize * 2 || this.batches.size >= 4) return 0;
     const now = this.opts.now();
-    const rows = this.journal.takeDue(now, this.batchSize, now + LEASE_MS).filter((r) => !this.inFlight.has(id(r)));
+    const rows = this.journal.takeDue(now, this.batchSize, now + LEASE_MS, [...this.paused]).filter((r) => !this.inFlight.has(id(r)));
     if (!rows.length) return 0;
     const byPair = new Map<string, FileRow[]>();
     for (const r of rows) {
@@ -100,7 +111,7 @@ export class Scheduler {
         await this.flushAll();
         continue;
       }
-      const next = this.journal.nextDueAt();
+      const next = this.journal.nextDueAt([...this.paused]);
       if (next === undefined) return;
       await this.sleep(next - this.opts.now());
     }
@@ -111,7 +122,7 @@ export class Scheduler {
     while (!this.stopped) {
       if (this.dispatch() > 0) continue;
       if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await this.flushAll();
-      const next = this.journal.nextDueAt();
+      const next = this.journal.nextDueAt([...this.paused]);
       const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
       if (wait > 0 || this.batches.size) await this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait);
     }
