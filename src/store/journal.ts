@@ -95,6 +95,13 @@ export class Journal {
        WHERE name = @name`,
     ).run({ name, state, reason, now });
   }
+  /** A hold ends by itself once no held delete is left (the files came back, or were released). */
+  clearHoldIfNone(name: string): void {
+    this.st(
+      `UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL
+       WHERE name = ? AND state = 'deletes-held' AND NOT EXISTS (SELECT 1 FROM files WHERE pair = pairs.name AND state = 'held')`,
+    ).run(name);
+  }
   markPairSynced(name: string, now: number): void {
     this.st('UPDATE pairs SET last_sync_at = ? WHERE name = ?').run(now, name);
   }

@@ -76,6 +76,7 @@ export class PairEngine {
     // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
     // every rename in it has had its chance to become a copy first.
     if (this.d.mode === 'daemon' && this.deletes.length >= 1000) await this.flushDeletes();
+    this.d.journal.clearHoldIfNone(this.pair.name);
   }
 
   private async examineSafe(row: FileRow): Promise<Examined | undefined> {

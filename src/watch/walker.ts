@@ -24,14 +24,14 @@ export interface WalkResult {
  */
 export async function walk(root: string, filter: Filter, opts: { followSymlinks: boolean; under?: string }): Promise<WalkResult> {
   const out: WalkResult = { entries: [], unreadable: [], loops: [] };
-  const seenDirs = new Set<string>();
   const start = opts.under ?? '';
   const rootStat = statSync(join(root, start), { bigint: true });
-  seenDirs.add(`${rootStat.dev}:${rootStat.ino}`);
-  const stack: string[] = [start];
+  // Each directory carries the identities of its ancestors: a followed symlink that leads to one
+  // of them is a loop. (A link to a sibling is followed: that is what following means.)
+  const stack: { rel: string; chain: readonly string[] }[] = [{ rel: start, chain: [`${rootStat.dev}:${rootStat.ino}`] }];
   let sinceYield = 0;
   while (stack.length) {
-    const dirRel = stack.pop()!;
+    const { rel: dirRel, chain } = stack.pop()!;
     let names: string[];
     try {
       names = readdirSync(join(root, dirRel));
@@ -50,6 +50,7 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
         continue; // vanished since readdir: the watcher (or next rescan) reports it
       }
       let kind = kindOf(st);
+      const viaLink = kind === 'symlink';
       if (kind === 'symlink' && opts.followSymlinks) {
         try {
           st = statSync(abs, { bigint: true });
@@ -61,12 +62,11 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
       if (kind === 'dir') {
         if (filter.excludes(rel, true)) continue;
         const id = `${st.dev}:${st.ino}`;
-        if (seenDirs.has(id)) {
+        if (viaLink && chain.includes(id)) {
           out.loops.push(rel);
           continue;
         }
-        seenDirs.add(id);
-        stack.push(rel);
+        stack.push({ rel, chain: [...chain, id] });
         continue;
       }
       if (filter.excludes(rel)) continue;
