@@ -346,7 +346,7 @@ describe('parseConfig: errors', () => {
   });
 });
 
-describe('parseConfig: known bugs (see the test report; remove .fails once fixed)', () => {
+describe('parseConfig: regressions', () => {
   // zod 4 reports both z.int()'s safe-integer bound and .max(): the same line appears twice.
   it('an integer beyond 2^53 is reported once', () => {
     expect(errorLines(cfg({ concurrency: 2 ** 53 })).lines).toEqual(['concurrency: must be an integer 1..512, got 9007199254740992']);

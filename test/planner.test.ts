@@ -157,7 +157,7 @@ describe('sameStat', () => {
   });
 });
 
-describe('plan: known bugs (see the test report; remove .fails once fixed)', () => {
+describe('plan: regressions', () => {
   // delete: "keep" must never delete. For an excluded file that is absent locally the planner keeps
   // the object (planAbsent checks "keep" first), but for the same excluded file still present on disk
   // deleteOp() ignores "keep" and returns `delete`.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, matchRenames, type RenameCandidate } from '../src/plan/renames.js';
+import { baseName, matchRenames, sourceHolds, type RenameCandidate, type SourceObject, type SourceRecord } from '../src/plan/renames.js';
 
 /** Rename pairing (src/plan/renames.ts): uploads of new content matched to pending deletes of the same content. */
 
@@ -103,7 +103,7 @@ describe('baseName', () => {
   });
 });
 
-describe('matchRenames: known bugs (see the test report; remove .fails once fixed)', () => {
+describe('matchRenames: regressions', () => {
   // Greedy in upload order: an upload with no same-name candidate takes the lexically first
   // tombstone even when a later upload has that very name, so the documented "same file name wins"
   // fails and the pairs depend on the order of `uploads` (the engine passes them in completion order).
@@ -115,5 +115,28 @@ describe('matchRenames: known bugs (see the test report; remove .fails once fixe
     ];
     expect(entries(matchRenames([c('new/y'), c('new/x')], tombstones))).toEqual(expected); // passes today
     expect(entries(matchRenames([c('new/x'), c('new/y')], tombstones))).toEqual(expected); // gives new/x→old/y, new/y→old/z
+  });
+});
+
+describe('sourceHolds: may the old object be copied to the new key?', () => {
+  const OURS = 'e2fc714c4727ee9395f324cd2e7f331f';
+  const MP = 'a1b2c3d4e5f60718293a4b5c6d7e8f90-3';
+  const rec = (etag: string | null = OURS, md5 = A, size = 10): SourceRecord => ({ size, md5, etag });
+  const obj = (etag: string, size = 10, metaMd5?: string | null): SourceObject => ({ size, etag, ...(metaMd5 === undefined ? {} : { metaMd5 }) });
+  it.each<[string, SourceObject | undefined, SourceRecord, boolean, boolean]>([
+    ['object gone', undefined, rec(), false, false],
+    ['our upload still in place', obj(OURS), rec(), false, true],
+    ['our upload still in place, SSE-KMS', obj(OURS), rec(), true, true],
+    ['size changed (overwritten)', obj(OURS, 11), rec(), false, false],
+    ['overwritten by another client (new ETag, no x-amz-meta-md5)', obj(B), rec(), false, false],
+    ['ETag is the MD5 of our content (we did not record it)', obj(A), rec(null), false, true],
+    ['ETag equals our MD5 but SSE-KMS ETags are not MD5s', obj(A), rec(null), true, false],
+    ['x-amz-meta-md5 matches', obj(MP, 10, A), rec(null), false, true],
+    ['x-amz-meta-md5 differs, even though the ETag looks like our MD5', obj(A, 10, B), rec(null), false, false],
+    ['x-amz-meta-md5 matches under SSE-KMS', obj(B, 10, A), rec(null), true, true],
+    ['multipart ETag, identity unknown', obj(MP), rec(null), false, false],
+    ['HEAD found no x-amz-meta-md5 (empty)', obj(MP, 10, ''), rec(null), false, false],
+  ])('%s', (_what, o, r, opaque, expected) => {
+    expect(sourceHolds(o, r, opaque)).toBe(expected);
   });
 });

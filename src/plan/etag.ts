@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 /** S3's limits on multipart uploads. */
 export const MAX_PARTS = 10_000;
 export const MIN_PART = 5 * 1024 * 1024;
+/** The largest object one CopyObject may copy; larger ones are copied part by part (UploadPartCopy). */
+export const MAX_COPY_BYTES = 5 * 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
 export type EtagKind = 'md5' | 'multipart' | 'opaque';

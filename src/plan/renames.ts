@@ -1,3 +1,5 @@
+import { etagKind } from './etag.js';
+
 /**
  * Pair uploads of new content with pending deletes of the same content: a move inside a pair
  * becomes a server-side copy plus a delete instead of a second upload. Pure; greedy, each
@@ -34,6 +36,34 @@ export function matchRenames(uploads: readonly RenameCandidate[], tombstones: re
     }
   }
   return out;
+}
+
+/** What the journal knows of a rename source: the content it last confirmed at its key. */
+export interface SourceRecord {
+  size: number;
+  md5: string;
+  /** ETag confirmed after our upload (or verified equal), if any. */
+  etag: string | null;
+}
+
+/** What the latest listing (or HEAD) says is at that key now. */
+export interface SourceObject {
+  size: number;
+  etag: string;
+  /** x-amz-meta-md5 when learned by HEAD; null or undefined when not known. */
+  metaMd5?: string | null;
+}
+
+/**
+ * May the object at a rename source's key be copied to the new key? Only while it provably still
+ * holds the content we matched on: an object overwritten by another client since our upload
+ * must not become the new file's object, so the new file is uploaded from disk instead.
+ */
+export function sourceHolds(obj: SourceObject | undefined, rec: SourceRecord, opaqueEtags: boolean): boolean {
+  if (!obj || obj.size !== rec.size) return false;
+  if (rec.etag && obj.etag === rec.etag) return true;
+  if (typeof obj.metaMd5 === 'string' && obj.metaMd5 !== '') return obj.metaMd5 === rec.md5;
+  return !opaqueEtags && etagKind(obj.etag) === 'md5' && obj.etag === rec.md5;
 }
 
 export function baseName(rel: string): string {

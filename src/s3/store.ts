@@ -10,6 +10,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
@@ -34,6 +35,10 @@ export interface Head {
   etag: string;
   size: number;
   metaMd5: string | null;
+  /** What a multipart copy must set again itself (it cannot copy them from the source). */
+  contentType?: string;
+  metadata: Record<string, string>;
+  cacheControl?: string;
 }
 
 /**
@@ -86,7 +91,14 @@ export class S3Store {
   async head(bucket: string, key: string): Promise<Head | null> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return { etag: normalizeEtag(r.ETag) ?? '', size: r.ContentLength ?? 0, metaMd5: r.Metadata?.md5 ?? null };
+      return {
+        etag: normalizeEtag(r.ETag) ?? '',
+        size: r.ContentLength ?? 0,
+        metaMd5: r.Metadata?.md5 ?? null,
+        metadata: r.Metadata ?? {},
+        ...(r.ContentType ? { contentType: r.ContentType } : {}),
+        ...(r.CacheControl ? { cacheControl: r.CacheControl } : {}),
+      };
     } catch (e) {
       if (isNotFound(e)) return null;
       throw mapS3Error(e, `HeadObject ${key}`);
@@ -152,13 +164,15 @@ export class S3Store {
     }
   }
 
-  async copy(bucket: string, from: string, to: string, s: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>): Promise<string> {
+  /** `ifMatch`: the source's expected ETag; the server refuses (412) if the object changed since. */
+  async copy(bucket: string, from: string, to: string, s: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>, ifMatch?: string): Promise<string> {
     try {
       const r = await this.client.send(
         new CopyObjectCommand({
           Bucket: bucket,
           Key: to,
-          CopySource: `${bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+          CopySource: copySource(bucket, from),
+          ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
           MetadataDirective: 'COPY',
           ...(s.storageClass ? { StorageClass: s.storageClass as never } : {}),
           ...(s.sse ? { ServerSideEncryption: s.sse } : {}),
@@ -168,6 +182,28 @@ export class S3Store {
       return normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to));
     } catch (e) {
       throw mapS3Error(e, `CopyObject ${from} -> ${to}`);
+    }
+  }
+
+  /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
+  async uploadPartCopy(bucket: string, from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string): Promise<string> {
+    try {
+      const r = await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: n,
+          CopySource: copySource(bucket, from),
+          CopySourceRange: `bytes=${range.start}-${range.end}`,
+          ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
+        }),
+      );
+      const etag = normalizeEtag(r.CopyPartResult?.ETag);
+      if (!etag) throw new Error('no ETag in CopyPartResult');
+      return etag;
+    } catch (e) {
+      throw mapS3Error(e, `UploadPartCopy ${from} -> ${key} #${n}`);
     }
   }
 
@@ -191,6 +227,10 @@ export class S3Store {
     if (!h?.etag) throw mapS3Error(new Error('object has no ETag after upload'), `HeadObject ${key}`);
     return h.etag;
   }
+}
+
+function copySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 function settings(s: ObjectSettings) {

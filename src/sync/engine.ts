@@ -4,7 +4,7 @@ import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { guardDeletes } from '../plan/guard.js';
 import { keyFor } from '../plan/keys.js';
-import { baseName, matchRenames } from '../plan/renames.js';
+import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import type { S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
@@ -106,8 +106,13 @@ export class PairEngine {
     for (const u of uploads) {
       for (const t of this.d.journal.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
     }
-    // A source is only usable while its object is still there.
-    for (const [rel, t] of sources) if (!this.d.journal.getRemote(this.pair.name, t.key)) sources.delete(rel);
+    // A source is only usable while its object still holds the content we matched on.
+    const opaque = this.pair.sse === 'aws:kms';
+    for (const [rel, t] of sources) {
+      const obj = this.d.journal.getRemote(this.pair.name, t.key);
+      const view = obj && { size: obj.size, etag: obj.etag, metaMd5: obj.meta_md5 };
+      if (!sourceHolds(view, { size: t.size!, md5: t.md5!, etag: t.etag }, opaque)) sources.delete(rel);
+    }
     const m = matchRenames(
       uploads.map((u) => ({ id: u.row.rel, size: u.hashed!.stat.size, md5: u.hashed!.md5, name: baseName(u.row.rel) })),
       [...sources.values()].map((t) => ({ id: t.rel, size: t.size!, md5: t.md5!, name: baseName(t.rel) })),
@@ -142,11 +147,11 @@ export class PairEngine {
         }
         case 'upload': {
           const h = e.hashed!;
-          if (renameFrom && h.stat.size <= 5 * 1024 ** 3) {
+          if (renameFrom) {
             try {
-              const etag = await this.d.queue.add(() => this.d.transfers.copy(this.pair, renameFrom.key, row.key, h.stat.size));
-              journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, { md5: h.md5, partSize: renameFrom.part_size ?? 0, localEtag: renameFrom.local_etag ?? h.md5, etag: etag!, etagKind: renameFrom.etag_kind ?? 'md5' }, now(), debounce);
-              journal.putRemote(this.pair.name, row.key, h.stat.size, etag!, h.md5, now());
+              const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
+              journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c!, now(), debounce);
+              journal.putRemote(this.pair.name, row.key, h.stat.size, c!.etag, h.md5, now());
               this.stats.copied++;
               this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
               return;
@@ -257,7 +262,7 @@ export class PairEngine {
         trash.map((i) =>
           this.d.queue.add(async () => {
             try {
-              await this.d.transfers.copy(this.pair, i.row.key, keyFor(`${this.pair.prefix}${this.pair.trashPrefix}${day}/`, i.row.key.slice(this.pair.prefix.length)), i.row.remote_size ?? 0);
+              await this.d.transfers.trashCopy(this.pair, i.row, keyFor(`${this.pair.prefix}${this.pair.trashPrefix}${day}/`, i.row.key.slice(this.pair.prefix.length)));
               return true;
             } catch (err) {
               this.fail(i.row, err);

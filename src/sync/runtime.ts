@@ -16,6 +16,8 @@ export interface RuntimeOptions {
   log: Logger;
   now?: () => number;
   credentials?: ClientOptions['credentials'];
+  /** Objects above this are copied part by part (default S3's 5 GiB); tests lower it. */
+  copyLimitBytes?: number;
 }
 
 /** Everything one process needs, wired once: lock, journal, pooled client, queue, engines. */
@@ -43,7 +45,7 @@ export class Runtime {
     this.journal = Journal.open(cfg.stateDir);
     const client = createClient(cfg.s3, { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) }, this.counter);
     this.store = new S3Store(client);
-    this.transfers = new Transfers(this.store, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now });
+    this.transfers = new Transfers(this.store, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now, ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}) });
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
       this.journal.upsertPair({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });

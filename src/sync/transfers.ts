@@ -2,10 +2,10 @@ import { open } from 'node:fs/promises';
 import mime from 'mime-types';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
-import { etagKind } from '../plan/etag.js';
+import { etagKind, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
 import type { ObjectSettings, S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
-import type { SyncedContent } from '../store/types.js';
+import type { FileRow, SyncedContent } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
 import { ByteBudget } from './budget.js';
 import { changed, readPart, type Hashed } from './hasher.js';
@@ -34,7 +34,7 @@ export class Transfers {
   constructor(
     private readonly store: S3Store,
     private readonly journal: Journal,
-    private readonly opts: { concurrency: number; partSizeBytes: number; now: () => number },
+    private readonly opts: { concurrency: number; partSizeBytes: number; now: () => number; copyLimitBytes?: number },
   ) {
     // Enough bytes for every worker to hold a part, within a cap that keeps RSS predictable.
     const limit = Math.min(256 * 1024 * 1024, Math.max(64 * 1024 * 1024, opts.concurrency * opts.partSizeBytes));
@@ -45,9 +45,7 @@ export class Transfers {
     return {
       contentType: mime.lookup(key) || 'application/octet-stream',
       metadata: { md5: h.md5, mtime: h.stat.mtimeNs, mode: (h.mode & 0o7777).toString(8) },
-      ...(pair.storageClass ? { storageClass: pair.storageClass } : {}),
-      ...(pair.sse ? { sse: pair.sse } : {}),
-      ...(pair.kmsKeyId ? { kmsKeyId: pair.kmsKeyId } : {}),
+      ...objectOptions(pair),
       ...(pair.cacheControl ? { cacheControl: pair.cacheControl } : {}),
     };
   }
@@ -86,38 +84,26 @@ export class Transfers {
       this.journal.endUpload(pair.name, rel);
       throw fromFsError(e, abs);
     }
-    const parts: { n: number; etag: string }[] = [];
-    let failure: unknown;
     try {
-      const total = h.partMd5s.length;
-      let next = 1;
-      // Part workers: as many as the pool allows; the byte budget is the real, global bound.
-      const worker = async () => {
-        while (failure === undefined && next <= total) {
-          const n = next++;
-          const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
-          const release = await this.budget.acquire(len);
-          try {
-            if (failure !== undefined) return;
-            const body = await readPart(fh, n, h.partSize, h.stat.size);
-            if (body.length !== len) throw changed(abs);
-            const etag = await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!);
-            parts.push({ n, etag });
-            this.journal.recordPart(pair.name, rel, uploadId, n, etag);
-            t.sent += len;
-            this.bytesUploaded += len;
-          } catch (e) {
-            failure ??= e;
-          } finally {
-            release();
-          }
+      // The byte budget, not the worker count, is the real (global) bound on memory.
+      const parts = await runParts(h.partMd5s.length, this.opts.concurrency, async (n, stopped) => {
+        const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
+        const release = await this.budget.acquire(len);
+        try {
+          if (stopped()) return '';
+          const body = await readPart(fh, n, h.partSize, h.stat.size);
+          if (body.length !== len) throw changed(abs);
+          const etag = await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!);
+          this.journal.recordPart(pair.name, rel, uploadId, n, etag);
+          t.sent += len;
+          this.bytesUploaded += len;
+          return etag;
+        } finally {
+          release();
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, total) }, worker));
-      if (failure !== undefined) throw failure;
+      });
       const after = toLocalStat(await fh.stat({ bigint: true }));
       if (after.size !== h.stat.size || after.mtimeNs !== h.stat.mtimeNs || after.ctimeNs !== h.stat.ctimeNs) throw changed(abs);
-      parts.sort((a, b) => a.n - b.n);
       const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
       this.journal.endUpload(pair.name, rel);
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
@@ -130,13 +116,113 @@ export class Transfers {
     }
   }
 
-  async copy(pair: PairConfig, from: string, to: string, size: number): Promise<string> {
-    const etag = await this.store.copy(pair.bucket, from, to, {
-      ...(pair.storageClass ? { storageClass: pair.storageClass } : {}),
-      ...(pair.sse ? { sse: pair.sse } : {}),
-      ...(pair.kmsKeyId ? { kmsKeyId: pair.kmsKeyId } : {}),
-    });
-    this.bytesCopied += size;
-    return etag;
+  /**
+   * A rename inside the server. Up to 5 GiB one CopyObject, which copies the metadata too; above,
+   * a multipart copy (UploadPartCopy) with the part size the file was hashed with, so the new
+   * object's ETag is the one we computed and the next pass needs no request for it.
+   */
+  async renameCopy(pair: PairConfig, rel: string, from: FileRow, key: string, h: Hashed): Promise<SyncedContent> {
+    // Copy only the object we matched on: if it changed since it was listed, the server refuses
+    // and the caller uploads instead.
+    const ifMatch = this.journal.getRemote(pair.name, from.key)?.etag || undefined;
+    if (h.stat.size <= this.copyLimit) {
+      const etag = await this.store.copy(pair.bucket, from.key, key, objectOptions(pair), ifMatch);
+      this.bytesCopied += h.stat.size;
+      return { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5, etag, etagKind: from.etag_kind ?? etagKind(etag) };
+    }
+    const partSize = h.partSize || partSizeFor(h.stat.size, this.opts.partSizeBytes);
+    const etag = await this.copyInParts(pair, rel, { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) }, key, partSize, this.settingsFor(pair, key, h));
+    return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
   }
+
+  /** Copy an object to the trash; above 5 GiB part by part, with the source's own headers. */
+  async trashCopy(pair: PairConfig, row: FileRow, to: string): Promise<void> {
+    const size = row.remote_size ?? row.size ?? 0;
+    if (size <= this.copyLimit) {
+      await this.store.copy(pair.bucket, row.key, to, objectOptions(pair));
+    } else {
+      const src = await this.store.head(pair.bucket, row.key);
+      if (!src) throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, { retryable: true });
+      const s: ObjectSettings = {
+        contentType: src.contentType ?? 'application/octet-stream',
+        metadata: src.metadata,
+        ...(src.cacheControl ? { cacheControl: src.cacheControl } : {}),
+        ...objectOptions(pair),
+      };
+      const source = { key: row.key, size: src.size, md5: src.metaMd5 ?? '', mtimeNs: row.mtime_ns ?? '0', ...(src.etag ? { ifMatch: src.etag } : {}) };
+      await this.copyInParts(pair, row.rel, source, to, partSizeFor(src.size, this.opts.partSizeBytes), s);
+    }
+    this.bytesCopied += size;
+  }
+
+  private get copyLimit(): number {
+    return this.opts.copyLimitBytes ?? MAX_COPY_BYTES;
+  }
+
+  /**
+   * Multipart copy: the server copies each byte range, nothing passes through us, so no byte
+   * budget. Recorded like an upload, so a copy cut short by a crash is aborted at the next start.
+   */
+  private async copyInParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, s: ObjectSettings): Promise<string> {
+    const { size } = from;
+    const uploadId = await this.store.createMultipart(pair.bucket, key, s);
+    this.journal.beginUpload({ pair: pair.name, rel, key, uploadId, md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, this.opts.now());
+    try {
+      // Every part names the source ETag, so all parts come from one version of the object.
+      const parts = await runParts(partCount(size, partSize), Math.min(this.opts.concurrency, COPY_PART_WORKERS), (n) => {
+        const start = (n - 1) * partSize;
+        return this.store.uploadPartCopy(pair.bucket, from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
+      });
+      return await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
+    } catch (e) {
+      await this.store.abortMultipart(pair.bucket, key, uploadId);
+      throw e;
+    } finally {
+      this.journal.endUpload(pair.name, rel);
+    }
+  }
+}
+
+interface CopySource {
+  key: string;
+  size: number;
+  /** Whole-content MD5 and mtime, as recorded for the upload in progress. */
+  md5: string;
+  mtimeNs: string;
+  ifMatch?: string;
+}
+
+/** Server-side part copies at once for one object: each is cheap for us but real work for the server. */
+const COPY_PART_WORKERS = 8;
+
+function objectOptions(pair: PairConfig): Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'> {
+  return {
+    ...(pair.storageClass ? { storageClass: pair.storageClass } : {}),
+    ...(pair.sse ? { sse: pair.sse } : {}),
+    ...(pair.kmsKeyId ? { kmsKeyId: pair.kmsKeyId } : {}),
+  };
+}
+
+/**
+ * Run part 1..total through `workers` concurrent workers; after the first failure no new part
+ * starts (a part can ask `stopped()` after a wait), and that failure is thrown once the others
+ * have settled. Parts come back in order.
+ */
+async function runParts(total: number, workers: number, part: (n: number, stopped: () => boolean) => Promise<string>): Promise<{ n: number; etag: string }[]> {
+  const parts: { n: number; etag: string }[] = [];
+  let next = 1;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next <= total) {
+      const n = next++;
+      try {
+        parts.push({ n, etag: await part(n, () => !!failure) });
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, total)) }, worker));
+  if (failure) throw failure.error;
+  return parts.sort((a, b) => a.n - b.n);
 }
