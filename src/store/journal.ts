@@ -261,6 +261,21 @@ export class Journal {
     ).run({ pair, rel, gen, reason, now });
   }
 
+  /**
+   * Deletes the pair is known to need that are not decided yet: tombstones (and remote-only rows)
+   * still dirty, whose object exists, on their first try and not released by `resume`. The
+   * mass-delete guard weighs them with the deletes in hand, so a batch cannot slip through while
+   * the rest of the same mass delete is still being examined.
+   */
+  undecidedDeletes(pair: string): string[] {
+    return this.st(
+      `SELECT rel FROM files f WHERE f.pair = ? AND f.present = 0 AND f.state = 'dirty' AND f.attempts = 0
+         AND f.error_code IS NOT 'DELETE_RELEASED' AND EXISTS (SELECT 1 FROM remote r WHERE r.pair = f.pair AND r.key = f.key)`,
+    )
+      .pluck()
+      .all(pair) as string[];
+  }
+
   /** Tombstones whose object still exists: candidates for the source of a rename. */
   pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
     return this.st(

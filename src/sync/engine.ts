@@ -53,6 +53,8 @@ export class PairEngine {
   readonly filter: Filter;
   readonly stats: PairStats = { uploaded: 0, copied: 0, deleted: 0, trashed: 0, skipped: 0, failed: 0, held: 0 };
   private deletes: PendingDelete[] = [];
+  /** Old keys of renames whose copy succeeded: their delete is a move, not a loss. */
+  private readonly movedAway = new Set<string>();
   private deleteTimes: number[] = [];
   private readonly log: Logger;
 
@@ -152,6 +154,7 @@ export class PairEngine {
               const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
               journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c!, now(), debounce);
               journal.putRemote(this.pair.name, row.key, h.stat.size, c!.etag, h.md5, now());
+              this.movedAway.add(renameFrom.rel);
               this.stats.copied++;
               this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
               return;
@@ -225,7 +228,12 @@ export class PairEngine {
     this.log.warn({ rel: row.rel, code, retryAt }, message);
   }
 
-  /** Send pending deletes (≤ 1000 keys a call), unless the guard holds them. */
+  /**
+   * Send pending deletes (≤ 1000 keys a call), unless the guard holds them. The guard weighs the
+   * deletes in hand together with those still undecided in the journal, and leaves out the old
+   * keys of renames (their content lives on under the new key). A daemon whose verdict would be
+   * a hold while part of the picture is still undecided waits for the rest before holding.
+   */
   async flushDeletes(): Promise<void> {
     if (!this.deletes.length) return;
     const items = this.deletes;
@@ -233,18 +241,24 @@ export class PairEngine {
     const { journal } = this.d;
     const now = this.d.now();
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
-    const counted = items.filter((i) => !i.released);
+    const counted = items.filter((i) => !i.released && !this.movedAway.has(i.row.rel));
+    const inHand = new Set(items.map((i) => i.row.rel));
+    const undecided = journal.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
     const root = checkRoot(this.pair, journal);
     const verdict = guardDeletes({
       rootProblem: root.problem,
       rootEmpty: root.empty,
       knownFiles: items.length,
       objects: journal.remoteCount(this.pair.name),
-      pending: counted.length,
+      pending: counted.length + undecided,
       recent: this.deleteTimes.length,
       maxDeletePercent: this.pair.maxDeletePercent,
       maxDeleteCount: this.pair.maxDeleteCount,
     });
+    if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon') {
+      this.deletes = items.concat(this.deletes);
+      return;
+    }
     let go = items;
     if (verdict.hold) {
       journal.tx(() => {
@@ -253,7 +267,7 @@ export class PairEngine {
       });
       this.stats.held += counted.length;
       this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
-      go = items.filter((i) => i.released);
+      go = items.filter((i) => i.released || this.movedAway.has(i.row.rel));
     }
     const trash = go.filter((i) => i.trash);
     if (trash.length) {
@@ -290,7 +304,7 @@ export class PairEngine {
           const why = failed.get(i.row.key);
           if (why) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
           else {
-            this.deleteTimes.push(t);
+            if (!this.movedAway.delete(i.row.rel)) this.deleteTimes.push(t);
             if (i.trash) this.stats.trashed++;
             else this.stats.deleted++;
           }
