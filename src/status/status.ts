@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { isLocked, readPid } from '../lock.js';
-import { Journal } from '../store/journal.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Journal, JOURNAL_FILE } from '../store/journal.js';
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -35,63 +37,68 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() 
 /** Read-only: works while the daemon runs, and for a user who can only read the state dir. */
 export function readStatus(cfg: Config): Status {
   const running = isLocked(cfg.stateDir);
-  let journal: Journal;
+  const path = join(cfg.stateDir, JOURNAL_FILE);
+  const without = (state: string, reason: string): Status => ({
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    daemon: { running, pid: running ? readPid(cfg.stateDir) ?? null : null, mode: null, heartbeatAt: null, startedAt: null },
+    pairs: cfg.pairs.map((p) => ({
+      name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state, reason,
+      inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
+    })),
+    transfers: [],
+    recentErrors: [],
+  });
+  if (!existsSync(path)) return without('never-synced', `no journal at ${path} yet: s3mirror has not run with this stateDir`);
+  let journal: Journal | undefined;
   try {
     journal = Journal.open(cfg.stateDir, { readonly: true });
+    return readFrom(cfg, journal, running);
   } catch (e) {
-    const reason = (e as Error).message;
-    return {
-      schemaVersion: STATUS_SCHEMA_VERSION,
-      daemon: { running, pid: running ? readPid(cfg.stateDir) ?? null : null, mode: null, heartbeatAt: null, startedAt: null },
-      pairs: cfg.pairs.map((p) => ({
-        name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state: 'unknown', reason,
-        inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
-      })),
-      transfers: [],
-      recentErrors: [],
-    };
-  }
-  try {
-    const proc = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
-      pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number }[];
-    };
-    const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
-    const pairs: PairStatus[] = cfg.pairs.map((p) => {
-      const row = journal.getPair(p.name);
-      const counts = journal.stateCounts(p.name);
-      const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
-      const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
-      return {
-        name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix,
-        state: row?.state ?? 'never-synced',
-        reason: row?.hold_reason ?? row?.last_error ?? null,
-        inSync: { files: clean.reduce((a, c) => a + c.n, 0), bytes: clean.reduce((a, c) => a + c.bytes, 0) },
-        pending: sum((c) => c.state === 'dirty'),
-        retrying: journal.retryingCount(p.name),
-        failed: sum((c) => c.state === 'failed'),
-        held: sum((c) => c.state === 'held'),
-        skipped: sum((c) => c.state === 'skipped'),
-        inFlight: transfers.filter((t) => t.pair === p.name).length,
-        lastSyncAt: iso(row?.last_sync_at),
-        problems: journal.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
-      };
-    });
-    return {
-      schemaVersion: STATUS_SCHEMA_VERSION,
-      daemon: {
-        running,
-        pid: running ? proc?.pid ?? readPid(cfg.stateDir) ?? null : null,
-        mode: running ? proc?.mode ?? null : null,
-        heartbeatAt: iso(proc?.heartbeat),
-        startedAt: running ? iso(proc?.startedAt) : null,
-      },
-      pairs,
-      transfers,
-      recentErrors: journal.recentErrors(10).map((e) => ({ ...e, at: iso(e.at)! })),
-    };
+    // E.g. a daemon killed while in WAL mode left a -shm file this user cannot open.
+    return without('unknown', `cannot read journal ${path}: ${(e as Error).message} (run status as the service user)`);
   } finally {
-    journal.close();
+    journal?.close();
   }
+}
+
+function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
+  const proc = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
+    pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number }[];
+  };
+  const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
+  const pairs: PairStatus[] = cfg.pairs.map((p) => {
+    const row = journal.getPair(p.name);
+    const counts = journal.stateCounts(p.name);
+    const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
+    const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
+    return {
+      name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix,
+      state: row?.state ?? 'never-synced',
+      reason: row?.hold_reason ?? row?.last_error ?? null,
+      inSync: { files: clean.reduce((a, c) => a + c.n, 0), bytes: clean.reduce((a, c) => a + c.bytes, 0) },
+      pending: sum((c) => c.state === 'dirty'),
+      retrying: journal.retryingCount(p.name),
+      failed: sum((c) => c.state === 'failed'),
+      held: sum((c) => c.state === 'held'),
+      skipped: sum((c) => c.state === 'skipped'),
+      inFlight: transfers.filter((t) => t.pair === p.name).length,
+      lastSyncAt: iso(row?.last_sync_at),
+      problems: journal.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
+    };
+  });
+  return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    daemon: {
+      running,
+      pid: running ? proc?.pid ?? readPid(cfg.stateDir) ?? null : null,
+      mode: running ? proc?.mode ?? null : null,
+      heartbeatAt: iso(proc?.heartbeat),
+      startedAt: running ? iso(proc?.startedAt) : null,
+    },
+    pairs,
+    transfers,
+    recentErrors: journal.recentErrors(10).map((e) => ({ ...e, at: iso(e.at)! })),
+  };
 }
 
 function bytes(n: number): string {
@@ -104,14 +111,19 @@ function bytes(n: number): string {
   return `${i ? n.toFixed(1) : n} ${u[i]}`;
 }
 
+function label(p: PairStatus): string {
+  if (p.state !== 'ok') return p.state;
+  if (p.pending > 0 || p.inFlight > 0) return 'syncing';
+  return p.failed > 0 || p.held > 0 ? `${p.failed} failed` : 'in sync';
+}
+
 export function renderStatus(s: Status): string {
   const out: string[] = [];
   const d = s.daemon;
   out.push(d.running ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})` : 'daemon: not running');
   for (const p of s.pairs) {
-    const ok = p.state === 'ok' && p.pending === 0 && p.failed === 0 && p.held === 0;
     out.push('');
-    out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${ok ? 'in sync' : p.state}]`);
+    out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${label(p)}]`);
     if (p.reason) out.push(`  reason:    ${p.reason}`);
     out.push(`  in sync:   ${p.inSync.files} files, ${bytes(p.inSync.bytes)}`);
     out.push(`  pending:   ${p.pending}${p.retrying ? ` (${p.retrying} retrying)` : ''}   in flight: ${p.inFlight}`);

@@ -19,7 +19,7 @@ export class Journal {
   readonly path: string;
   private readonly stmts = new Map<string, Statement>();
 
-  private constructor(db: Db, path: string) {
+  private constructor(db: Db, path: string, private readonly writer: boolean) {
     this.db = db;
     this.path = path;
   }
@@ -43,10 +43,21 @@ export class Journal {
       db.pragma('synchronous = NORMAL');
       migrate(db);
     }
-    return new Journal(db, path);
+    return new Journal(db, path, !opts.readonly);
   }
 
   close(): void {
+    if (this.writer) {
+      // A WAL database can only be read by someone who can create its -shm file, i.e. write the
+      // state dir. Leaving it in rollback mode lets `status` run as a user who can only read it
+      // while no s3mirror is running; the next writer switches back to WAL. Best effort: a
+      // reader holding it open makes this fail, and then the -wal/-shm pair stays for it.
+      try {
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        /* still WAL: fine for readers that can write, as before */
+      }
+    }
     this.db.close();
   }
 

@@ -23,6 +23,9 @@ export interface CliOptions {
   cwd?: string;
   /** Extra variables (undefined deletes one). */
   env?: Record<string, string | undefined>;
+  /** Run as this user and group (the test runner must be root to switch). */
+  uid?: number;
+  gid?: number;
   /** runCli only: SIGKILL the child after this long (default 60 s); the result then has signal SIGKILL. */
   timeoutMs?: number;
 }
@@ -69,6 +72,8 @@ export function spawnCli(args: readonly string[], opts: CliOptions = {}): CliChi
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
     cwd: opts.cwd,
     env: cliEnv(opts.env),
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
