@@ -35,9 +35,22 @@ export async function runDemo(o: { dir?: string }): Promise<void> {
   }
   mkdirSync(join(base, 's3'), { recursive: true });
   const server = await startServer(join(base, 's3'));
-  // s3rver accepts any key pair; these only satisfy the AWS credential chain.
-  process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+  const cleanup = () => {
+    server.stop();
+    if (!o.dir) rmSync(base, { recursive: true, force: true });
+  };
+  try {
+    await startDemo(base, folder, server, cleanup);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
+
+async function startDemo(base: string, folder: string, server: { endpoint: string }, cleanup: () => void): Promise<void> {
+  // s3rver's own account, given explicitly: whatever AWS credentials or profile the user's shell
+  // has are for real S3 and must neither be used nor get in the way here.
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const raw = {
     stateDir: join(base, 'state'),
     s3: { region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true },
@@ -47,19 +60,18 @@ export async function runDemo(o: { dir?: string }): Promise<void> {
   const cfgFile = join(base, 'config.json');
   writeFileSync(cfgFile, JSON.stringify(raw, null, 2));
   const cfg = parseConfig(raw, base, cfgFile);
-  const admin = createClient(cfg.s3, { concurrency: 1 }, new RequestCounter());
+  const admin = createClient(cfg.s3, { concurrency: 1, credentials }, new RequestCounter());
   await new S3Store(admin).createBucket('demo');
   admin.destroy();
 
   const log = createLogger({ level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });
-  const daemon = new Daemon(cfg, log);
+  const daemon = new Daemon(cfg, log, { credentials });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await daemon.stop();
-    server.stop();
-    if (!o.dir) rmSync(base, { recursive: true, force: true });
+    cleanup();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -96,12 +96,11 @@ export async function expectMirror(root: string, bucket: string, prefix = ''): P
 }
 
 /** Poll an observable outcome (never a fixed sleep) until it holds or the deadline passes. */
-export async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await check();
-      return;
+      return await check();
     } catch (e) {
       if (Date.now() > end) throw e;
       await new Promise((r) => setTimeout(r, 100));
