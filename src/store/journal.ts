@@ -8,6 +8,7 @@ import type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './ty
 export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
 
 export const JOURNAL_FILE = 'journal.db';
+const SOON_MS = 100;
 
 /**
  * The single source of truth for pending work (DESIGN §2). Every statement is prepared once;
@@ -18,6 +19,8 @@ export class Journal {
   readonly db: Db;
   readonly path: string;
   private readonly stmts = new Map<string, Statement>();
+  private pendingWrites: (() => void)[] = [];
+  private soonTimer: NodeJS.Timeout | undefined;
 
   private constructor(db: Db, path: string, private readonly writer: boolean) {
     this.db = db;
@@ -47,6 +50,7 @@ export class Journal {
   }
 
   close(): void {
+    this.flush();
     if (this.writer) {
       // A WAL database can only be read by someone who can create its -shm file, i.e. write the
       // state dir. Leaving it in rollback mode lets `status` run as a user who can only read it
@@ -72,6 +76,42 @@ export class Journal {
 
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * Outcomes that may reach the journal a moment late, committed together instead of one
+   * transaction per file: within SOON_MS, at `flush()` (each batch ends with one), or at close.
+   * A crash in between only costs a re-check: the object is in the bucket, and the next pass
+   * recognises it by its ETag or x-amz-meta-md5.
+   */
+  soon(write: () => void): void {
+    this.pendingWrites.push(write);
+    if (!this.soonTimer) {
+      this.soonTimer = setTimeout(() => {
+        try {
+          this.flush();
+        } catch {
+          /* kept queued by flush; the batch's own flush (or close) tries again */
+        }
+      }, SOON_MS);
+      this.soonTimer.unref();
+    }
+  }
+
+  flush(): void {
+    clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
+    if (!this.pendingWrites.length) return;
+    const writes = this.pendingWrites;
+    this.pendingWrites = [];
+    try {
+      this.tx(() => {
+        for (const w of writes) w();
+      });
+    } catch (e) {
+      this.pendingWrites = writes.concat(this.pendingWrites);
+      throw e;
+    }
   }
 
   // ── meta ────────────────────────────────────────────────────────────────────────────────
@@ -302,11 +342,25 @@ export class Journal {
   }
 
   // ── remote listing ──────────────────────────────────────────────────────────────────────
+  /**
+   * The listing is the truth about the prefix: rows it no longer has go, new or changed ones are
+   * written (a changed object forgets its x-amz-meta-md5), and unchanged ones are left alone, so a
+   * no-op restart writes almost nothing and what HEAD taught us survives.
+   */
   replaceRemote(pair: string, rows: readonly { key: string; size: number; etag: string }[], now: number): void {
+    const known = new Map((this.st('SELECT key, size, etag FROM remote WHERE pair = ?').all(pair) as { key: string; size: number; etag: string }[]).map((r) => [r.key, r]));
     this.tx(() => {
-      this.st('DELETE FROM remote WHERE pair = ?').run(pair);
-      const ins = this.st('INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)');
-      for (const r of rows) ins.run(pair, r.key, r.size, r.etag, now);
+      const put = this.st(
+        `INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = NULL, listed_at = excluded.listed_at`,
+      );
+      for (const r of rows) {
+        const k = known.get(r.key);
+        known.delete(r.key);
+        if (!k || k.size !== r.size || k.etag !== r.etag) put.run(pair, r.key, r.size, r.etag, now);
+      }
+      const drop = this.st('DELETE FROM remote WHERE pair = ? AND key = ?');
+      for (const key of known.keys()) drop.run(pair, key);
       this.st('UPDATE pairs SET last_listed_at = ? WHERE name = ?').run(now, pair);
     });
   }

@@ -7,7 +7,8 @@ import { keyFor } from '../plan/keys.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import type { S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
-import type { FileRow } from '../store/types.js';
+import type { FileRow, SyncedContent } from '../store/types.js';
+import type { Hashed } from './hasher.js';
 import { Filter } from '../watch/filter.js';
 import { examine, type Examined } from './examine.js';
 import { checkRoot } from './reconcile.js';
@@ -20,7 +21,10 @@ export interface EngineDeps {
   journal: Journal;
   store: S3Store;
   transfers: Transfers;
+  /** Transfers (uploads, copies, deletes). */
   queue: PQueue;
+  /** Stat, read-and-hash and HEAD: kept apart so examining never takes a transfer's place. */
+  examineQueue: PQueue;
   log: Logger;
   mode: Mode;
   now: () => number;
@@ -70,15 +74,39 @@ export class PairEngine {
     return this.deletes.length;
   }
 
-  /** Examine a batch, turn matching delete+upload pairs into copies, then act. */
+  /**
+   * Examine a batch and act on each row as soon as its decision is known. New content that may be
+   * a moved file (a pending delete has the same size and MD5) waits for the rest of the batch, so
+   * that matching deletes and uploads become copies.
+   */
   async processBatch(rows: readonly FileRow[]): Promise<void> {
-    const examined = (await Promise.all(rows.map((r) => this.d.queue.add(() => this.examineSafe(r))))).filter((e): e is Examined => !!e);
-    const copies = this.pairRenames(examined);
-    await Promise.all(examined.map((e) => this.act(e, copies.get(e.row.rel))));
+    const examined: Examined[] = [];
+    const maybeMoved: Examined[] = [];
+    const acts: Promise<void>[] = [];
+    await Promise.all(
+      rows.map((r) =>
+        this.d.examineQueue.add(async () => {
+          const e = await this.examineSafe(r);
+          if (!e) return;
+          examined.push(e);
+          if (this.mayBeMoved(e)) maybeMoved.push(e);
+          else acts.push(this.act(e, undefined));
+        }),
+      ),
+    );
+    const copies = this.pairRenames(maybeMoved, examined);
+    await Promise.all([...acts, ...maybeMoved.map((e) => this.act(e, copies.get(e.row.rel)))]);
+    this.d.journal.flush();
     // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
     // every rename in it has had its chance to become a copy first.
     if (this.d.mode === 'daemon' && this.deletes.length >= 1000) await this.flushDeletes();
     this.d.journal.clearHoldIfNone(this.pair.name);
+  }
+
+  /** New content with the size and MD5 of a pending delete: perhaps the far end of a move. */
+  private mayBeMoved(e: Examined): boolean {
+    if (e.decision.op !== 'upload' || e.remote || !e.hashed) return false;
+    return this.d.journal.pendingTombstones(this.pair.name, e.hashed.stat.size, e.hashed.md5).length > 0;
   }
 
   private async examineSafe(row: FileRow): Promise<Examined | undefined> {
@@ -98,8 +126,7 @@ export class PairEngine {
     }
   }
 
-  private pairRenames(examined: readonly Examined[]): Map<string, FileRow> {
-    const uploads = examined.filter((e) => e.decision.op === 'upload' && !e.remote && e.hashed);
+  private pairRenames(uploads: readonly Examined[], examined: readonly Examined[]): Map<string, FileRow> {
     if (!uploads.length) return new Map();
     const sources = new Map<string, FileRow>();
     for (const e of examined) {
@@ -133,17 +160,14 @@ export class PairEngine {
           const h = e.hashed;
           const stat = e.local!.stat;
           const etag = decision.learned?.etag ?? row.etag!;
-          journal.recordSynced(
-            this.pair.name, row.rel, row.generation, stat,
-            {
-              md5: h?.md5 ?? row.md5!,
-              partSize: h?.partSize ?? row.part_size ?? 0,
-              localEtag: h?.localEtag ?? row.local_etag ?? row.md5!,
-              etag,
-              etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
-            },
-            now(), debounce,
-          );
+          const c = {
+            md5: h?.md5 ?? row.md5!,
+            partSize: h?.partSize ?? row.part_size ?? 0,
+            localEtag: h?.localEtag ?? row.local_etag ?? row.md5!,
+            etag,
+            etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
+          };
+          journal.soon(() => journal.recordSynced(this.pair.name, row.rel, row.generation, stat, c, now(), debounce));
           this.stats.skipped++;
           return;
         }
@@ -152,8 +176,7 @@ export class PairEngine {
           if (renameFrom) {
             try {
               const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
-              journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c!, now(), debounce);
-              journal.putRemote(this.pair.name, row.key, h.stat.size, c!.etag, h.md5, now());
+              this.uploaded(row, h, c!);
               this.movedAway.add(renameFrom.rel);
               this.stats.copied++;
               this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
@@ -164,8 +187,7 @@ export class PairEngine {
             }
           }
           const c = await this.d.queue.add(() => this.d.transfers.upload(this.pair, row.rel, row.key, e.abs, h));
-          journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c!, now(), debounce);
-          journal.putRemote(this.pair.name, row.key, h.stat.size, c!.etag, h.md5, now());
+          this.uploaded(row, h, c!);
           this.stats.uploaded++;
           this.log.info({ rel: row.rel, bytes: h.stat.size, reason: decision.reason }, 'uploaded');
           return;
@@ -193,6 +215,15 @@ export class PairEngine {
     } catch (err) {
       this.fail(row, err);
     }
+  }
+
+  /** The object at row.key now holds this content: recorded with the next group of outcomes. */
+  private uploaded(row: FileRow, h: Hashed, c: SyncedContent): void {
+    const { journal, now, cfg } = this.d;
+    journal.soon(() => {
+      journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c, now(), cfg.debounceMs);
+      journal.putRemote(this.pair.name, row.key, h.stat.size, c.etag, h.md5, now());
+    });
   }
 
   /** A delete waits (up to maxDelayMs) while a new file of the same size is still settling: it may be a move. */

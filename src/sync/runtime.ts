@@ -27,6 +27,7 @@ export class Runtime {
   readonly store: S3Store;
   readonly transfers: Transfers;
   readonly queue: PQueue;
+  readonly examineQueue: PQueue;
   readonly engines = new Map<string, PairEngine>();
   readonly scheduler: Scheduler;
   readonly now: () => number;
@@ -47,9 +48,10 @@ export class Runtime {
     this.store = new S3Store(client);
     this.transfers = new Transfers(this.store, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now, ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}) });
     this.queue = new PQueue({ concurrency: cfg.concurrency });
+    this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
       this.journal.upsertPair({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
-      this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, store: this.store, transfers: this.transfers, queue: this.queue, log: opts.log, mode: opts.mode, now: this.now }));
+      this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, store: this.store, transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
     }
     this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now });
   }
