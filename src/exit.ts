@@ -14,6 +14,8 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   CONFIG_INVALID: EXIT.usage,
   CONFIG_UNREADABLE: EXIT.usage,
   USAGE: EXIT.usage,
+  // No region anywhere is a config problem: retrying or restarting cannot help until it is set.
+  REGION_MISSING: EXIT.usage,
   STATE_DIR_BUSY: EXIT.busy,
   ENDPOINT_UNREACHABLE: EXIT.s3Unusable,
   BUCKET_MISSING: EXIT.s3Unusable,

@@ -297,6 +297,24 @@ describe('s3mirror CLI (integration)', () => {
     });
   });
 
+  it('no region anywhere → REGION_MISSING naming s3.region, exit 2', async () => {
+    const f = await fixture({ createBucket: false });
+    await writeTree(f.data);
+    // No endpoint (AWS) and no s3.region; nothing in the environment or in ~/.aws may supply one.
+    await writeJson(f.config, { stateDir: f.state, pairs: [{ name: 'main', path: f.data, bucket: f.bucket }] });
+    const r = await runCli(['sync', '--once', '--config', f.config], {
+      env: {
+        AWS_REGION: undefined,
+        AWS_DEFAULT_REGION: undefined,
+        AWS_CONFIG_FILE: join(f.root, 'no-such-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(f.root, 'no-such-aws-credentials'),
+      },
+    });
+    expect(r.code, describeRun('sync', r)).toBe(2);
+    expect(r.stderr).toContain('REGION_MISSING: no AWS region: set s3.region in the config, or AWS_REGION');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   describe('an unusable S3 exits 4', () => {
     it('unreachable endpoint → ENDPOINT_UNREACHABLE', async () => {
       const f = await fixture({ createBucket: false });

@@ -9,6 +9,13 @@ export function mapS3Error(e: unknown, what: string): MirrorError {
   const name = err?.name ?? err?.Code ?? '';
   const status = err?.$metadata?.httpStatusCode;
   const msg = `${what}: ${name || 'error'}${err?.message && err.message !== name ? ` (${err.message})` : ''}`;
+  // The SDK's region resolver throws a plain Error before any request is made: a config problem.
+  if (/^Region is missing/.test(err?.message ?? '')) {
+    return new MirrorError('REGION_MISSING', 'no AWS region: set s3.region in the config, or AWS_REGION', {
+      hint: `${what} needs a region, and none was found in s3.region, AWS_REGION, AWS_DEFAULT_REGION or the AWS profile; e.g. "s3": { "region": "us-east-1" }`,
+      cause: e,
+    });
+  }
   if (NETWORK.has(err?.code ?? '') || NETWORK.has(name) || /ECONNREFUSED|socket hang up|ENOTFOUND|ETIMEDOUT/.test(err?.message ?? '')) {
     return new MirrorError('ENDPOINT_UNREACHABLE', msg, { retryable: true, hint: 'check s3.endpoint and that the server is up; s3mirror retries', cause: e });
   }
@@ -18,6 +25,17 @@ export function mapS3Error(e: unknown, what: string): MirrorError {
   if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(name) || /Could not load credentials/.test(err?.message ?? '')) {
     return new MirrorError('CREDENTIALS_INVALID', msg, {
       hint: 'credentials come from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, s3.profile, or an instance role',
+      cause: e,
+    });
+  }
+  // A 403 without an error code: HEAD responses have no body, so the server cannot say whether the
+  // access key is unknown (InvalidAccessKeyId), the signature is wrong or the key lacks permission.
+  if (status === 403 && !hasErrorCode(name)) {
+    const why = /^Head/.test(what) ? 'a HEAD response carries no error code' : 'the response carried no error code';
+    return new MirrorError('ACCESS_DENIED', `${what} answered 403 (${why}): the access key may be wrong, or it lacks permission for this bucket`, {
+      hint:
+        'check the access key ID and secret the AWS chain supplies (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, s3.profile or an instance role), ' +
+        'and that they are allowed s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on this bucket',
       cause: e,
     });
   }
@@ -37,6 +55,11 @@ export function mapS3Error(e: unknown, what: string): MirrorError {
     return new MirrorError('BUCKET_MISSING', msg, { hint: 'create the bucket or fix pairs[].bucket', cause: e });
   }
   return new MirrorError('S3_REQUEST_FAILED', msg, { retryable: status === undefined || status >= 500, cause: e });
+}
+
+/** Whether the SDK found an error code in the response, rather than making one up from the status. */
+function hasErrorCode(name: string): boolean {
+  return name !== '' && name !== 'Unknown' && name !== 'UnknownError' && !/^\d{3}$/.test(name) && name !== 'Forbidden';
 }
 
 export function isNotFound(e: unknown): boolean {
