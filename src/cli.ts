@@ -1,13 +1,17 @@
 #!/usr/bin/env node
+// First: routes process warnings before any other module (the AWS SDK) is evaluated.
+import { routeWarnings } from './warnings.js';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from './config.js';
 import { isMirrorError, MirrorError } from './errors.js';
-import { EXIT, exitCodeFor } from './exit.js';
+import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { readStatus, renderStatus } from './status/status.js';
 import { Daemon } from './sync/daemon.js';
 import { syncOnce } from './sync/once.js';
+import { formatPairStats } from './summary.js';
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {
@@ -21,11 +25,22 @@ function fail(e: unknown): never {
 
 const configOption = () => new Option('-c, --config <file>', 'path to the JSON config').env('S3MIRROR_CONFIG').makeOptionMandatory();
 
+/** package.json beside dist/ (or src/): read at run time, so the version is the installed one. */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 const program = new Command()
   .name('s3mirror')
   .description('Keep local directories continuously mirrored into S3.')
+  .version(version(), '-V, --version', 'print the version')
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .addHelpText('after', `\nExit codes:\n${EXIT_MEANINGS.map(([c, m]) => `  ${String(c).padEnd(3)} ${m}`).join('\n')}\n`);
 
 program
   .command('run')
@@ -34,6 +49,8 @@ program
   .action(async (o: { config: string }) => {
     const cfg = loadConfig(o.config);
     const log = createLogger();
+    // One JSON line per warning in the journal, like every other line the daemon writes.
+    routeWarnings((w, line) => log.warn({ warning: w.name }, line));
     const daemon = new Daemon(cfg, log);
     let stopping: Promise<void> | undefined;
     const stop = (sig: string) => {
@@ -64,7 +81,7 @@ program
           : EXIT.ok;
     if (o.json) process.stdout.write(`${JSON.stringify({ exitCode: code, ...r }, null, 2)}\n`);
     else {
-      for (const [name, s] of Object.entries(r.stats)) process.stdout.write(`${name}: ${JSON.stringify(s)}\n`);
+      for (const [name, s] of Object.entries(r.stats)) process.stdout.write(`${formatPairStats(name, s)}\n`);
       for (const p of r.unusable) process.stdout.write(`${p.pair}: not synced: ${p.code}: ${p.message}\n`);
       for (const p of r.rootProblems) process.stdout.write(`${p.pair}: ${p.problem}\n`);
       for (const h of r.held) process.stdout.write(`${h.pair}: ${h.count} deletes held: ${h.reason}\n  release with: s3mirror resume --config ${o.config} --pair ${h.pair} --allow-deletes\n`);
@@ -101,7 +118,7 @@ program
     const j = Journal.open(cfg.stateDir);
     try {
       const n = j.releaseHeld(o.pair, Date.now());
-      process.stdout.write(`${o.pair}: released ${n} held delete(s); a running daemon picks them up now, or run sync --once\n`);
+      process.stdout.write(`${o.pair}: released ${n} held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n`);
     } finally {
       j.close();
     }

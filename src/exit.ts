@@ -27,3 +27,13 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
 export function exitCodeFor(e: unknown): number {
   return isMirrorError(e) ? BY_CODE[e.code] ?? EXIT.someFailed : EXIT.someFailed;
 }
+
+/** What each exit code means, for `--help` (and kept in step with the README's list). */
+export const EXIT_MEANINGS: readonly (readonly [number, string])[] = [
+  [EXIT.ok, 'ok'],
+  [EXIT.someFailed, 'some files failed'],
+  [EXIT.usage, 'usage or config error'],
+  [EXIT.deletesHeld, 'deletes held (or a pair root is missing)'],
+  [EXIT.s3Unusable, 'endpoint, bucket or credentials unusable'],
+  [EXIT.busy, 'the stateDir is in use by another s3mirror'],
+];

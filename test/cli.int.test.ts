@@ -2,6 +2,7 @@
 // real S3 test server (testEnv()), on real files in fresh temp dirs, each test with its own bucket.
 // What landed in S3 is checked with an independent client (test/support/s3client.ts).
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,17 +166,21 @@ async function status(config: string): Promise<StatusJson> {
   return JSON.parse(r.stdout) as StatusJson;
 }
 
-/** Polls `status --json` until the daemon reports running; fails fast if the daemon exits. */
+/**
+ * Polls `status --json` until the daemon reports running with its pid; fails fast if the daemon
+ * exits. (Right at start-up status can see the lock file busy before the pid file is written, and
+ * then reports running with pid null.)
+ */
 async function waitForDaemon(config: string, daemon: CliChild, timeoutMs = 20_000): Promise<StatusJson> {
   return poll(
-    'status --json to report daemon.running',
+    'status --json to report daemon.running with a pid',
     async () => {
       if (daemon.hasExited()) {
         const r = await daemon.exited;
         throw new Error(`daemon exited early: ${describeRun('run', r)}`);
       }
       const s = await status(config);
-      return s.daemon.running ? s : undefined;
+      return s.daemon.running && s.daemon.pid !== null ? s : undefined;
     },
     { timeoutMs, intervalMs: 100, note: () => `daemon stderr: ${daemon.stderr().slice(-2000)}` },
   );
@@ -229,8 +234,65 @@ describe('s3mirror CLI (integration)', () => {
     await writeTree(f.data);
     const r = await syncOk(f.config);
     expect(r.stdout).toContain('in sync');
+    // One readable line per pair, not the raw counters as JSON.
+    expect(r.stdout.split('\n')).toContain(`main: ${Object.keys(TREE).length} uploaded, 0 copied, 0 deleted, 0 trashed, 0 skipped, 0 failed, 0 held`);
+    expect(r.stdout).not.toContain('{');
     await expectMirror(f.bucket, f.data);
     expect((await listAll(f.bucket)).length).toBe(Object.keys(TREE).length);
+  });
+
+  it('--version prints the version of package.json; --help lists the exit codes', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const v = await runCli(['--version']);
+    expect(v.code, describeRun('--version', v)).toBe(0);
+    expect(v.stdout).toBe(`${pkg.version}\n`);
+    const h = await runCli(['--help']);
+    expect(h.code, describeRun('--help', h)).toBe(0);
+    expect(h.stdout).toContain('Exit codes:');
+    for (const [code, meaning] of [
+      ['0', 'ok'],
+      ['1', 'some files failed'],
+      ['2', 'usage or config error'],
+      ['3', 'deletes held'],
+      ['4', 'endpoint, bucket or credentials unusable'],
+      ['75', 'stateDir is in use'],
+    ]) {
+      expect(h.stdout, `exit code ${code}`).toMatch(new RegExp(`^ +${code} +[^\\n]*${meaning}`, 'm'));
+    }
+  });
+
+  it('process warnings are one line: "s3mirror: warning:" from sync --once, a JSON line from the daemon', async () => {
+    const f = await fixture();
+    await writeTree(f.data, { 'a.txt': 'a\n' });
+    // The AWS SDK warns on Node < 22 (over eight lines, by default); let it, in this child.
+    const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined };
+    const sdkWarns = Number(process.versions.node.split('.')[0]) < 22;
+    const continuation = /^versions published after/m;
+
+    const r = await runCli(['sync', '--once', '--config', f.config], { env });
+    expect(r.code, describeRun('sync', r)).toBe(0);
+    expect(r.stderr).not.toMatch(continuation);
+    if (sdkWarns) expect(r.stderr).toMatch(/^s3mirror: warning: NodeVersionSupportWarning: .* versions published after .*$/m);
+
+    const daemon = spawnCli(['run', '--config', f.config], { env });
+    await waitForDaemon(f.config, daemon);
+    const d = await stopDaemon(daemon);
+    expect(d.code, describeRun('run', d)).toBe(0);
+    expect(d.stderr).not.toMatch(continuation);
+    const lines = d.stdout.split('\n').filter(Boolean);
+    for (const l of lines) expect(() => JSON.parse(l), `not one JSON object per line: ${l}`).not.toThrow();
+    if (sdkWarns) {
+      const w = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((o) => o.msg.startsWith('NodeVersionSupportWarning'));
+      expect(w, d.stdout).toBeDefined();
+      expect(w!.level).toBe(40);
+    }
+  });
+
+  it('resume says when a running daemon picks the release up', async () => {
+    const f = await fixture({ createBucket: false });
+    const r = await runCli(['resume', '--config', f.config, '--pair', 'main', '--allow-deletes']);
+    expect(r.code, describeRun('resume', r)).toBe(0);
+    expect(r.stdout).toBe('main: released 0 held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n');
   });
 
   it('a second sync --once with nothing changed uploads nothing', async () => {

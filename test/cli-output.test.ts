@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { formatPairStats } from '../src/summary.js';
+import { warningLine } from '../src/warnings.js';
+
+/** Unit tables for what the CLI prints: the per-pair line of `sync --once` and one-line warnings. */
+
+describe('formatPairStats', () => {
+  it.each<[string, unknown, string]>([
+    [
+      'every counter, in a fixed order',
+      { held: 0, failed: 0, skipped: 4, trashed: 0, deleted: 1, copied: 3, uploaded: 12 },
+      'docs: 12 uploaded, 3 copied, 1 deleted, 0 trashed, 4 skipped, 0 failed, 0 held',
+    ],
+    ['a counter this version does not know comes last', { uploaded: 1, retried: 2 }, 'docs: 1 uploaded, 2 retried'],
+    ['non-numbers are left out', { uploaded: 1, note: 'x' }, 'docs: 1 uploaded'],
+    ['no counters', {}, 'docs: nothing done'],
+    ['not an object', undefined, 'docs: nothing done'],
+  ])('%s', (_what, stats, line) => {
+    expect(formatPairStats('docs', stats)).toBe(line);
+  });
+});
+
+describe('warningLine', () => {
+  const w = (name: string, message: string, code?: string) => Object.assign(new Error(message), { name, ...(code ? { code } : {}) });
+  it.each<[string, Error, string]>([
+    [
+      "the AWS SDK's eight-line warning becomes one line",
+      w(
+        'Warning',
+        'NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\nversions published after the first week of January 2027\nwill require node >=22.\n\nMore information can be found at: https://a.co/c895JFp',
+      ),
+      'NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) versions published after the first week of January 2027 will require node >=22. More information can be found at: https://a.co/c895JFp',
+    ],
+    ['a named warning with a code', w('DeprecationWarning', 'Buffer() is deprecated', 'DEP0005'), 'DeprecationWarning [DEP0005]: Buffer() is deprecated'],
+    ['trailing whitespace and newlines go', w('ExperimentalWarning', '  x is experimental\n'), 'ExperimentalWarning: x is experimental'],
+  ])('%s', (_what, warning, line) => {
+    expect(warningLine(warning)).toBe(line);
+  });
+});
