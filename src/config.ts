@@ -116,11 +116,43 @@ export function parseConfig(raw: unknown, baseDir: string, source = '(inline)'):
       if (i.code === 'invalid_type' && i.path.length === 0) return `(top level): must be a JSON object`;
       return `${formatPath(i.path)}: ${i.message}`;
     });
+    // Unknown fields alone leave a config that is otherwise well-formed: check that one too, so a
+    // typo does not hide duplicate names or overlapping pairs until it is fixed.
+    const rest = withoutUnknownFields(raw, r.error.issues);
+    if (rest !== undefined) lines.push(...resolvePairs(rest, baseDir).problems);
     throw new MirrorError('CONFIG_INVALID', `invalid config ${source}:\n  ${[...new Set(lines)].join('\n  ')}`, {
       hint: 'fix the named fields; config.example.json documents every field and default',
     });
   }
   const c = r.data;
+  const { stateDir, pairs, problems } = resolvePairs(c, baseDir);
+  if (problems.length) {
+    throw new MirrorError('CONFIG_INVALID', `invalid config ${source}:\n  ${problems.join('\n  ')}`, {
+      hint: 'fix the named fields; config.example.json documents every field and default',
+    });
+  }
+  return { ...c, stateDir, pairs, source };
+}
+
+/**
+ * When every schema issue is an unknown field: the config parsed with those fields removed
+ * (it then passes the schema). Otherwise undefined: the value's shape cannot be trusted.
+ */
+function withoutUnknownFields(raw: unknown, issues: readonly z.core.$ZodIssue[]): Parsed | undefined {
+  if (!issues.every((i) => i.code === 'unrecognized_keys')) return undefined;
+  const copy = structuredClone(raw);
+  for (const i of issues) {
+    if (i.code !== 'unrecognized_keys') continue;
+    let at: unknown = copy;
+    for (const p of i.path) at = (at as Record<PropertyKey, unknown>)[p];
+    for (const k of i.keys) delete (at as Record<string, unknown>)[k];
+  }
+  const r = configSchema.safeParse(copy);
+  return r.success ? r.data : undefined;
+}
+
+/** Resolve paths and prefixes, and find what the schema cannot see: overlaps, duplicates, kmsKeyId without sse. */
+function resolvePairs(c: Parsed, baseDir: string): { stateDir: string; pairs: PairConfig[]; problems: string[] } {
   const problems: string[] = [];
   const pairs = c.pairs.map((p, i) => {
     let prefix = p.prefix.replace(/^\/+/, '');
@@ -146,12 +178,7 @@ export function parseConfig(raw: unknown, baseDir: string, source = '(inline)'):
       }
     });
   });
-  if (problems.length) {
-    throw new MirrorError('CONFIG_INVALID', `invalid config ${source}:\n  ${problems.join('\n  ')}`, {
-      hint: 'fix the named fields; config.example.json documents every field and default',
-    });
-  }
-  return { ...c, stateDir, pairs, source };
+  return { stateDir, pairs, problems };
 }
 
 function isWithin(parent: string, child: string): boolean {

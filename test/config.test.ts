@@ -329,6 +329,33 @@ describe('parseConfig: errors', () => {
         'pairs[1].prefix: "" in bucket bkt overlaps pairs[0].prefix ""; each pair needs its own prefix',
       ],
     ],
+    // unknown fields do not hide the cross-field checks
+    [
+      'unknown top-level field and duplicate names',
+      cfg({ typo: 1, pairs: [pair({ name: 'a', path: 'p', prefix: 'x' }), pair({ name: 'a', path: 'q', prefix: 'y' })] }),
+      ['(top level): unknown field "typo"', 'pairs[1].name: "a" is already used by pairs[0]'],
+    ],
+    [
+      'unknown pair field and overlapping prefixes',
+      cfg({ pairs: [pair({ name: 'a', path: 'p', prefix: 'docs' }), pair({ name: 'b', path: 'q', prefix: 'docs/sub', colour: 'red' })] }),
+      ['pairs[1]: unknown field "colour"', 'pairs[1].prefix: "docs/sub/" in bucket bkt overlaps pairs[0].prefix "docs/"; each pair needs its own prefix'],
+    ],
+    [
+      'unknown fields at three levels, kmsKeyId without sse and a stateDir inside a pair',
+      cfg({ typo: 1, s3: { regoin: 'x' }, stateDir: 'p/state', pairs: [pair({ kmsKeyId: 'k', colour: 'red' })] }),
+      [
+        's3: unknown field "regoin"',
+        'pairs[0]: unknown field "colour"',
+        '(top level): unknown field "typo"',
+        'pairs[0].kmsKeyId: needs "sse": "aws:kms"',
+        'stateDir: /base/p/state is inside pairs[0].path /base/p; the journal must live outside mirrored trees',
+      ],
+    ],
+    [
+      'unknown field and a wrong type: the cross-field checks wait for a well-formed config',
+      cfg({ typo: 1, concurrency: 'x', pairs: [pair(), pair()] }),
+      ['concurrency: must be an integer 1..512, got "x"', '(top level): unknown field "typo"'],
+    ],
   ])('%s → exact lines', (_what, raw, expected) => {
     const { err, heading, lines } = errorLines(raw);
     expect(err.code).toBe('CONFIG_INVALID');
