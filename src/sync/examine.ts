@@ -92,7 +92,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
   for (let step = 0; step < 4; step++) {
     const decision = plan(local, jv, remote, opts);
     if (decision.op === 'hash' && local && !hashed) {
-      hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes });
+      hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size);
       local.stat = hashed.stat;
       local.md5 = hashed.md5;
       local.localEtag = hashed.localEtag;
