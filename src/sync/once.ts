@@ -1,5 +1,7 @@
 import type { Config } from '../config.js';
+import { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { ReconcileResult } from './reconcile.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
 export interface OnceResult {
@@ -20,13 +22,25 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
   const rt = Runtime.open(cfg, { mode: 'once', log, ...extra });
   try {
     rt.startStatusWriter();
-    const bad = await rt.preflight();
-    // Nothing usable at all: that is the answer (exit 4), not a per-file report.
+    // The listing each pair needs anyway is the bucket check: no HeadBucket round trip first.
+    const bad = new Map<string, MirrorError>();
+    const recon = new Map<string, ReconcileResult>();
+    await Promise.all(
+      cfg.pairs.map(async (p) => {
+        try {
+          recon.set(p.name, await rt.reconcilePair(p.name));
+        } catch (e) {
+          if (!(e instanceof MirrorError)) throw e;
+          bad.set(p.name, e);
+          rt.journal.setPairState(p.name, 'error', `${e.code}: ${e.message}`, rt.now());
+        }
+      }),
+    );
+    // Nothing usable at all: that is the answer (exit 4, or 2 for a config-class error), not a per-file report.
     if (bad.size === cfg.pairs.length) throw bad.values().next().value;
     for (const name of bad.keys()) rt.scheduler.pause(name);
-    await rt.abortStaleUploads();
+    await rt.abortStaleUploads(new Set(bad.keys()));
     const usable = cfg.pairs.filter((p) => !bad.has(p.name));
-    const recon = await Promise.all(usable.map(async (p) => ({ pair: p.name, r: await rt.reconcilePair(p.name) })));
     await rt.scheduler.runOnce();
     const failures: OnceResult['failures'] = [];
     const held: OnceResult['held'] = [];
@@ -43,7 +57,10 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
       failures,
       held,
       unusable: [...bad].map(([pair, e]) => ({ pair, code: e.code, message: e.message })),
-      rootProblems: recon.filter((x) => x.r.rootProblem).map((x) => ({ pair: x.pair, problem: x.r.rootProblem! })),
+      rootProblems: usable.flatMap((p) => {
+        const problem = recon.get(p.name)?.rootProblem;
+        return problem ? [{ pair: p.name, problem }] : [];
+      }),
       stats: Object.fromEntries([...rt.engines].map(([n, e]) => [n, e.stats])),
       requests: rt.counter.snapshot(),
       calls: Object.fromEntries(rt.counter.calls),

@@ -89,8 +89,10 @@ export class Runtime {
   }
 
   /** Multipart uploads a previous process left behind cannot be finished by this version: abort them. */
-  async abortStaleUploads(): Promise<void> {
+  async abortStaleUploads(unusable: ReadonlySet<string> = new Set()): Promise<void> {
     for (const u of this.journal.uploads()) {
+      // An unusable bucket would refuse the abort too: keep the record for a later start.
+      if (unusable.has(u.pair)) continue;
       const pair = this.cfg.pairs.find((p) => p.name === u.pair);
       if (pair) await this.store.abortMultipart(pair.bucket, u.key, u.upload_id);
       this.journal.endUpload(u.pair, u.rel);
