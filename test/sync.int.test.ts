@@ -22,6 +22,7 @@ describe('sync --once against a real S3 server', () => {
     s.write('new\nline', 'n');
     s.write('percent%41.txt', 'p');
     s.write('emoji 🎉/naïve café.txt', 'u');
+    s.write('mid/one-mib.bin', bytes(MiB + 7, 5)); // above the in-memory read: re-read and re-checked when sent
     s.write('big/multi.bin', bytes(12 * MiB + 123, 7));
     const cfg = s.config({ prefix: 'pre' }, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
     const r1 = await once(cfg);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
-import { multipartEtag, partSizeFor } from '../plan/etag.js';
+import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
 
@@ -16,7 +16,7 @@ export interface Hashed {
   localEtag: string;
   /** Per-part MD5s (hex) for a multipart upload: each part is re-checked against them. */
   partMd5s: string[];
-  /** The whole content, for files below the multipart threshold: what we hashed is what we send. */
+  /** The whole content of a small file (≤ 256 KiB): what we hashed is what we send. */
   body?: Buffer;
 }
 
@@ -50,7 +50,7 @@ function readSmall(abs: string, limit: number): Hashed | undefined {
     }
     const stat = toLocalStat(before);
     const after = toLocalStat(fstatSync(fd, { bigint: true }));
-    if (off !== size || after.size !== stat.size || after.mtimeNs !== stat.mtimeNs || after.ctimeNs !== stat.ctimeNs) throw changed(abs);
+    if (off !== size || !sameContentStat(after, stat)) throw changed(abs);
     const md5 = createHash('md5').update(body).digest('hex');
     return { stat, mode: Number(before.mode & 0o7777n), md5, partSize: 0, localEtag: md5, partMd5s: [], body };
   } catch (e) {
@@ -72,6 +72,22 @@ export async function readAndHash(abs: string, opts: { thresholdBytes: number; p
     const small = readSmall(abs, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1));
     if (small) return small;
   }
+  if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) return oneAtATime(() => readAndHashStreamed(abs, opts));
+  return readAndHashStreamed(abs, opts);
+}
+
+let bigTurn: Promise<unknown> = Promise.resolve();
+/**
+ * Large files are hashed one at a time: hashing is CPU-bound, so two at once finish no sooner
+ * together, while one at a time lets the first start uploading as the next is read.
+ */
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = bigTurn.then(fn, fn);
+  bigTurn = run.catch(() => undefined);
+  return run;
+}
+
+async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }): Promise<Hashed> {
   let fh: FileHandle;
   try {
     fh = await open(abs, 'r');
@@ -84,52 +100,37 @@ export async function readAndHash(abs: string, opts: { thresholdBytes: number; p
     const size = Number(before.size);
     const stat = toLocalStat(before);
     const mode = Number(before.mode & 0o7777n);
-    let result: Hashed;
-    if (size < opts.thresholdBytes) {
-      const body = Buffer.allocUnsafe(size);
-      let off = 0;
-      while (off < size) {
-        const { bytesRead } = await fh.read(body, off, size - off, off);
-        if (bytesRead === 0) break;
-        off += bytesRead;
+    // Streamed, nothing kept: a file above SYNC_READ_BYTES is read again when it is sent (under
+    // the transfers' byte budget), so examining ahead of the uploads never holds whole files.
+    const partSize = size < opts.thresholdBytes ? 0 : partSizeFor(size, opts.partSizeBytes);
+    const whole = createHash('md5');
+    const parts: Buffer[] = [];
+    let part = createHash('md5');
+    let inPart = 0;
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size)));
+    let pos = 0;
+    while (pos < size) {
+      const want = Math.min(CHUNK, size - pos, partSize ? partSize - inPart : CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      if (bytesRead === 0) throw changed(abs);
+      const chunk = buf.subarray(0, bytesRead);
+      whole.update(chunk);
+      pos += bytesRead;
+      if (!partSize) continue;
+      part.update(chunk);
+      inPart += bytesRead;
+      if (inPart === partSize || pos === size) {
+        parts.push(part.digest());
+        part = createHash('md5');
+        inPart = 0;
       }
-      if (off !== size) throw changed(abs);
-      const md5 = createHash('md5').update(body).digest('hex');
-      result = { stat, mode, md5, partSize: 0, localEtag: md5, partMd5s: [], body };
-    } else {
-      const partSize = partSizeFor(size, opts.partSizeBytes);
-      const whole = createHash('md5');
-      const parts: Buffer[] = [];
-      let part = createHash('md5');
-      let inPart = 0;
-      const buf = Buffer.allocUnsafe(CHUNK);
-      let pos = 0;
-      while (pos < size) {
-        const want = Math.min(CHUNK, size - pos, partSize - inPart);
-        const { bytesRead } = await fh.read(buf, 0, want, pos);
-        if (bytesRead === 0) throw changed(abs);
-        const chunk = buf.subarray(0, bytesRead);
-        whole.update(chunk);
-        part.update(chunk);
-        pos += bytesRead;
-        inPart += bytesRead;
-        if (inPart === partSize || pos === size) {
-          parts.push(part.digest());
-          part = createHash('md5');
-          inPart = 0;
-        }
-      }
-      result = {
-        stat,
-        mode,
-        md5: whole.digest('hex'),
-        partSize,
-        localEtag: multipartEtag(parts),
-        partMd5s: parts.map((p) => p.toString('hex')),
-      };
     }
+    const md5 = whole.digest('hex');
+    const result: Hashed = partSize
+      ? { stat, mode, md5, partSize, localEtag: multipartEtag(parts), partMd5s: parts.map((p) => p.toString('hex')) }
+      : { stat, mode, md5, partSize: 0, localEtag: md5, partMd5s: [] };
     const after = toLocalStat(await fh.stat({ bigint: true }));
-    if (after.size !== stat.size || after.mtimeNs !== stat.mtimeNs || after.ctimeNs !== stat.ctimeNs) throw changed(abs);
+    if (!sameContentStat(after, stat)) throw changed(abs);
     return result;
   } catch (e) {
     if (e instanceof MirrorError) throw e;
@@ -141,6 +142,35 @@ export async function readAndHash(abs: string, opts: { thresholdBytes: number; p
 
 export function changed(abs: string): MirrorError {
   return new MirrorError('FILE_CHANGED', `${abs} changed while it was read; retried once it settles`, { retryable: true });
+}
+
+/**
+ * Read a whole file again for a single PUT and check it is still the content that was hashed
+ * (same stat on the descriptor, same MD5), so the bytes sent are exactly the hashed ones.
+ */
+export async function readWhole(abs: string, h: Hashed): Promise<Buffer> {
+  let fh: FileHandle;
+  try {
+    fh = await open(abs, 'r');
+  } catch (e) {
+    throw fromFsError(e, abs);
+  }
+  try {
+    const body = await readPart(fh, 1, h.stat.size, h.stat.size);
+    const after = toLocalStat(await fh.stat({ bigint: true }));
+    if (body.length !== h.stat.size || !sameContentStat(after, h.stat) || md5Hex(body) !== h.md5) throw changed(abs);
+    return body;
+  } catch (e) {
+    if (e instanceof MirrorError) throw e;
+    throw fromFsError(e, abs);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Size, mtime and ctime: any write to the file changes at least one of them. */
+export function sameContentStat(a: LocalStat, b: LocalStat): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 /** Read part `n` (1-based) of a file into a fresh buffer. */
