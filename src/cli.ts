@@ -9,8 +9,6 @@ import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { readStatus, renderStatus } from './status/status.js';
-import { Daemon } from './sync/daemon.js';
-import { syncOnce } from './sync/once.js';
 import { formatPairStats } from './summary.js';
 
 function fail(e: unknown): never {
@@ -51,6 +49,8 @@ program
     const log = createLogger();
     // One JSON line per warning in the journal, like every other line the daemon writes.
     routeWarnings((w, line) => log.warn({ warning: w.name }, line));
+    // Loaded per command: `status` needs neither the AWS SDK nor the watcher.
+    const { Daemon } = await import('./sync/daemon.js');
     const daemon = new Daemon(cfg, log);
     let stopping: Promise<void> | undefined;
     const stop = (sig: string) => {
@@ -71,6 +71,7 @@ program
   .action(async (o: { config: string; json?: boolean }) => {
     const cfg = loadConfig(o.config);
     const log = createLogger({ destination: 2, level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });
+    const { syncOnce } = await import('./sync/once.js');
     const r = await syncOnce(cfg, log);
     const code = r.unusable.length
       ? EXIT.s3Unusable

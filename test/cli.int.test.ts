@@ -364,17 +364,20 @@ describe('s3mirror CLI (integration)', () => {
     await writeTree(f.data);
     // No endpoint (AWS) and no s3.region; nothing in the environment or in ~/.aws may supply one.
     await writeJson(f.config, { stateDir: f.state, pairs: [{ name: 'main', path: f.data, bucket: f.bucket }] });
-    const r = await runCli(['sync', '--once', '--config', f.config], {
-      env: {
-        AWS_REGION: undefined,
-        AWS_DEFAULT_REGION: undefined,
-        AWS_CONFIG_FILE: join(f.root, 'no-such-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(f.root, 'no-such-aws-credentials'),
-      },
-    });
+    const env = {
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_CONFIG_FILE: join(f.root, 'no-such-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(f.root, 'no-such-aws-credentials'),
+    };
+    const r = await runCli(['sync', '--once', '--config', f.config], { env });
     expect(r.code, describeRun('sync', r)).toBe(2);
     expect(r.stderr).toContain('REGION_MISSING: no AWS region: set s3.region in the config, or AWS_REGION');
     expect(r.stderr).not.toContain('    at ');
+    // The daemon too: no retry can fix a config error, and exit 2 keeps systemd from restarting it.
+    const d = await runCli(['run', '--config', f.config], { env, timeoutMs: 30_000 });
+    expect(d.code, describeRun('run', d)).toBe(2);
+    expect(d.stderr).toContain('REGION_MISSING');
   });
 
   describe('an unusable S3 exits 4', () => {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { describe } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -8,6 +9,24 @@ import { Watcher, type ChangeEvent } from '../watch/watcher.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
+const ROOT_CHECK_MS = 10_000;
+/** Errors no retry can fix: the daemon stops with the config exit code instead of retrying. */
+const CONFIG_CLASS = new Set(['REGION_MISSING', 'CONFIG_INVALID']);
+
+export interface DaemonOptions extends Partial<RuntimeOptions> {
+  /** How often each pair root's identity is checked (a remount, or a root that appears). */
+  rootCheckMs?: number;
+}
+
+/** A root's identity (device and inode), or null when it is not a directory we can see. */
+function rootId(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return st.isDirectory() ? `${st.dev}:${st.ino}` : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * `s3mirror run`: watch → journal → scheduler, until SIGINT/SIGTERM. Events are only hints that
@@ -19,6 +38,10 @@ export class Daemon {
   private buffer: ChangeEvent[] = [];
   private flushScheduled = false;
   private rescanTimer: NodeJS.Timeout | undefined;
+  private rootTimer: NodeJS.Timeout | undefined;
+  private checkingRoots = false;
+  /** Each pair root's identity when its watcher was started (null: it was missing). */
+  private readonly watchedRoots = new Map<string, string | null>();
   private loop: Promise<void> | undefined;
   private stopping = false;
   private readonly ready = new Set<string>();
@@ -27,7 +50,7 @@ export class Daemon {
   constructor(
     readonly cfg: Config,
     log: Logger,
-    extra: Partial<RuntimeOptions> = {},
+    private readonly extra: DaemonOptions = {},
   ) {
     this.log = log;
     this.rt = Runtime.open(cfg, { mode: 'daemon', log, ...extra });
@@ -39,10 +62,7 @@ export class Daemon {
     this.watcher.on('change', (e) => this.onEvent(e));
     this.watcher.on('error', ({ pair, error }) => this.log.error({ pair, error: describe(error) }, 'watcher error'));
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
-    for (const p of cfg.pairs) {
-      const engine = rt.engines.get(p.name)!;
-      await this.watcher.add(p.name, p.path, engine.filter, p.followSymlinks, [cfg.stateDir]);
-    }
+    for (const p of cfg.pairs) await this.watch(p.name);
     await rt.abortStaleUploads().catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
     rt.journal.makeAllDue(rt.now());
     const pending = new Set(cfg.pairs.map((p) => p.name));
@@ -50,11 +70,44 @@ export class Daemon {
     this.loop = rt.scheduler.runForever();
     await this.checkBuckets(pending);
     if (pending.size) void this.retryBuckets(pending);
+    this.rootTimer = setInterval(() => void this.checkRoots(), this.extra.rootCheckMs ?? ROOT_CHECK_MS);
+    this.rootTimer.unref();
     if (cfg.rescanIntervalMs > 0) {
       this.rescanTimer = setInterval(() => void this.rescan(), cfg.rescanIntervalMs);
       this.rescanTimer.unref();
     }
     this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
+  }
+
+  private async watch(name: string): Promise<void> {
+    const engine = this.rt.engines.get(name)!;
+    const p = engine.pair;
+    this.watchedRoots.set(name, rootId(p.path));
+    await this.watcher.add(name, p.path, engine.filter, p.followSymlinks, [this.cfg.stateDir]);
+  }
+
+  /**
+   * A root that appeared, vanished or was replaced (a disk mounted over it) since it was watched:
+   * the watcher is blind to the new directory, so watch it anew and reconcile the pair at once
+   * rather than at the next rescan (status shows the change within one check).
+   */
+  private async checkRoots(): Promise<void> {
+    if (this.checkingRoots || this.stopping) return;
+    this.checkingRoots = true;
+    try {
+      for (const p of this.cfg.pairs) {
+        if (rootId(p.path) === this.watchedRoots.get(p.name) || this.stopping) continue;
+        this.log.warn({ pair: p.name, root: p.path }, 'pair root appeared, vanished or was replaced; watching it anew');
+        await this.watcher.remove(p.name);
+        await this.watch(p.name);
+        if (this.ready.has(p.name)) await this.rescanPair(p.name);
+        this.rt.scheduler.wake();
+      }
+    } catch (e) {
+      this.log.error({ error: describe(e) }, 'root check failed; tried again shortly');
+    } finally {
+      this.checkingRoots = false;
+    }
   }
 
   /**
@@ -65,6 +118,7 @@ export class Daemon {
     const bad = await this.rt.preflight();
     for (const name of [...pending]) {
       const e = bad.get(name);
+      if (e && CONFIG_CLASS.has(e.code)) throw e;
       if (e) {
         this.log.error({ pair: name, error: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
         continue;
@@ -80,7 +134,7 @@ export class Daemon {
   private async retryBuckets(pending: Set<string>): Promise<void> {
     while (pending.size && !this.stopping) {
       await new Promise((r) => setTimeout(r, PREFLIGHT_RETRY_MS));
-      if (!this.stopping) await this.checkBuckets(pending);
+      if (!this.stopping) await this.checkBuckets(pending).catch((e: unknown) => this.log.error({ error: describe(e) }, 'bucket check failed'));
     }
   }
 
@@ -151,6 +205,7 @@ export class Daemon {
     this.stopping = true;
     this.log.info('stopping: draining transfers');
     if (this.rescanTimer) clearInterval(this.rescanTimer);
+    if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher.close();
     if (this.buffer.length) this.flushEvents();
     this.rt.scheduler.stop();

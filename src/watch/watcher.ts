@@ -16,7 +16,7 @@ export interface ChangeEvent {
  * `.*.swp` paths the walker would still upload; our own debounce coalesces editors' save dances.
  */
 export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pair: string; error: Error }]; ready: [string] }> {
-  private readonly watchers: FSWatcher[] = [];
+  private readonly watchers = new Map<string, FSWatcher>();
 
   add(pair: string, root: string, filter: Filter, followSymlinks: boolean, ignoreAbs: readonly string[]): Promise<void> {
     const rel = (abs: string) => relative(root, abs).split(sep).join('/');
@@ -40,7 +40,7 @@ export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pai
       });
     }
     w.on('error', (error: unknown) => this.emit('error', { pair, error: error as Error }));
-    this.watchers.push(w);
+    this.watchers.set(pair, w);
     return new Promise((resolve) =>
       w.once('ready', () => {
         this.emit('ready', pair);
@@ -49,8 +49,15 @@ export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pai
     );
   }
 
+  /** Stop watching one pair (before watching its root anew, e.g. after a remount). */
+  async remove(pair: string): Promise<void> {
+    const w = this.watchers.get(pair);
+    this.watchers.delete(pair);
+    await w?.close();
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.watchers.map((w) => w.close()));
-    this.watchers.length = 0;
+    await Promise.all([...this.watchers.values()].map((w) => w.close()));
+    this.watchers.clear();
   }
 }

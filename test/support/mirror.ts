@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { Daemon } from '../../src/sync/daemon.js';
+import { Daemon, type DaemonOptions } from '../../src/sync/daemon.js';
 import { syncOnce } from '../../src/sync/once.js';
 import { createBucket, getObjectMd5, listAll, uniqueBucket } from './s3client.js';
 import { testEnv } from './s3server.js';
@@ -65,9 +65,9 @@ export function once(cfg: Config) {
   return syncOnce(cfg, silentLogger, { credentials: credentials() });
 }
 
-export function daemon(cfg: Config): Daemon {
+export function daemon(cfg: Config, opts: DaemonOptions = {}): Daemon {
   const log = process.env.S3MIRROR_TEST_LOG ? createLogger({ destination: process.env.S3MIRROR_TEST_LOG, level: 'debug' }) : silentLogger;
-  return new Daemon(cfg, log, { credentials: credentials() });
+  return new Daemon(cfg, log, { credentials: credentials(), ...opts });
 }
 
 /** Every regular file under root: rel → MD5. */
