@@ -69,7 +69,7 @@ const rows: Row[] = [
   { rule: 'symlink → ignore', local: file({ kind: 'symlink' }), journal: null, remote: null, op: 'ignore', reason: 'symlink', extra: { code: 'UNSUPPORTED_FILE' } },
   { rule: 'symlink over an existing object → ignore', local: file({ kind: 'symlink' }), journal: null, remote: remote(MD5), op: 'ignore', reason: 'symlink', extra: { code: 'UNSUPPORTED_FILE' } },
   { rule: 'FIFO/socket/device → ignore', local: file({ kind: 'special' }), journal: null, remote: null, op: 'ignore', reason: 'not a regular file', extra: { code: 'UNSUPPORTED_FILE' } },
-  { rule: 'key of 1025 bytes → ignore', local: hashed(), journal: null, remote: null, opts: { keyBytes: 1025 }, op: 'ignore', reason: 'object key is 1025 bytes; S3 allows 1024', extra: { code: 'KEY_TOO_LONG' } },
+  { rule: 'key of 1025 bytes → refuse (a per-file error)', local: hashed(), journal: null, remote: null, opts: { keyBytes: 1025 }, op: 'refuse', reason: 'object key is 1025 bytes; S3 allows 1024', extra: { code: 'KEY_TOO_LONG' } },
   { rule: 'key of exactly 1024 bytes is fine', local: hashed(), journal: null, remote: null, opts: { keyBytes: 1024 }, op: 'upload', reason: 'new object' },
 
   // ── what changed: stat first, hash only when needed ───────────────────────────────
@@ -140,7 +140,7 @@ describe('plan', () => {
   });
 
   it('covers every op at least once', () => {
-    expect(new Set(rows.map((r) => r.op))).toEqual(new Set(['skip', 'hash', 'head', 'upload', 'delete', 'trash', 'forget', 'ignore']));
+    expect(new Set(rows.map((r) => r.op))).toEqual(new Set(['skip', 'hash', 'head', 'upload', 'delete', 'trash', 'forget', 'ignore', 'refuse']));
   });
 });
 

@@ -119,7 +119,8 @@ describe('sync rules (issue: renames, safe deletes, odd names)', () => {
     await once(cfg);
     expect(await keys(s.bucket)).toEqual([nfc]);
     s.write(nfc, 'composed');
-    await once(cfg);
+    const r = await once(cfg);
+    expect(r.failures.map((f) => [f.rel, f.code])).toEqual([[nfc, 'KEY_COLLISION']]);
     const j = Journal.open(cfg.stateDir, { readonly: true });
     const codes = j.failedFiles('p', 10).map((f) => [f.rel, f.error_code]);
     j.close();

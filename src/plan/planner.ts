@@ -51,7 +51,10 @@ export type Decision =
   | { op: 'delete'; reason: string }
   | { op: 'trash'; reason: string }
   | { op: 'forget'; reason: string }
-  | { op: 'ignore'; reason: string; code: 'UNSUPPORTED_FILE' | 'KEY_TOO_LONG' };
+  /** Not mirrored on purpose (by configuration): listed in status as skipped. */
+  | { op: 'ignore'; reason: string; code: 'UNSUPPORTED_FILE' }
+  /** Cannot be mirrored as it is named: a per-file error the operator must fix. */
+  | { op: 'refuse'; reason: string; code: 'KEY_TOO_LONG' };
 
 export function sameStat(a: LocalStat, j: JournalView): boolean {
   return a.size === j.size && a.mtimeNs === j.mtimeNs && a.ctimeNs === j.ctimeNs && a.ino === j.ino;
@@ -66,7 +69,7 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
     return { op: 'forget', reason: 'excluded by a filter' };
   }
   if (o.keyBytes > MAX_KEY_BYTES) {
-    return { op: 'ignore', code: 'KEY_TOO_LONG', reason: `object key is ${o.keyBytes} bytes; S3 allows ${MAX_KEY_BYTES}` };
+    return { op: 'refuse', code: 'KEY_TOO_LONG', reason: `object key is ${o.keyBytes} bytes; S3 allows ${MAX_KEY_BYTES}` };
   }
 
   // Unchanged since our own confirmed upload, and the listing still shows that object: no read, no request.

@@ -204,6 +204,9 @@ export class PairEngine {
           if (row.present === 1 || row.kind === 'remote' || e.local) journal.forget(this.pair.name, row.rel, row.generation);
           else journal.recordGone(this.pair.name, row.rel, row.generation, now(), debounce);
           return;
+        case 'refuse':
+          this.fail(row, new MirrorError(decision.code, decision.reason, { hint: 'shorten the path (or the pair prefix); the file is tried again when it changes' }));
+          return;
         case 'ignore':
           journal.recordSkipped(this.pair.name, row.rel, row.generation, e.local?.kind ?? 'file', decision.code, decision.reason, now());
           this.log.info({ rel: row.rel, code: decision.code, reason: decision.reason }, 'skipped');
@@ -240,17 +243,11 @@ export class PairEngine {
     const retryable = err instanceof MirrorError ? err.retryable : false;
     const now = this.d.now();
     let retryAt: number | null = null;
-    if (code === 'KEY_COLLISION') {
-      this.d.journal.recordSkipped(this.pair.name, row.rel, row.generation, 'file', code, message, now);
-      this.stats.skipped++;
-      this.log.warn({ rel: row.rel, code }, message);
-      return;
-    }
     if (retryable) {
       const attempts = row.attempts + 1;
       if (this.d.mode === 'once') retryAt = attempts < ONCE_MAX_ATTEMPTS ? now + 250 * 2 ** attempts : null;
       else retryAt = now + Math.round(Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9)) * (0.75 + Math.random() / 2));
-    } else if (this.d.mode === 'daemon' && !['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG'].includes(code)) {
+    } else if (this.d.mode === 'daemon' && !['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG', 'KEY_COLLISION'].includes(code)) {
       // Bucket-side errors (access, missing bucket) may be fixed without any local change.
       retryAt = now + 300_000;
     }
