@@ -118,7 +118,7 @@ program
     }
     const j = Journal.open(cfg.stateDir);
     try {
-      const n = j.releaseHeld(o.pair, Date.now());
+      const n = j.pairs.releaseHeld(o.pair, Date.now());
       process.stdout.write(`${o.pair}: released ${n} held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n`);
     } finally {
       j.close();

@@ -15,7 +15,7 @@ afterEach(() => s?.cleanup());
 const pairState = (cfg: Config) => {
   const j = Journal.open(cfg.stateDir, { readonly: true });
   try {
-    return j.getPair('p')?.state;
+    return j.pairs.get('p')?.state;
   } finally {
     j.close();
   }

@@ -26,7 +26,7 @@ function journalFacts(cfg: Config) {
   try {
     const counts = j.stateCounts('p');
     const n = (state: string) => counts.filter((c) => c.state === state).reduce((a, c) => a + c.n, 0);
-    return { pairState: j.getPair('p')?.state, held: n('held'), dirty: n('dirty') };
+    return { pairState: j.pairs.get('p')?.state, held: n('held'), dirty: n('dirty') };
   } finally {
     j.close();
   }

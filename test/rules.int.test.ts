@@ -75,7 +75,7 @@ describe('sync rules (issue: renames, safe deletes, odd names)', () => {
         expect(await keys(s!.bucket)).toContain('new.txt');
         const j = Journal.open(cfg.stateDir, { readonly: true });
         try {
-          expect(j.getPair('p')?.state).toBe('deletes-held');
+          expect(j.pairs.get('p')?.state).toBe('deletes-held');
         } finally {
           j.close();
         }

@@ -98,7 +98,7 @@ describe('sync --once against a real S3 server', () => {
     mkdirSync(s.root);
     for (let i = 6; i < 10; i++) s.write(`g${i}.txt`, `g${i}`);
     const j = Journal.open(cfg.stateDir);
-    expect(j.releaseHeld('p', Date.now())).toBe(6);
+    expect(j.pairs.releaseHeld('p', Date.now())).toBe(6);
     j.close();
     const r3 = await once(cfg);
     expect(r3.held).toEqual([]);

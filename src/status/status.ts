@@ -67,7 +67,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
   };
   const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
   const pairs: PairStatus[] = cfg.pairs.map((p) => {
-    const row = journal.getPair(p.name);
+    const row = journal.pairs.get(p.name);
     const counts = journal.stateCounts(p.name);
     const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
     const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
@@ -97,7 +97,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
     },
     pairs,
     transfers,
-    recentErrors: journal.recentErrors(10).map((e) => ({ ...e, at: iso(e.at)! })),
+    recentErrors: journal.errors.recent(10).map((e) => ({ ...e, at: iso(e.at)! })),
   };
 }
 

@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
 import { migrate } from './schema.js';
-import type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
+import { ErrorLog } from './errorlog.js';
+import { PairTable } from './pairs.js';
+import { RemoteTable } from './remote.js';
+import { Sql } from './sql.js';
+import type { FileRow, LocalStat, SyncedContent } from './types.js';
+import { UploadTable } from './uploads.js';
 
 export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
 
@@ -18,13 +23,24 @@ const SOON_MS = 100;
 export class Journal {
   readonly db: Db;
   readonly path: string;
-  private readonly stmts = new Map<string, Statement>();
+  private readonly sql: Sql;
+  /** What the bucket holds, as learned from listings and our own writes. */
+  readonly remote: RemoteTable;
+  /** Multipart uploads (and copies) in progress. */
+  readonly uploads: UploadTable;
+  readonly pairs: PairTable;
+  readonly errors: ErrorLog;
   private pendingWrites: (() => void)[] = [];
   private soonTimer: NodeJS.Timeout | undefined;
 
   private constructor(db: Db, path: string, private readonly writer: boolean) {
     this.db = db;
     this.path = path;
+    this.sql = new Sql(db);
+    this.remote = new RemoteTable(this.sql);
+    this.uploads = new UploadTable(this.sql);
+    this.pairs = new PairTable(this.sql);
+    this.errors = new ErrorLog(this.sql);
   }
 
   static open(stateDir: string, opts: { readonly?: boolean } = {}): Journal {
@@ -66,16 +82,11 @@ export class Journal {
   }
 
   private st(sql: string): Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
+    return this.sql.st(sql);
   }
 
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.sql.tx(fn);
   }
 
   /**
@@ -120,52 +131,6 @@ export class Journal {
   }
   getMeta(key: string): string | undefined {
     return (this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-  }
-
-  // ── pairs ───────────────────────────────────────────────────────────────────────────────
-  upsertPair(p: { name: string; root: string; bucket: string; prefix: string }): void {
-    this.st(
-      `INSERT INTO pairs (name, root, bucket, prefix) VALUES (@name, @root, @bucket, @prefix)
-       ON CONFLICT (name) DO UPDATE SET root = excluded.root, bucket = excluded.bucket, prefix = excluded.prefix`,
-    ).run(p);
-  }
-  getPair(name: string): PairRow | undefined {
-    return this.st('SELECT * FROM pairs WHERE name = ?').get(name) as PairRow | undefined;
-  }
-  pairs(): PairRow[] {
-    return this.st('SELECT * FROM pairs ORDER BY name').all() as PairRow[];
-  }
-  setRootIdentity(name: string, dev: string, ino: string): void {
-    this.st('UPDATE pairs SET root_dev = ?, root_ino = ? WHERE name = ?').run(dev, ino, name);
-  }
-  setPairState(name: string, state: PairRow['state'], reason: string | null, now: number): void {
-    this.st(
-      `UPDATE pairs SET state = @state, hold_reason = @reason,
-         held_at = CASE WHEN @state = 'deletes-held' THEN coalesce(held_at, @now) ELSE NULL END,
-         last_error = CASE WHEN @state = 'error' THEN @reason ELSE NULL END
-       WHERE name = @name`,
-    ).run({ name, state, reason, now });
-  }
-  /** A hold ends by itself once no held delete is left (the files came back, or were released). */
-  clearHoldIfNone(name: string): void {
-    this.st(
-      `UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL
-       WHERE name = ? AND state = 'deletes-held' AND NOT EXISTS (SELECT 1 FROM files WHERE pair = pairs.name AND state = 'held')`,
-    ).run(name);
-  }
-  markPairSynced(name: string, now: number): void {
-    this.st('UPDATE pairs SET last_sync_at = ? WHERE name = ?').run(now, name);
-  }
-
-  /** `resume --allow-deletes`: the deletes held now become due and may pass the guard once. */
-  releaseHeld(name: string, now: number): number {
-    return this.tx(() => {
-      const n = this.st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL
-                         WHERE pair = ? AND state = 'held'`).run(now, name).changes;
-      this.st(`UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL, released_at = ?,
-                 root_dev = NULL, root_ino = NULL WHERE name = ?`).run(now, name);
-      return n;
-    });
   }
 
   // ── files: marking work ─────────────────────────────────────────────────────────────────
@@ -290,7 +255,7 @@ export class Journal {
          due_at = CASE WHEN generation <> @gen THEN @now WHEN @retryAt IS NULL THEN NULL ELSE @retryAt END
        WHERE pair = @pair AND rel = @rel`,
     ).run({ pair, rel, gen, code, message, retryAt, now });
-    this.addError(now, pair, rel, code, message);
+    this.errors.add(now, pair, rel, code, message);
   }
 
   /** Not mirrored on purpose (symlink, FIFO, over-long key …): listed in status, retried on change. */
@@ -341,76 +306,7 @@ export class Journal {
     ).get(pair, size);
   }
 
-  // ── remote listing ──────────────────────────────────────────────────────────────────────
-  /**
-   * The listing is the truth about the prefix: rows it no longer has go, new or changed ones are
-   * written (a changed object forgets its x-amz-meta-md5), and unchanged ones are left alone, so a
-   * no-op restart writes almost nothing and what HEAD taught us survives.
-   */
-  replaceRemote(pair: string, rows: readonly { key: string; size: number; etag: string }[], now: number): void {
-    const known = new Map((this.st('SELECT key, size, etag FROM remote WHERE pair = ?').all(pair) as { key: string; size: number; etag: string }[]).map((r) => [r.key, r]));
-    this.tx(() => {
-      const put = this.st(
-        `INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = NULL, listed_at = excluded.listed_at`,
-      );
-      for (const r of rows) {
-        const k = known.get(r.key);
-        known.delete(r.key);
-        if (!k || k.size !== r.size || k.etag !== r.etag) put.run(pair, r.key, r.size, r.etag, now);
-      }
-      const drop = this.st('DELETE FROM remote WHERE pair = ? AND key = ?');
-      for (const key of known.keys()) drop.run(pair, key);
-      this.st('UPDATE pairs SET last_listed_at = ? WHERE name = ?').run(now, pair);
-    });
-  }
-  remoteOf(pair: string): RemoteRow[] {
-    return this.st('SELECT * FROM remote WHERE pair = ?').all(pair) as RemoteRow[];
-  }
-  getRemote(pair: string, key: string): RemoteRow | undefined {
-    return this.st('SELECT * FROM remote WHERE pair = ? AND key = ?').get(pair, key) as RemoteRow | undefined;
-  }
-  putRemote(pair: string, key: string, size: number, etag: string, metaMd5: string | null, now: number): void {
-    this.st(
-      `INSERT INTO remote (pair, key, size, etag, meta_md5, listed_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = excluded.meta_md5, listed_at = excluded.listed_at`,
-    ).run(pair, key, size, etag, metaMd5, now);
-  }
-  dropRemote(pair: string, key: string): void {
-    this.st('DELETE FROM remote WHERE pair = ? AND key = ?').run(pair, key);
-  }
-  remoteCount(pair: string): number {
-    return (this.st('SELECT count(*) AS n FROM remote WHERE pair = ?').get(pair) as { n: number }).n;
-  }
-
-  // ── multipart uploads in progress ───────────────────────────────────────────────────────
-  beginUpload(u: { pair: string; rel: string; key: string; uploadId: string; md5: string; size: number; partSize: number; mtimeNs: string }, now: number): void {
-    this.st(
-      `INSERT OR REPLACE INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
-       VALUES (@pair, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, '[]', @now)`,
-    ).run({ ...u, now });
-  }
-  recordPart(pair: string, rel: string, uploadId: string, n: number, etag: string): void {
-    this.st(
-      `UPDATE uploads SET parts = json_insert(parts, '$[#]', json_object('n', ?, 'etag', ?)) WHERE pair = ? AND rel = ? AND upload_id = ?`,
-    ).run(n, etag, pair, rel, uploadId);
-  }
-  endUpload(pair: string, rel: string): void {
-    this.st('DELETE FROM uploads WHERE pair = ? AND rel = ?').run(pair, rel);
-  }
-  uploads(): { pair: string; rel: string; key: string; upload_id: string }[] {
-    return this.st('SELECT pair, rel, key, upload_id FROM uploads').all() as { pair: string; rel: string; key: string; upload_id: string }[];
-  }
-
   // ── errors and status ───────────────────────────────────────────────────────────────────
-  addError(at: number, pair: string | null, rel: string | null, code: string, message: string): void {
-    this.st('INSERT INTO errors (at, pair, rel, code, message) VALUES (?, ?, ?, ?, ?)').run(at, pair, rel, code, message);
-    // Keep a bounded history: status shows recent errors, the logs keep the rest.
-    this.st('DELETE FROM errors WHERE id <= (SELECT max(id) FROM errors) - 200').run();
-  }
-  recentErrors(limit: number): { at: number; pair: string | null; rel: string | null; code: string; message: string }[] {
-    return this.st('SELECT at, pair, rel, code, message FROM errors ORDER BY id DESC LIMIT ?').all(limit) as never;
-  }
   failedFiles(pair: string, limit: number): FileRow[] {
     return this.st(
       `SELECT * FROM files WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))

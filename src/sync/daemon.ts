@@ -148,7 +148,7 @@ export class Daemon {
       await this.rt.reconcilePair(name);
     } catch (e) {
       this.log.error({ pair: name, error: describe(e) }, 'reconcile failed; retried at the next rescan');
-      this.rt.journal.setPairState(name, 'error', describe(e).message, this.rt.now());
+      this.rt.journal.pairs.setState(name, 'error', describe(e).message, this.rt.now());
     }
   }
 

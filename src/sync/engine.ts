@@ -100,7 +100,7 @@ export class PairEngine {
     // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
     // every rename in it has had its chance to become a copy first.
     if (this.d.mode === 'daemon' && this.deletes.length >= 1000) await this.flushDeletes();
-    this.d.journal.clearHoldIfNone(this.pair.name);
+    this.d.journal.pairs.clearHoldIfNone(this.pair.name);
   }
 
   /** New content with the size and MD5 of a pending delete: perhaps the far end of a move. */
@@ -138,7 +138,7 @@ export class PairEngine {
     // A source is only usable while its object still holds the content we matched on.
     const opaque = this.pair.sse === 'aws:kms';
     for (const [rel, t] of sources) {
-      const obj = this.d.journal.getRemote(this.pair.name, t.key);
+      const obj = this.d.journal.remote.get(this.pair.name, t.key);
       const view = obj && { size: obj.size, etag: obj.etag, metaMd5: obj.meta_md5 };
       if (!sourceHolds(view, { size: t.size!, md5: t.md5!, etag: t.etag }, opaque)) sources.delete(rel);
     }
@@ -225,7 +225,7 @@ export class PairEngine {
     const { journal, now, cfg } = this.d;
     journal.soon(() => {
       journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c, now(), cfg.debounceMs);
-      journal.putRemote(this.pair.name, row.key, h.stat.size, c.etag, h.md5, now());
+      journal.remote.put(this.pair.name, row.key, h.stat.size, c.etag, h.md5, now());
     });
   }
 
@@ -277,7 +277,7 @@ export class PairEngine {
       rootProblem: root.problem,
       rootEmpty: root.empty,
       knownFiles: items.length,
-      objects: journal.remoteCount(this.pair.name),
+      objects: journal.remote.count(this.pair.name),
       pending: counted.length + undecided,
       recent: this.deleteTimes.length,
       maxDeletePercent: this.pair.maxDeletePercent,
@@ -291,7 +291,7 @@ export class PairEngine {
     if (verdict.hold) {
       journal.tx(() => {
         for (const i of counted) journal.recordHeld(this.pair.name, i.row.rel, i.row.generation, verdict.reason, now);
-        journal.setPairState(this.pair.name, 'deletes-held', verdict.reason, now);
+        journal.pairs.setState(this.pair.name, 'deletes-held', verdict.reason, now);
       });
       this.stats.held += counted.length;
       this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
@@ -325,7 +325,7 @@ export class PairEngine {
             const why = failed.get(i.row.key);
             if (why) continue;
             journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
-            journal.dropRemote(this.pair.name, i.row.key);
+            journal.remote.drop(this.pair.name, i.row.key);
           }
         });
         for (const i of chunk) {

@@ -71,7 +71,7 @@ export interface ExamineContext {
 export async function examine(row: FileRow, c: ExamineContext): Promise<Examined> {
   const abs = join(c.pair.path, row.rel);
   const local = row.kind === 'remote' ? null : statLocal(abs, c.pair.followSymlinks);
-  let remote = remoteView(c.journal.getRemote(c.pair.name, row.key));
+  let remote = remoteView(c.journal.remote.get(c.pair.name, row.key));
   const opts = {
     deleteMode: c.pair.delete,
     excluded: c.filter.excludes(row.rel),
@@ -101,10 +101,10 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
       const h = await c.store.head(c.pair.bucket, row.key);
       if (!h) {
-        c.journal.dropRemote(c.pair.name, row.key);
+        c.journal.remote.drop(c.pair.name, row.key);
         remote = null;
       } else {
-        c.journal.putRemote(c.pair.name, row.key, h.size, h.etag, h.metaMd5 ?? '', c.now());
+        c.journal.remote.put(c.pair.name, row.key, h.size, h.etag, h.metaMd5 ?? '', c.now());
         remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5 };
       }
       continue;

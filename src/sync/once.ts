@@ -32,7 +32,7 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
         } catch (e) {
           if (!(e instanceof MirrorError)) throw e;
           bad.set(p.name, e);
-          rt.journal.setPairState(p.name, 'error', `${e.code}: ${e.message}`, rt.now());
+          rt.journal.pairs.setState(p.name, 'error', `${e.code}: ${e.message}`, rt.now());
         }
       }),
     );
@@ -49,7 +49,7 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
         if (f.state === 'held' || f.state === 'skipped') continue;
         failures.push({ pair: p.name, rel: f.rel, code: f.error_code ?? 'ERROR', message: f.error ?? '' });
       }
-      const pr = rt.journal.getPair(p.name);
+      const pr = rt.journal.pairs.get(p.name);
       const n = rt.journal.stateCounts(p.name).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0);
       if (n > 0 || pr?.state === 'deletes-held') held.push({ pair: p.name, count: n, reason: pr?.hold_reason ?? 'deletes held' });
     }

@@ -25,7 +25,7 @@ export function checkRoot(pair: PairConfig, journal: Journal): RootCheck {
   if (!st.isDirectory()) return { problem: `root ${pair.path} is not a directory`, empty: true };
   const dev = st.dev.toString();
   const ino = st.ino.toString();
-  const rec = journal.getPair(pair.name);
+  const rec = journal.pairs.get(pair.name);
   let empty = false;
   try {
     empty = readdirSync(pair.path).length === 0;
@@ -64,19 +64,19 @@ export async function reconcile(
   const listing = deps.list === false ? undefined : deps.store.list(pair.bucket, pair.prefix);
   if (root.problem) {
     // Learn the bucket anyway, but do not compare: a missing root says nothing about the files.
-    if (listing) journal.replaceRemote(pair.name, (await listing).filter((o) => !o.key.startsWith(pair.prefix + pair.trashPrefix)), deps.now());
-    return { dirty: 0, localFiles: 0, remoteObjects: journal.remoteCount(pair.name), unreadable: [], rootProblem: root.problem };
+    if (listing) journal.remote.replace(pair.name, (await listing).filter((o) => !o.key.startsWith(pair.prefix + pair.trashPrefix)), deps.now());
+    return { dirty: 0, localFiles: 0, remoteObjects: journal.remote.count(pair.name), unreadable: [], rootProblem: root.problem };
   }
   const [walked, listed] = await Promise.all([walk(pair.path, filter, { followSymlinks: pair.followSymlinks }), listing]);
   const now = deps.now();
   const trash = pair.prefix + pair.trashPrefix;
-  if (listed) journal.replaceRemote(pair.name, listed.filter((o) => !o.key.startsWith(trash)), now);
+  if (listed) journal.remote.replace(pair.name, listed.filter((o) => !o.key.startsWith(trash)), now);
 
   const rows = journal.filesOf(pair.name);
   const byRel = new Map(rows.map((r) => [r.rel, r]));
   const keysKnown = new Set<string>();
   for (const r of rows) keysKnown.add(r.key);
-  const remote = new Map(journal.remoteOf(pair.name).map((o) => [o.key, o]));
+  const remote = new Map(journal.remote.of(pair.name).map((o) => [o.key, o]));
   const dirty: { rel: string; key: string }[] = [];
 
   const gone: string[] = [];
@@ -119,7 +119,7 @@ export async function reconcile(
     for (const rel of gone) journal.recordAbsent(pair.name, rel);
     // Remote-only objects have no local file: mark their rows so the planner sees them as such.
     for (const d of dirty) if (!keysKnown.has(d.key) && !seen.has(d.rel)) journal.markRemoteOnly(pair.name, d.rel);
-    if (root.dev && root.ino) journal.setRootIdentity(pair.name, root.dev, root.ino);
+    if (root.dev && root.ino) journal.pairs.setRootIdentity(pair.name, root.dev, root.ino);
   });
   return {
     dirty: dirty.length,

@@ -50,7 +50,7 @@ export class Runtime {
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
-      this.journal.upsertPair({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
+      this.journal.pairs.upsert({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
       this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, store: this.store, transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
     }
     this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now });
@@ -82,7 +82,7 @@ export class Runtime {
       const e = await byBucket.get(p.bucket)!;
       if (e) {
         bad.set(p.name, e);
-        this.journal.setPairState(p.name, 'error', `${e.code}: ${e.message}`, this.now());
+        this.journal.pairs.setState(p.name, 'error', `${e.code}: ${e.message}`, this.now());
       }
     }
     return bad;
@@ -90,12 +90,12 @@ export class Runtime {
 
   /** Multipart uploads a previous process left behind cannot be finished by this version: abort them. */
   async abortStaleUploads(unusable: ReadonlySet<string> = new Set()): Promise<void> {
-    for (const u of this.journal.uploads()) {
+    for (const u of this.journal.uploads.all()) {
       // An unusable bucket would refuse the abort too: keep the record for a later start.
       if (unusable.has(u.pair)) continue;
       const pair = this.cfg.pairs.find((p) => p.name === u.pair);
       if (pair) await this.store.abortMultipart(pair.bucket, u.key, u.upload_id);
-      this.journal.endUpload(u.pair, u.rel);
+      this.journal.uploads.end(u.pair, u.rel);
     }
   }
 
@@ -105,14 +105,14 @@ export class Runtime {
     const log = this.opts.log.child({ pair: name });
     if (r.rootProblem) {
       this.reconciled.delete(name);
-      this.journal.setPairState(name, 'error', r.rootProblem, this.now());
+      this.journal.pairs.setState(name, 'error', r.rootProblem, this.now());
       log.error({ code: 'PAIR_PATH_MISSING' }, r.rootProblem);
     } else {
       this.reconciled.add(name);
-      if (this.journal.getPair(name)?.state === 'error') this.journal.setPairState(name, 'ok', null, this.now());
+      if (this.journal.pairs.get(name)?.state === 'error') this.journal.pairs.setState(name, 'ok', null, this.now());
     }
     for (const u of r.unreadable) {
-      this.journal.addError(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
+      this.journal.errors.add(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
       log.warn({ code: 'FILE_UNREADABLE' }, `directory unreadable: ${u}`);
     }
     log.info({ dirty: r.dirty, localFiles: r.localFiles, remoteObjects: r.remoteObjects }, 'reconciled');
@@ -125,7 +125,7 @@ export class Runtime {
     const stats = Object.fromEntries([...this.engines].map(([n, e]) => [n, e.stats]));
     for (const [n] of this.engines) {
       if (this.reconciled.has(n) && this.journal.pendingCount(n) === 0 && ![...this.transfers.inFlight.values()].some((t) => t.pair === n)) {
-        this.journal.markPairSynced(n, now);
+        this.journal.pairs.markSynced(n, now);
       }
     }
     this.journal.setMeta(

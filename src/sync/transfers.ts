@@ -75,13 +75,13 @@ export class Transfers {
 
   private async multipart(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, s: ObjectSettings, t: InFlight): Promise<SyncedContent> {
     const uploadId = await this.store.createMultipart(pair.bucket, key, s);
-    this.journal.beginUpload({ pair: pair.name, rel, key, uploadId, md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs }, this.opts.now());
+    this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs }, this.opts.now());
     let fh;
     try {
       fh = await open(abs, 'r');
     } catch (e) {
       await this.store.abortMultipart(pair.bucket, key, uploadId);
-      this.journal.endUpload(pair.name, rel);
+      this.journal.uploads.end(pair.name, rel);
       throw fromFsError(e, abs);
     }
     try {
@@ -94,7 +94,7 @@ export class Transfers {
           const body = await readPart(fh, n, h.partSize, h.stat.size);
           if (body.length !== len) throw changed(abs);
           const etag = await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!);
-          this.journal.recordPart(pair.name, rel, uploadId, n, etag);
+          this.journal.uploads.recordPart(pair.name, rel, uploadId, n, etag);
           t.sent += len;
           this.bytesUploaded += len;
           return etag;
@@ -104,11 +104,11 @@ export class Transfers {
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
       const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
-      this.journal.endUpload(pair.name, rel);
+      this.journal.uploads.end(pair.name, rel);
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
     } catch (e) {
       await this.store.abortMultipart(pair.bucket, key, uploadId);
-      this.journal.endUpload(pair.name, rel);
+      this.journal.uploads.end(pair.name, rel);
       throw e instanceof MirrorError ? e : fromFsError(e, abs);
     } finally {
       await fh.close();
@@ -123,7 +123,7 @@ export class Transfers {
   async renameCopy(pair: PairConfig, rel: string, from: FileRow, key: string, h: Hashed): Promise<SyncedContent> {
     // Copy only the object we matched on: if it changed since it was listed, the server refuses
     // and the caller uploads instead.
-    const ifMatch = this.journal.getRemote(pair.name, from.key)?.etag || undefined;
+    const ifMatch = this.journal.remote.get(pair.name, from.key)?.etag || undefined;
     if (h.stat.size <= this.copyLimit) {
       const etag = await this.store.copy(pair.bucket, from.key, key, objectOptions(pair), ifMatch);
       this.bytesCopied += h.stat.size;
@@ -165,7 +165,7 @@ export class Transfers {
   private async copyInParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, s: ObjectSettings): Promise<string> {
     const { size } = from;
     const uploadId = await this.store.createMultipart(pair.bucket, key, s);
-    this.journal.beginUpload({ pair: pair.name, rel, key, uploadId, md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, this.opts.now());
+    this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, this.opts.now());
     try {
       // Every part names the source ETag, so all parts come from one version of the object.
       const parts = await runParts(partCount(size, partSize), Math.min(this.opts.concurrency, COPY_PART_WORKERS), (n) => {
@@ -177,7 +177,7 @@ export class Transfers {
       await this.store.abortMultipart(pair.bucket, key, uploadId);
       throw e;
     } finally {
-      this.journal.endUpload(pair.name, rel);
+      this.journal.uploads.end(pair.name, rel);
     }
   }
 }

@@ -1,0 +1,48 @@
+import type { Sql } from './sql.js';
+import type { RemoteRow } from './types.js';
+
+/** The `remote` table: the objects under each pair's prefix, as listings and our writes say. */
+export class RemoteTable {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * The listing is the truth about the prefix: rows it no longer has go, new or changed ones are
+   * written (a changed object forgets its x-amz-meta-md5), and unchanged ones are left alone, so a
+   * no-op restart writes almost nothing and what HEAD taught us survives.
+   */
+  replace(pair: string, rows: readonly { key: string; size: number; etag: string }[], now: number): void {
+    const known = new Map((this.sql.st('SELECT key, size, etag FROM remote WHERE pair = ?').all(pair) as { key: string; size: number; etag: string }[]).map((r) => [r.key, r]));
+    this.sql.tx(() => {
+      const put = this.sql.st(
+        `INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = NULL, listed_at = excluded.listed_at`,
+      );
+      for (const r of rows) {
+        const k = known.get(r.key);
+        known.delete(r.key);
+        if (!k || k.size !== r.size || k.etag !== r.etag) put.run(pair, r.key, r.size, r.etag, now);
+      }
+      const drop = this.sql.st('DELETE FROM remote WHERE pair = ? AND key = ?');
+      for (const key of known.keys()) drop.run(pair, key);
+      this.sql.st('UPDATE pairs SET last_listed_at = ? WHERE name = ?').run(now, pair);
+    });
+  }
+  of(pair: string): RemoteRow[] {
+    return this.sql.st('SELECT * FROM remote WHERE pair = ?').all(pair) as RemoteRow[];
+  }
+  get(pair: string, key: string): RemoteRow | undefined {
+    return this.sql.st('SELECT * FROM remote WHERE pair = ? AND key = ?').get(pair, key) as RemoteRow | undefined;
+  }
+  put(pair: string, key: string, size: number, etag: string, metaMd5: string | null, now: number): void {
+    this.sql.st(
+      `INSERT INTO remote (pair, key, size, etag, meta_md5, listed_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = excluded.meta_md5, listed_at = excluded.listed_at`,
+    ).run(pair, key, size, etag, metaMd5, now);
+  }
+  drop(pair: string, key: string): void {
+    this.sql.st('DELETE FROM remote WHERE pair = ? AND key = ?').run(pair, key);
+  }
+  count(pair: string): number {
+    return (this.sql.st('SELECT count(*) AS n FROM remote WHERE pair = ?').get(pair) as { n: number }).n;
+  }
+}
