@@ -2,8 +2,6 @@ import type PQueue from 'p-queue';
 import type { Config, PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { guardDeletes } from '../plan/guard.js';
-import { keyFor } from '../plan/keys.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import type { S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
@@ -11,7 +9,7 @@ import type { FileRow, SyncedContent } from '../store/types.js';
 import type { Hashed } from './hasher.js';
 import { Filter } from '../watch/filter.js';
 import { examine, type Examined } from './examine.js';
-import { checkRoot } from './reconcile.js';
+import { PairDeletes } from './deletes.js';
 import type { Transfers } from './transfers.js';
 
 export type Mode = 'once' | 'daemon';
@@ -40,14 +38,7 @@ export interface PairStats {
   held: number;
 }
 
-interface PendingDelete {
-  row: FileRow;
-  trash: boolean;
-  released: boolean;
-}
-
 const ONCE_MAX_ATTEMPTS = 4;
-const DELETE_WINDOW_MS = 60_000;
 
 /**
  * One pair's work: examine due rows, pair renames, act, and hold deletes behind the guard.
@@ -56,11 +47,8 @@ const DELETE_WINDOW_MS = 60_000;
 export class PairEngine {
   readonly filter: Filter;
   readonly stats: PairStats = { uploaded: 0, copied: 0, deleted: 0, trashed: 0, skipped: 0, failed: 0, held: 0 };
-  private deletes: PendingDelete[] = [];
-  /** Old keys of renames whose copy succeeded: their delete is a move, not a loss. */
-  private readonly movedAway = new Set<string>();
-  private deleteTimes: number[] = [];
   private readonly log: Logger;
+  private readonly deletes: PairDeletes;
 
   constructor(
     readonly pair: PairConfig,
@@ -68,10 +56,15 @@ export class PairEngine {
   ) {
     this.filter = new Filter(pair.path, pair.exclude);
     this.log = d.log.child({ pair: pair.name });
+    this.deletes = new PairDeletes(pair, d, this.log, this.stats, (row, err) => this.fail(row, err));
   }
 
   get pendingDeletes(): number {
-    return this.deletes.length;
+    return this.deletes.pending;
+  }
+
+  flushDeletes(): Promise<void> {
+    return this.deletes.flush();
   }
 
   /**
@@ -99,7 +92,7 @@ export class PairEngine {
     this.d.journal.flush();
     // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
     // every rename in it has had its chance to become a copy first.
-    if (this.d.mode === 'daemon' && this.deletes.length >= 1000) await this.flushDeletes();
+    if (this.d.mode === 'daemon' && this.deletes.pending >= 1000) await this.deletes.flush();
     this.d.journal.pairs.clearHoldIfNone(this.pair.name);
   }
 
@@ -177,7 +170,7 @@ export class PairEngine {
             try {
               const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
               this.uploaded(row, h, c!);
-              this.movedAway.add(renameFrom.rel);
+              this.deletes.moved(renameFrom.rel);
               this.stats.copied++;
               this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
               return;
@@ -198,7 +191,7 @@ export class PairEngine {
           if (this.d.mode === 'daemon' && row.size !== null && this.mayBeRenameSource(row)) {
             return;
           }
-          this.deletes.push({ row, trash: decision.op === 'trash', released: row.error_code === 'DELETE_RELEASED' });
+          this.deletes.add(row, decision.op === 'trash');
           return;
         case 'forget':
           if (row.present === 1 || row.kind === 'remote' || e.local) journal.forget(this.pair.name, row.rel, row.generation);
@@ -254,93 +247,5 @@ export class PairEngine {
     this.d.journal.recordFailure(this.pair.name, row.rel, row.generation, code, message, retryAt, now);
     if (retryAt === null) this.stats.failed++;
     this.log.warn({ rel: row.rel, code, retryAt }, message);
-  }
-
-  /**
-   * Send pending deletes (≤ 1000 keys a call), unless the guard holds them. The guard weighs the
-   * deletes in hand together with those still undecided in the journal, and leaves out the old
-   * keys of renames (their content lives on under the new key). A daemon whose verdict would be
-   * a hold while part of the picture is still undecided waits for the rest before holding.
-   */
-  async flushDeletes(): Promise<void> {
-    if (!this.deletes.length) return;
-    const items = this.deletes;
-    this.deletes = [];
-    const { journal } = this.d;
-    const now = this.d.now();
-    this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
-    const counted = items.filter((i) => !i.released && !this.movedAway.has(i.row.rel));
-    const inHand = new Set(items.map((i) => i.row.rel));
-    const undecided = journal.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
-    const root = checkRoot(this.pair, journal);
-    const verdict = guardDeletes({
-      rootProblem: root.problem,
-      rootEmpty: root.empty,
-      knownFiles: items.length,
-      objects: journal.remote.count(this.pair.name),
-      pending: counted.length + undecided,
-      recent: this.deleteTimes.length,
-      maxDeletePercent: this.pair.maxDeletePercent,
-      maxDeleteCount: this.pair.maxDeleteCount,
-    });
-    if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon') {
-      this.deletes = items.concat(this.deletes);
-      return;
-    }
-    let go = items;
-    if (verdict.hold) {
-      journal.tx(() => {
-        for (const i of counted) journal.recordHeld(this.pair.name, i.row.rel, i.row.generation, verdict.reason, now);
-        journal.pairs.setState(this.pair.name, 'deletes-held', verdict.reason, now);
-      });
-      this.stats.held += counted.length;
-      this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
-      go = items.filter((i) => i.released || this.movedAway.has(i.row.rel));
-    }
-    const trash = go.filter((i) => i.trash);
-    if (trash.length) {
-      const day = new Date(now).toISOString().slice(0, 10);
-      const moved = await Promise.all(
-        trash.map((i) =>
-          this.d.queue.add(async () => {
-            try {
-              await this.d.transfers.trashCopy(this.pair, i.row, keyFor(`${this.pair.prefix}${this.pair.trashPrefix}${day}/`, i.row.key.slice(this.pair.prefix.length)));
-              return true;
-            } catch (err) {
-              this.fail(i.row, err);
-              return false;
-            }
-          }),
-        ),
-      );
-      go = go.filter((i) => !i.trash || moved[trash.indexOf(i)]);
-    }
-    for (let at = 0; at < go.length; at += 1000) {
-      const chunk = go.slice(at, at + 1000);
-      try {
-        const { failed } = await this.d.queue.add(() => this.d.store.deleteMany(this.pair.bucket, chunk.map((i) => i.row.key)));
-        const t = this.d.now();
-        journal.tx(() => {
-          for (const i of chunk) {
-            const why = failed.get(i.row.key);
-            if (why) continue;
-            journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
-            journal.remote.drop(this.pair.name, i.row.key);
-          }
-        });
-        for (const i of chunk) {
-          const why = failed.get(i.row.key);
-          if (why) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
-          else {
-            if (!this.movedAway.delete(i.row.rel)) this.deleteTimes.push(t);
-            if (i.trash) this.stats.trashed++;
-            else this.stats.deleted++;
-          }
-        }
-        this.log.info({ deleted: chunk.length - failed.size, failed: failed.size }, 'deleted');
-      } catch (err) {
-        for (const i of chunk) this.fail(i.row, err);
-      }
-    }
   }
 }

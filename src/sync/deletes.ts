@@ -1,0 +1,138 @@
+import type { PairConfig } from '../config.js';
+import { MirrorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { guardDeletes } from '../plan/guard.js';
+import { keyFor } from '../plan/keys.js';
+import type { FileRow } from '../store/types.js';
+import type { EngineDeps, PairStats } from './engine.js';
+import { checkRoot } from './reconcile.js';
+
+interface PendingDelete {
+  row: FileRow;
+  trash: boolean;
+  released: boolean;
+}
+
+const DELETE_WINDOW_MS = 60_000;
+
+/**
+ * One pair's deletes: collected as rows are examined, sent in DeleteObjects batches of up to
+ * 1,000 keys (after a move to the trash where configured), and held by the mass-delete guard
+ * when the evidence says the local side is not what it seems.
+ */
+export class PairDeletes {
+  private items: PendingDelete[] = [];
+  /** Old keys of renames whose copy succeeded: their delete is a move, not a loss. */
+  private readonly movedAway = new Set<string>();
+  /** When each delete of the daemon's rolling window was sent. */
+  private deleteTimes: number[] = [];
+
+  constructor(
+    private readonly pair: PairConfig,
+    private readonly d: EngineDeps,
+    private readonly log: Logger,
+    private readonly stats: PairStats,
+    private readonly fail: (row: FileRow, err: unknown) => void,
+  ) {}
+
+  get pending(): number {
+    return this.items.length;
+  }
+
+  add(row: FileRow, trash: boolean): void {
+    this.items.push({ row, trash, released: row.error_code === 'DELETE_RELEASED' });
+  }
+
+  /** The object at this row's key was copied to a new key: deleting it completes a move. */
+  moved(rel: string): void {
+    this.movedAway.add(rel);
+  }
+
+  /**
+   * Send pending deletes (≤ 1000 keys a call), unless the guard holds them. The guard weighs the
+   * deletes in hand together with those still undecided in the journal, and leaves out the old
+   * keys of renames (their content lives on under the new key). A daemon whose verdict would be
+   * a hold while part of the picture is still undecided waits for the rest before holding.
+   */
+  async flush(): Promise<void> {
+    if (!this.items.length) return;
+    const items = this.items;
+    this.items = [];
+    const { journal } = this.d;
+    const now = this.d.now();
+    this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
+    const counted = items.filter((i) => !i.released && !this.movedAway.has(i.row.rel));
+    const inHand = new Set(items.map((i) => i.row.rel));
+    const undecided = journal.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
+    const root = checkRoot(this.pair, journal);
+    const verdict = guardDeletes({
+      rootProblem: root.problem,
+      rootEmpty: root.empty,
+      knownFiles: items.length,
+      objects: journal.remote.count(this.pair.name),
+      pending: counted.length + undecided,
+      recent: this.deleteTimes.length,
+      maxDeletePercent: this.pair.maxDeletePercent,
+      maxDeleteCount: this.pair.maxDeleteCount,
+    });
+    if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon') {
+      this.items = items.concat(this.items);
+      return;
+    }
+    let go = items;
+    if (verdict.hold) {
+      journal.tx(() => {
+        for (const i of counted) journal.recordHeld(this.pair.name, i.row.rel, i.row.generation, verdict.reason, now);
+        journal.pairs.setState(this.pair.name, 'deletes-held', verdict.reason, now);
+      });
+      this.stats.held += counted.length;
+      this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
+      go = items.filter((i) => i.released || this.movedAway.has(i.row.rel));
+    }
+    const trash = go.filter((i) => i.trash);
+    if (trash.length) {
+      const day = new Date(now).toISOString().slice(0, 10);
+      const moved = await Promise.all(
+        trash.map((i) =>
+          this.d.queue.add(async () => {
+            try {
+              await this.d.transfers.trashCopy(this.pair, i.row, keyFor(`${this.pair.prefix}${this.pair.trashPrefix}${day}/`, i.row.key.slice(this.pair.prefix.length)));
+              return true;
+            } catch (err) {
+              this.fail(i.row, err);
+              return false;
+            }
+          }),
+        ),
+      );
+      go = go.filter((i) => !i.trash || moved[trash.indexOf(i)]);
+    }
+    for (let at = 0; at < go.length; at += 1000) {
+      const chunk = go.slice(at, at + 1000);
+      try {
+        const { failed } = await this.d.queue.add(() => this.d.store.deleteMany(this.pair.bucket, chunk.map((i) => i.row.key)));
+        const t = this.d.now();
+        journal.tx(() => {
+          for (const i of chunk) {
+            const why = failed.get(i.row.key);
+            if (why) continue;
+            journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
+            journal.remote.drop(this.pair.name, i.row.key);
+          }
+        });
+        for (const i of chunk) {
+          const why = failed.get(i.row.key);
+          if (why) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
+          else {
+            if (!this.movedAway.delete(i.row.rel)) this.deleteTimes.push(t);
+            if (i.trash) this.stats.trashed++;
+            else this.stats.deleted++;
+          }
+        }
+        this.log.info({ deleted: chunk.length - failed.size, failed: failed.size }, 'deleted');
+      } catch (err) {
+        for (const i of chunk) this.fail(i.row, err);
+      }
+    }
+  }
+}
