@@ -3,7 +3,7 @@
 // What landed in S3 is checked with an independent client (test/support/s3client.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -286,6 +286,49 @@ describe('s3mirror CLI (integration)', () => {
       expect(w, d.stdout).toBeDefined();
       expect(w!.level).toBe(40);
     }
+  });
+
+  it('sync --once exits 3 and names the release command when the guard holds deletes; resume releases them', async () => {
+    const f = await fixture();
+    await writeTree(f.data, { 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c', 'd.txt': 'd' });
+    await syncOk(f.config);
+    for (const n of ['a.txt', 'b.txt', 'c.txt']) await unlink(join(f.data, n));
+    const r = await sync(f.config);
+    expect(r.code, describeRun('sync', r)).toBe(3);
+    expect(r.stdout).toContain('main: 3 deletes held: 3 deletes of 4 objects exceed maxDeletePercent 50%');
+    expect(r.stdout).toContain(`release with: s3mirror resume --config ${f.config} --pair main --allow-deletes`);
+    expect((await listAll(f.bucket)).length).toBe(4);
+    const res = await runCli(['resume', '--config', f.config, '--pair', 'main', '--allow-deletes']);
+    expect(res.stdout).toContain('main: released 3 held delete(s)');
+    await syncOk(f.config);
+    expect((await listAll(f.bucket)).map((o) => o.key)).toEqual(['d.txt']);
+  });
+
+  it('a file its user cannot read is a per-file error (exit 1) that stalls nothing, and is retried once readable', async () => {
+    const f = await fixture();
+    await writeTree(f.data, { 'ok.txt': 'fine', 'sub/also-ok.txt': 'fine too', 'secret.txt': 'locked' });
+    // Root reads anything, so as root the sync runs as "nobody", which owns the state dir but
+    // not secret.txt; otherwise the owner itself cannot read a 000 file.
+    const asRoot = process.getuid?.() === 0;
+    const user = asRoot ? { uid: 65534, gid: 65534 } : {};
+    await mkdir(f.state);
+    if (asRoot) {
+      for (const d of [f.root, f.data, join(f.data, 'sub')]) await chmod(d, 0o755);
+      for (const n of ['ok.txt', 'sub/also-ok.txt']) await chmod(join(f.data, n), 0o644);
+      await chmod(f.config, 0o644);
+      await chown(f.state, 65534, 65534);
+      await chmod(join(f.data, 'secret.txt'), 0o600);
+    } else {
+      await chmod(join(f.data, 'secret.txt'), 0o000);
+    }
+    const r = await runCli(['sync', '--once', '--config', f.config], user);
+    expect(r.code, describeRun('sync', r)).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}main\/secret\.txt: FILE_UNREADABLE: cannot read .*secret\.txt: permission denied$/m);
+    expect((await listAll(f.bucket)).map((o) => o.key).sort()).toEqual(['ok.txt', 'sub/also-ok.txt']);
+    await chmod(join(f.data, 'secret.txt'), 0o644);
+    const again = await runCli(['sync', '--once', '--config', f.config], user);
+    expect(again.code, describeRun('sync', again)).toBe(0);
+    expect((await listAll(f.bucket)).map((o) => o.key).sort()).toEqual(['ok.txt', 'secret.txt', 'sub/also-ok.txt']);
   });
 
   it('resume says when a running daemon picks the release up', async () => {

@@ -63,4 +63,34 @@ describe('the daemon and its pair roots', () => {
       await d.stop();
     }
   });
+
+  it('a file gone between its event and its read is a delete (or nothing), never an error', async () => {
+    s = await scratch('vanish');
+    s.write('kept.txt', 'kept');
+    s.write('doomed.txt', 'first version');
+    const cfg = s.config({ maxDeletePercent: 100 }, { debounceMs: 300 });
+    await once(cfg);
+    const d = daemon(cfg);
+    await d.start();
+    try {
+      // Changed, then gone before it settles; and a file that lives for less than the debounce.
+      s.write('doomed.txt', 'second version');
+      s.write('fleeting.txt', 'here and gone');
+      rmSync(join(s.root, 'doomed.txt'));
+      rmSync(join(s.root, 'fleeting.txt'));
+      s.write('marker.txt', 'written last');
+      await eventually(async () => expect((await listAll(s!.bucket)).map((o) => o.key).sort()).toEqual(['kept.txt', 'marker.txt']));
+      const j = Journal.open(cfg.stateDir, { readonly: true });
+      try {
+        expect(j.failedFiles('p', 10)).toEqual([]);
+        expect(j.errors.recent(10)).toEqual([]);
+      } finally {
+        j.close();
+      }
+      expect(d.rt.engines.get('p')!.stats).toMatchObject({ uploaded: 1, deleted: 1, failed: 0 });
+    } finally {
+      await d.stop();
+    }
+  });
 });
+
