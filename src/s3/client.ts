@@ -21,6 +21,16 @@ export class RequestCounter {
   }
 }
 
+const headersWaiters = new WeakMap<object, () => void>();
+
+/**
+ * Call `fn` once when the response to the command made with `input` starts to arrive: the server
+ * is done with it, the client has yet to read and parse the body (a listing page: milliseconds).
+ */
+export function onResponseHeaders(input: object, fn: () => void): void {
+  headersWaiters.set(input, fn);
+}
+
 export interface ClientOptions {
   concurrency: number;
   /** Test and bench override; production credentials come from the AWS default chain. */
@@ -68,6 +78,22 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
       return next(args);
     },
     { step: 'finalizeRequest', name: 's3mirrorCountAttempts', priority: 'low' },
+  );
+  // Innermost: the HTTP response is in (status and headers; the body not read yet). Listings only.
+  client.middlewareStack.add(
+    (next, context) => {
+      if (context.commandName !== 'ListObjectsV2Command') return next;
+      return async (args) => {
+        const r = await next(args);
+        const fn = headersWaiters.get(args.input as object);
+        if (fn) {
+          headersWaiters.delete(args.input as object);
+          fn();
+        }
+        return r;
+      };
+    },
+    { step: 'deserialize', name: 's3mirrorResponseHeaders', priority: 'low' },
   );
   // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is present (DESIGN §5).
   client.middlewareStack.add(

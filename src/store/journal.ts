@@ -12,6 +12,9 @@ import { UploadTable } from './uploads.js';
 
 export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
 
+/** What reconciliation compares of every row (Journal.reconcileRows). */
+export type ReconcileRow = Pick<FileRow, 'rel' | 'key' | 'present' | 'state' | 'kind' | 'size' | 'mtime_ns' | 'ctime_ns' | 'ino' | 'etag' | 'remote_size'>;
+
 export const JOURNAL_FILE = 'journal.db';
 const SOON_MS = 100;
 
@@ -192,6 +195,19 @@ export class Journal {
   /** The whole pair, materialised: reconciliation compares it with a walk and a listing. */
   filesOf(pair: string): FileRow[] {
     return this.st('SELECT * FROM files WHERE pair = ?').all(pair) as FileRow[];
+  }
+
+  /** What reconciliation needs of every row of a pair: under half the columns, read as arrays. */
+  reconcileRows(pair: string): ReconcileRow[] {
+    const rows = this.sql
+      .raw('SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size FROM files WHERE pair = ?')
+      .all(pair) as unknown[][];
+    const out = new Array<ReconcileRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as [string, string, 0 | 1, FileRow['state'], FileRow['kind'], number | null, string | null, string | null, string | null, string | null, number | null];
+      out[i] = { rel: r[0], key: r[1], present: r[2], state: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], etag: r[9], remote_size: r[10] };
+    }
+    return out;
   }
 
   fileByKey(pair: string, key: string): FileRow | undefined {

@@ -1,6 +1,9 @@
 import type { Sql } from './sql.js';
 import type { RemoteRow } from './types.js';
 
+/** key, size, etag */
+export type KnownObject = [string, number, string];
+
 /** The `remote` table: the objects under each pair's prefix, as listings and our writes say. */
 export class RemoteTable {
   constructor(private readonly sql: Sql) {}
@@ -11,7 +14,9 @@ export class RemoteTable {
    * no-op restart writes almost nothing and what HEAD taught us survives.
    */
   replace(pair: string, rows: readonly { key: string; size: number; etag: string }[], now: number): void {
-    const known = new Map((this.sql.st('SELECT key, size, etag FROM remote WHERE pair = ?').all(pair) as { key: string; size: number; etag: string }[]).map((r) => [r.key, r]));
+    // Arrays, not objects: 10,000 rows in a third of the time.
+    const known = new Map<string, KnownObject>();
+    for (const r of this.sql.raw('SELECT key, size, etag FROM remote WHERE pair = ?').all(pair) as KnownObject[]) known.set(r[0], r);
     this.sql.tx(() => {
       const put = this.sql.st(
         `INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)
@@ -20,12 +25,24 @@ export class RemoteTable {
       for (const r of rows) {
         const k = known.get(r.key);
         known.delete(r.key);
-        if (!k || k.size !== r.size || k.etag !== r.etag) put.run(pair, r.key, r.size, r.etag, now);
+        if (!k || k[1] !== r.size || k[2] !== r.etag) put.run(pair, r.key, r.size, r.etag, now);
       }
       const drop = this.sql.st('DELETE FROM remote WHERE pair = ? AND key = ?');
       for (const key of known.keys()) drop.run(pair, key);
       this.sql.st('UPDATE pairs SET last_listed_at = ? WHERE name = ?').run(now, pair);
     });
+  }
+
+  /**
+   * Every `every`-th key of the pair in S3's order (UTF-8 bytes, which is SQLite's BINARY order),
+   * the last key excluded: where to cut the next listing so that, if nothing changed, each range
+   * is one page (S3Store.list).
+   */
+  splitKeys(pair: string, every: number): string[] {
+    return this.sql
+      .st('SELECT key FROM (SELECT key, row_number() OVER (ORDER BY key) AS n, count(*) OVER () AS total FROM remote WHERE pair = ?) WHERE n % ? = 0 AND n < total')
+      .pluck()
+      .all(pair, every) as string[];
   }
   of(pair: string): RemoteRow[] {
     return this.sql.st('SELECT * FROM remote WHERE pair = ?').all(pair) as RemoteRow[];

@@ -2,8 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { keyFor, relForKey } from '../plan/keys.js';
 import type { S3Store } from '../s3/store.js';
-import type { Journal } from '../store/journal.js';
-import type { FileRow } from '../store/types.js';
+import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
 import { walk } from '../watch/walker.js';
 
@@ -38,6 +37,9 @@ export function checkRoot(pair: PairConfig, journal: Journal): RootCheck {
   return { problem: null, empty, dev, ino };
 }
 
+/** A listing page holds up to 1,000 keys: the listing is cut where pages of the last one ended. */
+const LIST_PAGE_KEYS = 1000;
+
 export interface ReconcileResult {
   dirty: number;
   localFiles: number;
@@ -46,7 +48,7 @@ export interface ReconcileResult {
   rootProblem: string | null;
 }
 
-function statDiffers(r: FileRow, s: { size: number; mtimeNs: string; ctimeNs: string; ino: string }): boolean {
+function statDiffers(r: ReconcileRow, s: { size: number; mtimeNs: string; ctimeNs: string; ino: string }): boolean {
   return r.size !== s.size || r.mtime_ns !== s.mtimeNs || r.ctime_ns !== s.ctimeNs || r.ino !== s.ino;
 }
 
@@ -61,22 +63,33 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
   const { journal, filter } = deps;
   const root = checkRoot(pair, journal);
-  const listing = deps.list === false ? undefined : deps.store.list(pair.bucket, pair.prefix);
+  const trash = pair.prefix + pair.trashPrefix;
+  // Started first (the walk yields to it): the listing is the long pole of a pass with no changes.
+  // Cut where the last listing's pages ended, each page is requested without waiting for the
+  // previous one to be parsed (S3Store.list).
+  const listing =
+    deps.list === false ? undefined : deps.store.list(pair.bucket, pair.prefix, { splitAfter: journal.remote.splitKeys(pair.name, LIST_PAGE_KEYS) });
   if (root.problem) {
     // Learn the bucket anyway, but do not compare: a missing root says nothing about the files.
-    if (listing) journal.remote.replace(pair.name, (await listing).filter((o) => !o.key.startsWith(pair.prefix + pair.trashPrefix)), deps.now());
+    if (listing) journal.remote.replace(pair.name, (await listing).filter((o) => !o.key.startsWith(trash)), deps.now());
     return { dirty: 0, localFiles: 0, remoteObjects: journal.remote.count(pair.name), unreadable: [], rootProblem: root.problem };
   }
   const [walked, listed] = await Promise.all([walk(pair.path, filter, { followSymlinks: pair.followSymlinks }), listing]);
   const now = deps.now();
-  const trash = pair.prefix + pair.trashPrefix;
-  if (listed) journal.remote.replace(pair.name, listed.filter((o) => !o.key.startsWith(trash)), now);
+  let remote: Map<string, { size: number; etag: string }>;
+  if (listed) {
+    const objects = listed.filter((o) => !o.key.startsWith(trash));
+    journal.remote.replace(pair.name, objects, now);
+    // What the remote table now holds for the pair, without reading it back.
+    remote = new Map(objects.map((o) => [o.key, o]));
+  } else {
+    remote = new Map(journal.remote.of(pair.name).map((o) => [o.key, o]));
+  }
 
-  const rows = journal.filesOf(pair.name);
+  const rows = journal.reconcileRows(pair.name);
   const byRel = new Map(rows.map((r) => [r.rel, r]));
   const keysKnown = new Set<string>();
   for (const r of rows) keysKnown.add(r.key);
-  const remote = new Map(journal.remote.of(pair.name).map((o) => [o.key, o]));
   const dirty: { rel: string; key: string }[] = [];
 
   const gone: string[] = [];

@@ -18,9 +18,13 @@ export interface WalkResult {
   loops: string[];
 }
 
+/** The longest the walk keeps the event loop to itself. */
+const SLICE_MS = 2;
+
 /**
  * Our own startup/rescan walk (the watcher's initial scan is off). It yields to the event loop
- * between directories so a daemon stays responsive during a large rescan.
+ * every couple of milliseconds, so a daemon stays responsive during a large rescan and the
+ * listing that runs beside it is sent at once and its pages are answered as they arrive.
  */
 export async function walk(root: string, filter: Filter, opts: { followSymlinks: boolean; under?: string }): Promise<WalkResult> {
   const out: WalkResult = { entries: [], unreadable: [], loops: [] };
@@ -29,7 +33,11 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
   // Each directory carries the identities of its ancestors: a followed symlink that leads to one
   // of them is a loop. (A link to a sibling is followed: that is what following means.)
   const stack: { rel: string; chain: readonly string[] }[] = [{ rel: start, chain: [`${rootStat.dev}:${rootStat.ino}`] }];
-  let sinceYield = 0;
+  let sliceEnd = performance.now() + SLICE_MS;
+  const pause = async () => {
+    await new Promise<void>((r) => setImmediate(r));
+    sliceEnd = performance.now() + SLICE_MS;
+  };
   while (stack.length) {
     const { rel: dirRel, chain } = stack.pop()!;
     let names: string[];
@@ -40,7 +48,9 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
       continue;
     }
     names.sort();
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if ((i & 63) === 63 && performance.now() > sliceEnd) await pause();
       const rel = dirRel ? `${dirRel}/${name}` : name;
       const abs = join(root, rel);
       let st: BigIntStats;
@@ -72,10 +82,7 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
       if (filter.excludes(rel)) continue;
       out.entries.push({ rel, kind, stat: toLocalStat(st) });
     }
-    if (++sinceYield >= 64) {
-      sinceYield = 0;
-      await new Promise<void>((r) => setImmediate(r));
-    }
+    if (performance.now() > sliceEnd) await pause();
   }
   return out;
 }
