@@ -8,7 +8,6 @@ import { isMirrorError, MirrorError } from './errors.js';
 import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
-import { readStatus, renderStatus } from './status/status.js';
 import { formatPairStats } from './summary.js';
 
 function fail(e: unknown): never {
@@ -99,8 +98,9 @@ program
   .description('show what is mirrored, pending, failed and in flight (read-only)')
   .addOption(configOption())
   .option('--json', 'machine-readable output (carries schemaVersion)')
-  .action((o: { config: string; json?: boolean }) => {
+  .action(async (o: { config: string; json?: boolean }) => {
     const cfg = loadConfig(o.config);
+    const { readStatus, renderStatus } = await import('./status/status.js');
     const s = readStatus(cfg);
     process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : `${renderStatus(s)}\n`);
   });

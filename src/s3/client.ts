@@ -1,9 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createHash } from 'node:crypto';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
+import { NodeHttpHandler, sdk } from './sdk.js';
 
 /** Requests per command name, counted once per call and once per HTTP attempt (retries included). */
 export class RequestCounter {
@@ -48,7 +48,7 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
   // A custom endpoint with no region anywhere: SigV4 still needs one, and us-east-1 is what
   // S3-compatible servers expect by default.
   const region = cfg.region ?? (cfg.endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined);
-  const client = new S3Client({
+  const client = new sdk.S3Client({
     ...(region ? { region } : {}),
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     forcePathStyle: cfg.forcePathStyle,

@@ -1,4 +1,10 @@
-import {
+import type { S3Client } from '@aws-sdk/client-s3';
+import { hexToBase64, normalizeEtag } from '../plan/etag.js';
+import { onResponseHeaders } from './client.js';
+import { isNotFound, mapS3Error } from './errors.js';
+import { sdk } from './sdk.js';
+
+const {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -11,11 +17,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { hexToBase64, normalizeEtag } from '../plan/etag.js';
-import { onResponseHeaders } from './client.js';
-import { isNotFound, mapS3Error } from './errors.js';
+} = sdk;
 
 export interface ObjectSettings {
   contentType: string;
