@@ -75,4 +75,34 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
       await d.stop();
     }
   });
+
+  it('a delete decided before its file comes back is dropped, never sent after the new upload (daemon)', async () => {
+    s = await scratch('comeback');
+    s.write('a.txt', 'first version');
+    s.write('slow.txt', 'slow v1');
+    proxy = await startProxy(testEnv().endpoint);
+    const cfg = viaProxy(s, proxy, { debounceMs: 100 });
+    await once(cfg);
+    // One slow upload keeps the pipeline busy, so the decided delete of a.txt waits in hand.
+    proxy.setFault({ kind: 'delay', ms: 2500, match: (op, req) => op === 'PutObject' && req.path.endsWith('/slow.txt'), times: 1 });
+    proxy.reset();
+    const d = daemon(cfg);
+    await d.start();
+    try {
+      s.write('slow.txt', 'slow v2');
+      unlinkSync(join(s.root, 'a.txt'));
+      const engine = d.rt.engines.get('p')!;
+      await eventually(() => expect(engine.pendingDeletes).toBe(1));
+      s.write('a.txt', 'second version');
+      await eventually(async () => {
+        expect(proxy!.injected()).toBe(1);
+        expect(engine.pendingDeletes).toBe(0);
+        await expectMirror(s!.root, s!.bucket);
+      });
+      expect(proxy.counts.get('DeleteObjects') ?? 0).toBe(0);
+    } finally {
+      await d.stop();
+    }
+  });
 });
+

@@ -26,6 +26,10 @@ export class PairDeletes {
   private readonly movedAway = new Set<string>();
   /** When each delete of the daemon's rolling window was sent. */
   private deleteTimes: number[] = [];
+  /** Paths whose trash move or delete is on its way to the server, until it settles. */
+  private readonly sending = new Map<string, Promise<void>>();
+  /** Since when the guard's verdict has been deferred for undecided deletes (daemon). */
+  private deferredSince: number | undefined;
 
   constructor(
     private readonly pair: PairConfig,
@@ -43,6 +47,15 @@ export class PairDeletes {
     this.items.push({ row, trash, released: row.error_code === 'DELETE_RELEASED' });
   }
 
+  /**
+   * The file is back (its upload is about to start): a delete still waiting for it is void, and
+   * one already on its way must land first, or it would remove the new object.
+   */
+  async reclaim(rel: string): Promise<void> {
+    if (this.items.some((i) => i.row.rel === rel)) this.items = this.items.filter((i) => i.row.rel !== rel);
+    await this.sending.get(rel);
+  }
+
   /** The object at this row's key was copied to a new key: deleting it completes a move. */
   moved(rel: string): void {
     this.movedAway.add(rel);
@@ -56,9 +69,10 @@ export class PairDeletes {
    */
   async flush(): Promise<void> {
     if (!this.items.length) return;
-    const items = this.items;
-    this.items = [];
     const { journal } = this.d;
+    const items = this.current(this.items);
+    this.items = [];
+    if (!items.length) return;
     const now = this.d.now();
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
     const counted = items.filter((i) => !i.released && !this.movedAway.has(i.row.rel));
@@ -75,10 +89,13 @@ export class PairDeletes {
       maxDeletePercent: this.pair.maxDeletePercent,
       maxDeleteCount: this.pair.maxDeleteCount,
     });
-    if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon') {
+    // Wait for the rest of the picture, but not forever: a pair that churns always has some
+    // undecided delete, and a hold that never comes would hide a mass delete from status.
+    if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon' && now - (this.deferredSince ??= now) < this.d.cfg.maxDelayMs) {
       this.items = items.concat(this.items);
       return;
     }
+    this.deferredSince = undefined;
     let go = items;
     if (verdict.hold) {
       journal.tx(() => {
@@ -89,6 +106,37 @@ export class PairDeletes {
       this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
       go = items.filter((i) => i.released || this.movedAway.has(i.row.rel));
     }
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    for (const i of go) this.sending.set(i.row.rel, settled);
+    try {
+      await this.send(go, now);
+    } finally {
+      for (const i of go) if (this.sending.get(i.row.rel) === settled) this.sending.delete(i.row.rel);
+      settle();
+    }
+  }
+
+  /**
+   * Items still describing the journal: a path whose file came back (a newer generation, or
+   * present again) has no delete to do any more. Outcomes waiting to be written go first.
+   */
+  private current(items: readonly PendingDelete[]): PendingDelete[] {
+    const { journal } = this.d;
+    journal.flush();
+    return items.filter((i) => {
+      const cur = journal.getFile(this.pair.name, i.row.rel);
+      if (cur && cur.present === 0 && cur.generation === i.row.generation && cur.state === 'dirty') return true;
+      // Its row may still carry the lease of the batch that decided the delete: due it now, so
+      // the change that voided the delete is examined without waiting for the lease to run out.
+      if (cur?.state === 'dirty') journal.postpone(this.pair.name, i.row.rel, this.d.now());
+      return false;
+    });
+  }
+
+  private async send(items: readonly PendingDelete[], now: number): Promise<void> {
+    const { journal } = this.d;
+    let go = items;
     const trash = go.filter((i) => i.trash);
     if (trash.length) {
       const day = new Date(now).toISOString().slice(0, 10);
@@ -108,7 +156,8 @@ export class PairDeletes {
       go = go.filter((i) => !i.trash || moved[trash.indexOf(i)]);
     }
     for (let at = 0; at < go.length; at += 1000) {
-      const chunk = go.slice(at, at + 1000);
+      const chunk = this.current(go.slice(at, at + 1000));
+      if (!chunk.length) continue;
       try {
         const { failed } = await this.d.queue.add(() => this.d.store.deleteMany(this.pair.bucket, chunk.map((i) => i.row.key)));
         const t = this.d.now();

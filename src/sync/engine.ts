@@ -14,6 +14,12 @@ import type { Transfers } from './transfers.js';
 
 export type Mode = 'once' | 'daemon';
 
+/** Awaited later with the rest of its batch: marked handled now, so a rejection cannot go unhandled meanwhile. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 export interface EngineDeps {
   cfg: Config;
   journal: Journal;
@@ -83,7 +89,7 @@ export class PairEngine {
           if (!e) return;
           examined.push(e);
           if (this.mayBeMoved(e)) maybeMoved.push(e);
-          else acts.push(this.act(e, undefined));
+          else acts.push(handled(this.act(e, undefined)));
         }),
       ),
     );
@@ -166,6 +172,7 @@ export class PairEngine {
         }
         case 'upload': {
           const h = e.hashed!;
+          await this.deletes.reclaim(row.rel);
           if (renameFrom) {
             try {
               const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
