@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,23 @@ describe('object metadata and settings', () => {
       expect(h.Metadata?.md5, key).toBe(createHash('md5').update(readFileSync(join(s.root, key))).digest('hex'));
     }
     expect((await head('data.json')).Metadata?.mode).toBe('640');
+  });
+
+  it('a renamed file is copied with its own Content-Type, mtime and mode, not the old object\'s', async () => {
+    s = await scratch('renamemeta');
+    s.write('report.txt', '{"total": 42}');
+    const cfg = s.config({ maxDeletePercent: 100 });
+    await once(cfg);
+    renameSync(join(s.root, 'report.txt'), join(s.root, 'report.json'));
+    chmodSync(join(s.root, 'report.json'), 0o600);
+    const r = await once(cfg);
+    expect(r.stats.p).toMatchObject({ copied: 1, uploaded: 0, deleted: 1 });
+    const h = await independentClient().send(new HeadObjectCommand({ Bucket: s.bucket, Key: 'report.json' }));
+    const st = statSync(join(s.root, 'report.json'), { bigint: true });
+    expect(h.ContentType).toContain('application/json');
+    expect(h.Metadata?.mode).toBe('600');
+    expect(h.Metadata?.mtime).toBe(st.mtimeNs.toString());
+    expect(h.Metadata?.md5).toBe(createHash('md5').update('{"total": 42}').digest('hex'));
   });
 
   it('the guard holds deletes when the pair root is replaced by a file', async () => {

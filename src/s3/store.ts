@@ -289,19 +289,29 @@ export class S3Store {
     }
   }
 
-  /** `ifMatch`: the source's expected ETag; the server refuses (412) if the object changed since. */
-  async copy(bucket: string, from: string, to: string, s: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>, ifMatch?: string): Promise<string> {
+  /**
+   * A copy inside the server. With `replace`, the new object gets these headers and metadata
+   * (MetadataDirective REPLACE: a renamed file's own Content-Type, mtime and mode); without, it
+   * keeps the source's (COPY: what the trash wants), with `keep`'s storage class and encryption.
+   * `ifMatch`: the source's expected ETag; the server refuses (412) if the object changed since.
+   */
+  async copy(bucket: string, from: string, to: string, o: { replace?: ObjectSettings; keep?: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>; ifMatch?: string }): Promise<string> {
+    const keep = o.keep ?? {};
     try {
       const r = await this.client.send(
         new CopyObjectCommand({
           Bucket: bucket,
           Key: to,
           CopySource: copySource(bucket, from),
-          ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
-          MetadataDirective: 'COPY',
-          ...(s.storageClass ? { StorageClass: s.storageClass as never } : {}),
-          ...(s.sse ? { ServerSideEncryption: s.sse } : {}),
-          ...(s.kmsKeyId ? { SSEKMSKeyId: s.kmsKeyId } : {}),
+          ...(o.ifMatch ? { CopySourceIfMatch: `"${o.ifMatch}"` } : {}),
+          ...(o.replace
+            ? { MetadataDirective: 'REPLACE' as const, ...settings(o.replace) }
+            : {
+                MetadataDirective: 'COPY' as const,
+                ...(keep.storageClass ? { StorageClass: keep.storageClass as never } : {}),
+                ...(keep.sse ? { ServerSideEncryption: keep.sse } : {}),
+                ...(keep.kmsKeyId ? { SSEKMSKeyId: keep.kmsKeyId } : {}),
+              }),
         }),
       );
       return normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to));

@@ -123,18 +123,19 @@ export class Transfers {
   }
 
   /**
-   * A rename inside the server. Up to 5 GiB one CopyObject, which copies the metadata too; above,
-   * a multipart copy (UploadPartCopy) with the part size the file was hashed with, so the new
-   * object's ETag is the one we computed and the next pass needs no request for it.
+   * A rename inside the server, with the new file's own headers and metadata (its extension's
+   * Content-Type, its mtime and mode). Up to 5 GiB one CopyObject; above, a multipart copy
+   * (UploadPartCopy) with the part size the file was hashed with, so the new object's ETag is the
+   * one we computed and the next pass needs no request for it.
    */
   async renameCopy(pair: PairConfig, rel: string, from: FileRow, key: string, h: Hashed): Promise<SyncedContent> {
     // Copy only the object we matched on: if it changed since it was listed, the server refuses
     // and the caller uploads instead.
     const ifMatch = this.journal.remote.get(pair.name, from.key)?.etag || undefined;
     if (h.stat.size <= this.copyLimit) {
-      const etag = await this.store.copy(pair.bucket, from.key, key, objectOptions(pair), ifMatch);
+      const etag = await this.store.copy(pair.bucket, from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
       this.bytesCopied += h.stat.size;
-      return { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5, etag, etagKind: from.etag_kind ?? etagKind(etag) };
+      return { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5, etag, etagKind: etagKind(etag) };
     }
     const partSize = h.partSize || partSizeFor(h.stat.size, this.opts.partSizeBytes);
     const etag = await this.copyInParts(pair, rel, { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) }, key, partSize, this.settingsFor(pair, key, h));
@@ -145,7 +146,7 @@ export class Transfers {
   async trashCopy(pair: PairConfig, row: FileRow, to: string): Promise<void> {
     const size = row.remote_size ?? row.size ?? 0;
     if (size <= this.copyLimit) {
-      await this.store.copy(pair.bucket, row.key, to, objectOptions(pair));
+      await this.store.copy(pair.bucket, row.key, to, { keep: objectOptions(pair) });
     } else {
       const src = await this.store.head(pair.bucket, row.key);
       if (!src) throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, { retryable: true });
