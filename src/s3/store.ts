@@ -279,13 +279,19 @@ export class S3Store {
     }
   }
 
-  /** Best effort: some servers (s3rver) have no AbortMultipartUpload; a lifecycle rule is the backstop. */
+  /**
+   * Is the upload gone? True once aborted, or when there is nothing left to abort (NoSuchUpload)
+   * or no way to (a server without AbortMultipartUpload, like s3rver: a lifecycle rule is the
+   * backstop there). False when the abort failed and is worth trying again later.
+   */
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<boolean> {
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
       return true;
-    } catch {
-      return false;
+    } catch (e) {
+      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const status = err.$metadata?.httpStatusCode;
+      return err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 501;
     }
   }
 

@@ -63,12 +63,13 @@ export class Daemon {
     this.watcher.on('error', ({ pair, error }) => this.log.error({ pair, error: describe(error) }, 'watcher error'));
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
-    await rt.abortStaleUploads().catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
     rt.journal.makeAllDue(rt.now());
     const pending = new Set(cfg.pairs.map((p) => p.name));
     for (const name of pending) rt.scheduler.pause(name);
     this.loop = rt.scheduler.runForever();
     await this.checkBuckets(pending);
+    // Only where the bucket answers: a failed abort keeps its record for a later start.
+    await rt.abortStaleUploads(new Set(pending)).catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
     if (pending.size) void this.retryBuckets(pending);
     this.rootTimer = setInterval(() => void this.checkRoots(), this.extra.rootCheckMs ?? ROOT_CHECK_MS);
     this.rootTimer.unref();
@@ -96,11 +97,14 @@ export class Daemon {
     this.checkingRoots = true;
     try {
       for (const p of this.cfg.pairs) {
-        if (rootId(p.path) === this.watchedRoots.get(p.name) || this.stopping) continue;
+        if (this.stopping) return;
+        if (rootId(p.path) === this.watchedRoots.get(p.name)) continue;
         this.log.warn({ pair: p.name, root: p.path }, 'pair root appeared, vanished or was replaced; watching it anew');
         await this.watcher.remove(p.name);
+        // stop() may have closed the watcher and the journal meanwhile.
+        if (this.stopping) return;
         await this.watch(p.name);
-        if (this.ready.has(p.name)) await this.rescanPair(p.name);
+        if (this.ready.has(p.name) && !this.stopping) await this.rescanPair(p.name);
         this.rt.scheduler.wake();
       }
     } catch (e) {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
 import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
+import type { ByteBudget } from './budget.js';
 
 export interface Hashed {
   stat: LocalStat;
@@ -18,6 +19,8 @@ export interface Hashed {
   partMd5s: string[];
   /** The whole content of a small file (≤ 256 KiB): what we hashed is what we send. */
   body?: Buffer;
+  /** Gives the body's bytes back to the transfers' byte budget; called once it is sent or moot. */
+  release?: () => void;
 }
 
 const CHUNK = 1024 * 1024;
@@ -28,11 +31,30 @@ const CHUNK = 1024 * 1024;
  */
 const SYNC_READ_BYTES = 256 * 1024;
 
-/** The small-file path of readAndHash; undefined when the file turned out larger than `limit`. */
-function readSmall(abs: string, limit: number): Hashed | undefined {
+/**
+ * Non-blocking: a path swapped for a FIFO between the stat and the open must not hang the open
+ * (and with it a thread, or the whole event loop); a regular file reads the same either way.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+export async function openForRead(abs: string): Promise<FileHandle> {
+  try {
+    return await open(abs, READ_FLAGS);
+  } catch (e) {
+    throw fromFsError(e, abs);
+  }
+}
+
+/**
+ * The small-file path of readAndHash: the body is kept for the upload, counted in the byte
+ * budget so that files examined ahead of their upload stay within it. Undefined (the caller
+ * streams instead, keeping nothing) when the file turned out larger than `limit` or the budget
+ * has no room now.
+ */
+function readSmall(abs: string, limit: number, budget: ByteBudget | undefined): Hashed | undefined {
   let fd: number;
   try {
-    fd = openSync(abs, 'r');
+    fd = openSync(abs, READ_FLAGS);
   } catch (e) {
     throw fromFsError(e, abs);
   }
@@ -41,18 +63,14 @@ function readSmall(abs: string, limit: number): Hashed | undefined {
     if (!before.isFile()) throw new MirrorError('UNSUPPORTED_FILE', `${abs} is not a regular file`);
     const size = Number(before.size);
     if (size > limit) return undefined;
-    const body = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, body, off, size - off, off);
-      if (n === 0) break;
-      off += n;
+    const release = budget ? budget.tryAcquire(size) : () => undefined;
+    if (!release) return undefined;
+    try {
+      return hashBody(fd, abs, before, size, release);
+    } catch (e) {
+      release();
+      throw e;
     }
-    const stat = toLocalStat(before);
-    const after = toLocalStat(fstatSync(fd, { bigint: true }));
-    if (off !== size || !sameContentStat(after, stat)) throw changed(abs);
-    const md5 = createHash('md5').update(body).digest('hex');
-    return { stat, mode: Number(before.mode & 0o7777n), md5, partSize: 0, localEtag: md5, partMd5s: [], body };
   } catch (e) {
     if (e instanceof MirrorError) throw e;
     throw fromFsError(e, abs);
@@ -61,15 +79,35 @@ function readSmall(abs: string, limit: number): Hashed | undefined {
   }
 }
 
+function hashBody(fd: number, abs: string, before: BigIntStats, size: number, release: () => void): Hashed {
+  const body = Buffer.allocUnsafe(size);
+  let off = 0;
+  while (off < size) {
+    const n = readSync(fd, body, off, size - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  const stat = toLocalStat(before);
+  const after = toLocalStat(fstatSync(fd, { bigint: true }));
+  if (off !== size || !sameContentStat(after, stat)) throw changed(abs);
+  const md5 = createHash('md5').update(body).digest('hex');
+  return { stat, mode: Number(before.mode & 0o7777n), md5, partSize: 0, localEtag: md5, partMd5s: [], body, release };
+}
+
 /**
  * Read a file once: MD5 of the whole, and of each part when it will go multipart. The stat is
  * taken on the open descriptor before and after reading; if they differ the file is still being
  * written and we report FILE_CHANGED (the row is retried once it settles), so a torn read never
  * becomes an object.
  */
-export async function readAndHash(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }, sizeHint?: number): Promise<Hashed> {
+export async function readAndHash(
+  abs: string,
+  opts: { thresholdBytes: number; partSizeBytes: number },
+  sizeHint?: number,
+  budget?: ByteBudget,
+): Promise<Hashed> {
   if (sizeHint !== undefined && sizeHint <= SYNC_READ_BYTES && sizeHint < opts.thresholdBytes) {
-    const small = readSmall(abs, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1));
+    const small = readSmall(abs, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1), budget);
     if (small) return small;
   }
   if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) return oneAtATime(() => readAndHashStreamed(abs, opts));
@@ -88,12 +126,7 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }): Promise<Hashed> {
-  let fh: FileHandle;
-  try {
-    fh = await open(abs, 'r');
-  } catch (e) {
-    throw fromFsError(e, abs);
-  }
+  const fh = await openForRead(abs);
   try {
     const before = await fh.stat({ bigint: true });
     if (!before.isFile()) throw new MirrorError('UNSUPPORTED_FILE', `${abs} is not a regular file`);
@@ -149,12 +182,7 @@ export function changed(abs: string): MirrorError {
  * (same stat on the descriptor, same MD5), so the bytes sent are exactly the hashed ones.
  */
 export async function readWhole(abs: string, h: Hashed): Promise<Buffer> {
-  let fh: FileHandle;
-  try {
-    fh = await open(abs, 'r');
-  } catch (e) {
-    throw fromFsError(e, abs);
-  }
+  const fh = await openForRead(abs);
   try {
     const body = await readPart(fh, 1, h.stat.size, h.stat.size);
     const after = toLocalStat(await fh.stat({ bigint: true }));

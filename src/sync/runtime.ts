@@ -94,8 +94,8 @@ export class Runtime {
       // An unusable bucket would refuse the abort too: keep the record for a later start.
       if (unusable.has(u.pair)) continue;
       const pair = this.cfg.pairs.find((p) => p.name === u.pair);
-      if (pair) await this.store.abortMultipart(pair.bucket, u.key, u.upload_id);
-      this.journal.uploads.end(u.pair, u.rel);
+      // A pair gone from the config: its bucket is unknown now, the record can only go.
+      if (!pair || (await this.store.abortMultipart(pair.bucket, u.key, u.upload_id))) this.journal.uploads.end(u.pair, u.rel);
     }
   }
 

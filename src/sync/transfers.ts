@@ -8,7 +8,7 @@ import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
 import { ByteBudget } from './budget.js';
-import { changed, readPart, readWhole, sameContentStat, type Hashed } from './hasher.js';
+import { changed, openForRead, readPart, readWhole, sameContentStat, type Hashed } from './hasher.js';
 
 /** Content types by extension, loaded at the first upload: a pass with nothing to send never needs them (~8 ms of start-up). */
 let mime: typeof import('mime-types') | undefined;
@@ -65,7 +65,8 @@ export class Transfers {
     try {
       const s = this.settingsFor(pair, key, h);
       if (h.partSize) return await this.multipart(pair, rel, key, abs, h, s, t);
-      const release = await this.budget.acquire(h.stat.size);
+      // A kept body already holds its bytes of the budget (see readAndHash).
+      const release = h.body ? () => undefined : await this.budget.acquire(h.stat.size);
       try {
         const body = h.body ?? (await readWhole(abs, h));
         const etag = await this.store.put(pair.bucket, key, body, h.md5, s);
@@ -85,11 +86,10 @@ export class Transfers {
     this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs }, this.opts.now());
     let fh;
     try {
-      fh = await open(abs, 'r');
+      fh = await openForRead(abs);
     } catch (e) {
-      await this.store.abortMultipart(pair.bucket, key, uploadId);
-      this.journal.uploads.end(pair.name, rel);
-      throw fromFsError(e, abs);
+      await this.abandon(pair, rel, key, uploadId);
+      throw e;
     }
     try {
       // The byte budget, not the worker count, is the real (global) bound on memory.
@@ -114,8 +114,7 @@ export class Transfers {
       this.journal.uploads.end(pair.name, rel);
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
     } catch (e) {
-      await this.store.abortMultipart(pair.bucket, key, uploadId);
-      this.journal.uploads.end(pair.name, rel);
+      await this.abandon(pair, rel, key, uploadId);
       throw e instanceof MirrorError ? e : fromFsError(e, abs);
     } finally {
       await fh.close();
@@ -144,7 +143,8 @@ export class Transfers {
 
   /** Copy an object to the trash; above 5 GiB part by part, with the source's own headers. */
   async trashCopy(pair: PairConfig, row: FileRow, to: string): Promise<void> {
-    const size = row.remote_size ?? row.size ?? 0;
+    // A remote-only row knows no size of its own: the listing does.
+    const size = row.remote_size ?? this.journal.remote.get(pair.name, row.key)?.size ?? row.size ?? 0;
     if (size <= this.copyLimit) {
       await this.store.copy(pair.bucket, row.key, to, { keep: objectOptions(pair) });
     } else {
@@ -180,13 +180,18 @@ export class Transfers {
         const start = (n - 1) * partSize;
         return this.store.uploadPartCopy(pair.bucket, from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
       });
-      return await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
-    } catch (e) {
-      await this.store.abortMultipart(pair.bucket, key, uploadId);
-      throw e;
-    } finally {
+      const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
       this.journal.uploads.end(pair.name, rel);
+      return etag;
+    } catch (e) {
+      await this.abandon(pair, rel, key, uploadId);
+      throw e;
     }
+  }
+
+  /** Abort an upload; its record goes only once it is gone, else the next start tries again. */
+  private async abandon(pair: PairConfig, rel: string, key: string, uploadId: string): Promise<void> {
+    if (await this.store.abortMultipart(pair.bucket, key, uploadId)) this.journal.uploads.end(pair.name, rel);
   }
 }
 

@@ -17,8 +17,10 @@ export interface ChangeEvent {
  */
 export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pair: string; error: Error }]; ready: [string] }> {
   private readonly watchers = new Map<string, FSWatcher>();
+  private closed = false;
 
   add(pair: string, root: string, filter: Filter, followSymlinks: boolean, ignoreAbs: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const rel = (abs: string) => relative(root, abs).split(sep).join('/');
     const w = watch(root, {
       ignoreInitial: true,
@@ -57,6 +59,7 @@ export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pai
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.watchers.values()].map((w) => w.close()));
     this.watchers.clear();
   }
