@@ -14,6 +14,13 @@ export class ByteBudget {
     return this.used;
   }
 
+  /** Take `n` bytes now if they are free and nobody waits; undefined otherwise (never waits). */
+  tryAcquire(n: number): (() => void) | undefined {
+    if (this.waiters.length || this.used + n > this.limit) return undefined;
+    this.used += n;
+    return this.releaser(n);
+  }
+
   /** Take `n` bytes (a request larger than the limit is clamped so it can still run alone). */
   async acquire(n: number): Promise<() => void> {
     const take = Math.min(n, this.limit);
@@ -22,11 +29,15 @@ export class ByteBudget {
     } else {
       await new Promise<void>((resolve) => this.waiters.push({ n: take, resolve }));
     }
+    return this.releaser(take);
+  }
+
+  private releaser(n: number): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.used -= take;
+      this.used -= n;
       this.drain();
     };
   }

@@ -89,12 +89,12 @@ export class PairEngine {
           if (!e) return;
           examined.push(e);
           if (this.mayBeMoved(e)) maybeMoved.push(e);
-          else acts.push(handled(this.act(e, undefined)));
+          else acts.push(handled(this.settle(e, undefined)));
         }),
       ),
     );
     const copies = this.pairRenames(maybeMoved, examined);
-    await Promise.all([...acts, ...maybeMoved.map((e) => this.act(e, copies.get(e.row.rel)))]);
+    await Promise.all([...acts, ...maybeMoved.map((e) => this.settle(e, copies.get(e.row.rel)))]);
     this.d.journal.flush();
     // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
     // every rename in it has had its chance to become a copy first.
@@ -117,6 +117,7 @@ export class PairEngine {
         filter: this.filter,
         thresholdBytes: this.d.cfg.multipart.thresholdBytes,
         partSizeBytes: this.d.cfg.multipart.partSizeBytes,
+        budget: this.d.transfers.budget,
         now: this.d.now,
       });
     } catch (e) {
@@ -146,6 +147,15 @@ export class PairEngine {
       [...sources.values()].map((t) => ({ id: t.rel, size: t.size!, md5: t.md5!, name: baseName(t.rel) })),
     );
     return new Map([...m].map(([to, from]) => [to, sources.get(from)!]));
+  }
+
+  /** Act, then give back what the examination held (a small file's body in the byte budget). */
+  private async settle(e: Examined, renameFrom: FileRow | undefined): Promise<void> {
+    try {
+      await this.act(e, renameFrom);
+    } finally {
+      e.hashed?.release?.();
+    }
   }
 
   private async act(e: Examined, renameFrom: FileRow | undefined): Promise<void> {

@@ -9,6 +9,7 @@ import type { Journal } from '../store/journal.js';
 import type { FileRow, RemoteRow } from '../store/types.js';
 import type { Filter } from '../watch/filter.js';
 import { kindOf, toLocalStat } from '../watch/stat.js';
+import type { ByteBudget } from './budget.js';
 import { readAndHash, type Hashed } from './hasher.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
@@ -60,6 +61,8 @@ export interface ExamineContext {
   filter: Filter;
   thresholdBytes: number;
   partSizeBytes: number;
+  /** Bodies of small files kept for their upload are counted here. */
+  budget: ByteBudget;
   now: () => number;
 }
 
@@ -89,27 +92,33 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
   }
   const jv = row.md5 === null && row.etag === null ? null : journalView(row);
   let hashed: Hashed | undefined;
-  for (let step = 0; step < 4; step++) {
-    const decision = plan(local, jv, remote, opts);
-    if (decision.op === 'hash' && local && !hashed) {
-      hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size);
-      local.stat = hashed.stat;
-      local.md5 = hashed.md5;
-      local.localEtag = hashed.localEtag;
-      continue;
-    }
-    if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
-      const h = await c.store.head(c.pair.bucket, row.key);
-      if (!h) {
-        c.journal.remote.drop(c.pair.name, row.key);
-        remote = null;
-      } else {
-        c.journal.remote.put(c.pair.name, row.key, h.size, h.etag, h.metaMd5 ?? '', c.now());
-        remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5 };
+  try {
+    for (let step = 0; step < 4; step++) {
+      const decision = plan(local, jv, remote, opts);
+      if (decision.op === 'hash' && local && !hashed) {
+        hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size, c.budget);
+        local.stat = hashed.stat;
+        local.md5 = hashed.md5;
+        local.localEtag = hashed.localEtag;
+        continue;
       }
-      continue;
+      if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
+        const h = await c.store.head(c.pair.bucket, row.key);
+        if (!h) {
+          c.journal.remote.drop(c.pair.name, row.key);
+          remote = null;
+        } else {
+          c.journal.remote.put(c.pair.name, row.key, h.size, h.etag, h.metaMd5 ?? '', c.now());
+          remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5 };
+        }
+        continue;
+      }
+      return { row, abs, local, remote, ...(hashed ? { hashed } : {}), decision };
     }
-    return { row, abs, local, remote, ...(hashed ? { hashed } : {}), decision };
+    throw new Error(`planner did not settle for ${row.rel}`);
+  } catch (e) {
+    // Whatever examining held for the upload is given back when there will be none.
+    hashed?.release?.();
+    throw e;
   }
-  throw new Error(`planner did not settle for ${row.rel}`);
 }

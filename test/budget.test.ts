@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ByteBudget } from '../src/sync/budget.js';
+
+/** The global bound on bytes held for transfers (src/sync/budget.ts): pure, no I/O, no timers. */
+describe('ByteBudget', () => {
+  it('rejects a limit that is not a positive integer, naming it', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new ByteBudget(bad)).toThrow(/ByteBudget limit must be a positive integer/);
+  });
+
+  it('tryAcquire takes free bytes at once and refuses when they are not free; a release gives them back once', () => {
+    const b = new ByteBudget(10);
+    const r1 = b.tryAcquire(6)!;
+    expect(b.inUse).toBe(6);
+    expect(b.tryAcquire(5)).toBeUndefined();
+    const r2 = b.tryAcquire(4)!;
+    expect(b.inUse).toBe(10);
+    r1();
+    r1();
+    expect(b.inUse).toBe(4);
+    r2();
+    expect(b.inUse).toBe(0);
+  });
+
+  it('tryAcquire never jumps the queue: while someone waits, it refuses even bytes that are free', async () => {
+    const b = new ByteBudget(10);
+    const held = b.tryAcquire(8)!;
+    let granted = false;
+    const waiting = b.acquire(5).then((r) => {
+      granted = true;
+      return r;
+    });
+    expect(b.tryAcquire(1)).toBeUndefined();
+    held();
+    const r = await waiting;
+    expect(granted).toBe(true);
+    expect(b.inUse).toBe(5);
+    r();
+    expect(b.inUse).toBe(0);
+  });
+
+  it('acquire is first come, first served, and clamps a request larger than the limit so it can run alone', async () => {
+    const b = new ByteBudget(10);
+    const order: string[] = [];
+    const first = await b.acquire(25);
+    expect(b.inUse).toBe(10);
+    const a = b.acquire(4).then((r) => (order.push('a'), r));
+    const c = b.acquire(7).then((r) => (order.push('c'), r));
+    first();
+    const ra = await a;
+    expect(order).toEqual(['a']);
+    ra();
+    (await c)();
+    expect(order).toEqual(['a', 'c']);
+    expect(b.inUse).toBe(0);
+  });
+});
