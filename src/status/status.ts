@@ -113,8 +113,9 @@ function bytes(n: number): string {
 
 function label(p: PairStatus): string {
   if (p.state !== 'ok') return p.state;
+  if (p.held > 0) return 'deletes-held';
   if (p.pending > 0 || p.inFlight > 0) return 'syncing';
-  return p.failed > 0 || p.held > 0 ? `${p.failed} failed` : 'in sync';
+  return p.failed > 0 ? `${p.failed} failed` : 'in sync';
 }
 
 export function renderStatus(s: Status): string {
