@@ -97,12 +97,13 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
   );
   // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is present (DESIGN §5).
   client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const req = args.request as { headers?: Record<string, string>; body?: unknown };
-      if (context.commandName === 'DeleteObjectsCommand' && req.headers && typeof req.body === 'string') {
-        req.headers['content-md5'] = createHash('md5').update(req.body).digest('base64');
-      }
-      return next(args);
+    (next, context) => {
+      if (context.commandName !== 'DeleteObjectsCommand') return next;
+      return async (args) => {
+        const req = args.request as { headers?: Record<string, string>; body?: unknown };
+        if (req.headers && typeof req.body === 'string') req.headers['content-md5'] = createHash('md5').update(req.body).digest('base64');
+        return next(args);
+      };
     },
     { step: 'build', name: 's3mirrorDeleteMd5', priority: 'low' },
   );

@@ -47,6 +47,13 @@ export class RemoteTable {
   of(pair: string): RemoteRow[] {
     return this.sql.st('SELECT * FROM remote WHERE pair = ?').all(pair) as RemoteRow[];
   }
+  /** get() for many keys in one statement (a batch being examined). */
+  getMany(pair: string, keys: readonly string[]): Map<string, RemoteRow> {
+    const out = new Map<string, RemoteRow>();
+    const rows = this.sql.st('SELECT * FROM remote WHERE pair = ? AND key IN (SELECT value FROM json_each(?))').all(pair, JSON.stringify(keys)) as RemoteRow[];
+    for (const r of rows) out.set(r.key, r);
+    return out;
+  }
   get(pair: string, key: string): RemoteRow | undefined {
     return this.sql.st('SELECT * FROM remote WHERE pair = ? AND key = ?').get(pair, key) as RemoteRow | undefined;
   }

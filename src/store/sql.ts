@@ -3,8 +3,12 @@ import type { Database, Statement } from 'better-sqlite3';
 /** One connection's statements, each prepared once, and its transactions. */
 export class Sql {
   private readonly stmts = new Map<string, Statement>();
+  /** One transaction runner for every call: `db.transaction(fn)` builds five wrappers each time. */
+  private readonly run: (fn: () => unknown) => unknown;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.run = db.transaction((fn: () => unknown) => fn());
+  }
 
   st(sql: string): Statement {
     let s = this.stmts.get(sql);
@@ -31,6 +35,6 @@ export class Sql {
   }
 
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.run(fn) as T;
   }
 }

@@ -8,7 +8,7 @@ import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
 import type { Hashed } from './hasher.js';
 import { Filter } from '../watch/filter.js';
-import { examine, type Examined } from './examine.js';
+import { examine, type Examined, type ExamineContext } from './examine.js';
 import { PairDeletes } from './deletes.js';
 import type { Transfers } from './transfers.js';
 
@@ -82,10 +82,12 @@ export class PairEngine {
     const examined: Examined[] = [];
     const maybeMoved: Examined[] = [];
     const acts: Promise<void>[] = [];
+    const keys = rows.map((r) => r.key);
+    const batch = { remote: this.d.journal.remote.getMany(this.pair.name, keys), holders: this.d.journal.fileByKeyMany(this.pair.name, keys) };
     await Promise.all(
       rows.map((r) =>
         this.d.examineQueue.add(async () => {
-          const e = await this.examineSafe(r);
+          const e = await this.examineSafe(r, batch);
           if (!e) return;
           examined.push(e);
           if (this.mayBeMoved(e)) maybeMoved.push(e);
@@ -105,12 +107,13 @@ export class PairEngine {
   /** New content with the size and MD5 of a pending delete: perhaps the far end of a move. */
   private mayBeMoved(e: Examined): boolean {
     if (e.decision.op !== 'upload' || e.remote || !e.hashed) return false;
-    return this.d.journal.pendingTombstones(this.pair.name, e.hashed.stat.size, e.hashed.md5).length > 0;
+    return this.d.journal.hasPendingTombstone(this.pair.name, e.hashed.stat.size, e.hashed.md5);
   }
 
-  private async examineSafe(row: FileRow): Promise<Examined | undefined> {
+  private async examineSafe(row: FileRow, batch: ExamineContext['batch']): Promise<Examined | undefined> {
     try {
       return await examine(row, {
+        batch,
         pair: this.pair,
         journal: this.d.journal,
         store: this.d.store,

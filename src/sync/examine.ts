@@ -64,6 +64,12 @@ export interface ExamineContext {
   /** Bodies of small files kept for their upload are counted here. */
   budget: ByteBudget;
   now: () => number;
+  /**
+   * The remote rows and key holders of the whole batch, read in two statements when it was taken
+   * instead of two per file. A holder other than the row itself is looked up again before it
+   * counts as a collision, so the verdict is the one of the moment.
+   */
+  batch?: { remote: ReadonlyMap<string, RemoteRow>; holders: ReadonlyMap<string, Pick<FileRow, 'rel' | 'state'>> };
 }
 
 /**
@@ -74,7 +80,7 @@ export interface ExamineContext {
 export async function examine(row: FileRow, c: ExamineContext): Promise<Examined> {
   const abs = join(c.pair.path, row.rel);
   const local = row.kind === 'remote' ? null : statLocal(abs, c.pair.followSymlinks);
-  let remote = remoteView(c.journal.remote.get(c.pair.name, row.key));
+  let remote = remoteView(c.batch ? c.batch.remote.get(row.key) : c.journal.remote.get(c.pair.name, row.key));
   const opts = {
     deleteMode: c.pair.delete,
     excluded: c.filter.excludes(row.rel),
@@ -83,7 +89,8 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     keyBytes: keyBytes(row.key),
   };
   if (local?.kind === 'file' && !opts.excluded) {
-    const holder = c.journal.fileByKey(c.pair.name, row.key);
+    let holder = c.batch ? c.batch.holders.get(row.key) : c.journal.fileByKey(c.pair.name, row.key);
+    if (c.batch && holder && holder.rel !== row.rel) holder = c.journal.fileByKey(c.pair.name, row.key);
     if (holder && holder.rel !== row.rel && holder.state !== 'skipped') {
       throw new MirrorError('KEY_COLLISION', `${row.rel} and ${holder.rel} map to the same key ${row.key} (NFC); the first one is mirrored`, {
         hint: 'rename one of them',

@@ -127,7 +127,7 @@ export async function reconcile(
     }
   }
   journal.tx(() => {
-    for (const d of dirty) journal.markDirty(pair.name, d.rel, d.key, now, 0, 0);
+    journal.markManyDirty(pair.name, dirty, now, 0, 0);
     // Known gone now, so a new file with the same content can pair with it as a rename.
     for (const rel of gone) journal.recordAbsent(pair.name, rel);
     // Remote-only objects have no local file: mark their rows so the planner sees them as such.
