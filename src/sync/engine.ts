@@ -47,6 +47,15 @@ export interface PairStats {
 const ONCE_MAX_ATTEMPTS = 4;
 
 /**
+ * Wait for the event loop's next turn. Examining a small file is synchronous work (stat, read,
+ * hash, journal lookups: ~50-80 µs); run back to back, a batch's examines held the loop for ~10 ms
+ * at a time, while the 16 transfers' responses waited and the server ran dry. One turn per
+ * examine lets finished transfers be answered between them (W1: the client's idle time while
+ * every transfer is at the server fell from ~1.0 s to ~0.6 s).
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * One pair's work: examine due rows, pair renames, act, and hold deletes behind the guard.
  * All bucket effects go through Transfers / S3Store; all state through the Journal.
  */
@@ -87,6 +96,7 @@ export class PairEngine {
     await Promise.all(
       rows.map((r) =>
         this.d.examineQueue.add(async () => {
+          await nextTurn();
           const e = await this.examineSafe(r, batch);
           if (!e) return;
           examined.push(e);
