@@ -305,6 +305,11 @@ export class Journal {
     ).run({ pair, rel, gen, now, debounce: debounceMs });
   }
 
+  /** Due now if the row still carries exactly this lease (nothing since has set its due time). */
+  unlease(pair: string, rel: string, lease: number, now: number): void {
+    this.st("UPDATE files SET due_at = ? WHERE pair = ? AND rel = ? AND state = 'dirty' AND due_at = ?").run(now, pair, rel, lease);
+  }
+
   postpone(pair: string, rel: string, dueAt: number): void {
     this.st('UPDATE files SET due_at = ? WHERE pair = ? AND rel = ?').run(dueAt, pair, rel);
   }

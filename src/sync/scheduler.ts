@@ -12,6 +12,8 @@ const LEASE_MS = 10 * 60_000;
  */
 export class Scheduler {
   private readonly inFlight = new Set<string>();
+  /** Rows taken again while in flight, with the lease that taking gave them. */
+  private readonly retaken = new Map<string, number>();
   private readonly batches = new Set<Promise<void>>();
   private wakeUp: (() => void) | undefined;
   private stopped = false;
@@ -51,7 +53,14 @@ export class Scheduler {
   private dispatch(): number {
     if (this.queue.size > this.batchSize * 2 || this.batches.size >= 4) return 0;
     const now = this.opts.now();
-    const rows = this.journal.takeDue(now, this.batchSize, now + LEASE_MS, [...this.paused]).filter((r) => !this.inFlight.has(id(r)));
+    const lease = now + LEASE_MS;
+    const rows: FileRow[] = [];
+    for (const r of this.journal.takeDue(now, this.batchSize, lease, [...this.paused])) {
+      // Due again while its batch still works on it (a new event, a postponed delete): it goes
+      // back to due when that batch ends, rather than waiting out the lease just taken.
+      if (this.inFlight.has(id(r))) this.retaken.set(id(r), lease);
+      else rows.push(r);
+    }
     if (!rows.length) return 0;
     const byPair = new Map<string, FileRow[]>();
     for (const r of rows) {
@@ -71,7 +80,12 @@ export class Scheduler {
         .processBatch(list)
         .catch((e) => { for (const r of list) engine.fail(r, e); })
         .finally(() => {
-          for (const r of list) this.inFlight.delete(id(r));
+          for (const r of list) {
+            this.inFlight.delete(id(r));
+            const leased = this.retaken.get(id(r));
+            this.retaken.delete(id(r));
+            if (leased !== undefined) this.journal.unlease(r.pair, r.rel, leased, this.opts.now());
+          }
           this.batches.delete(p);
           this.wake();
         });
