@@ -63,6 +63,13 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const QUOTED_MD5 = /^"[0-9a-f]{32}"$/;
+
+/** normalizeEtag for the 1,000 ETags of a listing page: the usual quoted lower-case MD5 takes one test. */
+function listedEtag(raw: string | undefined): string {
+  return raw !== undefined && raw.length === 34 && QUOTED_MD5.test(raw) ? raw.slice(1, 33) : (normalizeEtag(raw) ?? '');
+}
+
 export interface Head {
   etag: string;
   size: number;
@@ -199,7 +206,7 @@ export class S3Store {
             break;
           }
         }
-        page.push({ key: o.Key, size: o.Size ?? 0, etag: normalizeEtag(o.ETag) ?? '' });
+        page.push({ key: o.Key, size: o.Size ?? 0, etag: listedEtag(o.ETag) });
         if (o.Key === upTo) {
           done = true;
           break;

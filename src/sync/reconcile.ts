@@ -81,15 +81,19 @@ export async function reconcile(
     const objects = listed.filter((o) => !o.key.startsWith(trash));
     journal.remote.replace(pair.name, objects, now);
     // What the remote table now holds for the pair, without reading it back.
-    remote = new Map(objects.map((o) => [o.key, o]));
+    remote = new Map();
+    for (const o of objects) remote.set(o.key, o);
   } else {
     remote = new Map(journal.remote.of(pair.name).map((o) => [o.key, o]));
   }
 
   const rows = journal.reconcileRows(pair.name);
-  const byRel = new Map(rows.map((r) => [r.rel, r]));
+  const byRel = new Map<string, ReconcileRow>();
   const keysKnown = new Set<string>();
-  for (const r of rows) keysKnown.add(r.key);
+  for (const r of rows) {
+    byRel.set(r.rel, r);
+    keysKnown.add(r.key);
+  }
   const dirty: { rel: string; key: string }[] = [];
 
   const gone: string[] = [];

@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { LocalStat } from '../store/types.js';
 import type { Filter } from './filter.js';
 import { kindOf, toLocalStat } from './stat.js';
@@ -41,8 +41,11 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
   while (stack.length) {
     const { rel: dirRel, chain } = stack.pop()!;
     let names: string[];
+    const dirAbs = join(root, dirRel);
+    // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
+    const under = dirAbs.endsWith(sep) ? dirAbs : dirAbs + sep;
     try {
-      names = readdirSync(join(root, dirRel));
+      names = readdirSync(dirAbs);
     } catch (e) {
       out.unreadable.push({ rel: dirRel, error: (e as Error).message });
       continue;
@@ -52,7 +55,7 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
       const name = names[i]!;
       if ((i & 63) === 63 && performance.now() > sliceEnd) await pause();
       const rel = dirRel ? `${dirRel}/${name}` : name;
-      const abs = join(root, rel);
+      const abs = under + name;
       let st: BigIntStats;
       try {
         st = lstatSync(abs, { bigint: true });
