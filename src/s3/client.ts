@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
+import { parseListPage, type ListPage } from './listing.js';
 import { NodeHttpHandler, sdk } from './sdk.js';
 
 /** Requests per command name, counted once per call and once per HTTP attempt (retries included). */
@@ -29,6 +30,31 @@ const headersWaiters = new WeakMap<object, () => void>();
  */
 export function onResponseHeaders(input: object, fn: () => void): void {
   headersWaiters.set(input, fn);
+}
+
+/** Listing pages read by listing.ts, by the input they were fetched with (null: not read yet). */
+const directPages = new WeakMap<object, ListPage | null>();
+
+/**
+ * Have the page fetched with `input` read by listing.ts rather than by the SDK's deserializer
+ * (which then reads an empty page); takeListPage(input) returns it. A page listing.ts does not
+ * accept is left to the SDK, and takeListPage returns undefined.
+ */
+export function readListPageDirectly(input: object): void {
+  directPages.set(input, null);
+}
+
+export function takeListPage(input: object): ListPage | undefined {
+  const page = directPages.get(input);
+  directPages.delete(input);
+  return page ?? undefined;
+}
+
+async function collect(body: unknown): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 export interface ClientOptions {
@@ -85,10 +111,19 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
       if (context.commandName !== 'ListObjectsV2Command') return next;
       return async (args) => {
         const r = await next(args);
-        const fn = headersWaiters.get(args.input as object);
+        const input = args.input as object;
+        const fn = headersWaiters.get(input);
         if (fn) {
-          headersWaiters.delete(args.input as object);
+          headersWaiters.delete(input);
           fn();
+        }
+        const res = r.response as { statusCode?: number; body?: unknown };
+        if (directPages.has(input) && res.statusCode === 200 && res.body) {
+          const bytes = await collect(res.body);
+          const page = parseListPage(bytes.toString('utf8'));
+          if (page) directPages.set(input, page);
+          // The SDK reads an empty page instead, or the bytes it would have read.
+          res.body = page ? Buffer.from('<ListBucketResult></ListBucketResult>') : bytes;
         }
         return r;
       };

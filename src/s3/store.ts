@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
-import { onResponseHeaders } from './client.js';
+import { onResponseHeaders, readListPageDirectly, takeListPage } from './client.js';
+import type { ListedObject } from './listing.js';
 import { isNotFound, mapS3Error } from './errors.js';
 import { sdk } from './sdk.js';
 
@@ -61,6 +62,13 @@ export function compareKeys(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
+}
+
+/** The SDK's listing entries in listing.ts's shape (entries without a key are skipped, as before). */
+function sdkContents(contents: readonly { Key?: string; Size?: number; ETag?: string }[] | undefined): ListedObject[] {
+  const out: ListedObject[] = [];
+  for (const o of contents ?? []) if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag });
+  return out;
 }
 
 const QUOTED_MD5 = /^"[0-9a-f]{32}"$/;
@@ -190,32 +198,33 @@ export class S3Store {
         ...(token ? { ContinuationToken: token } : after !== undefined ? { StartAfter: after } : {}),
       };
       if (onFirstHeaders && !token) onResponseHeaders(input, onFirstHeaders);
+      readListPageDirectly(input);
       const r = await this.client.send(new ListObjectsV2Command(input));
+      const direct = takeListPage(input);
       const page: Listed[] = [];
       let done = false;
-      for (const o of r.Contents ?? []) {
-        if (o.Key === undefined) continue;
+      for (const o of direct ? direct.contents : sdkContents(r.Contents)) {
         if (abandoned) {
-          if (abandoned.now || (last !== undefined && compareKeys(o.Key, last) <= 0)) {
+          if (abandoned.now || (last !== undefined && compareKeys(o.key, last) <= 0)) {
             abandoned.now = true;
             return OUT_OF_ORDER;
           }
-          last = o.Key;
-          if (upTo !== undefined && compareKeys(o.Key, upTo) > 0) {
+          last = o.key;
+          if (upTo !== undefined && compareKeys(o.key, upTo) > 0) {
             done = true; // the next range's
             break;
           }
         }
-        page.push({ key: o.Key, size: o.Size ?? 0, etag: listedEtag(o.ETag) });
-        if (o.Key === upTo) {
+        page.push({ key: o.key, size: o.size, etag: listedEtag(o.etag) });
+        if (o.key === upTo) {
           done = true;
           break;
         }
       }
       for (const x of page) out.push(x);
       onPage?.(page);
-      if (done || !r.IsTruncated) return out;
-      token = r.NextContinuationToken;
+      if (done || !(direct ? direct.isTruncated : r.IsTruncated)) return out;
+      token = direct ? direct.nextToken : r.NextContinuationToken;
       if (!token) return out;
     }
   }
