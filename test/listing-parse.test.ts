@@ -132,3 +132,38 @@ describe('parseListPage gives the page back to the SDK when it meets what it doe
     expect(parseListPage(xml)).toBeUndefined();
   });
 });
+
+describe('S3Store.list with a real client: pages read directly, or by the SDK when given back', () => {
+  async function listWith(pages: string[]): Promise<{ keys: string[]; requests: number }> {
+    const { createClient, RequestCounter } = await import('../src/s3/client.js');
+    const { S3Store } = await import('../src/s3/store.js');
+    const { Readable } = await import('node:stream');
+    let n = 0;
+    const client = createClient(
+      { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', forcePathStyle: true, checksums: 'WHEN_REQUIRED' } as never,
+      { concurrency: 4, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } },
+      new RequestCounter(),
+    );
+    // Bodies as streams, as the node handler gives them.
+    (client.config as { requestHandler: unknown }).requestHandler = {
+      handle: async () => ({ response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from(pages[n++]!)]) } }),
+      destroy() {},
+    };
+    const listed = await new S3Store(client).list('bkt', '');
+    return { keys: listed.map((o) => o.key), requests: n };
+  }
+
+  it('reads pages directly and follows the continuation token', async () => {
+    const p1 = doc([{ key: 'a&b', size: 1, etag: '"e1"' }, { key: 'c', size: 2 }], { truncated: true, token: 'next&1' });
+    const p2 = doc([{ key: 'd\r\ne', size: 3 }], { truncated: false });
+    expect(parseListPage(p1)).toBeDefined();
+    expect(await listWith([p1, p2])).toEqual({ keys: ['a&b', 'c', 'd\ne'], requests: 2 });
+  });
+
+  it('a page with CDATA goes to the SDK, and the listing is the same', async () => {
+    const p1 = doc([{ key: 'x', rawKey: '<![CDATA[a&b]]>', size: 1 }], { truncated: true, token: 't' });
+    const p2 = doc([{ key: 'z' }], { truncated: false });
+    expect(parseListPage(p1)).toBeUndefined();
+    expect(await listWith([p1, p2])).toEqual({ keys: ['a&b', 'z'], requests: 2 });
+  });
+});
