@@ -18,6 +18,14 @@ export type ReconcileRow = Pick<FileRow, 'rel' | 'key' | 'present' | 'state' | '
 export const JOURNAL_FILE = 'journal.db';
 const SOON_MS = 100;
 
+/** What marking a known row dirty does to it (markDirty and markManyDirty share it). */
+const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
+         generation = generation + 1,
+         dirty_since = CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END,
+         due_at = min(@now + @debounce,
+                      (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
+         state = 'dirty', attempts = 0, updated_at = @now`;
+
 /** Every column of `files`, in FileRow order: selected as arrays and built as literals (see fileRow). */
 const FILE_COLUMNS =
   'pair, rel, key, present, kind, size, mtime_ns, ctime_ns, ino, hashed_at, md5, part_size, local_etag, etag, etag_kind, remote_size, ' +
@@ -178,12 +186,7 @@ export class Journal {
     this.st(
       `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
        VALUES (@pair, @rel, @key, 'dirty', @now, @now + @debounce, @now)
-       ON CONFLICT (pair, rel) DO UPDATE SET
-         generation = generation + 1,
-         dirty_since = CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END,
-         due_at = min(@now + @debounce,
-                      (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
-         state = 'dirty', attempts = 0, updated_at = @now`,
+       ${DIRTY_ON_CONFLICT}`,
     ).run({ pair, rel, key, now, debounce: debounceMs, maxDelay: maxDelayMs });
   }
 
@@ -193,12 +196,7 @@ export class Journal {
     this.st(
       `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
        SELECT @pair, j.value ->> 0, j.value ->> 1, 'dirty', @now, @now + @debounce, @now FROM json_each(@items) AS j WHERE true
-       ON CONFLICT (pair, rel) DO UPDATE SET
-         generation = generation + 1,
-         dirty_since = CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END,
-         due_at = min(@now + @debounce,
-                      (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
-         state = 'dirty', attempts = 0, updated_at = @now`,
+       ${DIRTY_ON_CONFLICT}`,
     ).run({ pair, items: JSON.stringify(items.map((it) => [it.rel, it.key])), now, debounce: debounceMs, maxDelay: maxDelayMs });
   }
 
