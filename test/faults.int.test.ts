@@ -43,6 +43,26 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     await expectMirror(s.root, s.bucket);
   });
 
+  it('bodies go with a signed Content-MD5 instead of a SHA-256 payload hash (UNSIGNED-PAYLOAD); other requests stay payload-signed', async () => {
+    s = await scratch('unsigned');
+    s.write('small.txt', 'small');
+    s.write('big.bin', bytes(11 * MiB, 7));
+    proxy = await startProxy(testEnv().endpoint);
+    const r = await once(viaProxy(s, proxy, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } }));
+    expect(r.failures).toEqual([]);
+    await expectMirror(s.root, s.bucket);
+    const bodies = proxy.requests.filter((q) => q.op === 'PutObject' || q.op === 'UploadPart');
+    expect(bodies.map((q) => q.op).sort()).toEqual(['PutObject', 'UploadPart', 'UploadPart', 'UploadPart']);
+    for (const q of bodies) {
+      expect(q.headers['content-md5']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(q.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+      expect(q.headers.authorization).toContain('content-md5');
+    }
+    const others = proxy.requests.filter((q) => q.op !== 'PutObject' && q.op !== 'UploadPart');
+    expect(others.length).toBeGreaterThan(0);
+    for (const q of others) expect(q.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('a server that stays down fails the pass with ENDPOINT_UNREACHABLE; nothing is lost and the next pass converges', async () => {
     s = await scratch('down');
     s.write('a.txt', 'a');

