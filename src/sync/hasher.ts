@@ -6,6 +6,7 @@ import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
 import type { ByteBudget } from './budget.js';
+import { PartHashError, partMd5sOffThread } from './part-hasher.js';
 
 export interface Hashed {
   stat: LocalStat;
@@ -110,8 +111,10 @@ export async function readAndHash(
     const small = readSmall(abs, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1), budget);
     if (small) return small;
   }
-  if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) return oneAtATime(() => readAndHashStreamed(abs, opts));
-  return readAndHashStreamed(abs, opts);
+  // Two cores for the hash only while no transfer holds bytes: then the link waits on this hash;
+  // otherwise a second hashing thread would take CPU from the uploads (and a local server).
+  if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) return oneAtATime(() => readAndHashStreamed(abs, opts, !!budget && budget.inUse === 0));
+  return readAndHashStreamed(abs, opts, false);
 }
 
 let bigTurn: Promise<unknown> = Promise.resolve();
@@ -125,7 +128,7 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }): Promise<Hashed> {
+async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }, offThread: boolean): Promise<Hashed> {
   const fh = await openForRead(abs);
   try {
     const before = await fh.stat({ bigint: true });
@@ -136,6 +139,9 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
     // Streamed, nothing kept: a file above SYNC_READ_BYTES is read again when it is sent (under
     // the transfers' byte budget), so examining ahead of the uploads never holds whole files.
     const partSize = size < opts.thresholdBytes ? 0 : partSizeFor(size, opts.partSizeBytes);
+    // Inside the before/after stats like the loop below, so a write during either read is caught.
+    const partsOffThread = partSize && offThread ? partMd5sOffThread(abs, partSize, size) : undefined;
+    partsOffThread?.catch(() => undefined); // awaited below unless this read fails first
     const whole = createHash('md5');
     const parts: Buffer[] = [];
     let part = createHash('md5');
@@ -149,7 +155,7 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
       const chunk = buf.subarray(0, bytesRead);
       whole.update(chunk);
       pos += bytesRead;
-      if (!partSize) continue;
+      if (!partSize || partsOffThread) continue;
       part.update(chunk);
       inPart += bytesRead;
       if (inPart === partSize || pos === size) {
@@ -159,8 +165,9 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
       }
     }
     const md5 = whole.digest('hex');
+    const partMd5s = partsOffThread ? await offThreadParts(partsOffThread, abs) : parts.map((p) => p.toString('hex'));
     const result: Hashed = partSize
-      ? { stat, mode, md5, partSize, localEtag: multipartEtag(parts), partMd5s: parts.map((p) => p.toString('hex')) }
+      ? { stat, mode, md5, partSize, localEtag: multipartEtag(partMd5s.map((p) => Buffer.from(p, 'hex'))), partMd5s }
       : { stat, mode, md5, partSize: 0, localEtag: md5, partMd5s: [] };
     const after = toLocalStat(await fh.stat({ bigint: true }));
     if (!sameContentStat(after, stat)) throw changed(abs);
@@ -170,6 +177,15 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
     throw fromFsError(e, abs);
   } finally {
     await fh.close();
+  }
+}
+
+async function offThreadParts(p: Promise<string[]>, abs: string): Promise<string[]> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof PartHashError && e.code && e.code !== 'SHORT_READ') throw fromFsError(Object.assign(new Error(e.message), { code: e.code }), abs);
+    throw changed(abs);
   }
 }
 
