@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writ
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../src/store/journal.js';
+import { partHasherRequests } from '../src/sync/part-hasher.js';
 import { listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
@@ -11,6 +12,18 @@ let s: Scratch | undefined;
 afterEach(() => s?.cleanup());
 
 describe('sync --once against a real S3 server', () => {
+  it('large files: the first is hashed on two threads while the link waits, the next on one while the first uploads; objects exact', async () => {
+    s = await scratch('twohash');
+    s.write('one.bin', bytes(11 * MiB, 21));
+    s.write('two.bin', bytes(11 * MiB, 22));
+    const before = partHasherRequests();
+    const r = await once(s.config({}, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } }));
+    expect(r.failures).toEqual([]);
+    expect(r.requests.UploadPartCommand).toBe(6);
+    expect(partHasherRequests() - before).toBe(1);
+    await expectMirror(s.root, s.bucket);
+  });
+
   it('mirrors nested dirs, odd names, empty and multipart files; restart with no change sends no PUT', async () => {
     s = await scratch('basic');
     s.write('a.txt', 'hello');

@@ -63,6 +63,8 @@ export interface ExamineContext {
   partSizeBytes: number;
   /** Bodies of small files kept for their upload are counted here. */
   budget: ByteBudget;
+  /** No transfer queued or running (see readAndHash). */
+  linkIdle?: () => boolean;
   now: () => number;
   /**
    * The remote rows and key holders of the whole batch, read in two statements when it was taken
@@ -103,7 +105,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     for (let step = 0; step < 4; step++) {
       const decision = plan(local, jv, remote, opts);
       if (decision.op === 'hash' && local && !hashed) {
-        hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size, c.budget);
+        hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size, c.budget, c.linkIdle);
         local.stat = hashed.stat;
         local.md5 = hashed.md5;
         local.localEtag = hashed.localEtag;

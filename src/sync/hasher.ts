@@ -106,14 +106,22 @@ export async function readAndHash(
   opts: { thresholdBytes: number; partSizeBytes: number },
   sizeHint?: number,
   budget?: ByteBudget,
+  /** True when no transfer is queued or running: the link waits on this hash. */
+  linkIdle: () => boolean = () => false,
 ): Promise<Hashed> {
   if (sizeHint !== undefined && sizeHint <= SYNC_READ_BYTES && sizeHint < opts.thresholdBytes) {
     const small = readSmall(abs, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1), budget);
     if (small) return small;
   }
-  // Two cores for the hash only while no transfer holds bytes: then the link waits on this hash;
-  // otherwise a second hashing thread would take CPU from the uploads (and a local server).
-  if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) return oneAtATime(() => readAndHashStreamed(abs, opts, !!budget && budget.inUse === 0));
+  if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) {
+    return oneAtATime(async () => {
+      // Two cores for the hash only while the link waits on it; otherwise a second hashing thread
+      // takes CPU from the uploads (and from a local server). Asked one turn later, once the file
+      // hashed before this one has been handed to the uploader.
+      await new Promise((r) => setImmediate(r));
+      return readAndHashStreamed(abs, opts, linkIdle());
+    });
+  }
   return readAndHashStreamed(abs, opts, false);
 }
 
