@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
 import { migrate } from './schema.js';
 import { ErrorLog } from './errorlog.js';
+import { selectFile, selectFiles } from './filerows.js';
 import { PairTable } from './pairs.js';
 import { RemoteTable } from './remote.js';
 import { Sql } from './sql.js';
@@ -25,29 +26,6 @@ const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
          due_at = min(@now + @debounce,
                       (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
          state = 'dirty', attempts = 0, updated_at = @now`;
-
-/** Every column of `files`, in FileRow order: selected as arrays and built as literals (see fileRow). */
-const FILE_COLUMNS =
-  'pair, rel, key, present, kind, size, mtime_ns, ctime_ns, ino, hashed_at, md5, part_size, local_etag, etag, etag_kind, remote_size, ' +
-  'generation, synced_generation, state, dirty_since, due_at, attempts, error_code, error, updated_at';
-
-type RawFileRow = [
-  string, string, string, 0 | 1, FileRow['kind'], number | null, string | null, string | null, string | null, number | null,
-  string | null, number | null, string | null, string | null, FileRow['etag_kind'], number | null,
-  number, number, FileRow['state'], number | null, number | null, number, string | null, string | null, number,
-];
-
-/**
- * A FileRow from a raw row. better-sqlite3 sets an object's 25 properties one by one through the
- * V8 API; an array plus a literal of fixed shape costs half, and file rows are read per file.
- */
-function fileRow(r: RawFileRow): FileRow {
-  return {
-    pair: r[0], rel: r[1], key: r[2], present: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], hashed_at: r[9],
-    md5: r[10], part_size: r[11], local_etag: r[12], etag: r[13], etag_kind: r[14], remote_size: r[15],
-    generation: r[16], synced_generation: r[17], state: r[18], dirty_since: r[19], due_at: r[20], attempts: r[21], error_code: r[22], error: r[23], updated_at: r[24],
-  };
-}
 
 /**
  * The single source of truth for pending work (DESIGN §2). Every statement is prepared once;
@@ -117,19 +95,6 @@ export class Journal {
 
   private st(sql: string): Statement {
     return this.sql.st(sql);
-  }
-
-  /** File rows: `where` follows `SELECT <every column> FROM files`. */
-  private files(where: string, ...params: unknown[]): FileRow[] {
-    const rows = this.sql.raw(`SELECT ${FILE_COLUMNS} FROM files ${where}`).all(...params) as RawFileRow[];
-    const out = new Array<FileRow>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = fileRow(rows[i]!);
-    return out;
-  }
-
-  private file(where: string, ...params: unknown[]): FileRow | undefined {
-    const r = this.sql.raw(`SELECT ${FILE_COLUMNS} FROM files ${where}`).get(...params) as RawFileRow | undefined;
-    return r && fileRow(r);
   }
 
   tx<T>(fn: () => T): T {
@@ -208,7 +173,8 @@ export class Journal {
   /** Take up to `limit` due rows and lease them until `leaseUntil`, so the next pick skips them. */
   takeDue(now: number, limit: number, leaseUntil: number, skipPairs: readonly string[] = []): FileRow[] {
     return this.tx(() => {
-      const rows = this.files(
+      const rows = selectFiles(
+        this.sql,
         "WHERE state = 'dirty' AND due_at <= ? AND pair NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
         now,
         JSON.stringify(skipPairs),
@@ -235,12 +201,12 @@ export class Journal {
   }
 
   getFile(pair: string, rel: string): FileRow | undefined {
-    return this.file('WHERE pair = ? AND rel = ?', pair, rel);
+    return selectFile(this.sql, 'WHERE pair = ? AND rel = ?', pair, rel);
   }
 
   /** The whole pair, materialised: reconciliation compares it with a walk and a listing. */
   filesOf(pair: string): FileRow[] {
-    return this.files('WHERE pair = ?', pair);
+    return selectFiles(this.sql, 'WHERE pair = ?', pair);
   }
 
   /** What reconciliation needs of every row of a pair: under half the columns, read as arrays. */
@@ -374,7 +340,7 @@ export class Journal {
 
   /** Tombstones whose object still exists: candidates for the source of a rename. */
   pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
-    return this.files(`WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`, pair, size, md5);
+    return selectFiles(this.sql, `WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`, pair, size, md5);
   }
 
   /** Is there any pendingTombstones(pair, size, md5)? (asked of every new upload) */
@@ -391,7 +357,8 @@ export class Journal {
 
   // ── errors and status ───────────────────────────────────────────────────────────────────
   failedFiles(pair: string, limit: number): FileRow[] {
-    return this.files(
+    return selectFiles(
+      this.sql,
       `WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
        ORDER BY updated_at DESC LIMIT ?`,
       pair,
