@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { $Command, S3Client, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import { isNotFound, mapS3Error } from './errors.js';
 import { listPrefix, type ListOptions, type Listed } from './ranges.js';
@@ -45,12 +45,23 @@ export interface Head {
 export class S3Store {
   constructor(readonly client: S3Client) {}
 
-  async checkBucket(bucket: string): Promise<void> {
+  /**
+   * One request; whatever it throws leaves as a MirrorError that names `what`. The command is
+   * built inside the try too: building one can throw (a copy source with a lone surrogate).
+   */
+  private async send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+    what: string,
+    command: () => $Command<I, O, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes>,
+  ): Promise<O> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return await this.client.send(command());
     } catch (e) {
-      throw mapS3Error(e, `HeadBucket ${bucket}`);
+      throw mapS3Error(e, what);
     }
+  }
+
+  async checkBucket(bucket: string): Promise<void> {
+    await this.send(`HeadBucket ${bucket}`, () => new HeadBucketCommand({ Bucket: bucket }));
   }
 
   /** For the demo and tests' convenience; an existing bucket we own is fine. */
@@ -90,52 +101,40 @@ export class S3Store {
   }
 
   async put(bucket: string, key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<string> {
-    try {
-      const r = await this.client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex), ...settings(s) }),
-      );
-      return normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key));
-    } catch (e) {
-      throw mapS3Error(e, `PutObject ${key}`);
-    }
+    const r = await this.send(
+      `PutObject ${key}`,
+      () => new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex), ...settings(s) }),
+    );
+    return normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key));
   }
 
   async createMultipart(bucket: string, key: string, s: ObjectSettings): Promise<string> {
-    try {
-      const r = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }));
-      if (!r.UploadId) throw new Error('no UploadId in response');
-      return r.UploadId;
-    } catch (e) {
-      throw mapS3Error(e, `CreateMultipartUpload ${key}`);
-    }
+    const what = `CreateMultipartUpload ${key}`;
+    const r = await this.send(what, () => new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }));
+    if (!r.UploadId) throw mapS3Error(new Error('no UploadId in response'), what);
+    return r.UploadId;
   }
 
   async uploadPart(bucket: string, key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<string> {
-    try {
-      const r = await this.client.send(
-        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex) }),
-      );
-      // A part's ETag is its MD5 on every server we know; fall back to ours if it is missing.
-      return normalizeEtag(r.ETag) ?? md5Hex;
-    } catch (e) {
-      throw mapS3Error(e, `UploadPart ${key} #${n}`);
-    }
+    const r = await this.send(
+      `UploadPart ${key} #${n}`,
+      () => new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex) }),
+    );
+    // A part's ETag is its MD5 on every server we know; fall back to ours if it is missing.
+    return normalizeEtag(r.ETag) ?? md5Hex;
   }
 
   async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<string> {
-    try {
-      const r = await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
-        }),
-      );
-      return normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key));
-    } catch (e) {
-      throw mapS3Error(e, `CompleteMultipartUpload ${key}`);
-    }
+    const r = await this.send(
+      `CompleteMultipartUpload ${key}`,
+      () => new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
+      }),
+    );
+    return normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key));
   }
 
   /**
@@ -162,64 +161,56 @@ export class S3Store {
    */
   async copy(bucket: string, from: string, to: string, o: { replace?: ObjectSettings; keep?: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>; ifMatch?: string }): Promise<string> {
     const keep = o.keep ?? {};
-    try {
-      const r = await this.client.send(
-        new CopyObjectCommand({
-          Bucket: bucket,
-          Key: to,
-          CopySource: copySource(bucket, from),
-          ...(o.ifMatch ? { CopySourceIfMatch: `"${o.ifMatch}"` } : {}),
-          ...(o.replace
-            ? { MetadataDirective: 'REPLACE' as const, ...settings(o.replace) }
-            : {
-                MetadataDirective: 'COPY' as const,
-                ...(keep.storageClass ? { StorageClass: keep.storageClass as never } : {}),
-                ...(keep.sse ? { ServerSideEncryption: keep.sse } : {}),
-                ...(keep.kmsKeyId ? { SSEKMSKeyId: keep.kmsKeyId } : {}),
-              }),
-        }),
-      );
-      return normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to));
-    } catch (e) {
-      throw mapS3Error(e, `CopyObject ${from} -> ${to}`);
-    }
+    const r = await this.send(
+      `CopyObject ${from} -> ${to}`,
+      () => new CopyObjectCommand({
+        Bucket: bucket,
+        Key: to,
+        CopySource: copySource(bucket, from),
+        ...(o.ifMatch ? { CopySourceIfMatch: `"${o.ifMatch}"` } : {}),
+        ...(o.replace
+          ? { MetadataDirective: 'REPLACE' as const, ...settings(o.replace) }
+          : {
+              MetadataDirective: 'COPY' as const,
+              ...(keep.storageClass ? { StorageClass: keep.storageClass as never } : {}),
+              ...(keep.sse ? { ServerSideEncryption: keep.sse } : {}),
+              ...(keep.kmsKeyId ? { SSEKMSKeyId: keep.kmsKeyId } : {}),
+            }),
+      }),
+    );
+    return normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to));
   }
 
   /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
   async uploadPartCopy(bucket: string, from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string): Promise<string> {
-    try {
-      const r = await this.client.send(
-        new UploadPartCopyCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: n,
-          CopySource: copySource(bucket, from),
-          CopySourceRange: `bytes=${range.start}-${range.end}`,
-          ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
-        }),
-      );
-      const etag = normalizeEtag(r.CopyPartResult?.ETag);
-      if (!etag) throw new Error('no ETag in CopyPartResult');
-      return etag;
-    } catch (e) {
-      throw mapS3Error(e, `UploadPartCopy ${from} -> ${key} #${n}`);
-    }
+    const what = `UploadPartCopy ${from} -> ${key} #${n}`;
+    const r = await this.send(
+      what,
+      () => new UploadPartCopyCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: n,
+        CopySource: copySource(bucket, from),
+        CopySourceRange: `bytes=${range.start}-${range.end}`,
+        ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
+      }),
+    );
+    const etag = normalizeEtag(r.CopyPartResult?.ETag);
+    if (!etag) throw mapS3Error(new Error('no ETag in CopyPartResult'), what);
+    return etag;
   }
 
   /** One DeleteObjects call for at most 1000 keys; per-key failures are returned, not thrown. */
   async deleteMany(bucket: string, keys: readonly string[]): Promise<{ failed: Map<string, string> }> {
     if (keys.length > 1000) throw new Error(`deleteMany: ${keys.length} keys > 1000`);
-    try {
-      const r = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-      );
-      const failed = new Map<string, string>();
-      for (const er of r.Errors ?? []) if (er.Key) failed.set(er.Key, `${er.Code ?? 'Error'}: ${er.Message ?? ''}`);
-      return { failed };
-    } catch (e) {
-      throw mapS3Error(e, `DeleteObjects (${keys.length} keys)`);
-    }
+    const r = await this.send(
+      `DeleteObjects (${keys.length} keys)`,
+      () => new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+    );
+    const failed = new Map<string, string>();
+    for (const er of r.Errors ?? []) if (er.Key) failed.set(er.Key, `${er.Code ?? 'Error'}: ${er.Message ?? ''}`);
+    return { failed };
   }
 
   private async etagByHead(bucket: string, key: string): Promise<string> {
