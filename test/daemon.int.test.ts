@@ -82,7 +82,7 @@ describe('the daemon and its pair roots', () => {
       await eventually(async () => expect((await listAll(s!.bucket)).map((o) => o.key).sort()).toEqual(['kept.txt', 'marker.txt']));
       const j = Journal.open(cfg.stateDir, { readonly: true });
       try {
-        expect(j.failedFiles('p', 10)).toEqual([]);
+        expect(j.query.failedFiles('p', 10)).toEqual([]);
         expect(j.errors.recent(10)).toEqual([]);
       } finally {
         j.close();

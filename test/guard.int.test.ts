@@ -24,7 +24,7 @@ function tree(sc: Scratch): void {
 function journalFacts(cfg: Config) {
   const j = Journal.open(cfg.stateDir, { readonly: true });
   try {
-    const counts = j.stateCounts('p');
+    const counts = j.query.stateCounts('p');
     const n = (state: string) => counts.filter((c) => c.state === state).reduce((a, c) => a + c.n, 0);
     return { pairState: j.pairs.get('p')?.state, held: n('held'), dirty: n('dirty') };
   } finally {

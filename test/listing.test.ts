@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { compareKeys, S3Store } from '../src/s3/store.js';
+import { compareKeys } from '../src/s3/ranges.js';
+import { S3Store } from '../src/s3/store.js';
 
 /**
  * Unit tables for S3Store.list: listing cut at keys of the previous listing (StartAfter ranges)

@@ -122,7 +122,7 @@ describe('sync rules (issue: renames, safe deletes, odd names)', () => {
     const r = await once(cfg);
     expect(r.failures.map((f) => [f.rel, f.code])).toEqual([[nfc, 'KEY_COLLISION']]);
     const j = Journal.open(cfg.stateDir, { readonly: true });
-    const codes = j.failedFiles('p', 10).map((f) => [f.rel, f.error_code]);
+    const codes = j.query.failedFiles('p', 10).map((f) => [f.rel, f.error_code]);
     j.close();
     expect(codes).toEqual([[nfc, 'KEY_COLLISION']]);
     expect(await keys(s.bucket)).toEqual([nfc]);

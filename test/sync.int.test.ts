@@ -133,7 +133,7 @@ describe('sync --once against a real S3 server', () => {
     expect(r.failures.map((f) => [f.rel, f.code]).sort()).toEqual([[long, 'KEY_TOO_LONG'], ...(asRoot ? [] : [['secret.txt', 'FILE_UNREADABLE']])]);
     expect(r.failures.find((f) => f.code === 'KEY_TOO_LONG')!.message).toContain('object key is 1044 bytes; S3 allows 1024');
     const j = Journal.open(cfg.stateDir);
-    const skipped = j.failedFiles('p', 10).filter((f) => f.state === 'skipped').map((f) => f.error_code).sort();
+    const skipped = j.query.failedFiles('p', 10).filter((f) => f.state === 'skipped').map((f) => f.error_code).sort();
     j.close();
     expect(skipped).toEqual(['UNSUPPORTED_FILE']);
     const keys = (await listAll(s.bucket)).map((o) => o.key);

@@ -68,7 +68,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
   const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
   const pairs: PairStatus[] = cfg.pairs.map((p) => {
     const row = journal.pairs.get(p.name);
-    const counts = journal.stateCounts(p.name);
+    const counts = journal.query.stateCounts(p.name);
     const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
     const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
     return {
@@ -77,13 +77,13 @@ function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
       reason: row?.hold_reason ?? row?.last_error ?? null,
       inSync: { files: clean.reduce((a, c) => a + c.n, 0), bytes: clean.reduce((a, c) => a + c.bytes, 0) },
       pending: sum((c) => c.state === 'dirty'),
-      retrying: journal.retryingCount(p.name),
+      retrying: journal.query.retryingCount(p.name),
       failed: sum((c) => c.state === 'failed'),
       held: sum((c) => c.state === 'held'),
       skipped: sum((c) => c.state === 'skipped'),
       inFlight: transfers.filter((t) => t.pair === p.name).length,
       lastSyncAt: iso(row?.last_sync_at),
-      problems: journal.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
+      problems: journal.query.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
     };
   });
   return {

@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
 import { migrate } from './schema.js';
 import { ErrorLog } from './errorlog.js';
+import { selectFile, selectFiles } from './filerows.js';
 import { PairTable } from './pairs.js';
+import { FileQueries } from './queries.js';
 import { RemoteTable } from './remote.js';
 import { Sql } from './sql.js';
 import type { FileRow, LocalStat, SyncedContent } from './types.js';
 import { UploadTable } from './uploads.js';
 
-export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent } from './types.js';
-
-/** What reconciliation compares of every row (Journal.reconcileRows). */
-export type ReconcileRow = Pick<FileRow, 'rel' | 'key' | 'present' | 'state' | 'kind' | 'size' | 'mtime_ns' | 'ctime_ns' | 'ino' | 'etag' | 'remote_size'>;
+export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent, ReconcileRow } from './types.js';
 
 export const JOURNAL_FILE = 'journal.db';
 const SOON_MS = 100;
@@ -25,29 +24,6 @@ const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
          due_at = min(@now + @debounce,
                       (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
          state = 'dirty', attempts = 0, updated_at = @now`;
-
-/** Every column of `files`, in FileRow order: selected as arrays and built as literals (see fileRow). */
-const FILE_COLUMNS =
-  'pair, rel, key, present, kind, size, mtime_ns, ctime_ns, ino, hashed_at, md5, part_size, local_etag, etag, etag_kind, remote_size, ' +
-  'generation, synced_generation, state, dirty_since, due_at, attempts, error_code, error, updated_at';
-
-type RawFileRow = [
-  string, string, string, 0 | 1, FileRow['kind'], number | null, string | null, string | null, string | null, number | null,
-  string | null, number | null, string | null, string | null, FileRow['etag_kind'], number | null,
-  number, number, FileRow['state'], number | null, number | null, number, string | null, string | null, number,
-];
-
-/**
- * A FileRow from a raw row. better-sqlite3 sets an object's 25 properties one by one through the
- * V8 API; an array plus a literal of fixed shape costs half, and file rows are read per file.
- */
-function fileRow(r: RawFileRow): FileRow {
-  return {
-    pair: r[0], rel: r[1], key: r[2], present: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], hashed_at: r[9],
-    md5: r[10], part_size: r[11], local_etag: r[12], etag: r[13], etag_kind: r[14], remote_size: r[15],
-    generation: r[16], synced_generation: r[17], state: r[18], dirty_since: r[19], due_at: r[20], attempts: r[21], error_code: r[22], error: r[23], updated_at: r[24],
-  };
-}
 
 /**
  * The single source of truth for pending work (DESIGN §2). Every statement is prepared once;
@@ -64,6 +40,8 @@ export class Journal {
   readonly uploads: UploadTable;
   readonly pairs: PairTable;
   readonly errors: ErrorLog;
+  /** What the sync and status ask of the files (read only). */
+  readonly query: FileQueries;
   private pendingWrites: (() => void)[] = [];
   private soonTimer: NodeJS.Timeout | undefined;
 
@@ -75,6 +53,7 @@ export class Journal {
     this.uploads = new UploadTable(this.sql);
     this.pairs = new PairTable(this.sql);
     this.errors = new ErrorLog(this.sql);
+    this.query = new FileQueries(this.sql);
   }
 
   static open(stateDir: string, opts: { readonly?: boolean } = {}): Journal {
@@ -117,19 +96,6 @@ export class Journal {
 
   private st(sql: string): Statement {
     return this.sql.st(sql);
-  }
-
-  /** File rows: `where` follows `SELECT <every column> FROM files`. */
-  private files(where: string, ...params: unknown[]): FileRow[] {
-    const rows = this.sql.raw(`SELECT ${FILE_COLUMNS} FROM files ${where}`).all(...params) as RawFileRow[];
-    const out = new Array<FileRow>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = fileRow(rows[i]!);
-    return out;
-  }
-
-  private file(where: string, ...params: unknown[]): FileRow | undefined {
-    const r = this.sql.raw(`SELECT ${FILE_COLUMNS} FROM files ${where}`).get(...params) as RawFileRow | undefined;
-    return r && fileRow(r);
   }
 
   tx<T>(fn: () => T): T {
@@ -208,7 +174,8 @@ export class Journal {
   /** Take up to `limit` due rows and lease them until `leaseUntil`, so the next pick skips them. */
   takeDue(now: number, limit: number, leaseUntil: number, skipPairs: readonly string[] = []): FileRow[] {
     return this.tx(() => {
-      const rows = this.files(
+      const rows = selectFiles(
+        this.sql,
         "WHERE state = 'dirty' AND due_at <= ? AND pair NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
         now,
         JSON.stringify(skipPairs),
@@ -235,41 +202,12 @@ export class Journal {
   }
 
   getFile(pair: string, rel: string): FileRow | undefined {
-    return this.file('WHERE pair = ? AND rel = ?', pair, rel);
+    return selectFile(this.sql, 'WHERE pair = ? AND rel = ?', pair, rel);
   }
 
   /** The whole pair, materialised: reconciliation compares it with a walk and a listing. */
   filesOf(pair: string): FileRow[] {
-    return this.files('WHERE pair = ?', pair);
-  }
-
-  /** What reconciliation needs of every row of a pair: under half the columns, read as arrays. */
-  reconcileRows(pair: string): ReconcileRow[] {
-    const rows = this.sql
-      .raw('SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size FROM files WHERE pair = ?')
-      .all(pair) as unknown[][];
-    const out = new Array<ReconcileRow>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as [string, string, 0 | 1, FileRow['state'], FileRow['kind'], number | null, string | null, string | null, string | null, string | null, number | null];
-      out[i] = { rel: r[0], key: r[1], present: r[2], state: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], etag: r[9], remote_size: r[10] };
-    }
-    return out;
-  }
-
-  /** fileByKey() for many keys in one statement (a batch being examined). */
-  fileByKeyMany(pair: string, keys: readonly string[]): Map<string, Pick<FileRow, 'rel' | 'state'>> {
-    const out = new Map<string, Pick<FileRow, 'rel' | 'state'>>();
-    // Lowest rowid first, as fileByKey's walk of the (pair, key) index meets them.
-    const rows = this.sql
-      .raw('SELECT key, rel, state FROM files WHERE pair = ? AND key IN (SELECT value FROM json_each(?)) AND present = 1 ORDER BY rowid')
-      .all(pair, JSON.stringify(keys)) as [string, string, FileRow['state']][];
-    for (const [key, rel, state] of rows) if (!out.has(key)) out.set(key, { rel, state });
-    return out;
-  }
-
-  /** The present row that holds `key` (the first one recorded, if several map to it). */
-  fileByKey(pair: string, key: string): Pick<FileRow, 'rel' | 'state'> | undefined {
-    return this.st('SELECT rel, state FROM files WHERE pair = ? AND key = ? AND present = 1 LIMIT 1').get(pair, key) as Pick<FileRow, 'rel' | 'state'> | undefined;
+    return selectFiles(this.sql, 'WHERE pair = ?', pair);
   }
 
   // ── files: outcomes (each guarded by the generation the work started from) ─────────────
@@ -355,55 +293,5 @@ export class Journal {
          due_at = CASE WHEN generation = @gen THEN NULL ELSE @now END
        WHERE pair = @pair AND rel = @rel`,
     ).run({ pair, rel, gen, reason, now });
-  }
-
-  /**
-   * Deletes the pair is known to need that are not decided yet: tombstones (and remote-only rows)
-   * still dirty, whose object exists, on their first try and not released by `resume`. The
-   * mass-delete guard weighs them with the deletes in hand, so a batch cannot slip through while
-   * the rest of the same mass delete is still being examined.
-   */
-  undecidedDeletes(pair: string): string[] {
-    return this.st(
-      `SELECT rel FROM files f WHERE f.pair = ? AND f.present = 0 AND f.state = 'dirty' AND f.attempts = 0
-         AND f.error_code IS NOT 'DELETE_RELEASED' AND EXISTS (SELECT 1 FROM remote r WHERE r.pair = f.pair AND r.key = f.key)`,
-    )
-      .pluck()
-      .all(pair) as string[];
-  }
-
-  /** Tombstones whose object still exists: candidates for the source of a rename. */
-  pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
-    return this.files(`WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`, pair, size, md5);
-  }
-
-  /** Is there any pendingTombstones(pair, size, md5)? (asked of every new upload) */
-  hasPendingTombstone(pair: string, size: number, md5: string): boolean {
-    return !!this.st(`SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held') LIMIT 1`).get(pair, size, md5);
-  }
-
-  /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
-  hasPendingNewFileOfSize(pair: string, size: number): boolean {
-    return !!this.st(
-      `SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`,
-    ).get(pair, size);
-  }
-
-  // ── errors and status ───────────────────────────────────────────────────────────────────
-  failedFiles(pair: string, limit: number): FileRow[] {
-    return this.files(
-      `WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
-       ORDER BY updated_at DESC LIMIT ?`,
-      pair,
-      limit,
-    );
-  }
-  stateCounts(pair: string): { state: string; present: number; n: number; bytes: number }[] {
-    return this.st(
-      'SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present',
-    ).all(pair) as never;
-  }
-  retryingCount(pair: string): number {
-    return (this.st("SELECT count(*) AS n FROM files WHERE pair = ? AND state = 'dirty' AND attempts > 0").get(pair) as { n: number }).n;
   }
 }

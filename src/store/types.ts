@@ -43,6 +43,9 @@ export interface FileRow {
   updated_at: number;
 }
 
+/** What reconciliation compares of every row (FileQueries.reconcileRows). */
+export type ReconcileRow = Pick<FileRow, 'rel' | 'key' | 'present' | 'state' | 'kind' | 'size' | 'mtime_ns' | 'ctime_ns' | 'ino' | 'etag' | 'remote_size'>;
+
 export interface RemoteRow {
   pair: string;
   key: string;

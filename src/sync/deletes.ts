@@ -77,7 +77,7 @@ export class PairDeletes {
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
     const counted = items.filter((i) => !i.released && !this.movedAway.has(i.row.rel));
     const inHand = new Set(items.map((i) => i.row.rel));
-    const undecided = journal.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
+    const undecided = journal.query.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
     const root = checkRoot(this.pair, journal);
     const verdict = guardDeletes({
       rootProblem: root.problem,

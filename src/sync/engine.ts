@@ -92,7 +92,7 @@ export class PairEngine {
     const maybeMoved: Examined[] = [];
     const acts: Promise<void>[] = [];
     const keys = rows.map((r) => r.key);
-    const batch = { remote: this.d.journal.remote.getMany(this.pair.name, keys), holders: this.d.journal.fileByKeyMany(this.pair.name, keys) };
+    const batch = { remote: this.d.journal.remote.getMany(this.pair.name, keys), holders: this.d.journal.query.fileByKeyMany(this.pair.name, keys) };
     await Promise.all(
       rows.map((r) =>
         this.d.examineQueue.add(async () => {
@@ -117,7 +117,7 @@ export class PairEngine {
   /** New content with the size and MD5 of a pending delete: perhaps the far end of a move. */
   private mayBeMoved(e: Examined): boolean {
     if (e.decision.op !== 'upload' || e.remote || !e.hashed) return false;
-    return this.d.journal.hasPendingTombstone(this.pair.name, e.hashed.stat.size, e.hashed.md5);
+    return this.d.journal.query.hasPendingTombstone(this.pair.name, e.hashed.stat.size, e.hashed.md5);
   }
 
   private async examineSafe(row: FileRow, batch: ExamineContext['batch']): Promise<Examined | undefined> {
@@ -147,7 +147,7 @@ export class PairEngine {
       if ((e.decision.op === 'delete' || e.decision.op === 'trash') && e.row.md5 && e.row.size !== null) sources.set(e.row.rel, e.row);
     }
     for (const u of uploads) {
-      for (const t of this.d.journal.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
+      for (const t of this.d.journal.query.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
     }
     // A source is only usable while its object still holds the content we matched on.
     const opaque = this.pair.sse === 'aws:kms';
@@ -257,7 +257,7 @@ export class PairEngine {
   private mayBeRenameSource(row: FileRow): boolean {
     const now = this.d.now();
     if (now - (row.dirty_since ?? now) >= this.d.cfg.maxDelayMs) return false;
-    if (!this.d.journal.hasPendingNewFileOfSize(this.pair.name, row.size!)) return false;
+    if (!this.d.journal.query.hasPendingNewFileOfSize(this.pair.name, row.size!)) return false;
     this.d.journal.postpone(this.pair.name, row.rel, now + Math.max(100, Math.round(this.d.cfg.debounceMs / 2)));
     return true;
   }

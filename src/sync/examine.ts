@@ -91,8 +91,8 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     keyBytes: keyBytes(row.key),
   };
   if (local?.kind === 'file' && !opts.excluded) {
-    let holder = c.batch ? c.batch.holders.get(row.key) : c.journal.fileByKey(c.pair.name, row.key);
-    if (c.batch && holder && holder.rel !== row.rel) holder = c.journal.fileByKey(c.pair.name, row.key);
+    let holder = c.batch ? c.batch.holders.get(row.key) : c.journal.query.fileByKey(c.pair.name, row.key);
+    if (c.batch && holder && holder.rel !== row.rel) holder = c.journal.query.fileByKey(c.pair.name, row.key);
     if (holder && holder.rel !== row.rel && holder.state !== 'skipped') {
       throw new MirrorError('KEY_COLLISION', `${row.rel} and ${holder.rel} map to the same key ${row.key} (NFC); the first one is mirrored`, {
         hint: 'rename one of them',

@@ -45,12 +45,12 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
     const failures: OnceResult['failures'] = [];
     const held: OnceResult['held'] = [];
     for (const p of usable) {
-      for (const f of rt.journal.failedFiles(p.name, 1000)) {
+      for (const f of rt.journal.query.failedFiles(p.name, 1000)) {
         if (f.state === 'held' || f.state === 'skipped') continue;
         failures.push({ pair: p.name, rel: f.rel, code: f.error_code ?? 'ERROR', message: f.error ?? '' });
       }
       const pr = rt.journal.pairs.get(p.name);
-      const n = rt.journal.stateCounts(p.name).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0);
+      const n = rt.journal.query.stateCounts(p.name).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0);
       if (n > 0 || pr?.state === 'deletes-held') held.push({ pair: p.name, count: n, reason: pr?.hold_reason ?? 'deletes held' });
     }
     return {

@@ -87,7 +87,7 @@ export async function reconcile(
     remote = new Map(journal.remote.of(pair.name).map((o) => [o.key, o]));
   }
 
-  const rows = journal.reconcileRows(pair.name);
+  const rows = journal.query.reconcileRows(pair.name);
   const byRel = new Map<string, ReconcileRow>();
   const keysKnown = new Set<string>();
   for (const r of rows) {

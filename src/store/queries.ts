@@ -1,0 +1,93 @@
+import { selectFiles } from './filerows.js';
+import type { Sql } from './sql.js';
+import type { FileRow, ReconcileRow } from './types.js';
+
+/**
+ * Questions asked of the `files` table to decide work (reconciliation, examining a batch, pairing
+ * renames, the mass-delete guard) and to report it (status). Nothing here writes: the journal's
+ * own methods change rows, each guarded by the generation the work started from.
+ */
+export class FileQueries {
+  constructor(private readonly sql: Sql) {}
+
+  /** What reconciliation needs of every row of a pair: under half the columns, read as arrays. */
+  reconcileRows(pair: string): ReconcileRow[] {
+    const rows = this.sql
+      .raw('SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size FROM files WHERE pair = ?')
+      .all(pair) as unknown[][];
+    const out = new Array<ReconcileRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as [string, string, 0 | 1, FileRow['state'], FileRow['kind'], number | null, string | null, string | null, string | null, string | null, number | null];
+      out[i] = { rel: r[0], key: r[1], present: r[2], state: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], etag: r[9], remote_size: r[10] };
+    }
+    return out;
+  }
+
+  /** fileByKey() for many keys in one statement (a batch being examined). */
+  fileByKeyMany(pair: string, keys: readonly string[]): Map<string, Pick<FileRow, 'rel' | 'state'>> {
+    const out = new Map<string, Pick<FileRow, 'rel' | 'state'>>();
+    // Lowest rowid first, as fileByKey's walk of the (pair, key) index meets them.
+    const rows = this.sql
+      .raw('SELECT key, rel, state FROM files WHERE pair = ? AND key IN (SELECT value FROM json_each(?)) AND present = 1 ORDER BY rowid')
+      .all(pair, JSON.stringify(keys)) as [string, string, FileRow['state']][];
+    for (const [key, rel, state] of rows) if (!out.has(key)) out.set(key, { rel, state });
+    return out;
+  }
+
+  /** The present row that holds `key` (the first one recorded, if several map to it). */
+  fileByKey(pair: string, key: string): Pick<FileRow, 'rel' | 'state'> | undefined {
+    return this.sql.st('SELECT rel, state FROM files WHERE pair = ? AND key = ? AND present = 1 LIMIT 1').get(pair, key) as Pick<FileRow, 'rel' | 'state'> | undefined;
+  }
+
+  /**
+   * Deletes the pair is known to need that are not decided yet: tombstones (and remote-only rows)
+   * still dirty, whose object exists, on their first try and not released by `resume`. The
+   * mass-delete guard weighs them with the deletes in hand, so a batch cannot slip through while
+   * the rest of the same mass delete is still being examined.
+   */
+  undecidedDeletes(pair: string): string[] {
+    return this.sql
+      .st(
+        `SELECT rel FROM files f WHERE f.pair = ? AND f.present = 0 AND f.state = 'dirty' AND f.attempts = 0
+         AND f.error_code IS NOT 'DELETE_RELEASED' AND EXISTS (SELECT 1 FROM remote r WHERE r.pair = f.pair AND r.key = f.key)`,
+      )
+      .pluck()
+      .all(pair) as string[];
+  }
+
+  /** Tombstones whose object still exists: candidates for the source of a rename. */
+  pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
+    return selectFiles(this.sql, `WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`, pair, size, md5);
+  }
+
+  /** Is there any pendingTombstones(pair, size, md5)? (asked of every new upload) */
+  hasPendingTombstone(pair: string, size: number, md5: string): boolean {
+    return !!this.sql.st(`SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held') LIMIT 1`).get(pair, size, md5);
+  }
+
+  /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
+  hasPendingNewFileOfSize(pair: string, size: number): boolean {
+    return !!this.sql
+      .st(`SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`)
+      .get(pair, size);
+  }
+
+  // ── errors and status ───────────────────────────────────────────────────────────────────
+  failedFiles(pair: string, limit: number): FileRow[] {
+    return selectFiles(
+      this.sql,
+      `WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
+       ORDER BY updated_at DESC LIMIT ?`,
+      pair,
+      limit,
+    );
+  }
+  stateCounts(pair: string): { state: string; present: number; n: number; bytes: number }[] {
+    return this.sql
+      .st('SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present')
+      .all(pair) as never;
+  }
+  retryingCount(pair: string): number {
+    return (this.sql.st("SELECT count(*) AS n FROM files WHERE pair = ? AND state = 'dirty' AND attempts > 0").get(pair) as { n: number }).n;
+  }
+}
