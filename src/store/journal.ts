@@ -205,11 +205,6 @@ export class Journal {
     return selectFile(this.sql, 'WHERE pair = ? AND rel = ?', pair, rel);
   }
 
-  /** The whole pair, materialised: reconciliation compares it with a walk and a listing. */
-  filesOf(pair: string): FileRow[] {
-    return selectFiles(this.sql, 'WHERE pair = ?', pair);
-  }
-
   // ── files: outcomes (each guarded by the generation the work started from) ─────────────
   /**
    * The object at `key` now holds exactly this content. If the file changed while we worked
