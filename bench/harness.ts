@@ -47,7 +47,15 @@ process.on('exit', () => {
     }
   }
 });
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+// Exit a moment later, not at once: under tsx (npm run bench) the child must first tell the tsx
+// parent that it got the signal, over IPC, or tsx SIGKILLs it 60 ms later, in the middle of the
+// cleanups above (which block the event loop, so the message would never leave).
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping what the bench started`);
+    setTimeout(() => process.exit(130), 100);
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 
