@@ -5,11 +5,11 @@
 //   timestamping proxy (requests really in flight; timeline of the no-op re-sync), and plain LIST
 //   pages timed from here. W3: raw single PUT against raw multipart (with and without MD5) and
 //   s3mirror, to price the server's multipart path.
-// Env: BENCH_SCALE (default 1), BENCH_RUNS (default 2), BENCH_ONLY, BENCH_KEEP=1, BENCH_SERVER_DIR
-// (as run.ts).
+// Env: BENCH_SCALE (default 1), BENCH_RUNS (default 2), BENCH_ONLY, BENCH_SERVER, BENCH_KEEP=1,
+// BENCH_SERVER_DIR (as run.ts).
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { Bench, envNumber, log, onlyWorkloads, type RawOptions } from './harness.js';
+import { Bench, runMain, envNumber, log, onlyWorkloads, type RawOptions } from './harness.js';
 import { median, type Measured } from './measure.js';
 import { inFlight, startProxy, type Req } from './proxy.js';
 import { KiB, MiB, sizes, w1, w3, type Workload } from './workload.js';
@@ -169,8 +169,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\ndiagnosis, ${server.title}; ${server.detail}\n${results.join('\n')}\n`);
 }
 
-try {
-  await main();
-} finally {
-  await bench?.close();
-}
+await runMain(main);

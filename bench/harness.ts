@@ -1,5 +1,6 @@
-// What bench/run.ts and bench/diagnose.ts share: the paths, the temp dir and the S3 server (removed
-// and stopped by PID on exit, also after an error or Ctrl-C), and the two measured clients, each a
+// What bench/run.ts and bench/diagnose.ts share: the paths, the temp dir and the S3 server chosen by
+// BENCH_SERVER (s3rver, the default, or rgw; removed and stopped by PID on exit, also after an
+// error or Ctrl-C), and the two measured clients, each a
 // child process measured the same way (bench/measure.ts): the raw SDK client (bench/raw-client.ts)
 // and the s3mirror CLI (`node dist/cli.js sync --once --json`).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import ts from 'typescript';
 import { accounted, measure, running, type Measured } from './measure.js';
+import { SetupError, startRgw } from './rgw.js';
 import { killPid, REGION, startS3rver, type Server } from './server.js';
 import { walkOrder, type WorkFile } from './workload.js';
 
@@ -89,6 +91,24 @@ export interface S3mRun extends Measured {
   summary: S3mSummary;
 }
 
+let opened: Bench | undefined;
+
+/**
+ * Runs a bench's `main`, then stops the server, also when `main` failed. A setup problem (say, RGW
+ * packages missing) is one line on stderr and exit code 1; any other error propagates with its stack.
+ */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    if (!(e instanceof SetupError)) throw e;
+    log(e.message);
+    process.exitCode = 1;
+  } finally {
+    await opened?.close();
+  }
+}
+
 export class Bench {
   private seq = 0;
 
@@ -98,14 +118,16 @@ export class Bench {
     private readonly rawClientJs: string,
   ) {}
 
-  /** A temp dir named after `prefix`, the raw client transpiled, and a fresh server. */
+  /** A temp dir named after `prefix`, the raw client transpiled, and a fresh server (BENCH_SERVER). */
   static async open(prefix: string): Promise<Bench> {
+    const kind = process.env.BENCH_SERVER || 's3rver';
+    if (kind !== 's3rver' && kind !== 'rgw') throw new SetupError(`BENCH_SERVER must be s3rver or rgw, got ${kind}`);
     const tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
     atExit(() => KEEP || rmSync(tmp, { recursive: true, force: true }));
     const rawClientJs = compileRawClient();
-    const server = await startS3rver(REPO, { keep: KEEP, atExit });
+    const server = kind === 'rgw' ? await startRgw(REPO, { atExit }) : await startS3rver(REPO, { keep: KEEP, atExit });
     accounted.serverPids = server.pids;
-    return new Bench(tmp, server, rawClientJs);
+    return (opened = new Bench(tmp, server, rawClientJs));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // `npm run bench` (= `npm run build && tsx bench/run.ts`): DESIGN §7 workloads W1 and W3 against a
-// local s3rver, s3mirror (`node dist/cli.js sync --once --json`) beside a raw-client baseline
+// local S3 server (s3rver, or a throwaway Ceph RGW), s3mirror (`node dist/cli.js sync --once --json`) beside a raw-client baseline
 // measured in the same run, both as child processes measured the same way (bench/harness.ts).
 //
 // Environment:
@@ -9,13 +9,17 @@
 //   BENCH_PEERS=0          do not run peer tools (aws, rclone, s3cmd) even when on PATH
 //   BENCH_PEER_RUNS=1      repetitions for peers
 //   BENCH_PROFILE=1        one extra W1 initial under `node --cpu-prof`; prints top self-time functions
-//   BENCH_KEEP=1           keep the temp directory (workloads, s3rver data, configs)
+//   BENCH_SERVER=rgw       measure against a throwaway single-node Ceph RGW (bench/rgw.ts, via
+//                          test/support/rgw.sh; installs the Ceph packages as root when missing)
+//                          instead of s3rver (the default)
+//   BENCH_KEEP=1           keep the temp directory (workloads, s3rver data, configs; an RGW cluster
+//                          is always removed when it stops)
 //   BENCH_SERVER_DIR=/tmp  where s3rver keeps its data (default /dev/shm when present; see server.ts)
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bench, CLI, envNumber, HOOK, KEEP, log, onlyWorkloads, REPO, RESULTS, type RawOptions } from './harness.js';
+import { Bench, runMain, CLI, envNumber, HOOK, KEEP, log, onlyWorkloads, REPO, RESULTS, type RawOptions } from './harness.js';
 import { measure, median, type Measured } from './measure.js';
 import { detectPeers, type Peer } from './peers.js';
 import { compareAreas, renderProfile, summarize, type ProfileSummary } from './profile.js';
@@ -272,8 +276,4 @@ async function main(): Promise<void> {
   log(`results: ${join(RESULTS, 'latest.json')}`);
 }
 
-try {
-  await main();
-} finally {
-  await bench?.close();
-}
+await runMain(main);
