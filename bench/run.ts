@@ -35,10 +35,12 @@ const PEERS = process.env.BENCH_PEERS !== '0';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const Z = sizes(SCALE);
 const RAW_CONCURRENCY_W1 = 64;
+/** W3's multipart reference: s3mirror's own part size and concurrency (its defaults). */
+const MPU = { partSize: 8 * MiB, concurrency: 16 };
 
 let bench!: Bench;
 const samples: Samples = {};
-const phase = (k: PhaseKey): PhaseSamples => (samples[k] ??= { s3m: [], raw: [], peers: {} });
+const phase = (k: PhaseKey): PhaseSamples => (samples[k] ??= { s3m: [], raw: [], rawMultipart: [], peers: {} });
 const warnings: string[] = [];
 
 function line(m: Measured): string {
@@ -106,13 +108,14 @@ async function benchW3(w: Workload): Promise<void> {
   const key: PhaseKey = 'W3 initial';
   for (let run = 1; run <= RUNS; run++) {
     log(`W3 run ${run}/${RUNS}`);
-    const [bs, br] = await buckets(`w3-s3m-r${run}`, `w3-raw-r${run}`);
-    const cfg = bench.config(`w3-r${run}`, { root: w.root, bucket: bs! });
+    const bs = await buckets(`w3-s3m-r${run}`, `w3-raw-r${run}`, `w3-mpu-r${run}`);
+    const cfg = bench.config(`w3-r${run}`, { root: w.root, bucket: bs[0]! });
     await rotated(run, [
-      async () => phase(key).raw.push(await runRaw(key, { bucket: br!, files: w.files, concurrency: w.files.length })),
+      async () => phase(key).raw.push(await runRaw(key, { bucket: bs[1]!, files: w.files, concurrency: w.files.length })),
       async () => phase(key).s3m.push(await runS3m(cfg, key, w.files.length)),
+      async () => phase(key).rawMultipart.push(await runRaw(`${key} multipart`, { bucket: bs[2]!, files: w.files, concurrency: MPU.concurrency, partSize: MPU.partSize })),
     ]);
-    await clear([bs!, br!]);
+    await clear(bs);
   }
 }
 
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
     `s3mirror bench — ${new Date().toISOString()} — commit ${commit}${dirty} — node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB — ${server.title}`,
     `scale ${SCALE}: ${w1Desc} (${Z.w1Modified} modified), ${w3Desc}; medians of ${RUNS} run(s)`,
     `s3mirror: node dist/cli.js sync --once --json, concurrency 16 (default), multipart 8 MiB parts; raw: SDK PutObject, one PUT per file in walk order, concurrency ${RAW_CONCURRENCY_W1} (W1) / ${Z.w3Files} (W3), keep-alive`,
+    ...(w3w ? [`raw multipart (W3 reference, the server's multipart ceiling): the raw client with ${MPU.partSize / MiB} MiB parts, ${MPU.concurrency} in flight over both files, no MD5; W3's target stays against raw single PUT`] : []),
     `${server.detail}; load average at start ${loadAvg}`,
     startupLine,
     '',
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
     samples: Object.fromEntries(
       Object.entries(samples).map(([k, s]) => [
         k,
-        { s3mirror: s.s3m.map(strip), raw: s.raw.map(strip), peers: Object.fromEntries(Object.entries(s.peers).map(([p, xs]) => [p, xs.map(strip)])) },
+        { s3mirror: s.s3m.map(strip), raw: s.raw.map(strip), rawMultipart: s.rawMultipart.map(strip), peers: Object.fromEntries(Object.entries(s.peers).map(([p, xs]) => [p, xs.map(strip)])) },
       ]),
     ),
     peers: peerNotes,
