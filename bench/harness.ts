@@ -1,8 +1,8 @@
 // What bench/run.ts and bench/diagnose.ts share: the paths, the temp dir and the S3 server chosen by
 // BENCH_SERVER (s3rver, the default, or rgw; removed and stopped by PID on exit, also after an
-// error or Ctrl-C), and the two measured clients, each a
-// child process measured the same way (bench/measure.ts): the raw SDK client (bench/raw-client.ts)
-// and the s3mirror CLI (`node dist/cli.js sync --once --json`).
+// error or Ctrl-C), and the two measured clients, each a child process measured the same way
+// (bench/measure.ts): the raw SDK client (bench/raw-client.ts) and the s3mirror CLI
+// (`node dist/cli.js sync --once --json`).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,8 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import ts from 'typescript';
 import { accounted, measure, running, type Measured } from './measure.js';
-import { SetupError, startRgw } from './rgw.js';
-import { killPid, REGION, startS3rver, type Server } from './server.js';
+import { startRgw } from './rgw.js';
+import { killPid, REGION, SetupError, startS3rver, type Server } from './server.js';
 import { walkOrder, type WorkFile } from './workload.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');

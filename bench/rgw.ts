@@ -8,10 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { running } from './measure.js';
-import { sdkClient, type AtExit, type Server } from './server.js';
-
-/** A problem with the machine rather than with the bench: reported as one line, exit 1. */
-export class SetupError extends Error {}
+import { sdkClient, SetupError, type AtExit, type Server } from './server.js';
 
 /** Runs a command to its end, its output going to our stderr; the exit handler SIGKILLs it meanwhile. */
 async function run(cmd: string, args: string[], timeoutMs: number): Promise<number | null> {

@@ -1,5 +1,5 @@
 // The S3 server a bench measures against, started fresh for the run on 127.0.0.1 and stopped by
-// PID: s3rver as a child process (test/support/s3rver-server.mjs).
+// PID: s3rver as a child process (test/support/s3rver-server.mjs), or Ceph RGW (bench/rgw.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,9 @@ export interface Server {
   client(): S3Client;
   stop(): Promise<void>;
 }
+
+/** A problem with the machine or the settings rather than a bench bug: one line on stderr, exit 1. */
+export class SetupError extends Error {}
 
 /** Registers a synchronous last resort, run from the bench's exit handler (Ctrl-C, errors). */
 export type AtExit = (f: () => void) => void;
