@@ -48,8 +48,20 @@ export function machineBusyS(): number | undefined {
   }
 }
 
-/** Processes whose CPU is attributed to the measurement, not to noise: this bench process and its server. */
-export const accounted = { serverPid: 0 };
+/** Processes whose CPU is attributed to the measurement, not to noise: this bench process and its server's daemons. */
+export const accounted = { serverPids: [] as number[] };
+
+/** CPU seconds of all the server's daemons together; undefined when one cannot be read. */
+function serverDaemonsCpuS(): number | undefined {
+  if (!accounted.serverPids.length) return undefined;
+  let sum = 0;
+  for (const pid of accounted.serverPids) {
+    const s = procCpuS(pid);
+    if (s === undefined) return undefined;
+    sum += s;
+  }
+  return sum;
+}
 
 let seq = 0;
 
@@ -66,7 +78,7 @@ export async function measure(
     bin = '/usr/bin/time';
     argv = ['-q', '-o', rusageFile, '-f', '{"maxRSS":%M,"user":%U,"sys":%S}', cmd, ...args];
   }
-  const server0 = accounted.serverPid ? procCpuS(accounted.serverPid) : undefined;
+  const server0 = serverDaemonsCpuS();
   const busy0 = machineBusyS();
   const self0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -83,7 +95,7 @@ export async function measure(
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
   const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)));
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const server1 = accounted.serverPid ? procCpuS(accounted.serverPid) : undefined;
+  const server1 = serverDaemonsCpuS();
   const busy1 = machineBusyS();
   const self = process.cpuUsage(self0);
   clearTimeout(timer);

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { CREDS, REGION } from './server.js';
+import { REGION, type Creds } from './server.js';
 
 export interface Peer {
   name: string;
@@ -28,11 +28,11 @@ function onPath(name: string): string | undefined {
 }
 
 /** Peers found on PATH (and answering --version), plus a line per peer that was not. */
-export function detectPeers(endpoint: string, tmp: string): { peers: Peer[]; notes: string[] } {
+export function detectPeers(endpoint: string, creds: Creds, tmp: string): { peers: Peer[]; notes: string[] } {
   const peers: Peer[] = [];
   const notes: string[] = [];
   const hostPort = endpoint.replace(/^http:\/\//, '');
-  const credsEnv = { AWS_ACCESS_KEY_ID: CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey, AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION };
+  const credsEnv = { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION };
   const candidates: Omit<Peer, 'bin' | 'version'>[] = [
     (() => {
       const cfg = join(tmp, 'aws-config');
@@ -51,8 +51,8 @@ export function detectPeers(endpoint: string, tmp: string): { peers: Peer[]; not
         RCLONE_CONFIG_BENCH_TYPE: 's3',
         RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
         RCLONE_CONFIG_BENCH_ENDPOINT: endpoint,
-        RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: CREDS.accessKeyId,
-        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: CREDS.secretAccessKey,
+        RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: creds.accessKeyId,
+        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: creds.secretAccessKey,
         RCLONE_CONFIG_BENCH_REGION: REGION,
         RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
       },
@@ -61,7 +61,7 @@ export function detectPeers(endpoint: string, tmp: string): { peers: Peer[]; not
       name: 's3cmd',
       argv: (root: string, bucket: string) => [
         '--config', join(tmp, 's3cmd-none.cfg'), '--host', hostPort, '--host-bucket', hostPort, '--no-ssl', '--region', REGION,
-        '--access_key', CREDS.accessKeyId, '--secret_key', CREDS.secretAccessKey, '--no-progress', '--quiet',
+        '--access_key', creds.accessKeyId, '--secret_key', creds.secretAccessKey, '--no-progress', '--quiet',
         'sync', `${root}/`, `s3://${bucket}/`,
       ],
       env: {},

@@ -1,5 +1,6 @@
 // The raw-client baseline (DESIGN §7): plain @aws-sdk/client-s3 PutObject of every file, each file
-// one PUT, `concurrency` in flight over a keep-alive agent; no diffing, no hashing, no journal.
+// one PUT, `concurrency` in flight over a keep-alive agent; no diffing, no MD5, no journal. (The
+// SDK still SHA-256s every Buffer body for its SigV4 signature: x-amz-content-sha256 is the hash.)
 // Self-contained (node + SDK imports only): run.ts transpiles it to plain JS so it runs under bare
 // `node` exactly like dist/cli.js, with the same rusage hook.
 //
@@ -7,9 +8,9 @@
 //   manifest: { endpoint, region, bucket, concurrency, files: [[absPath, key], ...],
 //               shape?: 's3mirror',  — diagnostics only: also send Content-MD5, Content-Type and
 //                 the three x-amz-meta-* headers s3mirror sends, to price the request shape itself
-//               partSize?: N }       — diagnostics only: multipart uploads with N-byte parts,
-//                 `concurrency` parts in flight over all files, to price the server's multipart path
-//   stdout:   { puts, bytes, requests: { PutObjectCommand: attempts }, errors, firstError? }
+//               partSize?: N }       — multipart uploads with N-byte parts, `concurrency` parts in
+//                 flight over all files: the server's multipart ceiling (W3's reference row)
+//   stdout:   { puts, bytes, requests: { [command name]: attempts }, errors, firstError? }
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
@@ -43,10 +44,10 @@ const client = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
   requestHandler: new NodeHttpHandler({ httpAgent: agent, connectionTimeout: 10_000, requestTimeout: 300_000 }),
 });
-let attempts = 0;
+const requests: Record<string, number> = {};
 client.middlewareStack.add(
-  (next) => async (args) => {
-    attempts++;
+  (next, context) => async (args) => {
+    requests[context.commandName!] = (requests[context.commandName!] ?? 0) + 1;
     return next(args);
   },
   { step: 'finalizeRequest', name: 'benchCountAttempts', priority: 'low' },
@@ -128,5 +129,5 @@ if (m.partSize) {
   }
 } else await Promise.all(Array.from({ length: Math.min(m.concurrency, m.files.length) }, worker));
 client.destroy();
-process.stdout.write(`${JSON.stringify({ puts, bytes, requests: { PutObjectCommand: attempts }, errors, ...(firstError ? { firstError } : {}) })}\n`);
+process.stdout.write(`${JSON.stringify({ puts, bytes, requests, errors, ...(firstError ? { firstError } : {}) })}\n`);
 process.exit(errors ? 1 : 0);

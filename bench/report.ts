@@ -6,6 +6,8 @@ export interface Row {
   rawWallS?: number;
   /** "1.18x" or "87 %" */
   ratio?: string;
+  /** W3: throughput as a share of the raw multipart client's ("92 %"). */
+  vsMultipart?: string;
   rate: string;
   requests: string;
   cpuS: string;
@@ -36,23 +38,29 @@ export function fmtRequests(r: Record<string, number> | undefined): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
+/** heading, cell, right-aligned */
+type Column = [string, (r: Row) => string, boolean];
+
 export function renderTable(rows: readonly Row[]): string {
-  const head = ['phase', 'tool', 'wall s', 'raw wall s', 'ratio', 'rate (tool / raw)', 'requests', 'client CPU s (tool / raw)', 'server CPU s (tool / raw)', 'peak RSS MiB (tool / raw)', 'target', ''];
-  const body = rows.map((r) => [
-    r.phase,
-    r.tool,
-    r.wallS.toFixed(2),
-    r.rawWallS === undefined ? '—' : r.rawWallS.toFixed(2),
-    r.ratio ?? '—',
-    r.rate,
-    r.requests,
-    r.cpuS,
-    r.serverCpuS,
-    r.rssMiB,
-    r.target,
-    r.verdict,
-  ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
+  // The multipart column only when some row has a value for it (W3 was run).
+  const mpu: Column[] = rows.some((r) => r.vsMultipart) ? [['of raw MPU', (r) => r.vsMultipart ?? '—', true]] : [];
+  const cols: Column[] = [
+    ['phase', (r) => r.phase, false],
+    ['tool', (r) => r.tool, false],
+    ['wall s', (r) => r.wallS.toFixed(2), true],
+    ['raw wall s', (r) => (r.rawWallS === undefined ? '—' : r.rawWallS.toFixed(2)), true],
+    ['ratio', (r) => r.ratio ?? '—', true],
+    ...mpu,
+    ['rate (tool / raw)', (r) => r.rate, false],
+    ['requests', (r) => r.requests, false],
+    ['client CPU s (tool / raw)', (r) => r.cpuS, false],
+    ['server CPU s (tool / raw)', (r) => r.serverCpuS, false],
+    ['peak RSS MiB (tool / raw)', (r) => r.rssMiB, false],
+    ['target', (r) => r.target, false],
+    ['', (r) => r.verdict, false],
+  ];
+  const body = rows.map((r) => cols.map(([, cell]) => cell(r)));
+  const w = cols.map(([h], i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (cols[i]![2] ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  return [line(cols.map(([h]) => h)), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
 }

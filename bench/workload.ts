@@ -21,6 +21,21 @@ export interface Workload {
   bytes: number;
 }
 
+/** DESIGN §7's workload sizes, scaled by BENCH_SCALE for a quick run. */
+export function sizes(scale: number) {
+  const w1Files = Math.max(10, Math.round(10_000 * scale));
+  return {
+    w1Files,
+    w1Dirs: Math.max(1, Math.round(100 * scale)),
+    w1Size: 4 * KiB,
+    w1Modified: Math.max(1, Math.round(w1Files / 100)),
+    w3Files: 2,
+    w3Size: Math.max(9 * MiB, Math.round(256 * scale) * MiB), // stays above the 8 MiB multipart threshold
+  };
+}
+
+export type Sizes = ReturnType<typeof sizes>;
+
 const ZERO_CHUNK = Buffer.alloc(8 * MiB);
 
 function keystream(workload: string, index: number, version: number) {
