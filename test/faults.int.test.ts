@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { EXIT, exitCodeFor } from '../src/exit.js';
+import { isLocked } from '../src/lock.js';
+import { uniqueBucket } from './support/s3client.js';
 import { startProxy, type Proxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
@@ -104,5 +107,36 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
       await d.stop();
     }
   });
-});
 
+  // A bucket missing at start is checked again every preflightRetryMs. A config error (exit 2) is
+  // final wherever it is first seen: here the bucket turns up in another region than the config's.
+  it.each([
+    ['at start', 0],
+    ['on a retry of the bucket check', 1],
+  ] as const)('a config error first seen %s stops the daemon with it (exit 2)', async (_when, firstWrong) => {
+    s = await scratch('cfgerr');
+    s.write('a.txt', 'a');
+    proxy = await startProxy(testEnv().endpoint);
+    const base = viaProxy(s, proxy);
+    // A bucket nobody created: the server's own answer is 404 until the proxy says otherwise.
+    const cfg = parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), pairs: [{ name: 'p', path: s.root, bucket: uniqueBucket('later') }] }, s.dir);
+    let heads = 0;
+    proxy.setFault({ kind: 'status', status: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' }, match: (op) => op === 'HeadBucket' && heads++ >= firstWrong });
+    const d = daemon(cfg, { preflightRetryMs: 50 });
+    try {
+      let e;
+      if (firstWrong === 0) e = await d.start().then(() => undefined, (err: unknown) => err);
+      else {
+        await d.start();
+        e = await d.failed;
+      }
+      expect(e).toMatchObject({ code: 'REGION_WRONG' });
+      expect(exitCodeFor(e)).toBe(EXIT.usage);
+      expect(heads).toBe(firstWrong + 1);
+      // It has stopped: the lock is free for the next start (with a fixed config).
+      expect(isLocked(cfg.stateDir)).toBe(false);
+    } finally {
+      await d.stop();
+    }
+  });
+});
