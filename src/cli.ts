@@ -59,6 +59,8 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
     await daemon.start();
+    // A config error first seen on a later bucket check: the daemon has stopped; exit as at start.
+    void daemon.failed.then(fail);
   });
 
 program

@@ -16,6 +16,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   USAGE: EXIT.usage,
   // No region anywhere is a config problem: retrying or restarting cannot help until it is set.
   REGION_MISSING: EXIT.usage,
+  REGION_WRONG: EXIT.usage,
   STATE_DIR_BUSY: EXIT.busy,
   ENDPOINT_UNREACHABLE: EXIT.s3Unusable,
   BUCKET_MISSING: EXIT.s3Unusable,

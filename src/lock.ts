@@ -1,10 +1,11 @@
 import Database, { type Database as Db } from 'better-sqlite3';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from './errors.js';
 
 const LOCK_FILE = 'lock.db';
-const PID_FILE = 'daemon.pid';
+/** The lock holder's pid, for `status` and for the message a second process gets. */
+export const PID_FILE = 'daemon.pid';
 
 /**
  * One process per stateDir. The lock is an exclusive SQLite transaction on `lock.db`, i.e. a POSIX
@@ -12,7 +13,10 @@ const PID_FILE = 'daemon.pid';
  * and no native flock addon is needed.
  */
 export class StateLock {
-  private constructor(private readonly db: Db) {}
+  private constructor(
+    private readonly db: Db,
+    private readonly stateDir: string,
+  ) {}
 
   static acquire(stateDir: string): StateLock {
     try {
@@ -35,11 +39,21 @@ export class StateLock {
       }
       throw new MirrorError('STATE_DIR_UNUSABLE', `cannot lock ${stateDir}: ${(e as Error).message}`);
     }
-    writeFileSync(join(stateDir, PID_FILE), `${process.pid}\n`);
-    return new StateLock(db);
+    // Right after the lock, and atomically (a reader sees the old file or the whole new one, never
+    // an empty one). Readers still meet the moment in between: see lockHolder.
+    const tmp = join(stateDir, `${PID_FILE}.${process.pid}.tmp`);
+    writeFileSync(tmp, `${process.pid}\n`);
+    renameSync(tmp, join(stateDir, PID_FILE));
+    return new StateLock(db, stateDir);
   }
 
   release(): void {
+    // Before the lock goes: whoever takes it next writes its own.
+    try {
+      if (readPid(this.stateDir) === process.pid) unlinkSync(join(this.stateDir, PID_FILE));
+    } catch {
+      /* best effort: a stale pid file names a dead process, which lockHolder sees through */
+    }
     try {
       this.db.exec('ROLLBACK');
     } catch {
@@ -69,5 +83,45 @@ export function isLocked(stateDir: string): boolean {
     return !!(e as { code?: string }).code?.startsWith('SQLITE_BUSY');
   } finally {
     db?.close();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user (status run by someone other than the service user).
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export interface HolderWait {
+  /** How long to wait for a holder's pid file (default 2 s; it is written right after the lock). */
+  waitMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => void;
+}
+
+/**
+ * Who holds the lock, if anyone. Taking the lock and writing the pid file are two steps, so a
+ * holder can be seen before its pid file is written, while the file is missing or still names
+ * the previous (dead) holder: wait for it rather than answer "running, pid unknown" or the
+ * previous holder's pid. null only if a holder never writes one within `waitMs`.
+ */
+export function lockHolder(stateDir: string, opts: HolderWait = {}): { running: boolean; pid: number | null } {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? sleepSync;
+  const deadline = now() + (opts.waitMs ?? 2000);
+  for (;;) {
+    if (!isLocked(stateDir)) return { running: false, pid: null };
+    const pid = readPid(stateDir);
+    if (pid !== undefined && alive(pid)) return { running: true, pid };
+    if (now() >= deadline) return { running: true, pid: null };
+    sleep(5);
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, killAllClis, runCli, spawnCli, type CliChild, type CliResult } from './support/cli.js';
 import { createBucket, emptyAndDeleteBucket, getObjectMd5, listAll, uniqueBucket } from './support/s3client.js';
+import { startProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -167,9 +168,9 @@ async function status(config: string): Promise<StatusJson> {
 }
 
 /**
- * Polls `status --json` until the daemon reports running with its pid; fails fast if the daemon
- * exits. (Right at start-up status can see the lock file busy before the pid file is written, and
- * then reports running with pid null.)
+ * Polls `status --json` until the daemon reports running; fails fast if the daemon exits. Every
+ * report of a running daemon, the first ones of start-up included, must name this daemon's pid
+ * (never null, never the previous process's).
  */
 async function waitForDaemon(config: string, daemon: CliChild, timeoutMs = 20_000): Promise<StatusJson> {
   return poll(
@@ -180,7 +181,9 @@ async function waitForDaemon(config: string, daemon: CliChild, timeoutMs = 20_00
         throw new Error(`daemon exited early: ${describeRun('run', r)}`);
       }
       const s = await status(config);
-      return s.daemon.running && s.daemon.pid !== null ? s : undefined;
+      if (!s.daemon.running) return undefined;
+      expect(s.daemon.pid, 'status of a daemon starting up').toBe(daemon.pid);
+      return s;
     },
     { timeoutMs, intervalMs: 100, note: () => `daemon stderr: ${daemon.stderr().slice(-2000)}` },
   );
@@ -423,6 +426,26 @@ describe('s3mirror CLI (integration)', () => {
     expect(d.stderr).toContain('REGION_MISSING');
   });
 
+  it('a config error first seen when the daemon checks a missing bucket again exits 2, as at start', async () => {
+    const f = await fixture({ createBucket: false });
+    await writeTree(f.data);
+    const proxy = await startProxy(testEnv().endpoint);
+    try {
+      await writeJson(f.config, { ...baseConfig(f), s3: { endpoint: proxy.endpoint, forcePathStyle: true, region: testEnv().region } });
+      // At start the server answers that the bucket is missing (exit-4 class: retried every 10 s);
+      // by the retry it exists, in another region than the config names.
+      let heads = 0;
+      proxy.setFault({ kind: 'status', status: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' }, match: (op) => op === 'HeadBucket' && heads++ >= 1 });
+      const d = await runCli(['run', '--config', f.config], { timeoutMs: 40_000 });
+      expect(d.code, describeRun('run', d)).toBe(2);
+      expect(d.stderr).toContain('REGION_WRONG');
+      expect(d.stderr).not.toContain('    at ');
+      expect(heads).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   describe('an unusable S3 exits 4', () => {
     it('unreachable endpoint → ENDPOINT_UNREACHABLE', async () => {
       const f = await fixture({ createBucket: false });
@@ -534,8 +557,7 @@ describe('s3mirror CLI (integration)', () => {
     expect(r.stdout).toContain('in sync');
     await expectMirror(f.bucket, f.data);
 
-    // Not asserted here: status's daemon.pid. For ~1 s after the lock is taken it reports the pid
-    // and mode of the previous process (the status writer's first write comes after 1 s).
+    // Right after the sync, whose process record the journal still holds: status must name the daemon.
     const daemon = spawnCli(['run', '--config', f.config]);
     await waitForDaemon(f.config, daemon);
     const d = await stopDaemon(daemon);

@@ -2,6 +2,11 @@ import { join } from 'node:path';
 import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { EXIT, exitCodeFor } from '../src/exit.js';
+import { isLocked } from '../src/lock.js';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { Journal } from '../src/store/journal.js';
+import { independentClient, uniqueBucket } from './support/s3client.js';
 import { startProxy, type Proxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
@@ -124,5 +129,87 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
       await d.stop();
     }
   });
-});
 
+  // A bucket missing at start is checked again every preflightRetryMs. A config error (exit 2) is
+  // final wherever it is first seen: here the bucket turns up in another region than the config's.
+  it.each([
+    ['at start', 0],
+    ['on a retry of the bucket check', 1],
+  ] as const)('a config error first seen %s stops the daemon with it (exit 2)', async (_when, firstWrong) => {
+    s = await scratch('cfgerr');
+    s.write('a.txt', 'a');
+    proxy = await startProxy(testEnv().endpoint);
+    const base = viaProxy(s, proxy);
+    // A bucket nobody created: the server's own answer is 404 until the proxy says otherwise.
+    const cfg = parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), pairs: [{ name: 'p', path: s.root, bucket: uniqueBucket('later') }] }, s.dir);
+    let heads = 0;
+    proxy.setFault({ kind: 'status', status: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' }, match: (op) => op === 'HeadBucket' && heads++ >= firstWrong });
+    const d = daemon(cfg, { preflightRetryMs: 50 });
+    try {
+      let e;
+      if (firstWrong === 0) e = await d.start().then(() => undefined, (err: unknown) => err);
+      else {
+        await d.start();
+        e = await d.failed;
+      }
+      expect(e).toMatchObject({ code: 'REGION_WRONG' });
+      expect(exitCodeFor(e)).toBe(EXIT.usage);
+      expect(heads).toBe(firstWrong + 1);
+      // It has stopped: the lock is free for the next start (with a fixed config).
+      expect(isLocked(cfg.stateDir)).toBe(false);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('every multipart upload whose abort failed stays recorded, two for one file, and a later start aborts each', async () => {
+    s = await scratch('aborts');
+    proxy = await startProxy(testEnv().endpoint);
+    const p = proxy;
+    const cfg = viaProxy(s, p, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
+    const recorded = () => {
+      const j = Journal.open(cfg.stateDir, { readonly: true });
+      try {
+        return j.uploads.all();
+      } finally {
+        j.close();
+      }
+    };
+    const aborted = () => p.requests.filter((r) => r.op === 'AbortMultipartUpload').map((r) => new URLSearchParams(r.query).get('uploadId'));
+    // Completing fails (for good: neither the SDK nor the pass retries a 400), and every abort fails.
+    p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
+
+    s.write('big.bin', bytes(11 * MiB, 1));
+    expect((await once(cfg)).failures.map((f) => f.rel)).toEqual(['big.bin']);
+    const [first] = recorded();
+    expect(first).toMatchObject({ pair: 'p', rel: 'big.bin', key: 'big.bin' });
+
+    // The file changes and is tried again: a second upload, whose abort fails too.
+    s.write('big.bin', bytes(11 * MiB, 2));
+    expect((await once(cfg)).failures.map((f) => f.rel)).toEqual(['big.bin']);
+    const both = recorded();
+    expect(both.map((u) => [u.rel, u.key])).toEqual([['big.bin', 'big.bin'], ['big.bin', 'big.bin']]);
+    expect(both[0]!.upload_id).toBe(first!.upload_id);
+    expect(both[1]!.upload_id).not.toBe(first!.upload_id);
+    // The first pass's abort, the second pass's start trying it again, the second upload's own.
+    expect(aborted()).toEqual([first!.upload_id, first!.upload_id, both[1]!.upload_id]);
+
+    // A later start with the server healthy aborts both, then uploads the file.
+    p.setFault(null);
+    p.reset();
+    expect((await once(cfg)).failures).toEqual([]);
+    expect(aborted().sort()).toEqual(both.map((u) => u.upload_id).sort());
+    expect(recorded()).toEqual([]);
+    await expectMirror(s.root, s.bucket);
+    if (testEnv().server !== 's3rver') {
+      // A server that keeps uploads (s3rver has neither abort nor this listing) has none left.
+      const client = independentClient();
+      try {
+        const r = await client.send(new ListMultipartUploadsCommand({ Bucket: s.bucket }));
+        expect(r.Uploads ?? []).toEqual([]);
+      } finally {
+        client.destroy();
+      }
+    }
+  });
+});

@@ -78,6 +78,25 @@ describe('mapS3Error', () => {
     ['SlowDown', sdkError('SlowDown', 'Please reduce your request rate.', 503), 'PutObject a', 'S3_THROTTLED', EXIT.someFailed, /SlowDown/, undefined],
     ['a 500', sdkError('InternalError', 'We encountered an internal error.', 500), 'PutObject a', 'S3_SERVER_ERROR', EXIT.someFailed, /InternalError/, undefined],
     ['BadDigest', sdkError('BadDigest', 'The Content-MD5 you specified did not match', 400), 'PutObject a', 'S3_BAD_DIGEST', EXIT.someFailed, /the file changed while it was read/, undefined],
+    [
+      'HeadBucket 301 naming the bucket\'s region (the bucket is elsewhere)',
+      Object.assign(sdkError('Unknown', 'UnknownError', 301), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } }),
+      'HeadBucket b',
+      'REGION_WRONG',
+      EXIT.usage,
+      /^HeadBucket b: the bucket is in region eu-west-1/,
+      /"s3": \{ "region": "eu-west-1" \}/,
+    ],
+    [
+      'AuthorizationHeaderMalformed naming the bucket\'s region',
+      Object.assign(sdkError('AuthorizationHeaderMalformed', 'the region us-east-1 is wrong; expecting eu-west-1', 400), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } }),
+      'ListObjectsV2 b/',
+      'REGION_WRONG',
+      EXIT.usage,
+      /region eu-west-1/,
+      /eu-west-1/,
+    ],
+    ['a 400 on a PUT with a region header is not about the region', Object.assign(sdkError('InvalidArgument', 'bad', 400), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } }), 'PutObject a', 'S3_REQUEST_FAILED', EXIT.someFailed, /InvalidArgument/, undefined],
     ['anything else', sdkError('InvalidArgument', 'bad', 400), 'PutObject a', 'S3_REQUEST_FAILED', EXIT.someFailed, /^PutObject a: InvalidArgument \(bad\)$/, undefined],
   ])('%s', (_what, error, op, code, exit, message, hint) => {
     const m = mapS3Error(error, op);

@@ -5,7 +5,7 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN',
 /** Map an SDK error once, so every caller reports (and retries) it the same way. */
 export function mapS3Error(e: unknown, what: string): MirrorError {
   if (e instanceof MirrorError) return e;
-  const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; Code?: string };
+  const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> }; Code?: string };
   const name = err?.name ?? err?.Code ?? '';
   const status = err?.$metadata?.httpStatusCode;
   const msg = `${what}: ${name || 'error'}${err?.message && err.message !== name ? ` (${err.message})` : ''}`;
@@ -13,6 +13,15 @@ export function mapS3Error(e: unknown, what: string): MirrorError {
   if (/^Region is missing/.test(err?.message ?? '')) {
     return new MirrorError('REGION_MISSING', 'no AWS region: set s3.region in the config, or AWS_REGION', {
       hint: `${what} needs a region, and none was found in s3.region, AWS_REGION, AWS_DEFAULT_REGION or the AWS profile; e.g. "s3": { "region": "us-east-1" }`,
+      cause: e,
+    });
+  }
+  // The bucket lives in another region than the one we sign for: AWS answers 301 (or 400), naming
+  // the bucket's region in a header (a HEAD response has no body to say more). A config problem.
+  const bucketRegion = err?.$response?.headers?.['x-amz-bucket-region'];
+  if (bucketRegion && (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || /^Head/.test(what))))) {
+    return new MirrorError('REGION_WRONG', `${what}: the bucket is in region ${bucketRegion}, not in the one s3mirror signs for`, {
+      hint: `set "s3": { "region": "${bucketRegion}" } in the config (or AWS_REGION)`,
       cause: e,
     });
   }

@@ -149,7 +149,8 @@ export class S3Store {
     } catch (e) {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
       const status = err.$metadata?.httpStatusCode;
-      return err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 501;
+      // s3rver answers 405 MethodNotAllowed: it has no abort at all.
+      return err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 405 || status === 501;
     }
   }
 

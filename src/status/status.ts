@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { isLocked, readPid } from '../lock.js';
+import { lockHolder, type HolderWait } from '../lock.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';
@@ -34,13 +34,17 @@ export interface Status {
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
-/** Read-only: works while the daemon runs, and for a user who can only read the state dir. */
-export function readStatus(cfg: Config): Status {
-  const running = isLocked(cfg.stateDir);
+/**
+ * Read-only: works while the daemon runs, and for a user who can only read the state dir. The
+ * daemon's pid is the lock holder's (see lockHolder); what the journal says about the process is
+ * used only if it is that process's own record, not the previous one's.
+ */
+export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
+  const { running, pid } = lockHolder(cfg.stateDir, wait);
   const path = join(cfg.stateDir, JOURNAL_FILE);
   const without = (state: string, reason: string): Status => ({
     schemaVersion: STATUS_SCHEMA_VERSION,
-    daemon: { running, pid: running ? readPid(cfg.stateDir) ?? null : null, mode: null, heartbeatAt: null, startedAt: null },
+    daemon: { running, pid, mode: null, heartbeatAt: null, startedAt: null },
     pairs: cfg.pairs.map((p) => ({
       name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state, reason,
       inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
@@ -52,7 +56,7 @@ export function readStatus(cfg: Config): Status {
   let journal: Journal | undefined;
   try {
     journal = Journal.open(cfg.stateDir, { readonly: true });
-    return readFrom(cfg, journal, running);
+    return readFrom(cfg, journal, running, pid);
   } catch (e) {
     // E.g. a daemon killed while in WAL mode left a -shm file this user cannot open.
     return without('unknown', `cannot read journal ${path}: ${(e as Error).message} (run status as the service user)`);
@@ -61,10 +65,12 @@ export function readStatus(cfg: Config): Status {
   }
 }
 
-function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
-  const proc = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
+function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Status {
+  const last = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
     pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number }[];
   };
+  // Until the running process writes its first record, the journal holds the previous process's.
+  const proc = running ? (last?.pid === pid ? last : null) : last;
   const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
   const pairs: PairStatus[] = cfg.pairs.map((p) => {
     const row = journal.pairs.get(p.name);
@@ -90,7 +96,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean): Status {
     schemaVersion: STATUS_SCHEMA_VERSION,
     daemon: {
       running,
-      pid: running ? proc?.pid ?? readPid(cfg.stateDir) ?? null : null,
+      pid,
       mode: running ? proc?.mode ?? null : null,
       heartbeatAt: iso(proc?.heartbeat),
       startedAt: running ? iso(proc?.startedAt) : null,

@@ -92,16 +92,39 @@ const MIGRATIONS: readonly string[] = [
     message TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: multipart uploads keyed by upload id, not by file. Keyed by (pair, rel), a new upload of a
+  // file replaced the record of an earlier one whose abort had failed, which then was never
+  // aborted (its parts billed for good); now every upload stays recorded until it is gone.
+  `
+  CREATE TABLE uploads_by_id (
+    pair TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    rel TEXT NOT NULL,
+    key TEXT NOT NULL,
+    md5 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    part_size INTEGER NOT NULL,
+    mtime_ns TEXT NOT NULL,
+    parts TEXT NOT NULL DEFAULT '[]',   -- JSON [{ "n": 1, "etag": "…" }]
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (pair, upload_id)
+  ) STRICT;
+  INSERT INTO uploads_by_id (pair, upload_id, rel, key, md5, size, part_size, mtime_ns, parts, created_at)
+    SELECT pair, upload_id, rel, key, md5, size, part_size, mtime_ns, parts, created_at FROM uploads;
+  DROP TABLE uploads;
+  ALTER TABLE uploads_by_id RENAME TO uploads;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database): void {
+/** Apply the migrations after the database's version, up to `to` (tests build older versions with it). */
+export function migrate(db: Database, to = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(`journal schema ${current} is newer than this s3mirror (${SCHEMA_VERSION}); upgrade s3mirror`);
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < to; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);

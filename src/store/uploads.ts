@@ -2,14 +2,16 @@ import type { Sql } from './sql.js';
 
 /**
  * The `uploads` table: multipart uploads (and multipart copies) under way, with their parts, so
- * that one cut short by a crash is found (and aborted) at the next start.
+ * that one cut short by a crash is found (and aborted) at the next start. One record per upload
+ * id, kept until the upload is completed or really gone: a file may have several (a retry after
+ * an abort that failed).
  */
 export class UploadTable {
   constructor(private readonly sql: Sql) {}
 
   begin(u: { pair: string; rel: string; key: string; uploadId: string; md5: string; size: number; partSize: number; mtimeNs: string }, now: number): void {
     this.sql.st(
-      `INSERT OR REPLACE INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
+      `INSERT INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
        VALUES (@pair, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, '[]', @now)`,
     ).run({ ...u, now });
   }
@@ -18,10 +20,11 @@ export class UploadTable {
       `UPDATE uploads SET parts = json_insert(parts, '$[#]', json_object('n', ?, 'etag', ?)) WHERE pair = ? AND rel = ? AND upload_id = ?`,
     ).run(n, etag, pair, rel, uploadId);
   }
-  end(pair: string, rel: string): void {
-    this.sql.st('DELETE FROM uploads WHERE pair = ? AND rel = ?').run(pair, rel);
+  /** The upload is completed or gone (aborted, or unknown to the server). */
+  end(pair: string, uploadId: string): void {
+    this.sql.st('DELETE FROM uploads WHERE pair = ? AND upload_id = ?').run(pair, uploadId);
   }
   all(): { pair: string; rel: string; key: string; upload_id: string }[] {
-    return this.sql.st('SELECT pair, rel, key, upload_id FROM uploads').all() as { pair: string; rel: string; key: string; upload_id: string }[];
+    return this.sql.st('SELECT pair, rel, key, upload_id FROM uploads ORDER BY created_at, rowid').all() as { pair: string; rel: string; key: string; upload_id: string }[];
   }
 }

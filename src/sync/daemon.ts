@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { describe } from '../errors.js';
+import { describe, MirrorError } from '../errors.js';
+import { EXIT, exitCodeFor } from '../exit.js';
 import type { Logger } from '../log.js';
 import { keyFor } from '../plan/keys.js';
 import { IGNORE_FILE } from '../watch/filter.js';
@@ -10,12 +11,17 @@ import { Runtime, type RuntimeOptions } from './runtime.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
 const ROOT_CHECK_MS = 10_000;
-/** Errors no retry can fix: the daemon stops with the config exit code instead of retrying. */
-const CONFIG_CLASS = new Set(['REGION_MISSING', 'CONFIG_INVALID']);
+
+/** Errors no retry can fix (config and usage, exit 2): the daemon stops instead of retrying. */
+function isConfigClass(e: unknown): e is MirrorError {
+  return e instanceof MirrorError && exitCodeFor(e) === EXIT.usage;
+}
 
 export interface DaemonOptions extends Partial<RuntimeOptions> {
   /** How often each pair root's identity is checked (a remount, or a root that appears). */
   rootCheckMs?: number;
+  /** How often an unusable bucket is checked again (default 10 s). */
+  preflightRetryMs?: number;
 }
 
 /** A root's identity (device and inode), or null when it is not a directory we can see. */
@@ -44,6 +50,13 @@ export class Daemon {
   private readonly watchedRoots = new Map<string, string | null>();
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private failWith!: (e: MirrorError) => void;
+  /**
+   * Settles if the daemon stops on its own, once it has stopped, with the error that stopped it: a
+   * config-class error first seen on a later bucket check (at start, `start()` throws it instead).
+   */
+  readonly failed = new Promise<MirrorError>((resolve) => (this.failWith = resolve));
   private readonly ready = new Set<string>();
   private readonly log: Logger;
 
@@ -67,7 +80,12 @@ export class Daemon {
     const pending = new Set(cfg.pairs.map((p) => p.name));
     for (const name of pending) rt.scheduler.pause(name);
     this.loop = rt.scheduler.runForever();
-    await this.checkBuckets(pending);
+    try {
+      await this.checkBuckets(pending);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
     // Only where the bucket answers: a failed abort keeps its record for a later start.
     await rt.abortStaleUploads(new Set(pending)).catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
     if (pending.size) void this.retryBuckets(pending);
@@ -122,9 +140,9 @@ export class Daemon {
     const bad = await this.rt.preflight();
     for (const name of [...pending]) {
       const e = bad.get(name);
-      if (e && CONFIG_CLASS.has(e.code)) throw e;
+      if (isConfigClass(e)) throw e;
       if (e) {
-        this.log.error({ pair: name, error: describe(e) }, `bucket not usable; retrying in ${PREFLIGHT_RETRY_MS / 1000}s`);
+        this.log.error({ pair: name, error: describe(e) }, `bucket not usable; retrying in ${this.retryMs / 1000}s`);
         continue;
       }
       pending.delete(name);
@@ -134,11 +152,28 @@ export class Daemon {
     }
   }
 
+  private get retryMs(): number {
+    return this.extra.preflightRetryMs ?? PREFLIGHT_RETRY_MS;
+  }
+
   /** In the background, so usable pairs never wait for a missing bucket. */
   private async retryBuckets(pending: Set<string>): Promise<void> {
     while (pending.size && !this.stopping) {
-      await new Promise((r) => setTimeout(r, PREFLIGHT_RETRY_MS));
-      if (!this.stopping) await this.checkBuckets(pending).catch((e: unknown) => this.log.error({ error: describe(e) }, 'bucket check failed'));
+      await new Promise((r) => setTimeout(r, this.retryMs));
+      if (this.stopping) return;
+      try {
+        await this.checkBuckets(pending);
+      } catch (e) {
+        if (!isConfigClass(e)) {
+          this.log.error({ error: describe(e) }, 'bucket check failed');
+          continue;
+        }
+        // As at start: no retry can fix it, and exit 2 keeps systemd from restarting the daemon.
+        this.log.error({ error: describe(e) }, 'config error on a bucket check; stopping');
+        await this.stop();
+        this.failWith(e);
+        return;
+      }
     }
   }
 
@@ -204,8 +239,12 @@ export class Daemon {
   }
 
   /** Drain: stop watching, let transfers under way finish (bounded), flush the journal. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  stop(): Promise<void> {
+    // Every caller waits for the one drain (a signal while the daemon stops on its own).
+    return (this.stopped ??= this.drainAndClose());
+  }
+
+  private async drainAndClose(): Promise<void> {
     this.stopping = true;
     this.log.info('stopping: draining transfers');
     if (this.rescanTimer) clearInterval(this.rescanTimer);

@@ -21,7 +21,11 @@ const DELETE_WINDOW_MS = 60_000;
  * when the evidence says the local side is not what it seems.
  */
 export class PairDeletes {
-  private items: PendingDelete[] = [];
+  /**
+   * Pending deletes by path, in the order they were added: an upload reclaims its path without a
+   * scan, and a path examined again while its delete waits (its lease ran out) is one delete.
+   */
+  private items = new Map<string, PendingDelete>();
   /** Old keys of renames whose copy succeeded: their delete is a move, not a loss. */
   private readonly movedAway = new Set<string>();
   /** When each delete of the daemon's rolling window was sent. */
@@ -40,11 +44,11 @@ export class PairDeletes {
   ) {}
 
   get pending(): number {
-    return this.items.length;
+    return this.items.size;
   }
 
   add(row: FileRow, trash: boolean): void {
-    this.items.push({ row, trash, released: row.error_code === 'DELETE_RELEASED' });
+    this.items.set(row.rel, { row, trash, released: row.error_code === 'DELETE_RELEASED' });
   }
 
   /**
@@ -52,7 +56,7 @@ export class PairDeletes {
    * one already on its way must land first, or it would remove the new object.
    */
   async reclaim(rel: string): Promise<void> {
-    if (this.items.some((i) => i.row.rel === rel)) this.items = this.items.filter((i) => i.row.rel !== rel);
+    this.items.delete(rel);
     await this.sending.get(rel);
   }
 
@@ -68,10 +72,10 @@ export class PairDeletes {
    * a hold while part of the picture is still undecided waits for the rest before holding.
    */
   async flush(): Promise<void> {
-    if (!this.items.length) return;
+    if (!this.items.size) return;
     const { journal } = this.d;
-    const items = this.current(this.items);
-    this.items = [];
+    const items = this.current([...this.items.values()]);
+    this.items = new Map();
     if (!items.length) return;
     const now = this.d.now();
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
@@ -92,7 +96,7 @@ export class PairDeletes {
     // Wait for the rest of the picture, but not forever: a pair that churns always has some
     // undecided delete, and a hold that never comes would hide a mass delete from status.
     if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon' && now - (this.deferredSince ??= now) < this.d.cfg.maxDelayMs) {
-      this.items = items.concat(this.items);
+      this.items = new Map([...items.map((i): [string, PendingDelete] => [i.row.rel, i]), ...this.items]);
       return;
     }
     this.deferredSince = undefined;

@@ -95,7 +95,7 @@ export class Runtime {
       if (unusable.has(u.pair)) continue;
       const pair = this.cfg.pairs.find((p) => p.name === u.pair);
       // A pair gone from the config: its bucket is unknown now, the record can only go.
-      if (!pair || (await this.store.abortMultipart(pair.bucket, u.key, u.upload_id))) this.journal.uploads.end(u.pair, u.rel);
+      if (!pair || (await this.store.abortMultipart(pair.bucket, u.key, u.upload_id))) this.journal.uploads.end(u.pair, u.upload_id);
     }
   }
 

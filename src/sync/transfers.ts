@@ -111,7 +111,7 @@ export class Transfers {
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
       const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
-      this.journal.uploads.end(pair.name, rel);
+      this.journal.uploads.end(pair.name, uploadId);
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
     } catch (e) {
       await this.abandon(pair, rel, key, uploadId);
@@ -181,7 +181,7 @@ export class Transfers {
         return this.store.uploadPartCopy(pair.bucket, from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
       });
       const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
-      this.journal.uploads.end(pair.name, rel);
+      this.journal.uploads.end(pair.name, uploadId);
       return etag;
     } catch (e) {
       await this.abandon(pair, rel, key, uploadId);
@@ -191,7 +191,7 @@ export class Transfers {
 
   /** Abort an upload; its record goes only once it is gone, else the next start tries again. */
   private async abandon(pair: PairConfig, rel: string, key: string, uploadId: string): Promise<void> {
-    if (await this.store.abortMultipart(pair.bucket, key, uploadId)) this.journal.uploads.end(pair.name, rel);
+    if (await this.store.abortMultipart(pair.bucket, key, uploadId)) this.journal.uploads.end(pair.name, uploadId);
   }
 }
 

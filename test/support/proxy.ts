@@ -9,7 +9,8 @@
 //
 // Faults (one at a time, replaced by setFault):
 //   { kind: 'status', status: 503 }     answer an S3-style XML error without forwarding
-//                                        (503 SlowDown, 500 InternalError, others ServiceUnavailable)
+//                                        (503 SlowDown, 500 InternalError, others ServiceUnavailable;
+//                                        `headers` adds response headers, e.g. x-amz-bucket-region)
 //   { kind: 'drop' }                    destroy the client's socket without answering
 //   { kind: 'delay', ms: 2000 }         wait, then forward
 //   { kind: 'cut', afterBytes: 1000 }   forward, but after that many request-body bytes destroy
@@ -41,7 +42,7 @@ interface FaultCommon {
 
 export type Fault = FaultCommon &
   (
-    | { kind: 'status'; status: number; code?: string }
+    | { kind: 'status'; status: number; code?: string; headers?: Record<string, string> }
     | { kind: 'drop' }
     | { kind: 'delay'; ms: number }
     | { kind: 'cut'; afterBytes: number }
@@ -263,6 +264,7 @@ export async function startProxy(target: string): Promise<Proxy> {
             'content-length': Buffer.byteLength(body),
             'x-amz-request-id': `proxy-${seq}`,
             ...(f.status === 503 ? { 'retry-after': '0' } : {}),
+            ...f.headers,
           });
           res.end(req.method === 'HEAD' ? undefined : body);
         });

@@ -1,0 +1,81 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal, JOURNAL_FILE } from '../src/store/journal.js';
+import { migrate, SCHEMA_VERSION } from '../src/store/schema.js';
+
+// Journal migrations (PRAGMA user_version): a journal written by an older s3mirror is brought up to
+// date when it is opened, keeping what it records.
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** A journal at `version`, made by the migrations themselves, as that s3mirror left it. */
+function journalAt(version: number, fill: (db: Database.Database) => void): string {
+  dir = mkdtempSync(join(tmpdir(), 's3mirror-schema-'));
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir);
+  const db = new Database(join(stateDir, JOURNAL_FILE));
+  migrate(db, version);
+  expect(db.pragma('user_version', { simple: true })).toBe(version);
+  fill(db);
+  db.close();
+  return stateDir;
+}
+
+const upload = (pair: string, rel: string, uploadId: string, now: number) =>
+  [{ pair, rel, key: `pre/${rel}`, uploadId, md5: 'd41d8cd98f00b204e9800998ecf8427e', size: 11 << 20, partSize: 5 << 20, mtimeNs: '1700000000123456789' }, now] as const;
+
+describe('journal migrations', () => {
+  it('v1 → current: multipart records are kept, and keyed by upload id from then on', () => {
+    const stateDir = journalAt(1, (db) => {
+      db.prepare(
+        `INSERT INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
+         VALUES ('p', 'big.bin', 'pre/big.bin', 'id-v1', 'abc', 11534336, 5242880, '1700000000123456789', '[{"n":1,"etag":"e1"}]', 5)`,
+      ).run();
+      db.prepare("INSERT INTO files (pair, rel, key, state, updated_at) VALUES ('p', 'big.bin', 'pre/big.bin', 'dirty', 5)").run();
+    });
+
+    const j = Journal.open(stateDir);
+    try {
+      expect(j.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+      expect(j.db.prepare('SELECT pair, upload_id, rel, key, md5, size, part_size, mtime_ns, parts, created_at FROM uploads').all()).toEqual([
+        { pair: 'p', upload_id: 'id-v1', rel: 'big.bin', key: 'pre/big.bin', md5: 'abc', size: 11534336, part_size: 5242880, mtime_ns: '1700000000123456789', parts: '[{"n":1,"etag":"e1"}]', created_at: 5 },
+      ]);
+      expect(j.getFile('p', 'big.bin')?.state).toBe('dirty');
+
+      // Two more uploads of the same file (each after an abort that failed): three records.
+      j.uploads.begin(...upload('p', 'big.bin', 'id-2', 6));
+      j.uploads.begin(...upload('p', 'big.bin', 'id-3', 7));
+      j.uploads.recordPart('p', 'big.bin', 'id-2', 1, 'e2');
+      expect(j.uploads.all().map((u) => u.upload_id)).toEqual(['id-v1', 'id-2', 'id-3']);
+      expect(JSON.parse(j.db.prepare("SELECT parts FROM uploads WHERE upload_id = 'id-2'").pluck().get() as string)).toEqual([{ n: 1, etag: 'e2' }]);
+
+      // Each goes only when its own upload is gone.
+      j.uploads.end('p', 'id-2');
+      expect(j.uploads.all().map((u) => u.upload_id)).toEqual(['id-v1', 'id-3']);
+    } finally {
+      j.close();
+    }
+
+    // Opening it again changes nothing.
+    const again = Journal.open(stateDir);
+    try {
+      expect(again.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(again.uploads.all().map((u) => u.upload_id)).toEqual(['id-v1', 'id-3']);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a journal newer than this s3mirror is refused', () => {
+    const stateDir = journalAt(SCHEMA_VERSION, (db) => db.pragma(`user_version = ${SCHEMA_VERSION + 1}`));
+    expect(() => Journal.open(stateDir)).toThrow(/newer than this s3mirror/);
+  });
+});
