@@ -162,6 +162,46 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     }
   });
 
+  it('the daemon aborts an upload whose abort failed at a later rescan, and never one still under way', async () => {
+    s = await scratch('daemon-aborts');
+    proxy = await startProxy(testEnv().endpoint);
+    const p = proxy;
+    const cfg = viaProxy(s, p, { debounceMs: 50, rescanIntervalMs: 200, multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
+    const recorded = () => {
+      const j = Journal.open(cfg.stateDir, { readonly: true });
+      try {
+        return j.uploads.all().map((u) => u.upload_id);
+      } finally {
+        j.close();
+      }
+    };
+    const aborted = () => p.requests.filter((r) => r.op === 'AbortMultipartUpload').map((r) => new URLSearchParams(r.query).get('uploadId'));
+    const d = daemon(cfg);
+    await d.start();
+    try {
+      // Slow parts: several rescans run while this upload is under way, and must leave it alone.
+      p.setFault({ kind: 'delay', ms: 700, match: (op) => op === 'UploadPart' });
+      s.write('slow.bin', bytes(11 * MiB, 3));
+      await eventually(() => expectMirror(s!.root, s!.bucket), 30_000);
+      expect(aborted()).toEqual([]);
+
+      // Completing and aborting fail: the upload's record stays behind.
+      p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
+      s.write('big.bin', bytes(11 * MiB, 4));
+      await eventually(() => expect(recorded().length).toBeGreaterThan(0), 30_000);
+      const stuck = recorded();
+      // The server is healthy again: a rescan aborts what was left, with no restart.
+      p.setFault(null);
+      await eventually(() => {
+        expect(aborted()).toEqual(expect.arrayContaining(stuck));
+        expect(recorded()).toEqual([]);
+      }, 30_000);
+      await eventually(() => expectMirror(s!.root, s!.bucket), 30_000);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('every multipart upload whose abort failed stays recorded, two for one file, and a later start aborts each', async () => {
     s = await scratch('aborts');
     proxy = await startProxy(testEnv().endpoint);

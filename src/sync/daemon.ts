@@ -180,6 +180,8 @@ export class Daemon {
   private async rescan(): Promise<void> {
     for (const name of this.ready) await this.rescanPair(name);
     this.rt.scheduler.wake();
+    const unusable = new Set(this.cfg.pairs.map((p) => p.name).filter((n) => !this.ready.has(n)));
+    await this.rt.abortStaleUploads(unusable).catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
   }
 
   private async rescanPair(name: string): Promise<void> {

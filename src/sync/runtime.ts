@@ -88,11 +88,15 @@ export class Runtime {
     return bad;
   }
 
-  /** Multipart uploads a previous process left behind cannot be finished by this version: abort them. */
+  /**
+   * Abort recorded multipart uploads nobody works on: those a previous process left behind (this
+   * version cannot finish them) and those whose abort failed. At start, and in the daemon at every
+   * rescan, so a failed abort does not leave parts billed until the next restart.
+   */
   async abortStaleUploads(unusable: ReadonlySet<string> = new Set()): Promise<void> {
     for (const u of this.journal.uploads.all()) {
-      // An unusable bucket would refuse the abort too: keep the record for a later start.
-      if (unusable.has(u.pair)) continue;
+      // An unusable bucket would refuse the abort too: keep the record for a later try.
+      if (unusable.has(u.pair) || this.transfers.isActive(u.upload_id)) continue;
       const pair = this.cfg.pairs.find((p) => p.name === u.pair);
       // A pair gone from the config: its bucket is unknown now, the record can only go.
       if (!pair || (await this.store.abortMultipart(pair.bucket, u.key, u.upload_id))) this.journal.uploads.end(u.pair, u.upload_id);

@@ -34,6 +34,7 @@ export interface InFlight {
  */
 export class Transfers {
   readonly inFlight = new Map<string, InFlight>();
+  private readonly active = new Set<string>();
   readonly budget: ByteBudget;
   bytesUploaded = 0;
   bytesCopied = 0;
@@ -81,9 +82,29 @@ export class Transfers {
     }
   }
 
-  private async multipart(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, s: ObjectSettings, t: InFlight): Promise<SyncedContent> {
+  /** Is this multipart upload (or copy) being worked on now? Its record is not stale then. */
+  isActive(uploadId: string): boolean {
+    return this.active.has(uploadId);
+  }
+
+  /** Create a multipart upload, record it, and run `fn` on it while it counts as active. */
+  private async underUpload<T>(pair: PairConfig, rel: string, key: string, s: ObjectSettings, rec: { md5: string; size: number; partSize: number; mtimeNs: string }, fn: (uploadId: string) => Promise<T>): Promise<T> {
     const uploadId = await this.store.createMultipart(pair.bucket, key, s);
-    this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs }, this.opts.now());
+    this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, ...rec }, this.opts.now());
+    this.active.add(uploadId);
+    try {
+      return await fn(uploadId);
+    } finally {
+      this.active.delete(uploadId);
+    }
+  }
+
+  private multipart(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, s: ObjectSettings, t: InFlight): Promise<SyncedContent> {
+    const rec = { md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs };
+    return this.underUpload(pair, rel, key, s, rec, (uploadId) => this.sendParts(pair, rel, key, abs, h, t, uploadId));
+  }
+
+  private async sendParts(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, t: InFlight, uploadId: string): Promise<SyncedContent> {
     let fh;
     try {
       fh = await openForRead(abs);
@@ -172,8 +193,11 @@ export class Transfers {
    */
   private async copyInParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, s: ObjectSettings): Promise<string> {
     const { size } = from;
-    const uploadId = await this.store.createMultipart(pair.bucket, key, s);
-    this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, this.opts.now());
+    return this.underUpload(pair, rel, key, s, { md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, (uploadId) => this.copyParts(pair, rel, from, key, partSize, uploadId));
+  }
+
+  private async copyParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, uploadId: string): Promise<string> {
+    const { size } = from;
     try {
       // Every part names the source ETag, so all parts come from one version of the object.
       const parts = await runParts(partCount(size, partSize), Math.min(this.opts.concurrency, COPY_PART_WORKERS), (n) => {
@@ -189,7 +213,7 @@ export class Transfers {
     }
   }
 
-  /** Abort an upload; its record goes only once it is gone, else the next start tries again. */
+  /** Abort an upload; its record goes only once it is gone, else abortStaleUploads tries again. */
   private async abandon(pair: PairConfig, rel: string, key: string, uploadId: string): Promise<void> {
     if (await this.store.abortMultipart(pair.bucket, key, uploadId)) this.journal.uploads.end(pair.name, uploadId);
   }
