@@ -54,7 +54,8 @@ program
     let stopping: Promise<void> | undefined;
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'signal received');
-      stopping ??= daemon.stop().then(() => process.exit(EXIT.ok));
+      // A signal while the daemon stops over a config error still exits with that error's code.
+      stopping ??= daemon.stop().then(() => (daemon.failure ? fail(daemon.failure) : process.exit(EXIT.ok)));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

@@ -17,7 +17,7 @@ export class UploadTable {
   }
   recordPart(pair: string, rel: string, uploadId: string, n: number, etag: string): void {
     this.sql.st(
-      `UPDATE uploads SET parts = json_insert(parts, '$[#]', json_object('n', ?, 'etag', ?)) WHERE pair = ? AND rel = ? AND upload_id = ?`,
+      `UPDATE uploads SET parts = json_insert(parts, '$[#]', json_object('n', CAST(? AS INTEGER), 'etag', ?)) WHERE pair = ? AND rel = ? AND upload_id = ?`,
     ).run(n, etag, pair, rel, uploadId);
   }
   /** The upload is completed or gone (aborted, or unknown to the server). */

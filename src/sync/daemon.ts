@@ -57,6 +57,8 @@ export class Daemon {
    * config-class error first seen on a later bucket check (at start, `start()` throws it instead).
    */
   readonly failed = new Promise<MirrorError>((resolve) => (this.failWith = resolve));
+  /** The error the daemon is stopping (or stopped) over, if it stops on its own. */
+  failure: MirrorError | undefined;
   private readonly ready = new Set<string>();
   private readonly log: Logger;
 
@@ -170,6 +172,8 @@ export class Daemon {
         }
         // As at start: no retry can fix it, and exit 2 keeps systemd from restarting the daemon.
         this.log.error({ error: describe(e) }, 'config error on a bucket check; stopping');
+        // Set first: a SIGTERM during this stop must exit with it too, not with 0.
+        this.failure = e;
         await this.stop();
         this.failWith(e);
         return;
