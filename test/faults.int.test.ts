@@ -26,6 +26,21 @@ function viaProxy(sc: Scratch, p: Proxy, top: Record<string, unknown> = {}) {
   return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
 }
 
+/** The multipart uploads the journal still records (read-only, also while a daemon runs). */
+function uploadRecords(stateDir: string) {
+  const j = Journal.open(stateDir, { readonly: true });
+  try {
+    return j.uploads.all();
+  } finally {
+    j.close();
+  }
+}
+
+/** Upload ids of every AbortMultipartUpload the proxy saw, in order, faulted ones included. */
+function abortedIds(p: Proxy): (string | null)[] {
+  return p.requests.filter((r) => r.op === 'AbortMultipartUpload').map((r) => new URLSearchParams(r.query).get('uploadId'));
+}
+
 describe('faults injected by a proxy (no SDK mocking)', () => {
   it('server errors on PUT and a dropped connection are retried until the mirror converges', async () => {
     s = await scratch('faults');
@@ -169,15 +184,8 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
     const cfg = viaProxy(s, p, { debounceMs: 50, rescanIntervalMs: 200, multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
-    const recorded = () => {
-      const j = Journal.open(cfg.stateDir, { readonly: true });
-      try {
-        return j.uploads.all().map((u) => u.upload_id);
-      } finally {
-        j.close();
-      }
-    };
-    const aborted = () => p.requests.filter((r) => r.op === 'AbortMultipartUpload').map((r) => new URLSearchParams(r.query).get('uploadId'));
+    const recorded = () => uploadRecords(cfg.stateDir).map((u) => u.upload_id);
+    const aborted = () => abortedIds(p);
     const d = daemon(cfg);
     await d.start();
     try {
@@ -211,15 +219,8 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
     const cfg = viaProxy(s, p, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
-    const recorded = () => {
-      const j = Journal.open(cfg.stateDir, { readonly: true });
-      try {
-        return j.uploads.all();
-      } finally {
-        j.close();
-      }
-    };
-    const aborted = () => p.requests.filter((r) => r.op === 'AbortMultipartUpload').map((r) => new URLSearchParams(r.query).get('uploadId'));
+    const recorded = () => uploadRecords(cfg.stateDir);
+    const aborted = () => abortedIds(p);
     // Completing fails (for good: neither the SDK nor the pass retries a 400), and every abort fails.
     p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
 
