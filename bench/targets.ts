@@ -102,7 +102,12 @@ export function buildRows(samples: Samples, z: Sizes): { rows: Row[]; checks: Re
       const rssMax = Math.max(...s.s3m.map((x) => x.rssMiB));
       target = 'thru ≥ 60 % of raw, max RSS ≤ 400 MiB';
       const mpu = mpuWall ? ` (${((100 * mpuWall) / wall).toFixed(1)} % of raw multipart)` : '';
-      check = { pass: pct >= 60 && rssMax <= 400, detail: `throughput ${pct.toFixed(1)} % of raw single PUT${mpu}, peak RSS median ${rss.toFixed(0)} MiB, max ${rssMax.toFixed(0)} MiB` };
+      // When even the bare multipart client stays under the bar, the server's multipart handling is
+      // the limit (s3rver re-reads and re-hashes the whole object to complete it): say so.
+      const ceiling = mpuWall && rawWall && (100 * rawWall) / mpuWall < 60
+        ? `; this server's multipart ceiling: the raw multipart client reached ${((100 * rawWall) / mpuWall).toFixed(1)} % of raw single PUT (BENCH_SERVER=rgw measures W3 where completing is not a re-write)`
+        : '';
+      check = { pass: pct >= 60 && rssMax <= 400, detail: `throughput ${pct.toFixed(1)} % of raw single PUT${mpu}, peak RSS median ${rss.toFixed(0)} MiB, max ${rssMax.toFixed(0)} MiB${ceiling}` };
     } else if (key === 'W1 no-op') {
       const lists = req?.ListObjectsV2Command ?? 0;
       target = `≤ 1 s, LIST ≤ ${listTarget}`;
