@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ByteBudget } from '../src/sync/budget.js';
 import { readAndHash } from '../src/sync/hasher.js';
-import { PartHashError, partHasherRequests, partMd5sOffThread, stopPartHasher } from '../src/sync/part-hasher.js';
+import { PartHashError, PartHasherUnavailable, partHasherRequests, partMd5sOffThread, stopPartHasher } from '../src/sync/part-hasher.js';
 
 /** The hasher's two paths for multipart files (src/sync/hasher.ts, part-hasher.ts) on real files. */
 const dir = mkdtempSync(join(tmpdir(), 's3mirror-hasher-'));
@@ -50,11 +50,47 @@ describe('readAndHash of a multipart file', () => {
     expect(idle.localEtag).toMatch(new RegExp(`^[0-9a-f]{32}-${slices.length}$`));
   });
 
-  it('the worker reports a missing file by its errno code and a file shorter than asked as SHORT_READ', async () => {
-    await expect(partMd5sOffThread(join(dir, 'missing'), 1024, 4096)).rejects.toMatchObject({ code: 'ENOENT' });
-    const { abs } = file('short', 1000);
-    const e = await partMd5sOffThread(abs, 1024, 4096).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(PartHashError);
-    expect(e).toMatchObject({ code: 'SHORT_READ' });
+  it('the worker reads the descriptor it is given, not the path: a file swapped under the path cannot mix in', async () => {
+    const { abs, bytes } = file('swapped', 3 * 1024 * 1024);
+    const fd = openSync(abs, 'r');
+    try {
+      unlinkSync(abs);
+      writeFileSync(abs, Buffer.alloc(3 * 1024 * 1024, 7));
+      const parts = await partMd5sOffThread(fd, 1024 * 1024, bytes.length);
+      expect(parts).toEqual([0, 1, 2].map((k) => md5(bytes.subarray(k * 1024 * 1024, (k + 1) * 1024 * 1024))));
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('read errors come back with their errno code, a file shorter than asked as SHORT_READ', async () => {
+    const dirFd = openSync(dir, 'r');
+    try {
+      await expect(partMd5sOffThread(dirFd, 1024, 4096)).rejects.toMatchObject({ code: 'EISDIR' });
+    } finally {
+      closeSync(dirFd);
+    }
+    const fd = openSync(file('short', 1000).abs, 'r');
+    try {
+      const e = await partMd5sOffThread(fd, 1024, 4096).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(PartHashError);
+      expect(e).toMatchObject({ code: 'SHORT_READ' });
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a worker that goes away answers PartHasherUnavailable (the caller hashes on its own thread), and the next request gets a new worker', async () => {
+    const { abs, bytes } = file('big', 32 * 1024 * 1024);
+    const fd = openSync(abs, 'r');
+    try {
+      const asked = partMd5sOffThread(fd, 8 * 1024 * 1024, bytes.length);
+      await stopPartHasher();
+      await expect(asked).rejects.toBeInstanceOf(PartHasherUnavailable);
+      const again = await partMd5sOffThread(fd, 8 * 1024 * 1024, bytes.length);
+      expect(again[3]).toBe(md5(bytes.subarray(24 * 1024 * 1024)));
+    } finally {
+      closeSync(fd);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
 import type { ByteBudget } from './budget.js';
-import { PartHashError, partMd5sOffThread } from './part-hasher.js';
+import { PartHashError, partHasherAvailable, PartHasherUnavailable, partMd5sOffThread } from './part-hasher.js';
 
 export interface Hashed {
   stat: LocalStat;
@@ -119,7 +119,12 @@ export async function readAndHash(
       // takes CPU from the uploads (and from a local server). Asked one turn later, once the file
       // hashed before this one has been handed to the uploader.
       await new Promise((r) => setImmediate(r));
-      return readAndHashStreamed(abs, opts, linkIdle());
+      const twoThreads = linkIdle() && partHasherAvailable();
+      return readAndHashStreamed(abs, opts, twoThreads).catch((e: unknown) => {
+        // No worker after all: the same hash on this thread (one more pass, once).
+        if (e instanceof PartHasherUnavailable) return readAndHashStreamed(abs, opts, false);
+        throw e;
+      });
     });
   }
   return readAndHashStreamed(abs, opts, false);
@@ -138,6 +143,7 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
 
 async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }, offThread: boolean): Promise<Hashed> {
   const fh = await openForRead(abs);
+  let partsOffThread: Promise<string[]> | undefined;
   try {
     const before = await fh.stat({ bigint: true });
     if (!before.isFile()) throw new MirrorError('UNSUPPORTED_FILE', `${abs} is not a regular file`);
@@ -148,8 +154,9 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
     // the transfers' byte budget), so examining ahead of the uploads never holds whole files.
     const partSize = size < opts.thresholdBytes ? 0 : partSizeFor(size, opts.partSizeBytes);
     // Inside the before/after stats like the loop below, so a write during either read is caught.
-    const partsOffThread = partSize && offThread ? partMd5sOffThread(abs, partSize, size) : undefined;
-    partsOffThread?.catch(() => undefined); // awaited below unless this read fails first
+    // On this descriptor, so the stats above and below cover the worker's read too.
+    partsOffThread = partSize && offThread ? partMd5sOffThread(fh.fd, partSize, size) : undefined;
+    partsOffThread?.catch(() => undefined); // awaited below, or in `finally` if this read fails
     const whole = createHash('md5');
     const parts: Buffer[] = [];
     let part = createHash('md5');
@@ -181,9 +188,12 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
     if (!sameContentStat(after, stat)) throw changed(abs);
     return result;
   } catch (e) {
-    if (e instanceof MirrorError) throw e;
+    if (e instanceof MirrorError || e instanceof PartHasherUnavailable) throw e;
     throw fromFsError(e, abs);
   } finally {
+    // The worker reads this descriptor: closed only once it is done, or its number could be
+    // reused by another open and read in its place.
+    await partsOffThread?.catch(() => undefined);
     await fh.close();
   }
 }
@@ -192,7 +202,8 @@ async function offThreadParts(p: Promise<string[]>, abs: string): Promise<string
   try {
     return await p;
   } catch (e) {
-    if (e instanceof PartHashError && e.code && e.code !== 'SHORT_READ') throw fromFsError(Object.assign(new Error(e.message), { code: e.code }), abs);
+    if (!(e instanceof PartHashError)) throw e;
+    if (e.code && e.code !== 'SHORT_READ') throw fromFsError(Object.assign(new Error(e.message), { code: e.code }), abs);
     throw changed(abs);
   }
 }

@@ -7,19 +7,21 @@ import { Worker } from 'node:worker_threads';
  * file can be sent when nothing else is uploading (the first file of a pass, a lone change in
  * the daemon).
  *
+ * The worker reads the caller's open descriptor (threads share the process's descriptors), never
+ * the path: the caller's before/after stats on that descriptor then cover both reads, and a path
+ * swapped meanwhile (a parent directory renamed, a symlink retargeted) cannot mix two files'
+ * digests. The caller keeps the descriptor open until the worker has answered.
+ *
  * The worker's code is inline (eval) rather than a module beside this one, so the same code runs
- * from dist/ and from the TypeScript sources under the test runner. It reads the file itself
- * (page cache), so no bytes cross threads.
+ * from dist/ and from the TypeScript sources under the test runner.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { openSync, readSync, closeSync, constants } = require('node:fs');
+const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const buf = Buffer.allocUnsafe(1024 * 1024);
-parentPort.on('message', ({ id, abs, partSize, size }) => {
-  let fd;
+parentPort.on('message', ({ id, fd, partSize, size }) => {
   try {
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     const parts = [];
     let pos = 0;
     while (pos < size) {
@@ -36,8 +38,6 @@ parentPort.on('message', ({ id, abs, partSize, size }) => {
     parentPort.postMessage({ id, parts });
   } catch (e) {
     parentPort.postMessage({ id, error: { code: e && e.code, message: String(e && e.message) } });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 });
 `;
@@ -48,7 +48,7 @@ interface Reply {
   error?: { code?: string; message: string };
 }
 
-/** An error from the worker, carrying the errno code (ENOENT, EACCES…) or SHORT_READ. */
+/** A read error in the worker, with its errno code (EIO…) or SHORT_READ. */
 export class PartHashError extends Error {
   constructor(
     message: string,
@@ -58,44 +58,73 @@ export class PartHashError extends Error {
   }
 }
 
-let worker: Worker | undefined;
+/** No worker could do it (none could start, or it died): hash on the calling thread instead. */
+export class PartHasherUnavailable extends Error {}
+
+interface Pending {
+  resolve: (parts: string[]) => void;
+  reject: (e: Error) => void;
+}
+
+let current: { worker: Worker; pending: Map<number, Pending> } | undefined;
+/** Set when a worker cannot be started here at all (e.g. a permission model without workers). */
+let disabled = false;
 let nextId = 1;
 let requests = 0;
-const pending = new Map<number, { resolve: (parts: string[]) => void; reject: (e: Error) => void }>();
 
-function getWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(WORKER_SOURCE, { eval: true });
-  w.on('message', (r: Reply) => {
-    const p = pending.get(r.id);
+function getWorker(): { worker: Worker; pending: Map<number, Pending> } {
+  if (current) return current;
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, { eval: true });
+  } catch (e) {
+    disabled = true;
+    throw new PartHasherUnavailable(`cannot start the part hasher: ${(e as Error).message}`);
+  }
+  // Each worker answers only its own requests: a dead one's late exit must not fail its successor's.
+  const self = { worker, pending: new Map<number, Pending>() };
+  worker.on('message', (r: Reply) => {
+    const p = self.pending.get(r.id);
     if (!p) return;
-    pending.delete(r.id);
-    if (pending.size === 0) w.unref();
+    self.pending.delete(r.id);
+    if (self.pending.size === 0) worker.unref();
     if (r.parts) p.resolve(r.parts);
     else p.reject(new PartHashError(r.error?.message ?? 'part hashing failed', r.error?.code));
   });
-  // A worker that dies takes its requests with it; the next request starts a new one.
-  const fail = (e: Error) => {
-    if (worker === w) worker = undefined;
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
+  const fail = (why: string) => {
+    if (current === self) current = undefined;
+    for (const p of self.pending.values()) p.reject(new PartHasherUnavailable(why));
+    self.pending.clear();
   };
-  w.on('error', fail);
-  w.on('exit', (code) => fail(new Error(`part hasher exited (${code})`)));
-  worker = w;
-  return w;
+  worker.on('error', (e) => fail(`part hasher failed: ${e.message}`));
+  worker.on('exit', (code) => fail(`part hasher exited (${code})`));
+  current = self;
+  return self;
 }
 
-/** MD5 (hex) of each `partSize` slice of the first `size` bytes of `abs`. */
-export function partMd5sOffThread(abs: string, partSize: number, size: number): Promise<string[]> {
-  const w = getWorker();
+/** Whether the worker can be used at all in this process. */
+export function partHasherAvailable(): boolean {
+  return !disabled;
+}
+
+/**
+ * MD5 (hex) of each `partSize` slice of the first `size` bytes readable from `fd`. Rejects with
+ * PartHashError for a read error, PartHasherUnavailable when no worker can do it.
+ */
+export function partMd5sOffThread(fd: number, partSize: number, size: number): Promise<string[]> {
+  let w: { worker: Worker; pending: Map<number, Pending> };
+  try {
+    w = getWorker();
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
   const id = nextId++;
   requests++;
   return new Promise<string[]>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    w.pending.set(id, { resolve, reject });
     // Held only while it works: an idle worker must not keep the process alive.
-    w.ref();
-    w.postMessage({ id, abs, partSize, size });
+    w.worker.ref();
+    w.worker.postMessage({ id, fd, partSize, size });
   });
 }
 
@@ -106,7 +135,7 @@ export function partHasherRequests(): number {
 
 /** Stop the worker (tests, clean shutdown); a later request starts a new one. */
 export async function stopPartHasher(): Promise<void> {
-  const w = worker;
-  worker = undefined;
-  if (w) await w.terminate();
+  const w = current;
+  current = undefined;
+  if (w) await w.worker.terminate();
 }
