@@ -14,7 +14,7 @@ export const DEFAULTS = {
   rescanIntervalMs: 3_600_000,
   drainTimeoutMs: 30_000,
   multipart: { thresholdBytes: 8 * 1024 * 1024, partSizeBytes: 8 * 1024 * 1024 },
-  s3: { forcePathStyle: false, checksums: 'WHEN_REQUIRED' as const },
+  s3: { forcePathStyle: false, checksums: 'WHEN_REQUIRED' as const, signPayload: false },
   pair: {
     prefix: '',
     exclude: [] as string[],
@@ -79,8 +79,9 @@ const configSchema = z.strictObject({
       forcePathStyle: bool().default(DEFAULTS.s3.forcePathStyle),
       profile: str('a profile name').optional(),
       checksums: oneOf(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default(DEFAULTS.s3.checksums),
+      signPayload: bool().default(DEFAULTS.s3.signPayload),
     })
-    .default({ forcePathStyle: DEFAULTS.s3.forcePathStyle, checksums: DEFAULTS.s3.checksums }),
+    .default({ forcePathStyle: DEFAULTS.s3.forcePathStyle, checksums: DEFAULTS.s3.checksums, signPayload: DEFAULTS.s3.signPayload }),
   concurrency: intIn(1, 512).default(DEFAULTS.concurrency),
   debounceMs: intIn(0, 3_600_000).default(DEFAULTS.debounceMs),
   maxDelayMs: intIn(0, 86_400_000).default(DEFAULTS.maxDelayMs),

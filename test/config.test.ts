@@ -37,6 +37,7 @@ describe('parseConfig: defaults', () => {
     ['multipart.partSizeBytes', c.multipart.partSizeBytes, 8 * 1024 * 1024],
     ['s3.forcePathStyle', c.s3.forcePathStyle, false],
     ['s3.checksums', c.s3.checksums, 'WHEN_REQUIRED'],
+    ['s3.signPayload', c.s3.signPayload, false],
     ['s3.endpoint', c.s3.endpoint, undefined],
     ['s3.region', c.s3.region, undefined],
     ['source', c.source, 'cfg.json'],
@@ -58,7 +59,7 @@ describe('parseConfig: defaults', () => {
 
   it('fills s3 defaults when s3 is given partially', () => {
     const c2 = parseConfig(cfg({ s3: { region: 'eu-west-1' } }), BASE);
-    expect(c2.s3).toEqual({ region: 'eu-west-1', forcePathStyle: false, checksums: 'WHEN_REQUIRED' });
+    expect(c2.s3).toEqual({ region: 'eu-west-1', forcePathStyle: false, checksums: 'WHEN_REQUIRED', signPayload: false });
   });
 
   it('fills multipart defaults when multipart is given partially', () => {
@@ -78,7 +79,7 @@ describe('parseConfig: defaults', () => {
     );
     expect(c2.concurrency).toBe(4);
     expect(c2.debounceMs).toBe(0);
-    expect(c2.s3).toEqual({ forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', checksums: 'WHEN_SUPPORTED' });
+    expect(c2.s3).toEqual({ forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', checksums: 'WHEN_SUPPORTED', signPayload: false });
     expect(c2.pairs[0]).toMatchObject({ delete: 'trash', maxDeletePercent: 100, maxDeleteCount: 0, exclude: ['*.tmp'], sse: 'aws:kms', kmsKeyId: 'k1' });
   });
 
@@ -202,6 +203,7 @@ describe('parseConfig: errors', () => {
       ['s3.checksums: must be one of "WHEN_REQUIRED", "WHEN_SUPPORTED", got "ALWAYS"'],
     ],
     ['s3.forcePathStyle not boolean', cfg({ s3: { forcePathStyle: 1 } }), ['s3.forcePathStyle: must be true or false, got 1']],
+    ['s3.signPayload not boolean', cfg({ s3: { signPayload: 'yes' } }), ['s3.signPayload: must be true or false, got "yes"']],
     // pairs list
     ['no pairs', { stateDir: 's' }, ['pairs: required']],
     ['empty pairs', cfg({ pairs: [] }), ['pairs: must name at least one pair']],

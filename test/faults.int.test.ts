@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,6 +82,37 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     const others = proxy.requests.filter((q) => q.op !== 'PutObject' && q.op !== 'UploadPart');
     expect(others.length).toBeGreaterThan(0);
     for (const q of others) expect(q.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('s3.signPayload: true signs bodies with their SHA-256 as the SDK does (for a bucket policy that demands it)', async () => {
+    s = await scratch('signed');
+    s.write('small.txt', 'small');
+    proxy = await startProxy(testEnv().endpoint);
+    const base = viaProxy(s, proxy);
+    const r = await once({ ...base, s3: { ...base.s3, signPayload: true } });
+    expect(r.failures).toEqual([]);
+    await expectMirror(s.root, s.bucket);
+    const puts = proxy.requests.filter((q) => q.op === 'PutObject');
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.headers['x-amz-content-sha256']).toBe(createHash('sha256').update('small').digest('hex'));
+  });
+
+  it('a body damaged on the way is never recorded as mirrored: the server refuses it (Content-MD5) or its ETag gives it away, and it is sent again', async () => {
+    s = await scratch('corrupt');
+    s.write('small.txt', 'small body');
+    s.write('mid.bin', bytes(300 * 1024, 3)); // above the in-memory read: re-read when sent
+    s.write('big.bin', bytes(11 * MiB, 8));
+    proxy = await startProxy(testEnv().endpoint);
+    // Every body's first transmission is damaged: 2 PUTs and the 3 parts.
+    proxy.setFault({ kind: 'corrupt', match: (op) => op === 'PutObject' || op === 'UploadPart', times: 5 });
+    const cfg = viaProxy(s, proxy, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
+    const r1 = await once(cfg);
+    expect(proxy.injected()).toBe(5);
+    // Retried in the pass (as S3_BAD_DIGEST) or by the next one: never a wrong object.
+    const r2 = r1.failures.length ? await once(cfg) : r1;
+    for (const f of r1.failures) expect(f.code).toBe('S3_BAD_DIGEST');
+    expect(r2.failures).toEqual([]);
+    await expectMirror(s.root, s.bucket);
   });
 
   it('a server that stays down fails the pass with ENDPOINT_UNREACHABLE; nothing is lost and the next pass converges', async () => {

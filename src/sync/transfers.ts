@@ -70,7 +70,7 @@ export class Transfers {
       const release = h.body ? () => undefined : await this.budget.acquire(h.stat.size);
       try {
         const body = h.body ?? (await readWhole(abs, h));
-        const etag = await this.store.put(pair.bucket, key, body, h.md5, s);
+        const etag = sentIntact(pair, `PutObject ${key}`, await this.store.put(pair.bucket, key, body, h.md5, s), h.md5);
         t.sent = body.length;
         this.bytesUploaded += body.length;
         return { md5: h.md5, partSize: 0, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
@@ -121,7 +121,7 @@ export class Transfers {
           if (stopped()) return '';
           const body = await readPart(fh, n, h.partSize, h.stat.size);
           if (body.length !== len) throw changed(abs);
-          const etag = await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!);
+          const etag = sentIntact(pair, `UploadPart ${key} #${n}`, await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
           this.journal.uploads.recordPart(pair.name, rel, uploadId, n, etag);
           t.sent += len;
           this.bytesUploaded += len;
@@ -226,6 +226,19 @@ interface CopySource {
   md5: string;
   mtimeNs: string;
   ifMatch?: string;
+}
+
+/**
+ * The server's ETag for a body it stored is that body's MD5, unless SSE-KMS makes it opaque. One
+ * that differs from the MD5 we sent means the server stored other bytes (a server that ignores
+ * Content-MD5, on a link that corrupted the body; bodies are not SHA-256-signed): refuse it, so
+ * the file is sent again rather than recorded as mirrored.
+ */
+function sentIntact(pair: PairConfig, what: string, etag: string, md5: string): string {
+  if (pair.sse !== 'aws:kms' && etagKind(etag) === 'md5' && etag !== md5) {
+    throw new MirrorError('S3_BAD_DIGEST', `${what}: the server stored content with MD5 ${etag}, not the ${md5} sent; sent again`, { retryable: true });
+  }
+  return etag;
 }
 
 /** Server-side part copies at once for one object: each is cheap for us but real work for the server. */

@@ -15,6 +15,8 @@
 //   { kind: 'delay', ms: 2000 }         wait, then forward
 //   { kind: 'cut', afterBytes: 1000 }   forward, but after that many request-body bytes destroy
 //                                        both connections (a body shorter than that goes through)
+//   { kind: 'corrupt' }                 forward with the first request-body byte flipped (a link
+//                                        that damages data, headers and signature intact)
 // Every fault takes `match(op, request)` (default: every request) and `times` (default:
 // unlimited), the number of matching requests it applies to before it goes inert.
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -46,6 +48,7 @@ export type Fault = FaultCommon &
     | { kind: 'drop' }
     | { kind: 'delay'; ms: number }
     | { kind: 'cut'; afterBytes: number }
+    | { kind: 'corrupt' }
   );
 
 export interface Proxy {
@@ -183,7 +186,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     return fault;
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, cutAfter?: number): void {
+  function forward(req: IncomingMessage, res: ServerResponse, cutAfter?: number, corrupt = false): void {
     const up = httpRequest({
       protocol: 'http:',
       hostname: upstream.hostname,
@@ -212,6 +215,22 @@ export async function startProxy(target: string): Promise<Proxy> {
       upRes.pipe(res);
     });
 
+    if (corrupt) {
+      let first = true;
+      req.on('data', (chunk: Buffer) => {
+        if (first && chunk.length) {
+          first = false;
+          chunk = Buffer.from(chunk);
+          chunk[0] = chunk[0]! ^ 0xff;
+        }
+        if (!up.write(chunk)) {
+          req.pause();
+          up.once('drain', () => req.resume());
+        }
+      });
+      req.on('end', () => up.end());
+      return;
+    }
     if (cutAfter === undefined) {
       req.pipe(up);
       return;
@@ -282,6 +301,8 @@ export async function startProxy(target: string): Promise<Proxy> {
       }
       case 'cut':
         return forward(req, res, f.afterBytes);
+      case 'corrupt':
+        return forward(req, res, undefined, true);
     }
   });
   server.on('connection', (socket) => {
