@@ -70,8 +70,10 @@ async function startDemo(base: string, folder: string, server: { endpoint: strin
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    process.stdout.write('\nstopping: draining the daemon, then removing the demo server and its data…\n');
     await daemon.stop();
     cleanup();
+    process.stdout.write('demo stopped and cleaned up.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

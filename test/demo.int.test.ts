@@ -42,5 +42,6 @@ describe('s3mirror demo', () => {
     const r = await demo.exited;
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(running.folder)).toBe(false);
+    expect(demo.stdout()).toContain('demo stopped and cleaned up.');
   });
 });
