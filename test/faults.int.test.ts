@@ -7,7 +7,8 @@ import { EXIT, exitCodeFor } from '../src/exit.js';
 import { isLocked } from '../src/lock.js';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { Journal } from '../src/store/journal.js';
-import { independentClient, uniqueBucket } from './support/s3client.js';
+import { createBucket, emptyAndDeleteBucket, independentClient, uniqueBucket } from './support/s3client.js';
+import { readStatus, renderStatus } from '../src/status/status.js';
 import { startProxy, type Proxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
@@ -270,6 +271,10 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     expect(both[1]!.upload_id).not.toBe(first!.upload_id);
     // The first pass's abort, the second pass's start trying it again, the second upload's own.
     expect(aborted()).toEqual([first!.upload_id, first!.upload_id, both[1]!.upload_id]);
+    // Status counts them, and says so while no daemon works on them.
+    expect(readStatus(cfg).openUploads).toBe(2);
+    expect(renderStatus(readStatus(cfg))).toContain('unfinished multipart uploads: 2');
+    expect(readStatus(cfg).recentErrors.map((e) => e.message)).toContainEqual(expect.stringContaining(`could not abort the unfinished multipart upload of big.bin`));
 
     // A later start with the server healthy aborts both, then uploads the file.
     p.setFault(null);
@@ -277,6 +282,7 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     expect((await once(cfg)).failures).toEqual([]);
     expect(aborted().sort()).toEqual(both.map((u) => u.upload_id).sort());
     expect(recorded()).toEqual([]);
+    expect(readStatus(cfg).openUploads).toBe(0);
     await expectMirror(s.root, s.bucket);
     if (testEnv().server !== 's3rver') {
       // A server that keeps uploads (s3rver has neither abort nor this listing) has none left.
@@ -287,6 +293,32 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
       } finally {
         client.destroy();
       }
+    }
+  });
+
+  it('a pair moved to another bucket still has its unfinished uploads aborted where they were started', async () => {
+    s = await scratch('moved');
+    proxy = await startProxy(testEnv().endpoint);
+    const p = proxy;
+    const cfg = viaProxy(s, p, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
+    p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
+    s.write('big.bin', bytes(11 * MiB, 5));
+    expect((await once(cfg)).failures.map((f) => f.rel)).toEqual(['big.bin']);
+    const [stuck] = uploadRecords(cfg.stateDir);
+    expect(stuck).toMatchObject({ bucket: s.bucket, key: 'big.bin' });
+
+    const moved = await createBucket(uniqueBucket('moved'));
+    try {
+      const cfg2 = parseConfig({ ...JSON.parse(JSON.stringify({ ...cfg, source: undefined })), pairs: [{ name: 'p', path: s.root, bucket: moved }] }, s.dir);
+      p.setFault(null);
+      p.reset();
+      expect((await once(cfg2)).failures).toEqual([]);
+      const aborts = p.requests.filter((r) => r.op === 'AbortMultipartUpload');
+      expect(aborts.map((r) => [r.path, new URLSearchParams(r.query).get('uploadId')])).toEqual([[`/${s.bucket}/big.bin`, stuck!.upload_id]]);
+      expect(uploadRecords(cfg.stateDir)).toEqual([]);
+      await expectMirror(s.root, moved);
+    } finally {
+      await emptyAndDeleteBucket(moved);
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { $Command, S3Client, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
+import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
 import { listPrefix, type ListOptions, type Listed } from './ranges.js';
 import { sdk } from './sdk.js';
@@ -142,7 +143,8 @@ export class S3Store {
    * or no way to (a server without AbortMultipartUpload, like s3rver: a lifecycle rule is the
    * backstop there). False when the abort failed and is worth trying again later.
    */
-  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<boolean> {
+  /** True once the upload is gone (aborted, or unknown to the server); else why it is not. */
+  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<true | MirrorError> {
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
       return true;
@@ -150,7 +152,8 @@ export class S3Store {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
       const status = err.$metadata?.httpStatusCode;
       // s3rver answers 405 MethodNotAllowed: it has no abort at all.
-      return err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 405 || status === 501;
+      if (err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 405 || status === 501) return true;
+      return mapS3Error(e, `AbortMultipartUpload ${key}`);
     }
   }
 

@@ -29,6 +29,8 @@ export interface Status {
   daemon: { running: boolean; pid: number | null; mode: string | null; heartbeatAt: string | null; startedAt: string | null };
   pairs: PairStatus[];
   transfers: { pair: string; rel: string; bytes: number; sent: number }[];
+  /** Multipart uploads recorded and not completed: under way, or left to abort (their parts are billed). */
+  openUploads: number;
   recentErrors: { at: string; pair: string | null; rel: string | null; code: string; message: string }[];
 }
 
@@ -50,6 +52,7 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
       inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
     })),
     transfers: [],
+    openUploads: 0,
     recentErrors: [],
   });
   if (!existsSync(path)) return without('never-synced', `no journal at ${path} yet: s3mirror has not run with this stateDir`);
@@ -103,6 +106,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
     },
     pairs,
     transfers,
+    openUploads: journal.uploads.count(),
     recentErrors: journal.errors.recent(10).map((e) => ({ ...e, at: iso(e.at)! })),
   };
 }
@@ -143,6 +147,9 @@ export function renderStatus(s: Status): string {
     out.push('', 'transfers:');
     for (const t of s.transfers) out.push(`  ${t.pair}/${t.rel}  ${bytes(t.sent)} / ${bytes(t.bytes)}`);
   }
+  // More than the uploads under way: some wait for an abort that failed (their parts are billed).
+  const stuck = s.openUploads - (s.daemon.running ? s.transfers.length : 0);
+  if (stuck > 0) out.push('', `unfinished multipart uploads: ${s.openUploads} (aborted at the next rescan or start; see recent errors and the log if it stays)`);
   if (s.recentErrors.length) {
     out.push('', 'recent errors:');
     for (const e of s.recentErrors) out.push(`  ${e.at} ${e.pair ?? ''}${e.rel ? `/${e.rel}` : ''} ${e.code}: ${e.message}`);

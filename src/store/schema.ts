@@ -94,10 +94,13 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 2: multipart uploads keyed by upload id, not by file. Keyed by (pair, rel), a new upload of a
   // file replaced the record of an earlier one whose abort had failed, which then was never
-  // aborted (its parts billed for good); now every upload stays recorded until it is gone.
+  // aborted (its parts billed for good); now every upload stays recorded until it is gone. The
+  // bucket is recorded too: a pair whose bucket changes in the config (or that is removed) still
+  // has its old uploads aborted where they are (NULL for records from version 1).
   `
   CREATE TABLE uploads_by_id (
     pair TEXT NOT NULL,
+    bucket TEXT,
     upload_id TEXT NOT NULL,
     rel TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -9,10 +9,10 @@ import type { Sql } from './sql.js';
 export class UploadTable {
   constructor(private readonly sql: Sql) {}
 
-  begin(u: { pair: string; rel: string; key: string; uploadId: string; md5: string; size: number; partSize: number; mtimeNs: string }, now: number): void {
+  begin(u: { pair: string; bucket: string; rel: string; key: string; uploadId: string; md5: string; size: number; partSize: number; mtimeNs: string }, now: number): void {
     this.sql.st(
-      `INSERT INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
-       VALUES (@pair, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, '[]', @now)`,
+      `INSERT INTO uploads (pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
+       VALUES (@pair, @bucket, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, '[]', @now)`,
     ).run({ ...u, now });
   }
   recordPart(pair: string, rel: string, uploadId: string, n: number, etag: string): void {
@@ -24,7 +24,19 @@ export class UploadTable {
   end(pair: string, uploadId: string): void {
     this.sql.st('DELETE FROM uploads WHERE pair = ? AND upload_id = ?').run(pair, uploadId);
   }
-  all(): { pair: string; rel: string; key: string; upload_id: string }[] {
-    return this.sql.st('SELECT pair, rel, key, upload_id FROM uploads ORDER BY created_at, rowid').all() as { pair: string; rel: string; key: string; upload_id: string }[];
+  all(): UploadRecord[] {
+    return this.sql.st('SELECT pair, bucket, rel, key, upload_id FROM uploads ORDER BY created_at, rowid').all() as UploadRecord[];
   }
+  count(): number {
+    return this.sql.st('SELECT count(*) FROM uploads').pluck().get() as number;
+  }
+}
+
+export interface UploadRecord {
+  pair: string;
+  /** Null for a record written before the bucket was recorded (journal version 1). */
+  bucket: string | null;
+  rel: string;
+  key: string;
+  upload_id: string;
 }

@@ -97,9 +97,20 @@ export class Runtime {
     for (const u of this.journal.uploads.all()) {
       // An unusable bucket would refuse the abort too: keep the record for a later try.
       if (unusable.has(u.pair) || this.transfers.isActive(u.upload_id)) continue;
-      const pair = this.cfg.pairs.find((p) => p.name === u.pair);
-      // A pair gone from the config: its bucket is unknown now, the record can only go.
-      if (!pair || (await this.store.abortMultipart(pair.bucket, u.key, u.upload_id))) this.journal.uploads.end(u.pair, u.upload_id);
+      // Where it was started, even if the pair's bucket changed or the pair is gone since.
+      const bucket = u.bucket ?? this.cfg.pairs.find((p) => p.name === u.pair)?.bucket;
+      const log = this.opts.log.child({ pair: u.pair });
+      if (!bucket) {
+        log.warn({ key: u.key, uploadId: u.upload_id }, 'forgetting a multipart upload of a pair no longer configured: its bucket was not recorded; abort it by hand if it still exists');
+        this.journal.uploads.end(u.pair, u.upload_id);
+        continue;
+      }
+      const r = await this.store.abortMultipart(bucket, u.key, u.upload_id);
+      if (r === true) this.journal.uploads.end(u.pair, u.upload_id);
+      else {
+        log.warn({ key: u.key, uploadId: u.upload_id, error: describe(r) }, 'could not abort an unfinished multipart upload; its parts stay stored (and billed) until it is; tried again at the next rescan or start');
+        this.journal.errors.add(this.now(), u.pair, u.rel, r.code, `could not abort the unfinished multipart upload of ${u.key}: ${r.message}`);
+      }
     }
   }
 

@@ -90,7 +90,7 @@ export class Transfers {
   /** Create a multipart upload, record it, and run `fn` on it while it counts as active. */
   private async underUpload<T>(pair: PairConfig, rel: string, key: string, s: ObjectSettings, rec: { md5: string; size: number; partSize: number; mtimeNs: string }, fn: (uploadId: string) => Promise<T>): Promise<T> {
     const uploadId = await this.store.createMultipart(pair.bucket, key, s);
-    this.journal.uploads.begin({ pair: pair.name, rel, key, uploadId, ...rec }, this.opts.now());
+    this.journal.uploads.begin({ pair: pair.name, bucket: pair.bucket, rel, key, uploadId, ...rec }, this.opts.now());
     this.active.add(uploadId);
     try {
       return await fn(uploadId);
@@ -215,7 +215,7 @@ export class Transfers {
 
   /** Abort an upload; its record goes only once it is gone, else abortStaleUploads tries again. */
   private async abandon(pair: PairConfig, rel: string, key: string, uploadId: string): Promise<void> {
-    if (await this.store.abortMultipart(pair.bucket, key, uploadId)) this.journal.uploads.end(pair.name, uploadId);
+    if ((await this.store.abortMultipart(pair.bucket, key, uploadId)) === true) this.journal.uploads.end(pair.name, uploadId);
   }
 }
 
