@@ -113,6 +113,12 @@ describe('mapS3Error', () => {
     expect(mapS3Error(sdkError('Unknown', 'UnknownError', 403), 'HeadBucket b').retryable).toBe(false);
   });
 
+  it('a 400 to a HEAD naming the very region we sign for is not REGION_WRONG (e.g. an SSE-C object)', () => {
+    const e = Object.assign(sdkError('BadRequest', 'Bad Request', 400), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } });
+    expect(mapS3Error(e, 'HeadObject a', 'eu-west-1').code).toBe('S3_REQUEST_FAILED');
+    expect(mapS3Error(e, 'HeadObject a', 'us-east-1').code).toBe('REGION_WRONG');
+  });
+
   it('passes a MirrorError through unchanged', () => {
     const e = new MirrorError('KEY_TOO_LONG', 'x');
     expect(mapS3Error(e, 'PutObject a')).toBe(e);

@@ -2,8 +2,12 @@ import { MirrorError } from '../errors.js';
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError', 'RequestTimeout']);
 
-/** Map an SDK error once, so every caller reports (and retries) it the same way. */
-export function mapS3Error(e: unknown, what: string): MirrorError {
+/**
+ * Map an SDK error once, so every caller reports (and retries) it the same way. `signingRegion`,
+ * when known, keeps a 400 that merely carries the bucket's own region (e.g. an SSE-C HEAD) from
+ * passing for a wrong region.
+ */
+export function mapS3Error(e: unknown, what: string, signingRegion?: string): MirrorError {
   if (e instanceof MirrorError) return e;
   const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> }; Code?: string };
   const name = err?.name ?? err?.Code ?? '';
@@ -19,7 +23,7 @@ export function mapS3Error(e: unknown, what: string): MirrorError {
   // The bucket lives in another region than the one we sign for: AWS answers 301 (or 400), naming
   // the bucket's region in a header (a HEAD response has no body to say more). A config problem.
   const bucketRegion = err?.$response?.headers?.['x-amz-bucket-region'];
-  if (bucketRegion && (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || /^Head/.test(what))))) {
+  if (bucketRegion && bucketRegion !== signingRegion && (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || /^Head/.test(what))))) {
     return new MirrorError('REGION_WRONG', `${what}: the bucket is in region ${bucketRegion}, not in the one s3mirror signs for`, {
       hint: `set "s3": { "region": "${bucketRegion}" } in the config (or AWS_REGION)`,
       cause: e,

@@ -57,8 +57,19 @@ export class S3Store {
     try {
       return await this.client.send(command());
     } catch (e) {
-      throw mapS3Error(e, what);
+      throw await this.mapError(e, what);
     }
+  }
+
+  /** mapS3Error, told the region we sign for (resolved only when an error needs it). */
+  private async mapError(e: unknown, what: string): Promise<MirrorError> {
+    let region: string | undefined;
+    try {
+      region = await this.client.config.region();
+    } catch {
+      /* no region at all: mapS3Error reports that */
+    }
+    return mapS3Error(e, what, region);
   }
 
   async checkBucket(bucket: string): Promise<void> {
@@ -97,7 +108,7 @@ export class S3Store {
       };
     } catch (e) {
       if (isNotFound(e)) return null;
-      throw mapS3Error(e, `HeadObject ${key}`);
+      throw await this.mapError(e, `HeadObject ${key}`);
     }
   }
 
