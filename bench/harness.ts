@@ -3,6 +3,7 @@
 // error or Ctrl-C), and the two measured clients, each a child process measured the same way
 // (bench/measure.ts): the raw SDK client (bench/raw-client.ts) and the s3mirror CLI
 // (`node dist/cli.js sync --once --json`).
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -180,21 +181,45 @@ export class Bench {
     }
   }
 
-  async countObjects(bucket: string): Promise<number> {
+  /**
+   * Does the bucket hold exactly these files, as an independent client sees it: the same keys and
+   * sizes, and ETags that are the content's MD5 (or, for a multipart object on a server that says
+   * so, the MD5 of its `partSize` parts' MD5s)? Undefined if so, else what differs.
+   */
+  async verifyMirror(bucket: string, files: readonly WorkFile[], partSize: number): Promise<string | undefined> {
     const c = this.server.client();
-    let n = 0;
+    const listed = new Map<string, { size: number; etag: string }>();
     let token: string | undefined;
     try {
       do {
         const r = await c.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        n += r.KeyCount ?? 0;
+        for (const o of r.Contents ?? []) listed.set(o.Key!, { size: o.Size ?? -1, etag: (o.ETag ?? '').replace(/"/g, '') });
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
     } finally {
       c.destroy();
     }
-    return n;
+    const problems: string[] = [];
+    if (listed.size !== files.length) problems.push(`${listed.size} objects for ${files.length} files`);
+    for (const f of files) {
+      const o = listed.get(f.rel);
+      if (!o) problems.push(`${f.rel}: missing`);
+      else if (o.size !== f.size) problems.push(`${f.rel}: ${o.size} bytes, not ${f.size}`);
+      else if (!expectedEtags(readFileSync(f.abs), partSize).includes(o.etag)) problems.push(`${f.rel}: ETag ${o.etag} is not its content's MD5`);
+      if (problems.length >= 5) break;
+    }
+    return problems.length ? problems.join('; ') : undefined;
   }
+}
+
+/** The ETags a correct copy of `body` may carry: its MD5, and above one part the multipart form. */
+function expectedEtags(body: Buffer, partSize: number): string[] {
+  const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+  const whole = md5(body).toString('hex');
+  if (body.length <= partSize) return [whole];
+  const parts: Buffer[] = [];
+  for (let at = 0; at < body.length; at += partSize) parts.push(md5(body.subarray(at, at + partSize)));
+  return [whole, `${md5(Buffer.concat(parts)).toString('hex')}-${parts.length}`];
 }
 
 /** raw-client.ts as plain JS, so it runs under bare `node` exactly like dist/cli.js. */

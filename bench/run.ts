@@ -42,6 +42,14 @@ let bench!: Bench;
 const samples: Samples = {};
 const phase = (k: PhaseKey): PhaseSamples => (samples[k] ??= { s3m: [], raw: [], rawMultipart: [], peers: {} });
 const warnings: string[] = [];
+const verified: string[] = [];
+
+/** After an initial sync (outside the measured time): the bucket checked file by file. */
+async function verify(what: string, bucket: string, w: Workload): Promise<void> {
+  const problem = await bench.verifyMirror(bucket, w.files, MPU.partSize);
+  if (problem) warnings.push(`${what}: the bucket is not an exact mirror: ${problem}`);
+  else verified.push(what);
+}
 
 function line(m: Measured): string {
   const opt = (v: number | undefined, what: string) => (v === undefined ? '' : `  ${what} ${v.toFixed(2)} s`);
@@ -96,8 +104,7 @@ async function benchW1(w: Workload): Promise<void> {
         async () => phase(key).s3m.push(await runS3m(cfg, key, files.length)),
       ]);
     await both('W1 initial', w.files);
-    const n = await bench.countObjects(bs!);
-    if (n !== w.files.length) warnings.push(`W1 run ${run}: bucket ${bs} holds ${n} objects, expected ${w.files.length}`);
+    await verify(`W1 run ${run}`, bs!, w);
     phase('W1 no-op').s3m.push(await runS3m(cfg, 'W1 no-op', 0));
     await both('W1 1% modified', modify(w, Z.w1Modified, run));
     await clear([bs!, br!]);
@@ -115,6 +122,7 @@ async function benchW3(w: Workload): Promise<void> {
       async () => phase(key).s3m.push(await runS3m(cfg, key, w.files.length)),
       async () => phase(key).rawMultipart.push(await runRaw(`${key} multipart`, { bucket: bs[2]!, files: w.files, concurrency: MPU.concurrency, partSize: MPU.partSize })),
     ]);
+    await verify(`W3 run ${run}`, bs[0]!, w);
     await clear(bs);
   }
 }
@@ -228,6 +236,7 @@ async function main(): Promise<void> {
     renderTable(rows),
     '',
     ...Object.entries(checks).map(([k, c]) => `${c.pass ? 'PASS' : 'FAIL'}  ${k}: ${c.detail}`),
+    ...(verified.length ? [`verified by an independent listing (every key, size and MD5 ETag as the local files): ${verified.join(', ')}`] : []),
     '',
     ...peerNotes,
     noiseLine(samples),
