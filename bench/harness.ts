@@ -29,9 +29,9 @@ export function envNumber(name: string, fallback: number): number {
   return v;
 }
 
-/** BENCH_ONLY: the workloads to run (comma-separated), W1 and W3 by default. */
+/** BENCH_ONLY: the workloads to run (comma-separated: W1, W3, LAT for change latency), all by default. */
 export function onlyWorkloads(): Set<string> {
-  return new Set((process.env.BENCH_ONLY ?? 'W1,W3').toUpperCase().split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set((process.env.BENCH_ONLY ?? 'W1,W3,LAT').toUpperCase().split(',').map((s) => s.trim()).filter(Boolean));
 }
 
 // ---------------------------------------------------------------------------------------------

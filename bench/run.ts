@@ -4,7 +4,7 @@
 //
 // Environment:
 //   BENCH_SCALE=0.1        shrink file counts (W1) and sizes (W3) for a quick run (default 1)
-//   BENCH_ONLY=W1          run only these workloads (comma-separated: W1, W3)
+//   BENCH_ONLY=W1          run only these (comma-separated: W1, W3, LAT = change latency with the daemon)
 //   BENCH_RUNS=3           repetitions of every measured phase; medians are reported
 //   BENCH_PEERS=0          do not run peer tools (aws, rclone, s3cmd) even when on PATH
 //   BENCH_PEER_RUNS=1      repetitions for peers
@@ -25,6 +25,7 @@ import { detectPeers, type Peer } from './peers.js';
 import { compareAreas, renderProfile, summarize, type ProfileSummary } from './profile.js';
 import { fmtRequests, renderTable } from './report.js';
 import { buildRows, noiseLine, type PhaseKey, type PhaseSamples, type Sample, type Samples } from './targets.js';
+import { measureLatency, percentile } from './latency.js';
 import { KiB, MiB, modify, sizes, w1, w3, type Workload } from './workload.js';
 
 const SCALE = envNumber('BENCH_SCALE', 1);
@@ -37,6 +38,7 @@ const Z = sizes(SCALE);
 const RAW_CONCURRENCY_W1 = 64;
 /** W3's multipart reference: s3mirror's own part size and concurrency (its defaults). */
 const MPU = { partSize: 8 * MiB, concurrency: 16 };
+const LATENCY = { files: 20, spacingMs: 100 };
 
 let bench!: Bench;
 const samples: Samples = {};
@@ -127,6 +129,26 @@ async function benchW3(w: Workload): Promise<void> {
   }
 }
 
+/** Change latency with the daemon running; lines for the report. */
+async function benchLatency(): Promise<string[]> {
+  log('change latency: s3mirror run, 20 files per operation, 100 ms apart');
+  const [b] = await buckets('latency');
+  const l = await measureLatency(bench, { bucket: b!, files: LATENCY.files, spacingMs: LATENCY.spacingMs });
+  const bound = 1000 + 1500; // debounceMs (default) + 1.5 s: the issue's "done means"
+  const all = [...l.create, ...l.modify, ...l.delete];
+  const worst = Math.max(...all);
+  const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(0)}, p95 ${percentile(xs, 95).toFixed(0)}, p99 ${percentile(xs, 99).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} ms`;
+  await clear([b!]);
+  return [
+    '',
+    `change latency (daemon with default settings, debounceMs 1000; ${LATENCY.files} files per operation written ${LATENCY.spacingMs} ms apart; write → visible to an independent client):`,
+    `  create ${fmt(l.create)}`,
+    `  modify ${fmt(l.modify)}`,
+    `  delete ${fmt(l.delete)}`,
+    `${worst <= bound ? 'PASS' : 'FAIL'}  change latency: every change visible within debounceMs + 1.5 s (${bound} ms): worst ${Number.isFinite(worst) ? `${worst.toFixed(0)} ms` : 'never seen'}`,
+  ];
+}
+
 async function benchPeers(peers: Peer[], w1w: Workload | undefined, w3w: Workload | undefined): Promise<void> {
   for (const p of peers) {
     for (let run = 1; run <= PEER_RUNS; run++) {
@@ -206,13 +228,14 @@ async function main(): Promise<void> {
   log(`generated${w1w ? ` ${w1Desc}` : ''}${w3w ? ` ${w3Desc}` : ''} in ${times.generation!.toFixed(1)} s`);
 
   // Warm the server up (its JIT, its first directories or pools) so run 1 does not pay for it.
-  await timed(times, 'warmup', async () => {
+  if (w1w || w3w) await timed(times, 'warmup', async () => {
     const b = await buckets('warmup');
     await runRaw('warm-up (not reported)', { bucket: b[0]!, files: w1w ? w1w.files.slice(0, 500) : w3w!.files.slice(0, 1), concurrency: RAW_CONCURRENCY_W1 });
     await clear(b);
   });
   if (w1w) await timed(times, 'W1', () => benchW1(w1w));
   if (w3w) await timed(times, 'W3', () => benchW3(w3w));
+  const latency = ONLY.has('LAT') ? await timed(times, 'latency', () => benchLatency()) : [];
   const peerNotes: string[] = [];
   if (PEERS) {
     const { peers, notes } = detectPeers(server.endpoint, server.creds, bench.tmp);
@@ -233,9 +256,10 @@ async function main(): Promise<void> {
     `${server.detail}; load average at start ${loadAvg}`,
     startupLine,
     '',
-    renderTable(rows),
+    ...(rows.length ? [renderTable(rows)] : []),
     '',
     ...Object.entries(checks).map(([k, c]) => `${c.pass ? 'PASS' : 'FAIL'}  ${k}: ${c.detail}`),
+    ...latency,
     ...(verified.length ? [`verified by an independent listing (every key, size and MD5 ETag as the local files): ${verified.join(', ')}`] : []),
     '',
     ...peerNotes,
