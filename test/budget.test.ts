@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteBudget } from '../src/sync/budget.js';
+import { BufferPool, ByteBudget } from '../src/sync/budget.js';
 
 /** The global bound on bytes held for transfers (src/sync/budget.ts): pure, no I/O, no timers. */
 describe('ByteBudget', () => {
@@ -52,5 +52,34 @@ describe('ByteBudget', () => {
     (await c)();
     expect(order).toEqual(['a', 'c']);
     expect(b.inUse).toBe(0);
+  });
+});
+
+/** Part buffers for reuse (src/sync/budget.ts): pure, no I/O. */
+describe('BufferPool', () => {
+  it('gives back the same buffers for parts of one size, keeping at most maxBytes of them idle', () => {
+    const pool = new BufferPool(3 * 8);
+    const a = pool.take(8);
+    const b = pool.take(8);
+    expect(a).not.toBe(b);
+    pool.give(a);
+    pool.give(b);
+    expect([pool.take(8), pool.take(8)].sort()).toEqual([a, b].sort());
+    // Four given back, room for three: the fourth is left to the garbage collector.
+    const four = [a, b, pool.take(8), pool.take(8)];
+    for (const x of four) pool.give(x);
+    const again = [pool.take(8), pool.take(8), pool.take(8), pool.take(8)];
+    expect(again.filter((x) => four.includes(x))).toHaveLength(3);
+  });
+
+  it('a new part size replaces the idle buffers of the old one; a size not pooled is allocated fresh', () => {
+    const pool = new BufferPool(64);
+    const small = pool.take(8);
+    pool.give(small);
+    expect(pool.take(16)).not.toBe(small);
+    const big = pool.take(16);
+    pool.give(big);
+    expect(pool.take(8)).not.toBe(small);
+    expect(pool.take(16)).toBe(big);
   });
 });

@@ -50,3 +50,31 @@ export class ByteBudget {
     }
   }
 }
+
+/**
+ * Part buffers for reuse, at most `max` of one size: multipart parts are read into the same few
+ * buffers instead of a fresh 8 MiB allocation each, so the process's peak RSS follows the byte
+ * budget rather than how late the garbage collector frees the parts already sent (measured: peak
+ * RSS from 220 to 360 MiB for the same W3 run, depending on GC timing).
+ */
+export class BufferPool {
+  private free: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  take(size: number): Buffer {
+    if (size === this.size && this.free.length) return this.free.pop()!;
+    return Buffer.allocUnsafe(size);
+  }
+
+  /** Give a buffer back once nothing uses it any more (its request has completed). */
+  give(buf: Buffer): void {
+    if (buf.length !== this.size) {
+      // A new part size (a larger file): keep buffers of that size from now on.
+      this.size = buf.length;
+      this.free = [];
+    }
+    if ((this.free.length + 1) * buf.length <= this.maxBytes) this.free.push(buf);
+  }
+}

@@ -236,11 +236,11 @@ export function sameContentStat(a: LocalStat, b: LocalStat): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
-/** Read part `n` (1-based) of a file into a fresh buffer. */
-export async function readPart(fh: FileHandle, n: number, partSize: number, size: number): Promise<Buffer> {
+/** Read part `n` (1-based) of a file into `into` (at least the part's length) or a fresh buffer. */
+export async function readPart(fh: FileHandle, n: number, partSize: number, size: number, into?: Buffer): Promise<Buffer> {
   const start = (n - 1) * partSize;
   const len = Math.min(partSize, size - start);
-  const buf = Buffer.allocUnsafe(len);
+  const buf = into && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len);
   let off = 0;
   while (off < len) {
     const { bytesRead } = await fh.read(buf, off, len - off, start + off);

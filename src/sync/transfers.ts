@@ -7,7 +7,7 @@ import type { ObjectSettings, S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
-import { ByteBudget } from './budget.js';
+import { BufferPool, ByteBudget } from './budget.js';
 import { changed, openForRead, readPart, readWhole, sameContentStat, type Hashed } from './hasher.js';
 
 /** Content types by extension, loaded at the first upload: a pass with nothing to send never needs them (~8 ms of start-up). */
@@ -36,6 +36,7 @@ export class Transfers {
   readonly inFlight = new Map<string, InFlight>();
   private readonly active = new Set<string>();
   readonly budget: ByteBudget;
+  private readonly partBuffers: BufferPool;
   bytesUploaded = 0;
   bytesCopied = 0;
 
@@ -48,6 +49,7 @@ export class Transfers {
     // upload equally fast on loopback), and RSS stays predictable whatever the concurrency.
     const limit = Math.min(256 * 1024 * 1024, Math.max(64 * 1024 * 1024, 8 * opts.partSizeBytes));
     this.budget = new ByteBudget(limit);
+    this.partBuffers = new BufferPool(limit);
   }
 
   settingsFor(pair: PairConfig, key: string, h: Hashed): ObjectSettings {
@@ -119,9 +121,13 @@ export class Transfers {
         const release = await this.budget.acquire(len);
         try {
           if (stopped()) return '';
-          const body = await readPart(fh, n, h.partSize, h.stat.size);
+          const buf = this.partBuffers.take(h.partSize);
+          const body = await readPart(fh, n, h.partSize, h.stat.size, buf);
           if (body.length !== len) throw changed(abs);
           const etag = sentIntact(pair, `UploadPart ${key} #${n}`, await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
+          // Reused only after a part that went through: a failed request is not reused, whatever
+          // a torn-down socket might still hold of it.
+          this.partBuffers.give(buf);
           this.journal.uploads.recordPart(pair.name, rel, uploadId, n, etag);
           t.sent += len;
           this.bytesUploaded += len;
