@@ -4,7 +4,7 @@
 // (bench/measure.ts): the raw SDK client (bench/raw-client.ts) and the s3mirror CLI
 // (`node dist/cli.js sync --once --json`).
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -205,21 +205,32 @@ export class Bench {
       const o = listed.get(f.rel);
       if (!o) problems.push(`${f.rel}: missing`);
       else if (o.size !== f.size) problems.push(`${f.rel}: ${o.size} bytes, not ${f.size}`);
-      else if (!expectedEtags(readFileSync(f.abs), partSize).includes(o.etag)) problems.push(`${f.rel}: ETag ${o.etag} is not its content's MD5`);
+      else if (!expectedEtags(f.abs, partSize).includes(o.etag)) problems.push(`${f.rel}: ETag ${o.etag} is not its content's MD5`);
       if (problems.length >= 5) break;
     }
     return problems.length ? problems.join('; ') : undefined;
   }
 }
 
-/** The ETags a correct copy of `body` may carry: its MD5, and above one part the multipart form. */
-function expectedEtags(body: Buffer, partSize: number): string[] {
-  const md5 = (b: Buffer) => createHash('md5').update(b).digest();
-  const whole = md5(body).toString('hex');
-  if (body.length <= partSize) return [whole];
+/**
+ * The ETags a correct copy of a file may carry: its MD5, and above one part the multipart form.
+ * Read part by part, so checking a large file never holds it whole.
+ */
+function expectedEtags(abs: string, partSize: number): string[] {
+  const whole = createHash('md5');
   const parts: Buffer[] = [];
-  for (let at = 0; at < body.length; at += partSize) parts.push(md5(body.subarray(at, at + partSize)));
-  return [whole, `${md5(Buffer.concat(parts)).toString('hex')}-${parts.length}`];
+  const buf = Buffer.allocUnsafe(partSize);
+  const fd = openSync(abs, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, partSize, null)) > 0; ) {
+      whole.update(buf.subarray(0, n));
+      parts.push(createHash('md5').update(buf.subarray(0, n)).digest());
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const md5 = whole.digest('hex');
+  return parts.length <= 1 ? [md5] : [md5, `${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-${parts.length}`];
 }
 
 /** raw-client.ts as plain JS, so it runs under bare `node` exactly like dist/cli.js. */
