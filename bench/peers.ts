@@ -55,6 +55,9 @@ export function detectPeers(endpoint: string, creds: Creds, tmp: string): { peer
         RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: creds.secretAccessKey,
         RCLONE_CONFIG_BENCH_REGION: REGION,
         RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+        // A CA bundle named in the environment makes rclone's S3 client fail before any request
+        // ("unable to load custom CA bundle"), and the endpoint is plain HTTP anyway.
+        AWS_CA_BUNDLE: '',
       },
     },
     {
