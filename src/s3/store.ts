@@ -152,9 +152,8 @@ export class S3Store {
   /**
    * Is the upload gone? True once aborted, or when there is nothing left to abort (NoSuchUpload)
    * or no way to (a server without AbortMultipartUpload, like s3rver: a lifecycle rule is the
-   * backstop there). False when the abort failed and is worth trying again later.
+   * backstop there). Otherwise the error: the abort failed and is worth trying again later.
    */
-  /** True once the upload is gone (aborted, or unknown to the server); else why it is not. */
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<true | MirrorError> {
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));

@@ -52,7 +52,7 @@ export class ByteBudget {
 }
 
 /**
- * Part buffers for reuse, at most `max` of one size: multipart parts are read into the same few
+ * Part buffers for reuse, at most `maxBytes` of them idle, all of one size: multipart parts are read into the same few
  * buffers instead of a fresh 8 MiB allocation each, so the process's peak RSS follows the byte
  * budget rather than how late the garbage collector frees the parts already sent (measured: peak
  * RSS from 220 to 360 MiB for the same W3 run, depending on GC timing).
