@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { renderStatus, type Status } from '../src/status/status.js';
 import { formatPairStats } from '../src/summary.js';
 import { warningLine } from '../src/warnings.js';
 
-/** Unit tables for what the CLI prints: the per-pair line of `sync --once` and one-line warnings. */
+/** Unit tables for what the CLI prints: the per-pair line of `sync --once`, one-line warnings, status lines. */
 
 describe('formatPairStats', () => {
   it.each<[string, unknown, string]>([
@@ -35,5 +36,26 @@ describe('warningLine', () => {
     ['trailing whitespace and newlines go', w('ExperimentalWarning', '  x is experimental\n'), 'ExperimentalWarning: x is experimental'],
   ])('%s', (_what, warning, line) => {
     expect(warningLine(warning)).toBe(line);
+  });
+});
+
+describe('renderStatus: unfinished multipart uploads', () => {
+  const status = (openUploads: number, transfers: Status['transfers']): Status => ({
+    schemaVersion: 1,
+    daemon: { running: true, pid: 42, mode: 'daemon', heartbeatAt: null, startedAt: null },
+    pairs: [],
+    transfers,
+    openUploads,
+    recentErrors: [],
+  });
+  const single = { pair: 'p', rel: 'small.txt', bytes: 10, sent: 0, multipart: false };
+  const multi = { pair: 'p', rel: 'big.bin', bytes: 9 << 20, sent: 0, multipart: true };
+  it.each<[string, number, Status['transfers'], boolean]>([
+    ['none recorded', 0, [], false],
+    ['the one recorded is under way', 1, [multi], false],
+    ['one recorded, a single PUT under way: the recorded one is stuck', 1, [single], true],
+    ['two recorded, one under way', 2, [multi, single], true],
+  ])('%s', (_what, open, transfers, shown) => {
+    expect(renderStatus(status(open, transfers)).includes(`unfinished multipart uploads: ${open}`)).toBe(shown);
   });
 });

@@ -28,7 +28,7 @@ export interface Status {
   schemaVersion: number;
   daemon: { running: boolean; pid: number | null; mode: string | null; heartbeatAt: string | null; startedAt: string | null };
   pairs: PairStatus[];
-  transfers: { pair: string; rel: string; bytes: number; sent: number }[];
+  transfers: { pair: string; rel: string; bytes: number; sent: number; multipart: boolean }[];
   /** Multipart uploads recorded and not completed: under way, or left to abort (their parts are billed). */
   openUploads: number;
   recentErrors: { at: string; pair: string | null; rel: string | null; code: string; message: string }[];
@@ -70,11 +70,11 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
 
 function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Status {
   const last = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
-    pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number }[];
+    pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number; multipart?: boolean }[];
   };
   // Until the running process writes its first record, the journal holds the previous process's.
   const proc = running ? (last?.pid === pid ? last : null) : last;
-  const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent })) : [];
+  const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent, multipart: t.multipart ?? false })) : [];
   const pairs: PairStatus[] = cfg.pairs.map((p) => {
     const row = journal.pairs.get(p.name);
     const counts = journal.query.stateCounts(p.name);
@@ -147,8 +147,8 @@ export function renderStatus(s: Status): string {
     out.push('', 'transfers:');
     for (const t of s.transfers) out.push(`  ${t.pair}/${t.rel}  ${bytes(t.sent)} / ${bytes(t.bytes)}`);
   }
-  // More than the uploads under way: some wait for an abort that failed (their parts are billed).
-  const stuck = s.openUploads - (s.daemon.running ? s.transfers.length : 0);
+  // More than the multipart uploads under way: some wait for an abort that failed (their parts are billed).
+  const stuck = s.openUploads - s.transfers.filter((t) => t.multipart).length;
   if (stuck > 0) out.push('', `unfinished multipart uploads: ${s.openUploads} (aborted at the next rescan or start; see recent errors and the log if it stays)`);
   if (s.recentErrors.length) {
     out.push('', 'recent errors:');

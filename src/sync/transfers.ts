@@ -23,6 +23,8 @@ export interface InFlight {
   bytes: number;
   sent: number;
   startedAt: number;
+  /** A multipart upload (it has a record in the journal while it runs). */
+  multipart: boolean;
 }
 
 /**
@@ -63,7 +65,7 @@ export class Transfers {
 
   async upload(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed): Promise<SyncedContent> {
     const id = `${pair.name}\0${rel}`;
-    const t: InFlight = { pair: pair.name, rel, bytes: h.stat.size, sent: 0, startedAt: this.opts.now() };
+    const t: InFlight = { pair: pair.name, rel, bytes: h.stat.size, sent: 0, startedAt: this.opts.now(), multipart: h.partSize > 0 };
     this.inFlight.set(id, t);
     try {
       const s = this.settingsFor(pair, key, h);
