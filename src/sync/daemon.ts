@@ -50,6 +50,7 @@ export class Daemon {
   private readonly watchedRoots = new Map<string, string | null>();
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private rescanning: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
   private failWith!: (e: MirrorError) => void;
   /**
@@ -94,7 +95,10 @@ export class Daemon {
     this.rootTimer = setInterval(() => void this.checkRoots(), this.extra.rootCheckMs ?? ROOT_CHECK_MS);
     this.rootTimer.unref();
     if (cfg.rescanIntervalMs > 0) {
-      this.rescanTimer = setInterval(() => void this.rescan(), cfg.rescanIntervalMs);
+      // One rescan at a time (a large tree can take longer than the interval), and stop() waits for it.
+      this.rescanTimer = setInterval(() => {
+        this.rescanning ??= this.rescan().finally(() => (this.rescanning = undefined));
+      }, cfg.rescanIntervalMs);
       this.rescanTimer.unref();
     }
     this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
@@ -182,16 +186,24 @@ export class Daemon {
   }
 
   private async rescan(): Promise<void> {
-    for (const name of this.ready) await this.rescanPair(name);
+    for (const name of this.ready) {
+      if (this.stopping) return;
+      await this.rescanPair(name);
+    }
+    if (this.stopping) return;
     this.rt.scheduler.wake();
     const unusable = new Set(this.cfg.pairs.map((p) => p.name).filter((n) => !this.ready.has(n)));
-    await this.rt.abortStaleUploads(unusable).catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
+    await this.rt.abortStaleUploads(unusable).catch((e: unknown) => {
+      if (!this.stopping) this.log.warn({ error: describe(e) }, 'could not abort stale uploads');
+    });
   }
 
   private async rescanPair(name: string): Promise<void> {
     try {
       await this.rt.reconcilePair(name);
     } catch (e) {
+      // Cut short by stop() closing the journal under it: nothing to record, the next start rescans.
+      if (this.stopping) return;
       this.log.error({ pair: name, error: describe(e) }, 'reconcile failed; retried at the next rescan');
       this.rt.journal.pairs.setState(name, 'error', describe(e).message, this.rt.now());
     }
@@ -260,7 +272,7 @@ export class Daemon {
     this.rt.scheduler.stop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.cfg.drainTimeoutMs)));
-    const outcome = await Promise.race([Promise.all([this.loop, this.rt.scheduler.drain()]).then(() => 'drained' as const), timeout]);
+    const outcome = await Promise.race([Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning]).then(() => 'drained' as const), timeout]);
     clearTimeout(timer);
     if (outcome === 'timeout') this.log.warn('drain timed out; unfinished work stays in the journal and resumes at next start');
     this.rt.close();

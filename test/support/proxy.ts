@@ -60,6 +60,8 @@ export interface Proxy {
   setFault(f: Fault | null): void;
   /** How many requests the faults set so far have been applied to. */
   injected(): number;
+  /** Requests received and not yet answered (or given up). */
+  pending(): number;
   /** Clears counts and requests (not the fault). */
   reset(): void;
   close(): Promise<void>;
@@ -175,6 +177,7 @@ export async function startProxy(target: string): Promise<Proxy> {
   let fault: Fault | null = null;
   let remaining = Infinity;
   let injected = 0;
+  let open = 0;
   let seq = 0;
   const sockets = new Set<Socket>();
 
@@ -267,6 +270,8 @@ export async function startProxy(target: string): Promise<Proxy> {
       headers: req.headers,
     };
     requests.push(info);
+    open++;
+    res.once('close', () => open--);
     counts.set(info.op, (counts.get(info.op) ?? 0) + 1);
 
     const f = takeFault(info);
@@ -333,6 +338,7 @@ export async function startProxy(target: string): Promise<Proxy> {
       remaining = f?.times ?? Infinity;
     },
     injected: () => injected,
+    pending: () => open,
     reset() {
       counts.clear();
       requests.length = 0;
