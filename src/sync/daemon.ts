@@ -51,6 +51,8 @@ export class Daemon {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private rescanning: Promise<void> | undefined;
+  /** The pending flush of buffered events: stop() flushes them itself and must not meet it later. */
+  private flushTimer: NodeJS.Timeout | undefined;
   private stopped: Promise<void> | undefined;
   private failWith!: (e: MirrorError) => void;
   /**
@@ -213,11 +215,12 @@ export class Daemon {
     this.buffer.push(e);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setTimeout(() => this.flushEvents(), 10);
+    this.flushTimer = setTimeout(() => this.flushEvents(), 10);
   }
 
   private flushEvents(): void {
     this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
     const events = this.buffer;
     this.buffer = [];
     const { rt, cfg } = this;
