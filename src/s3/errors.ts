@@ -48,12 +48,12 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
     return new MirrorError('ACCESS_DENIED', `${what} answered 403 (${why}): the access key may be wrong, or it lacks permission for this bucket`, {
       hint:
         'check the access key ID and secret the AWS chain supplies (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, s3.profile or an instance role), ' +
-        'and that they are allowed s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on this bucket',
+        'and that they are allowed s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on this bucket (README: Permissions)',
       cause: e,
     });
   }
   if (name === 'AccessDenied' || status === 403) {
-    return new MirrorError('ACCESS_DENIED', msg, { hint: 'the credentials lack permission for this bucket or key', cause: e });
+    return new MirrorError('ACCESS_DENIED', msg, { hint: 'the credentials lack permission for this bucket or key (README: Permissions lists what s3mirror needs)', cause: e });
   }
   if (name === 'BadDigest' || name === 'InvalidDigest') {
     return new MirrorError('S3_BAD_DIGEST', `${msg}; the file changed while it was read`, { retryable: true, cause: e });
