@@ -45,8 +45,12 @@ export function isMirrorError(e: unknown): e is MirrorError {
   return e instanceof MirrorError;
 }
 
-/** Map a Node fs error on a local file once, so every caller reports it the same way. */
+/**
+ * Map a Node fs error on a local file once, so every caller reports it the same way. An error
+ * already mapped (a MirrorError) passes through unchanged, as in mapS3Error.
+ */
 export function fromFsError(e: unknown, path: string): MirrorError {
+  if (e instanceof MirrorError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EACCES' || code === 'EPERM') {
     return new MirrorError('FILE_UNREADABLE', `cannot read ${path}: permission denied`, {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { MirrorError, type ErrorCode } from '../src/errors.js';
+import { fromFsError, MirrorError, type ErrorCode } from '../src/errors.js';
 import { EXIT, exitCodeFor } from '../src/exit.js';
 import { mapS3Error } from '../src/s3/errors.js';
 
@@ -119,9 +119,11 @@ describe('mapS3Error', () => {
     expect(mapS3Error(e, 'HeadObject a', 'us-east-1').code).toBe('REGION_WRONG');
   });
 
-  it('passes a MirrorError through unchanged', () => {
+  it('passes a MirrorError through unchanged (fromFsError too)', () => {
     const e = new MirrorError('KEY_TOO_LONG', 'x');
     expect(mapS3Error(e, 'PutObject a')).toBe(e);
+    expect(fromFsError(e, '/srv/a')).toBe(e);
+    expect(fromFsError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), '/srv/a')).toMatchObject({ code: 'FILE_UNREADABLE' });
   });
 
   // The shape the real SDK gives a bodiless 403 (no network: a request handler that answers it).

@@ -73,7 +73,6 @@ function readSmall(abs: string, limit: number, budget: ByteBudget | undefined): 
       throw e;
     }
   } catch (e) {
-    if (e instanceof MirrorError) throw e;
     throw fromFsError(e, abs);
   } finally {
     closeSync(fd);
@@ -188,7 +187,7 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
     if (!sameContentStat(after, stat)) throw changed(abs);
     return result;
   } catch (e) {
-    if (e instanceof MirrorError || e instanceof PartHasherUnavailable) throw e;
+    if (e instanceof PartHasherUnavailable) throw e;
     throw fromFsError(e, abs);
   } finally {
     // The worker reads this descriptor: closed only once it is done, or its number could be
@@ -203,7 +202,7 @@ async function offThreadParts(p: Promise<string[]>, abs: string): Promise<string
     return await p;
   } catch (e) {
     if (!(e instanceof PartHashError)) throw e;
-    if (e.code && e.code !== 'SHORT_READ') throw fromFsError(Object.assign(new Error(e.message), { code: e.code }), abs);
+    if (e.code && e.code !== 'SHORT_READ') throw fromFsError(e, abs);
     throw changed(abs);
   }
 }
@@ -224,7 +223,6 @@ export async function readWhole(abs: string, h: Hashed): Promise<Buffer> {
     if (body.length !== h.stat.size || !sameContentStat(after, h.stat) || md5Hex(body) !== h.md5) throw changed(abs);
     return body;
   } catch (e) {
-    if (e instanceof MirrorError) throw e;
     throw fromFsError(e, abs);
   } finally {
     await fh.close();

@@ -144,7 +144,7 @@ export class Transfers {
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
     } catch (e) {
       await this.abandon(pair, rel, key, uploadId);
-      throw e instanceof MirrorError ? e : fromFsError(e, abs);
+      throw fromFsError(e, abs);
     } finally {
       await fh.close();
     }
