@@ -5,6 +5,7 @@ import {
   MIN_PART,
   etagKind,
   etagParts,
+  etagsOpaque,
   hexToBase64,
   md5Hex,
   multipartEtag,
@@ -74,6 +75,16 @@ describe('etagKind', () => {
     ['', 'opaque'],
   ])('%j → %s', (etag, kind) => {
     expect(etagKind(etag)).toBe(kind);
+  });
+});
+
+describe('etagsOpaque', () => {
+  it.each<[string | undefined, boolean]>([
+    [undefined, false],
+    ['AES256', false],
+    ['aws:kms', true],
+  ])('sse %j → %s', (sse, opaque) => {
+    expect(etagsOpaque(sse)).toBe(opaque);
   });
 });
 

@@ -9,6 +9,11 @@ const MiB = 1024 * 1024;
 
 export type EtagKind = 'md5' | 'multipart' | 'opaque';
 
+/** Under SSE-KMS an object's ETag is not its content's MD5, whatever it looks like. */
+export function etagsOpaque(sse: string | undefined): boolean {
+  return sse === 'aws:kms';
+}
+
 /** Servers differ: quoted or not, upper or lower case, weak prefixes. One place normalises. */
 export function normalizeEtag(raw: string | undefined | null): string | undefined {
   if (!raw) return undefined;

@@ -2,6 +2,7 @@ import type PQueue from 'p-queue';
 import type { Config, PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { etagsOpaque } from '../plan/etag.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import type { S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
@@ -150,7 +151,7 @@ export class PairEngine {
       for (const t of this.d.journal.query.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
     }
     // A source is only usable while its object still holds the content we matched on.
-    const opaque = this.pair.sse === 'aws:kms';
+    const opaque = etagsOpaque(this.pair.sse);
     for (const [rel, t] of sources) {
       const obj = this.d.journal.remote.get(this.pair.name, t.key);
       const view = obj && { size: obj.size, etag: obj.etag, metaMd5: obj.meta_md5 };

@@ -2,6 +2,7 @@ import { lstatSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
+import { etagsOpaque } from '../plan/etag.js';
 import { keyBytes } from '../plan/keys.js';
 import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
 import type { S3Store } from '../s3/store.js';
@@ -87,7 +88,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     deleteMode: c.pair.delete,
     excluded: c.filter.excludes(row.rel),
     deleteExcluded: c.pair.deleteExcluded,
-    opaqueEtags: c.pair.sse === 'aws:kms',
+    opaqueEtags: etagsOpaque(c.pair.sse),
     keyBytes: keyBytes(row.key),
   };
   if (local?.kind === 'file' && !opts.excluded) {

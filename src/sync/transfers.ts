@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
-import { etagKind, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
+import { etagKind, etagsOpaque, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
 import type { ObjectSettings, S3Store } from '../s3/store.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
@@ -243,7 +243,7 @@ interface CopySource {
  * the file is sent again rather than recorded as mirrored.
  */
 function sentIntact(pair: PairConfig, what: string, etag: string, md5: string): string {
-  if (pair.sse !== 'aws:kms' && etagKind(etag) === 'md5' && etag !== md5) {
+  if (!etagsOpaque(pair.sse) && etagKind(etag) === 'md5' && etag !== md5) {
     throw new MirrorError('S3_BAD_DIGEST', `${what}: the server stored content with MD5 ${etag}, not the ${md5} sent; sent again`, { retryable: true });
   }
   return etag;
