@@ -163,7 +163,7 @@ export class S3Store {
       const status = err.$metadata?.httpStatusCode;
       // s3rver answers 405 MethodNotAllowed: it has no abort at all.
       if (err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 405 || status === 501) return true;
-      return mapS3Error(e, `AbortMultipartUpload ${key}`);
+      return this.mapError(e, `AbortMultipartUpload ${key}`);
     }
   }
 
