@@ -1,0 +1,88 @@
+import type { MirrorError } from './errors.js';
+
+/**
+ * The narrow seam between the sync engine and object storage: every operation s3mirror needs of
+ * one bucket. `src/s3/` implements it over the AWS SDK; the tests' in-memory bucket implements it
+ * as S3 behaves, so engine, transfer and delete logic can be tested without a server. Errors leave
+ * as MirrorErrors; ETags leave normalised (unquoted, lower case).
+ */
+export interface Bucket {
+  readonly name: string;
+  /** Is the bucket there and usable with these credentials? Throws a MirrorError if not. */
+  check(): Promise<void>;
+  /** Every object under `prefix`, in S3's key order (UTF-8 bytes). */
+  list(prefix: string, opts?: ListOptions): Promise<Listed[]>;
+  /** null when there is no such object. */
+  head(key: string): Promise<Head | null>;
+  put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored>;
+  createMultipart(key: string, s: ObjectSettings): Promise<string>;
+  /** The part's ETag. */
+  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<string>;
+  completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored>;
+  /** True once the upload is gone (or cannot be aborted on this server); else the error. */
+  abortMultipart(key: string, uploadId: string): Promise<true | MirrorError>;
+  /**
+   * A copy inside the server. `replace`: the new object gets these headers and metadata; without,
+   * it keeps the source's, with `keep`'s storage class and encryption. `ifMatch`: the source's
+   * expected ETag; the server refuses if the object changed since.
+   */
+  copy(from: string, to: string, o: CopyOptions): Promise<Stored>;
+  /** Bytes [start, end] of `from` as part `n` of an upload to `key`; the part's ETag. */
+  uploadPartCopy(from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string): Promise<string>;
+  /** One DeleteObjects call for at most 1000 keys; per-key failures are returned, not thrown. */
+  deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }>;
+}
+
+/** Buckets by name over one pooled connection, and what it sent. */
+export interface BucketProvider {
+  bucket(name: string): Bucket;
+  close(): void;
+}
+
+export interface Listed {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+export interface ListOptions {
+  /** Keys to cut the listing at (ascending in UTF-8 order): ranges listed side by side. */
+  splitAfter?: readonly string[];
+  /** Each page's objects as it arrives; ranges listed side by side interleave. */
+  onPage?: (objects: readonly Listed[]) => void;
+  /** The ranges were given up (keys out of order) and the listing starts again: forget the pages so far. */
+  onRestart?: () => void;
+}
+
+export interface ObjectSettings {
+  contentType: string;
+  metadata: Record<string, string>;
+  storageClass?: string;
+  sse?: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+  cacheControl?: string;
+}
+
+export interface CopyOptions {
+  replace?: ObjectSettings;
+  keep?: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>;
+  ifMatch?: string;
+}
+
+/** What the server says it stored. */
+export interface Stored {
+  etag: string;
+  /** The response's x-amz-server-side-encryption (e.g. a bucket's default SSE-KMS), if any. */
+  sse?: string;
+}
+
+export interface Head {
+  etag: string;
+  size: number;
+  metaMd5: string | null;
+  /** What a multipart copy must set again itself (it cannot copy them from the source). */
+  contentType?: string;
+  metadata: Record<string, string>;
+  cacheControl?: string;
+  sse?: string;
+}
