@@ -1,25 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { ListOptions, Listed } from '../bucket.js';
 import { normalizeEtag } from '../plan/etag.js';
 import { onResponseHeaders, readListPageDirectly, takeListPage } from './client.js';
 import type { ListedObject } from './listing.js';
 import { sdk } from './sdk.js';
 
 const { ListObjectsV2Command } = sdk;
-
-export interface Listed {
-  key: string;
-  size: number;
-  etag: string;
-}
-
-export interface ListOptions {
-  /** Keys to cut the listing at (see `listPrefix`); ascending in UTF-8 order. */
-  splitAfter?: readonly string[];
-  /** Each page's objects as it arrives; ranges listed side by side interleave. */
-  onPage?: (objects: readonly Listed[]) => void;
-  /** The ranges were given up (keys out of order) and the listing starts again: forget the pages so far. */
-  onRestart?: () => void;
-}
 
 const OUT_OF_ORDER = Symbol('out of order');
 

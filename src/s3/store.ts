@@ -1,9 +1,11 @@
 import type { $Command, S3Client, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type { CopyOptions, Head, ObjectSettings, Stored } from '../bucket.js';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
-import { listPrefix, type ListOptions, type Listed } from './ranges.js';
+import { listPrefix } from './ranges.js';
 import { sdk } from './sdk.js';
+import type { ListOptions, Listed } from '../bucket.js';
 
 const {
   AbortMultipartUploadCommand,
@@ -18,25 +20,6 @@ const {
   UploadPartCommand,
   UploadPartCopyCommand,
 } = sdk;
-
-export interface ObjectSettings {
-  contentType: string;
-  metadata: Record<string, string>;
-  storageClass?: string;
-  sse?: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-  cacheControl?: string;
-}
-
-export interface Head {
-  etag: string;
-  size: number;
-  metaMd5: string | null;
-  /** What a multipart copy must set again itself (it cannot copy them from the source). */
-  contentType?: string;
-  metadata: Record<string, string>;
-  cacheControl?: string;
-}
 
 /**
  * The bucket operations s3mirror needs, over one pooled client. Every error leaves here as a
@@ -103,6 +86,7 @@ export class S3Store {
         size: r.ContentLength ?? 0,
         metaMd5: r.Metadata?.md5 ?? null,
         metadata: r.Metadata ?? {},
+        ...(r.ServerSideEncryption ? { sse: r.ServerSideEncryption } : {}),
         ...(r.ContentType ? { contentType: r.ContentType } : {}),
         ...(r.CacheControl ? { cacheControl: r.CacheControl } : {}),
       };
@@ -112,12 +96,12 @@ export class S3Store {
     }
   }
 
-  async put(bucket: string, key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<string> {
+  async put(bucket: string, key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
     const r = await this.send(
       `PutObject ${key}`,
       () => new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex), ...settings(s) }),
     );
-    return normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key));
+    return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key)), r.ServerSideEncryption);
   }
 
   async createMultipart(bucket: string, key: string, s: ObjectSettings): Promise<string> {
@@ -136,7 +120,7 @@ export class S3Store {
     return normalizeEtag(r.ETag) ?? md5Hex;
   }
 
-  async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<string> {
+  async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored> {
     const r = await this.send(
       `CompleteMultipartUpload ${key}`,
       () => new CompleteMultipartUploadCommand({
@@ -146,7 +130,7 @@ export class S3Store {
         MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
       }),
     );
-    return normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key));
+    return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key)), r.ServerSideEncryption);
   }
 
   /**
@@ -173,7 +157,7 @@ export class S3Store {
    * keeps the source's (COPY: what the trash wants), with `keep`'s storage class and encryption.
    * `ifMatch`: the source's expected ETag; the server refuses (412) if the object changed since.
    */
-  async copy(bucket: string, from: string, to: string, o: { replace?: ObjectSettings; keep?: Pick<ObjectSettings, 'storageClass' | 'sse' | 'kmsKeyId'>; ifMatch?: string }): Promise<string> {
+  async copy(bucket: string, from: string, to: string, o: CopyOptions): Promise<Stored> {
     const keep = o.keep ?? {};
     const r = await this.send(
       `CopyObject ${from} -> ${to}`,
@@ -192,7 +176,7 @@ export class S3Store {
             }),
       }),
     );
-    return normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to));
+    return stored(normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to)), r.ServerSideEncryption);
   }
 
   /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
@@ -232,6 +216,10 @@ export class S3Store {
     if (!h?.etag) throw mapS3Error(new Error('object has no ETag after upload'), `HeadObject ${key}`);
     return h.etag;
   }
+}
+
+function stored(etag: string, sse: string | undefined): Stored {
+  return sse ? { etag, sse } : { etag };
 }
 
 function copySource(bucket: string, key: string): string {

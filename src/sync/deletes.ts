@@ -163,7 +163,7 @@ export class PairDeletes {
       const chunk = this.current(go.slice(at, at + 1000));
       if (!chunk.length) continue;
       try {
-        const { failed } = await this.d.queue.add(() => this.d.store.deleteMany(this.pair.bucket, chunk.map((i) => i.row.key)));
+        const { failed } = await this.d.queue.add(() => this.d.bucket.deleteMany(chunk.map((i) => i.row.key)));
         const t = this.d.now();
         journal.tx(() => {
           for (const i of chunk) {

@@ -4,7 +4,7 @@ import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { etagsOpaque } from '../plan/etag.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
-import type { S3Store } from '../s3/store.js';
+import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
 import type { Hashed } from './hasher.js';
@@ -24,7 +24,8 @@ function handled<T>(p: Promise<T>): Promise<T> {
 export interface EngineDeps {
   cfg: Config;
   journal: Journal;
-  store: S3Store;
+  /** The pair's bucket. */
+  bucket: Bucket;
   transfers: Transfers;
   /** Transfers (uploads, copies, deletes). */
   queue: PQueue;
@@ -58,7 +59,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * One pair's work: examine due rows, pair renames, act, and hold deletes behind the guard.
- * All bucket effects go through Transfers / S3Store; all state through the Journal.
+ * All bucket effects go through Transfers / the pair's Bucket; all state through the Journal.
  */
 export class PairEngine {
   readonly filter: Filter;
@@ -127,7 +128,7 @@ export class PairEngine {
         batch,
         pair: this.pair,
         journal: this.d.journal,
-        store: this.d.store,
+        bucket: this.d.bucket,
         filter: this.filter,
         thresholdBytes: this.d.cfg.multipart.thresholdBytes,
         partSizeBytes: this.d.cfg.multipart.partSizeBytes,

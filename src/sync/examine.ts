@@ -5,7 +5,7 @@ import { MirrorError, fromFsError } from '../errors.js';
 import { etagsOpaque } from '../plan/etag.js';
 import { keyBytes } from '../plan/keys.js';
 import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
-import type { S3Store } from '../s3/store.js';
+import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, RemoteRow } from '../store/types.js';
 import type { Filter } from '../watch/filter.js';
@@ -58,7 +58,7 @@ function statLocal(abs: string, follow: boolean): LocalView | null {
 export interface ExamineContext {
   pair: PairConfig;
   journal: Journal;
-  store: S3Store;
+  bucket: Bucket;
   filter: Filter;
   thresholdBytes: number;
   partSizeBytes: number;
@@ -113,7 +113,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
         continue;
       }
       if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
-        const h = await c.store.head(c.pair.bucket, row.key);
+        const h = await c.bucket.head(row.key);
         if (!h) {
           c.journal.remote.drop(c.pair.name, row.key);
           remote = null;

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { keyFor, relForKey } from '../plan/keys.js';
-import type { S3Store } from '../s3/store.js';
+import type { Bucket } from '../bucket.js';
 import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
 import { walk } from '../watch/walker.js';
@@ -59,16 +59,16 @@ function statDiffers(r: ReconcileRow, s: { size: number; mtimeNs: string; ctimeN
  */
 export async function reconcile(
   pair: PairConfig,
-  deps: { journal: Journal; store: S3Store; filter: Filter; now: () => number; list?: boolean },
+  deps: { journal: Journal; bucket: Bucket; filter: Filter; now: () => number; list?: boolean },
 ): Promise<ReconcileResult> {
   const { journal, filter } = deps;
   const root = checkRoot(pair, journal);
   const trash = pair.prefix + pair.trashPrefix;
   // Started first (the walk yields to it): the listing is the long pole of a pass with no changes.
   // Cut where the last listing's pages ended, each page is requested without waiting for the
-  // previous one to be parsed (S3Store.list).
+  // previous one to be parsed (listPrefix in src/s3/ranges.ts).
   const listing =
-    deps.list === false ? undefined : deps.store.list(pair.bucket, pair.prefix, { splitAfter: journal.remote.splitKeys(pair.name, LIST_PAGE_KEYS) });
+    deps.list === false ? undefined : deps.bucket.list(pair.prefix, { splitAfter: journal.remote.splitKeys(pair.name, LIST_PAGE_KEYS) });
   if (root.problem) {
     // Learn the bucket anyway, but do not compare: a missing root says nothing about the files.
     if (listing) journal.remote.replace(pair.name, (await listing).filter((o) => !o.key.startsWith(trash)), deps.now());

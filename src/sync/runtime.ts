@@ -4,7 +4,8 @@ import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../lock.js';
 import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
-import { S3Store } from '../s3/store.js';
+import type { BucketProvider } from '../bucket.js';
+import { S3Buckets } from '../s3/buckets.js';
 import { Journal } from '../store/journal.js';
 import { PairEngine, type Mode } from './engine.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
@@ -16,6 +17,8 @@ export interface RuntimeOptions {
   log: Logger;
   now?: () => number;
   credentials?: ClientOptions['credentials'];
+  /** Where the buckets are; default: the SDK over one pooled client (tests pass an in-memory one). */
+  buckets?: BucketProvider;
   /** Objects above this are copied part by part (default S3's 5 GiB); tests lower it. */
   copyLimitBytes?: number;
 }
@@ -24,7 +27,7 @@ export interface RuntimeOptions {
 export class Runtime {
   readonly journal: Journal;
   readonly counter = new RequestCounter();
-  readonly store: S3Store;
+  readonly buckets: BucketProvider;
   readonly transfers: Transfers;
   readonly queue: PQueue;
   readonly examineQueue: PQueue;
@@ -44,14 +47,13 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
-    const client = createClient(cfg.s3, { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) }, this.counter);
-    this.store = new S3Store(client);
-    this.transfers = new Transfers(this.store, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now, ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}) });
+    this.buckets = opts.buckets ?? new S3Buckets(createClient(cfg.s3, { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) }, this.counter));
+    this.transfers = new Transfers(this.buckets, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now, ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}) });
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
       this.journal.pairs.upsert({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
-      this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, store: this.store, transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
+      this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, bucket: this.buckets.bucket(p.bucket), transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
     }
     this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now });
   }
@@ -75,7 +77,7 @@ export class Runtime {
     const byBucket = new Map<string, Promise<MirrorError | undefined>>();
     for (const p of this.cfg.pairs) {
       if (!byBucket.has(p.bucket)) {
-        byBucket.set(p.bucket, this.store.checkBucket(p.bucket).then(() => undefined, (e: unknown) => (e instanceof MirrorError ? e : mapUnknown(e))));
+        byBucket.set(p.bucket, this.buckets.bucket(p.bucket).check().then(() => undefined, (e: unknown) => (e instanceof MirrorError ? e : mapUnknown(e))));
       }
     }
     for (const p of this.cfg.pairs) {
@@ -105,7 +107,7 @@ export class Runtime {
         this.journal.uploads.end(u.pair, u.upload_id);
         continue;
       }
-      const r = await this.store.abortMultipart(bucket, u.key, u.upload_id);
+      const r = await this.buckets.bucket(bucket).abortMultipart(u.key, u.upload_id);
       if (r === true) this.journal.uploads.end(u.pair, u.upload_id);
       else {
         log.warn({ key: u.key, uploadId: u.upload_id, error: describe(r) }, 'could not abort an unfinished multipart upload; its parts stay stored (and billed) until it is; tried again at the next rescan or start');
@@ -116,7 +118,7 @@ export class Runtime {
 
   async reconcilePair(name: string): Promise<ReconcileResult> {
     const engine = this.engines.get(name)!;
-    const r = await reconcile(engine.pair, { journal: this.journal, store: this.store, filter: engine.filter, now: this.now });
+    const r = await reconcile(engine.pair, { journal: this.journal, bucket: this.buckets.bucket(engine.pair.bucket), filter: engine.filter, now: this.now });
     const log = this.opts.log.child({ pair: name });
     if (r.rootProblem) {
       this.reconciled.delete(name);
@@ -180,7 +182,7 @@ export class Runtime {
     } catch {
       /* best effort */
     }
-    this.store.client.destroy();
+    this.buckets.close();
     this.journal.close();
     this.lock.release();
   }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
 import { etagKind, etagsOpaque, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
-import type { ObjectSettings, S3Store } from '../s3/store.js';
+import type { Bucket, BucketProvider, ObjectSettings } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
@@ -43,7 +43,7 @@ export class Transfers {
   bytesCopied = 0;
 
   constructor(
-    private readonly store: S3Store,
+    private readonly buckets: BucketProvider,
     private readonly journal: Journal,
     private readonly opts: { concurrency: number; partSizeBytes: number; now: () => number; copyLimitBytes?: number },
   ) {
@@ -74,7 +74,7 @@ export class Transfers {
       const release = h.body ? () => undefined : await this.budget.acquire(h.stat.size);
       try {
         const body = h.body ?? (await readWhole(abs, h));
-        const etag = sentIntact(pair, `PutObject ${key}`, await this.store.put(pair.bucket, key, body, h.md5, s), h.md5);
+        const etag = sentIntact(pair, `PutObject ${key}`, (await this.bucketOf(pair).put(key, body, h.md5, s)).etag, h.md5);
         t.sent = body.length;
         this.bytesUploaded += body.length;
         return { md5: h.md5, partSize: 0, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
@@ -93,7 +93,7 @@ export class Transfers {
 
   /** Create a multipart upload, record it, and run `fn` on it while it counts as active. */
   private async underUpload<T>(pair: PairConfig, rel: string, key: string, s: ObjectSettings, rec: { md5: string; size: number; partSize: number; mtimeNs: string }, fn: (uploadId: string) => Promise<T>): Promise<T> {
-    const uploadId = await this.store.createMultipart(pair.bucket, key, s);
+    const uploadId = await this.bucketOf(pair).createMultipart(key, s);
     this.journal.uploads.begin({ pair: pair.name, bucket: pair.bucket, rel, key, uploadId, ...rec }, this.opts.now());
     this.active.add(uploadId);
     try {
@@ -126,7 +126,7 @@ export class Transfers {
           const buf = this.partBuffers.take(h.partSize);
           const body = await readPart(fh, n, h.partSize, h.stat.size, buf);
           if (body.length !== len) throw changed(abs);
-          const etag = sentIntact(pair, `UploadPart ${key} #${n}`, await this.store.uploadPart(pair.bucket, key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
+          const etag = sentIntact(pair, `UploadPart ${key} #${n}`, await this.bucketOf(pair).uploadPart(key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
@@ -139,7 +139,7 @@ export class Transfers {
         }
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
-      const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
+      const { etag } = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
       this.journal.uploads.end(pair.name, uploadId);
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
     } catch (e) {
@@ -161,7 +161,7 @@ export class Transfers {
     // and the caller uploads instead.
     const ifMatch = this.journal.remote.get(pair.name, from.key)?.etag || undefined;
     if (h.stat.size <= this.copyLimit) {
-      const etag = await this.store.copy(pair.bucket, from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
+      const { etag } = await this.bucketOf(pair).copy(from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
       this.bytesCopied += h.stat.size;
       return { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5, etag, etagKind: etagKind(etag) };
     }
@@ -175,9 +175,9 @@ export class Transfers {
     // A remote-only row knows no size of its own: the listing does.
     const size = row.remote_size ?? this.journal.remote.get(pair.name, row.key)?.size ?? row.size ?? 0;
     if (size <= this.copyLimit) {
-      await this.store.copy(pair.bucket, row.key, to, { keep: objectOptions(pair) });
+      await this.bucketOf(pair).copy(row.key, to, { keep: objectOptions(pair) });
     } else {
-      const src = await this.store.head(pair.bucket, row.key);
+      const src = await this.bucketOf(pair).head(row.key);
       if (!src) throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, { retryable: true });
       const s: ObjectSettings = {
         contentType: src.contentType ?? 'application/octet-stream',
@@ -189,6 +189,10 @@ export class Transfers {
       await this.copyInParts(pair, row.rel, source, to, partSizeFor(src.size, this.opts.partSizeBytes), s);
     }
     this.bytesCopied += size;
+  }
+
+  private bucketOf(pair: PairConfig): Bucket {
+    return this.buckets.bucket(pair.bucket);
   }
 
   private get copyLimit(): number {
@@ -210,9 +214,9 @@ export class Transfers {
       // Every part names the source ETag, so all parts come from one version of the object.
       const parts = await runParts(partCount(size, partSize), Math.min(this.opts.concurrency, COPY_PART_WORKERS), (n) => {
         const start = (n - 1) * partSize;
-        return this.store.uploadPartCopy(pair.bucket, from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
+        return this.bucketOf(pair).uploadPartCopy(from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
       });
-      const etag = await this.store.completeMultipart(pair.bucket, key, uploadId, parts);
+      const { etag } = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
       this.journal.uploads.end(pair.name, uploadId);
       return etag;
     } catch (e) {
@@ -223,7 +227,7 @@ export class Transfers {
 
   /** Abort an upload; its record goes only once it is gone, else abortStaleUploads tries again. */
   private async abandon(pair: PairConfig, rel: string, key: string, uploadId: string): Promise<void> {
-    if ((await this.store.abortMultipart(pair.bucket, key, uploadId)) === true) this.journal.uploads.end(pair.name, uploadId);
+    if ((await this.bucketOf(pair).abortMultipart(key, uploadId)) === true) this.journal.uploads.end(pair.name, uploadId);
   }
 }
 
