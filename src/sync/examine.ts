@@ -1,7 +1,7 @@
-import { lstatSync, statSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+import { statSync, type BigIntStats } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
+import { absOf, lstatInTree, treePath, type TreePath } from '../local/safe-open.js';
 import { etagsOpaque } from '../plan/etag.js';
 import { keyBytes } from '../plan/keys.js';
 import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
@@ -32,17 +32,18 @@ export function remoteView(r: RemoteRow | undefined): RemoteView | null {
   return { etag: r.etag, size: r.size, ...(r.meta_md5 === null ? {} : { metaMd5: r.meta_md5 === '' ? null : r.meta_md5 }) };
 }
 
-function statLocal(abs: string, follow: boolean): LocalView | null {
-  let st: BigIntStats;
+/** A path under a directory that is a symlink now (and not followed) is gone from the tree. */
+function statLocal(p: TreePath): LocalView | null {
+  const abs = absOf(p);
+  let st: BigIntStats | null;
   try {
-    st = lstatSync(abs, { bigint: true });
+    st = lstatInTree(p);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw fromFsError(e, abs);
   }
+  if (!st) return null;
   let kind = kindOf(st);
-  if (kind === 'symlink' && follow) {
+  if (kind === 'symlink' && p.follow) {
     try {
       st = statSync(abs, { bigint: true });
       kind = kindOf(st);
@@ -81,8 +82,9 @@ export interface ExamineContext {
  * the decision reflects the file as it is, not as the event described it.
  */
 export async function examine(row: FileRow, c: ExamineContext): Promise<Examined> {
-  const abs = join(c.pair.path, row.rel);
-  const local = row.kind === 'remote' ? null : statLocal(abs, c.pair.followSymlinks);
+  const where = treePath(c.pair.path, row.rel, c.pair.followSymlinks);
+  const abs = absOf(where);
+  const local = row.kind === 'remote' ? null : statLocal(where);
   let remote = remoteView(c.batch ? c.batch.remote.get(row.key) : c.journal.remote.get(c.pair.name, row.key));
   const opts = {
     deleteMode: c.pair.delete,
@@ -106,7 +108,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     for (let step = 0; step < 4; step++) {
       const decision = plan(local, jv, remote, opts);
       if (decision.op === 'hash' && local && !hashed) {
-        hashed = await readAndHash(abs, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size, c.budget, c.linkIdle);
+        hashed = await readAndHash(where, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size, c.budget, c.linkIdle);
         local.stat = hashed.stat;
         local.md5 = hashed.md5;
         local.localEtag = hashed.localEtag;

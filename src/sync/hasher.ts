@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, readSync, type BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
+import { absOf, openInTree, openInTreeSync, type TreePath } from '../local/safe-open.js';
 import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
@@ -38,11 +39,12 @@ const SYNC_READ_BYTES = 256 * 1024;
  */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
-export async function openForRead(abs: string): Promise<FileHandle> {
+/** Opened in its pair's tree only (see TreePath): nothing outside the tree is ever read. */
+export async function openForRead(p: TreePath): Promise<FileHandle> {
   try {
-    return await open(abs, READ_FLAGS);
+    return await openInTree(p, READ_FLAGS);
   } catch (e) {
-    throw fromFsError(e, abs);
+    throw fromFsError(e, absOf(p));
   }
 }
 
@@ -52,10 +54,11 @@ export async function openForRead(abs: string): Promise<FileHandle> {
  * streams instead, keeping nothing) when the file turned out larger than `limit` or the budget
  * has no room now.
  */
-function readSmall(abs: string, limit: number, budget: ByteBudget | undefined): Hashed | undefined {
+function readSmall(p: TreePath, limit: number, budget: ByteBudget | undefined): Hashed | undefined {
+  const abs = absOf(p);
   let fd: number;
   try {
-    fd = openSync(abs, READ_FLAGS);
+    fd = openInTreeSync(p, READ_FLAGS);
   } catch (e) {
     throw fromFsError(e, abs);
   }
@@ -101,7 +104,7 @@ function hashBody(fd: number, abs: string, before: BigIntStats, size: number, re
  * becomes an object.
  */
 export async function readAndHash(
-  abs: string,
+  p: TreePath,
   opts: { thresholdBytes: number; partSizeBytes: number },
   sizeHint?: number,
   budget?: ByteBudget,
@@ -109,7 +112,7 @@ export async function readAndHash(
   linkIdle: () => boolean = () => false,
 ): Promise<Hashed> {
   if (sizeHint !== undefined && sizeHint <= SYNC_READ_BYTES && sizeHint < opts.thresholdBytes) {
-    const small = readSmall(abs, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1), budget);
+    const small = readSmall(p, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1), budget);
     if (small) return small;
   }
   if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) {
@@ -119,14 +122,14 @@ export async function readAndHash(
       // hashed before this one has been handed to the uploader.
       await new Promise((r) => setImmediate(r));
       const twoThreads = linkIdle() && partHasherAvailable();
-      return readAndHashStreamed(abs, opts, twoThreads).catch((e: unknown) => {
+      return readAndHashStreamed(p, opts, twoThreads).catch((e: unknown) => {
         // No worker after all: the same hash on this thread (one more pass, once).
-        if (e instanceof PartHasherUnavailable) return readAndHashStreamed(abs, opts, false);
+        if (e instanceof PartHasherUnavailable) return readAndHashStreamed(p, opts, false);
         throw e;
       });
     });
   }
-  return readAndHashStreamed(abs, opts, false);
+  return readAndHashStreamed(p, opts, false);
 }
 
 let bigTurn: Promise<unknown> = Promise.resolve();
@@ -140,8 +143,9 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; partSizeBytes: number }, offThread: boolean): Promise<Hashed> {
-  const fh = await openForRead(abs);
+async function readAndHashStreamed(p: TreePath, opts: { thresholdBytes: number; partSizeBytes: number }, offThread: boolean): Promise<Hashed> {
+  const abs = absOf(p);
+  const fh = await openForRead(p);
   let partsOffThread: Promise<string[]> | undefined;
   try {
     const before = await fh.stat({ bigint: true });
@@ -179,7 +183,7 @@ async function readAndHashStreamed(abs: string, opts: { thresholdBytes: number; 
       }
     }
     const md5 = whole.digest('hex');
-    const partMd5s = partsOffThread ? await offThreadParts(partsOffThread, abs) : parts.map((p) => p.toString('hex'));
+    const partMd5s = partsOffThread ? await offThreadParts(partsOffThread, abs) : parts.map((d) => d.toString('hex'));
     const result: Hashed = partSize
       ? { stat, mode, md5, partSize, localEtag: multipartEtag(partMd5s.map((p) => Buffer.from(p, 'hex'))), partMd5s }
       : { stat, mode, md5, partSize: 0, localEtag: md5, partMd5s: [] };
@@ -215,8 +219,9 @@ export function changed(abs: string): MirrorError {
  * Read a whole file again for a single PUT and check it is still the content that was hashed
  * (same stat on the descriptor, same MD5), so the bytes sent are exactly the hashed ones.
  */
-export async function readWhole(abs: string, h: Hashed): Promise<Buffer> {
-  const fh = await openForRead(abs);
+export async function readWhole(p: TreePath, h: Hashed): Promise<Buffer> {
+  const abs = absOf(p);
+  const fh = await openForRead(p);
   try {
     const body = await readPart(fh, 1, h.stat.size, h.stat.size);
     const after = toLocalStat(await fh.stat({ bigint: true }));

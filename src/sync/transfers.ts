@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
+import { treePath } from '../local/safe-open.js';
 import { etagKind, etagsOpaque, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
 import type { Bucket, BucketProvider, ObjectSettings } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
@@ -73,7 +74,7 @@ export class Transfers {
       // A kept body already holds its bytes of the budget (see readAndHash).
       const release = h.body ? () => undefined : await this.budget.acquire(h.stat.size);
       try {
-        const body = h.body ?? (await readWhole(abs, h));
+        const body = h.body ?? (await readWhole(treePath(pair.path, rel, pair.followSymlinks), h));
         const etag = sentIntact(pair, `PutObject ${key}`, (await this.bucketOf(pair).put(key, body, h.md5, s)).etag, h.md5);
         t.sent = body.length;
         this.bytesUploaded += body.length;
@@ -111,7 +112,7 @@ export class Transfers {
   private async sendParts(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, t: InFlight, uploadId: string): Promise<SyncedContent> {
     let fh;
     try {
-      fh = await openForRead(abs);
+      fh = await openForRead(treePath(pair.path, rel, pair.followSymlinks));
     } catch (e) {
       await this.abandon(pair, rel, key, uploadId);
       throw e;

@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
 import { join, sep } from 'node:path';
+import { openDirInTree, treePath, type TreeDir } from '../local/safe-open.js';
 import type { LocalStat } from '../store/types.js';
 import type { Filter } from './filter.js';
 import { kindOf, toLocalStat } from './stat.js';
@@ -32,7 +33,7 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
   const rootStat = statSync(join(root, start), { bigint: true });
   // Each directory carries the identities of its ancestors: a followed symlink that leads to one
   // of them is a loop. (A link to a sibling is followed: that is what following means.)
-  const stack: { rel: string; chain: readonly string[] }[] = [{ rel: start, chain: [`${rootStat.dev}:${rootStat.ino}`] }];
+  const stack: Frame[] = [{ rel: start, chain: [`${rootStat.dev}:${rootStat.ino}`] }];
   let sliceEnd = performance.now() + SLICE_MS;
   const pause = async () => {
     await new Promise<void>((r) => setImmediate(r));
@@ -41,51 +42,88 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
   while (stack.length) {
     const { rel: dirRel, chain } = stack.pop()!;
     let names: string[];
-    const dirAbs = join(root, dirRel);
-    // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
-    const under = dirAbs.endsWith(sep) ? dirAbs : dirAbs + sep;
+    let dir: TreeDir | null;
+    // Listed and lstat'ed through the directory as opened: if a directory on the way becomes a
+    // symlink meanwhile, nothing outside the tree is listed in its place (unless following).
     try {
-      names = readdirSync(dirAbs);
+      dir = openDirInTree(treePath(root, dirRel, opts.followSymlinks));
+      if (!dir) continue; // gone, or not a directory of the tree any more
     } catch (e) {
       out.unreadable.push({ rel: dirRel, error: (e as Error).message });
       continue;
     }
-    names.sort();
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      if ((i & 63) === 63 && performance.now() > sliceEnd) await pause();
-      const rel = dirRel ? `${dirRel}/${name}` : name;
-      const abs = under + name;
-      let st: BigIntStats;
+    const found: WalkEntry[] = [];
+    const below: typeof stack = [];
+    try {
       try {
-        st = lstatSync(abs, { bigint: true });
-      } catch {
-        continue; // vanished since readdir: the watcher (or next rescan) reports it
-      }
-      let kind = kindOf(st);
-      const viaLink = kind === 'symlink';
-      if (kind === 'symlink' && opts.followSymlinks) {
-        try {
-          st = statSync(abs, { bigint: true });
-          kind = kindOf(st);
-        } catch {
-          kind = 'symlink'; // dangling: listed as skipped
-        }
-      }
-      if (kind === 'dir') {
-        if (filter.excludes(rel, true)) continue;
-        const id = `${st.dev}:${st.ino}`;
-        if (viaLink && chain.includes(id)) {
-          out.loops.push(rel);
-          continue;
-        }
-        stack.push({ rel, chain: [...chain, id] });
+        names = readdirSync(dir.path);
+      } catch (e) {
+        out.unreadable.push({ rel: dirRel, error: (e as Error).message });
         continue;
       }
-      if (filter.excludes(rel)) continue;
-      out.entries.push({ rel, kind, stat: toLocalStat(st) });
+      await listDir(dir, dirRel, names, chain, filter, opts.followSymlinks, out, found, below, () => performance.now() > sliceEnd, pause);
+      if (!dir.stillAt()) continue;
+    } finally {
+      dir.close();
     }
+    out.entries.push(...found);
+    stack.push(...below);
     if (performance.now() > sliceEnd) await pause();
   }
   return out;
+}
+
+type Frame = { rel: string; chain: readonly string[] };
+
+/** One directory's entries: files into `found`, directories to walk into `below`. */
+async function listDir(
+  dir: TreeDir,
+  dirRel: string,
+  names: string[],
+  chain: readonly string[],
+  filter: Filter,
+  follow: boolean,
+  out: WalkResult,
+  found: WalkEntry[],
+  below: Frame[],
+  sliceOver: () => boolean,
+  pause: () => Promise<void>,
+): Promise<void> {
+  // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
+  const under = dir.path.endsWith(sep) ? dir.path : dir.path + sep;
+  names.sort();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if ((i & 63) === 63 && sliceOver()) await pause();
+    const rel = dirRel ? `${dirRel}/${name}` : name;
+    const abs = under + name;
+    let st: BigIntStats;
+    try {
+      st = lstatSync(abs, { bigint: true });
+    } catch {
+      continue; // vanished since readdir: the watcher (or next rescan) reports it
+    }
+    let kind = kindOf(st);
+    const viaLink = kind === 'symlink';
+    if (kind === 'symlink' && follow) {
+      try {
+        st = statSync(abs, { bigint: true });
+        kind = kindOf(st);
+      } catch {
+        kind = 'symlink'; // dangling: listed as skipped
+      }
+    }
+    if (kind === 'dir') {
+      if (filter.excludes(rel, true)) continue;
+      const id = `${st.dev}:${st.ino}`;
+      if (viaLink && chain.includes(id)) {
+        out.loops.push(rel);
+        continue;
+      }
+      below.push({ rel, chain: [...chain, id] });
+      continue;
+    }
+    if (filter.excludes(rel)) continue;
+    found.push({ rel, kind, stat: toLocalStat(st) });
+  }
 }
