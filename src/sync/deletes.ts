@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { PairConfig } from '../config.js';
 import { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { guardDeletes } from '../plan/guard.js';
-import { keyFor } from '../plan/keys.js';
+import { trashKey } from '../plan/trash.js';
 import type { FileRow } from '../store/types.js';
 import type { EngineDeps, PairStats } from './engine.js';
 import { checkRoot } from './reconcile.js';
@@ -143,12 +144,12 @@ export class PairDeletes {
     let go = items;
     const trash = go.filter((i) => i.trash);
     if (trash.length) {
-      const day = new Date(now).toISOString().slice(0, 10);
       const moved = await Promise.all(
         trash.map((i) =>
           this.d.queue.add(async () => {
             try {
-              await this.d.transfers.trashCopy(this.pair, i.row, keyFor(`${this.pair.prefix}${this.pair.trashPrefix}${day}/`, i.row.key.slice(this.pair.prefix.length)));
+              const to = trashKey(this.pair.prefix, this.pair.trashPrefix, i.row.key.slice(this.pair.prefix.length), now, randomBytes(3).toString('hex'));
+              await this.d.transfers.trashCopy(this.pair, i.row, to);
               return true;
             } catch (err) {
               this.fail(i.row, err);
