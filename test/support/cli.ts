@@ -6,7 +6,9 @@
 // never leaves a daemon behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portableCli } from './portable.js';
 import { testEnv } from './s3server.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -69,8 +71,11 @@ export function assertBuilt(): void {
 /** Starts `node dist/cli.js ...args` and returns a handle; output is collected as it arrives. */
 export function spawnCli(args: readonly string[], opts: CliOptions = {}): CliChild {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
-    cwd: opts.cwd,
+  // Another user may not reach this clone (see portable.ts): it runs a copy it can read.
+  const other = opts.uid !== undefined && opts.uid !== process.getuid?.();
+  const cli = other ? portableCli() : CLI_PATH;
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: opts.cwd ?? (other ? dirname(cli) : undefined),
     env: cliEnv(opts.env),
     ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
     ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
