@@ -1,7 +1,8 @@
 import Database, { type Database as Db } from 'better-sqlite3';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from './errors.js';
+import { makeStateDir, prepareStateFile, STATE_FILE_MODE } from './local/state-files.js';
 
 const LOCK_FILE = 'lock.db';
 /** The lock holder's pid, for `status` and for the message a second process gets. */
@@ -20,7 +21,8 @@ export class StateLock {
 
   static acquire(stateDir: string): StateLock {
     try {
-      mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+      makeStateDir(stateDir);
+      prepareStateFile(join(stateDir, LOCK_FILE));
     } catch (e) {
       throw new MirrorError('STATE_DIR_UNUSABLE', `cannot create stateDir ${stateDir}: ${(e as Error).message}`);
     }
@@ -42,7 +44,8 @@ export class StateLock {
     // Right after the lock, and atomically (a reader sees the old file or the whole new one, never
     // an empty one). Readers still meet the moment in between: see lockHolder.
     const tmp = join(stateDir, `${PID_FILE}.${process.pid}.tmp`);
-    writeFileSync(tmp, `${process.pid}\n`);
+    writeFileSync(tmp, `${process.pid}\n`, { mode: STATE_FILE_MODE });
+    chmodSync(tmp, STATE_FILE_MODE);
     renameSync(tmp, join(stateDir, PID_FILE));
     return new StateLock(db, stateDir);
   }

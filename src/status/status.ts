@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { lockHolder, type HolderWait } from '../lock.js';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';
 
@@ -55,7 +55,9 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
     openUploads: 0,
     recentErrors: [],
   });
-  if (!existsSync(path)) return without('never-synced', `no journal at ${path} yet: s3mirror has not run with this stateDir`);
+  const seen = journalSeen(path);
+  if (seen === 'missing') return without('never-synced', `no journal at ${path} yet: s3mirror has not run with this stateDir`);
+  if (seen === 'denied') return without('unknown', `cannot read ${path}: permission denied (run status as the service user or a member of its group)`);
   let journal: Journal | undefined;
   try {
     journal = Journal.open(cfg.stateDir, { readonly: true });
@@ -65,6 +67,17 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
     return without('unknown', `cannot read journal ${path}: ${(e as Error).message} (run status as the service user)`);
   } finally {
     journal?.close();
+  }
+}
+
+/** A stateDir this user may not enter is not one where s3mirror never ran. */
+function journalSeen(path: string): 'ok' | 'missing' | 'denied' {
+  try {
+    statSync(path);
+    return 'ok';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'missing';
   }
 }
 

@@ -1,7 +1,7 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
+import { makeStateDir, prepareStateFile, restrictStateFile } from '../local/state-files.js';
 import { migrate } from './schema.js';
 import { ErrorLog } from './errorlog.js';
 import { selectFile, selectFiles } from './filerows.js';
@@ -60,7 +60,11 @@ export class Journal {
     const path = join(stateDir, JOURNAL_FILE);
     let db: Db;
     try {
-      if (!opts.readonly) mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+      if (!opts.readonly) {
+        makeStateDir(stateDir);
+        prepareStateFile(path);
+        for (const side of ['-wal', '-shm']) restrictStateFile(path + side);
+      }
       db = new Database(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
     } catch (e) {
       throw new MirrorError('STATE_DIR_UNUSABLE', `cannot open journal ${path}: ${(e as Error).message}`, {
