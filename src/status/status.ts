@@ -21,6 +21,13 @@ export interface PairStatus {
   skipped: number;
   inFlight: number;
   lastSyncAt: string | null;
+  /**
+   * One word on the pair, as the table shows it: "in sync" only when nothing is pending, in flight,
+   * failed or held, no watcher error stands and (while a process runs) it has reconciled the pair.
+   */
+  verdict: string;
+  /** The running process's last watcher error on this pair: changes may be missed. */
+  watcherError: { at: string; message: string } | null;
   problems: { rel: string; state: string; code: string | null; error: string | null }[];
 }
 
@@ -49,7 +56,8 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
     daemon: { running, pid, mode: null, heartbeatAt: null, startedAt: null },
     pairs: cfg.pairs.map((p) => ({
       name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state, reason,
-      inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null, problems: [],
+      inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null,
+      verdict: state, watcherError: null, problems: [],
     })),
     transfers: [],
     openUploads: 0,
@@ -84,6 +92,7 @@ function journalSeen(path: string): 'ok' | 'missing' | 'denied' {
 function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Status {
   const last = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
     pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number; multipart?: boolean }[];
+    reconciled?: string[]; watcherErrors?: Record<string, { at: number; message: string }>;
   };
   // Until the running process writes its first record, the journal holds the previous process's.
   const proc = running ? (last?.pid === pid ? last : null) : last;
@@ -93,7 +102,8 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
     const counts = journal.query.stateCounts(p.name);
     const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
     const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
-    return {
+    const we = running ? proc?.watcherErrors?.[p.name] : undefined;
+    const base = {
       name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix,
       state: row?.state ?? 'never-synced',
       reason: row?.hold_reason ?? row?.last_error ?? null,
@@ -105,8 +115,13 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       skipped: sum((c) => c.state === 'skipped'),
       inFlight: transfers.filter((t) => t.pair === p.name).length,
       lastSyncAt: iso(row?.last_sync_at),
+      watcherError: we ? { at: iso(we.at)!, message: we.message } : null,
       problems: journal.query.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
     };
+    // While a process runs, the journal is only as current as its reconcile: until then, what
+    // changed while nothing watched is unknown.
+    const scanning = running && !(proc?.reconciled ?? []).includes(p.name);
+    return { ...base, verdict: verdictOf(base, scanning) };
   });
   return {
     schemaVersion: STATUS_SCHEMA_VERSION,
@@ -134,11 +149,15 @@ function bytes(n: number): string {
   return `${i ? n.toFixed(1) : n} ${u[i]}`;
 }
 
-function label(p: PairStatus): string {
+/** What needs the operator (a hold, a blind watcher) outranks progress; "in sync" is what is left. */
+export function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
   if (p.state !== 'ok') return p.state;
   if (p.held > 0) return 'deletes-held';
-  if (p.pending > 0 || p.inFlight > 0) return 'syncing';
-  return p.failed > 0 ? `${p.failed} failed` : 'in sync';
+  if (p.watcherError) return 'watcher-error';
+  if (scanning) return 'scanning';
+  if (p.pending > p.retrying || p.inFlight > 0) return 'syncing';
+  if (p.failed > 0) return `${p.failed} failed`;
+  return p.retrying > 0 ? `${p.retrying} retrying` : 'in sync';
 }
 
 export function renderStatus(s: Status): string {
@@ -147,12 +166,13 @@ export function renderStatus(s: Status): string {
   out.push(d.running ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})` : 'daemon: not running');
   for (const p of s.pairs) {
     out.push('');
-    out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${label(p)}]`);
+    out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${p.verdict}]`);
     if (p.reason) out.push(`  reason:    ${p.reason}`);
     out.push(`  in sync:   ${p.inSync.files} files, ${bytes(p.inSync.bytes)}`);
     out.push(`  pending:   ${p.pending}${p.retrying ? ` (${p.retrying} retrying)` : ''}   in flight: ${p.inFlight}`);
     out.push(`  failed:    ${p.failed}   held deletes: ${p.held}   skipped: ${p.skipped}`);
     out.push(`  last sync: ${p.lastSyncAt ?? 'never'}`);
+    if (p.watcherError) out.push(`  watcher:   ${p.watcherError.at} ${p.watcherError.message} (changes may be missed; restart to watch anew)`);
     for (const f of p.problems.slice(0, 10)) out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
     if (p.held > 0) out.push(`  release with: s3mirror resume --config FILE --pair ${p.name} --allow-deletes`);
   }

@@ -150,6 +150,15 @@ export class Journal {
     return (this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
+  /**
+   * Changes with every write to the journal, by this connection or another process (`resume`):
+   * an answer derived from the rows stays true while it does not change.
+   */
+  changeStamp(): string {
+    const mine = this.st('SELECT total_changes() AS n').get() as { n: number };
+    return `${mine.n}:${this.db.pragma('data_version', { simple: true }) as number}`;
+  }
+
   // ── files: marking work ─────────────────────────────────────────────────────────────────
   /** A hint that `rel` may have changed: bump its generation and (re)start its debounce. */
   markDirty(pair: string, rel: string, key: string, now: number, debounceMs: number, maxDelayMs: number): void {

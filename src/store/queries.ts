@@ -87,7 +87,24 @@ export class FileQueries {
       .st('SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present')
       .all(pair) as never;
   }
+  /**
+   * Pending rows whose last try failed. By the error the row carries, not only its attempts: a
+   * rescan marks a failed row dirty again (attempts 0) and it still has not gone through. The
+   * codes of a skip (a symlink or special file) and of a hold are no failure.
+   */
   retryingCount(pair: string): number {
-    return (this.sql.st("SELECT count(*) AS n FROM files WHERE pair = ? AND state = 'dirty' AND attempts > 0").get(pair) as { n: number }).n;
+    return (
+      this.sql
+        .st(
+          `SELECT count(*) AS n FROM files WHERE pair = ? AND state = 'dirty'
+           AND (attempts > 0 OR (error_code IS NOT NULL AND error_code NOT IN ('DELETE_RELEASED', 'DELETES_HELD')
+                                 AND NOT (error_code = 'UNSUPPORTED_FILE' AND kind IN ('symlink', 'special'))))`,
+        )
+        .get(pair) as { n: number }
+    ).n;
+  }
+  /** Failed rows or held deletes: a pair with any is not in sync (a full scan of the pair: ask rarely). */
+  hasProblems(pair: string): boolean {
+    return !!this.sql.st("SELECT 1 FROM files WHERE pair = ? AND state IN ('failed', 'held') LIMIT 1").get(pair);
   }
 }

@@ -78,7 +78,9 @@ export class Daemon {
     const { rt, cfg } = this;
     rt.startStatusWriter();
     this.watcher.on('change', (e) => this.onEvent(e));
-    this.watcher.on('error', ({ pair, error }) => this.log.error({ pair, error: describe(error) }, 'watcher error'));
+    this.watcher.on('error', ({ pair, error }) => {
+      if (!this.stopping) this.rt.noteWatcherError(pair, error);
+    });
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
     rt.journal.makeAllDue(rt.now());
@@ -110,6 +112,7 @@ export class Daemon {
     const engine = this.rt.engines.get(name)!;
     const p = engine.pair;
     this.watchedRoots.set(name, rootId(p.path));
+    this.rt.clearWatcherError(name);
     await this.watcher.add(name, p.path, engine.filter, p.followSymlinks, [this.cfg.stateDir]);
   }
 

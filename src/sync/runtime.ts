@@ -38,6 +38,10 @@ export class Runtime {
   private statusTimer: NodeJS.Timeout | undefined;
   /** Pairs reconciled without a root problem in this process: only they can be "in sync". */
   private readonly reconciled = new Set<string>();
+  /** The last watcher error of each pair since it was (last) watched: its changes may be missed. */
+  readonly watcherErrors = new Map<string, { at: number; message: string }>();
+  /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
+  private readonly problems = new Map<string, { stamp: string; any: boolean }>();
 
   private constructor(
     readonly cfg: Config,
@@ -136,15 +140,42 @@ export class Runtime {
     return r;
   }
 
+  /** Recorded where status sees it (recent errors, and the pair's verdict while this process runs). */
+  noteWatcherError(pair: string, error: unknown): void {
+    const { code, message } = describe(error);
+    const at = this.now();
+    this.watcherErrors.set(pair, { at, message: `${code}: ${message}` });
+    this.journal.errors.add(at, pair, null, 'WATCHER_ERROR', `${message} (changes may be missed until the pair is watched anew: restart, or its root is replaced; the periodic rescan still finds them)`);
+    this.opts.log.error({ pair, error: describe(error) }, 'watcher error');
+  }
+
+  /** Watched anew: a new watcher, no error of its own yet. */
+  clearWatcherError(pair: string): void {
+    this.watcherErrors.delete(pair);
+  }
+
+  /**
+   * Truly in sync now: reconciled by this process, its state ok (no hold, no error), nothing
+   * pending or in flight, no failed row, no held delete and no watcher error. Only then does
+   * "last sync" advance.
+   */
+  private inSync(n: string): boolean {
+    if (!this.reconciled.has(n) || this.watcherErrors.has(n)) return false;
+    if (this.journal.pairs.get(n)?.state !== 'ok') return false;
+    if (this.journal.pendingCount(n) > 0 || [...this.transfers.inFlight.values()].some((t) => t.pair === n)) return false;
+    // A scan of the pair's rows: asked again only once the journal has changed since.
+    const stamp = this.journal.changeStamp();
+    let p = this.problems.get(n);
+    if (p?.stamp !== stamp) this.problems.set(n, (p = { stamp, any: this.journal.query.hasProblems(n) }));
+    return !p.any;
+  }
+
   /** What status shows about this process; written to the journal so status needs no IPC. */
   writeStatus(): void {
     const now = this.now();
     const stats = Object.fromEntries([...this.engines].map(([n, e]) => [n, e.stats]));
-    for (const [n] of this.engines) {
-      if (this.reconciled.has(n) && this.journal.pendingCount(n) === 0 && ![...this.transfers.inFlight.values()].some((t) => t.pair === n)) {
-        this.journal.pairs.markSynced(n, now);
-      }
-    }
+    const synced = [...this.engines.keys()].filter((n) => this.inSync(n));
+    for (const n of synced) this.journal.pairs.markSynced(n, now);
     this.journal.setMeta(
       'process',
       JSON.stringify({
@@ -157,8 +188,13 @@ export class Runtime {
         requests: this.counter.snapshot(),
         bytesUploaded: this.transfers.bytesUploaded,
         bytesCopied: this.transfers.bytesCopied,
+        reconciled: [...this.reconciled],
+        watcherErrors: Object.fromEntries(this.watcherErrors),
       }),
     );
+    // The writes just made touch no file row: what was found stays true until something else writes.
+    const stamp = this.journal.changeStamp();
+    for (const n of synced) this.problems.set(n, { stamp, any: false });
   }
 
   startStatusWriter(ms = 1000): void {

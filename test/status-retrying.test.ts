@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal } from '../src/store/journal.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function journal(): Journal {
+  const d = mkdtempSync(join(tmpdir(), 's3mirror-retrying-'));
+  dirs.push(d);
+  const j = Journal.open(d);
+  j.pairs.upsert({ name: 'p', root: '/r', bucket: 'b', prefix: '' });
+  return j;
+}
+
+const gen = (j: Journal, rel: string) => j.getFile('p', rel)!.generation;
+
+describe('status counts as retrying every pending row whose last try failed', () => {
+  it('also after a rescan marked it dirty again (attempts back to 0); not a re-dirtied skip or hold', () => {
+    const j = journal();
+    const now = 1_000_000;
+    for (const rel of ['fails', 'symlink', 'held', 'fine']) j.markDirty('p', rel, rel, now, 100, 1000);
+    j.recordFailure('p', 'fails', gen(j, 'fails'), 'S3_REQUEST_FAILED', 'server said 503', now + 5000, now);
+    j.recordSkipped('p', 'symlink', gen(j, 'symlink'), 'symlink', 'UNSUPPORTED_FILE', 'symlink skipped', now);
+    j.recordHeld('p', 'held', gen(j, 'held'), 'too many deletes', now);
+    expect(j.query.retryingCount('p')).toBe(1);
+    // A rescan (or any hint) marks every one of them dirty again.
+    for (const rel of ['fails', 'symlink', 'held', 'fine']) j.markDirty('p', rel, rel, now + 10, 100, 1000);
+    expect(j.query.retryingCount('p')).toBe(1);
+    j.close();
+  });
+});
