@@ -28,7 +28,7 @@ export function absOf(p: TreePath): string {
  * Every directory between the root and the path is a real directory (lstat, not a symlink).
  * False when one is missing, a symlink or not a directory: the path is not in the tree then.
  */
-export function parentsInTree(p: TreePath): boolean {
+function parentsInTree(p: TreePath): boolean {
   if (p.follow || !p.rel.includes('/')) return true;
   const parts = p.rel.split('/');
   let dir = p.root;
@@ -58,7 +58,7 @@ export function lstatInTree(p: TreePath): BigIntStats | null {
 const PROC_FD = existsSync('/proc/self/fd') ? '/proc/self/fd/' : undefined;
 
 /** Where the kernel says descriptor `fd` is (Linux), or undefined where it cannot say. */
-export function fdPath(fd: number): string | undefined {
+function fdPath(fd: number): string | undefined {
   return PROC_FD ? `${PROC_FD}${fd}` : undefined;
 }
 
@@ -106,7 +106,7 @@ function isAt(fd: number, p: TreePath): boolean {
   }
 }
 
-export function notInTree(p: TreePath): MirrorError {
+function notInTree(p: TreePath): MirrorError {
   return new MirrorError('FILE_CHANGED', `${absOf(p)} is no longer a file under ${p.root} (a directory on its way is a symlink now, or it moved); retried once it settles`, {
     retryable: true,
   });

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
  * umask. SQLite gives a database's -wal, -shm and -journal files the database file's own mode.
  */
 export const STATE_FILE_MODE = 0o640;
-export const STATE_DIR_MODE = 0o750;
+const STATE_DIR_MODE = 0o750;
 
 /** mkdir -p; the directories it creates get STATE_DIR_MODE (the umask may have narrowed them). */
 export function makeStateDir(dir: string): void {

@@ -150,7 +150,7 @@ function bytes(n: number): string {
 }
 
 /** What needs the operator (a hold, a blind watcher) outranks progress; "in sync" is what is left. */
-export function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
+function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
   if (p.state !== 'ok') return p.state;
   if (p.held > 0) return 'deletes-held';
   if (p.watcherError) return 'watcher-error';
