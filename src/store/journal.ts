@@ -179,19 +179,26 @@ export class Journal {
     ).run({ pair, items: JSON.stringify(items.map((it) => [it.rel, it.key])), now, debounce: debounceMs, maxDelay: maxDelayMs });
   }
 
-  /** Everything pending becomes due now (sync --once, and after a restart: no need to wait). */
-  makeAllDue(now: number): void {
-    this.st("UPDATE files SET due_at = ? WHERE state = 'dirty'").run(now);
+  /**
+   * Everything pending in these pairs becomes due now (sync --once, and after a restart: no need
+   * to wait). Only the configured pairs: rows of a pair that left the config wait for its return.
+   */
+  makeAllDue(now: number, pairs: readonly string[]): void {
+    this.st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))").run(now, JSON.stringify(pairs));
   }
 
-  /** Take up to `limit` due rows and lease them until `leaseUntil`, so the next pick skips them. */
-  takeDue(now: number, limit: number, leaseUntil: number, skipPairs: readonly string[] = []): FileRow[] {
+  /**
+   * Take up to `limit` due rows of these pairs and lease them until `leaseUntil`, so the next pick
+   * skips them. Rows of any other pair (removed from the config, or paused) are never taken: no
+   * engine would work on them, and their lease would be waited out.
+   */
+  takeDue(now: number, limit: number, leaseUntil: number, pairs: readonly string[]): FileRow[] {
     return this.tx(() => {
       const rows = selectFiles(
         this.sql,
-        "WHERE state = 'dirty' AND due_at <= ? AND pair NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
+        "WHERE state = 'dirty' AND due_at <= ? AND pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
         now,
-        JSON.stringify(skipPairs),
+        JSON.stringify(pairs),
         limit,
       );
       const lease = this.st('UPDATE files SET due_at = ? WHERE pair = ? AND rel = ?');
@@ -200,9 +207,10 @@ export class Journal {
     });
   }
 
-  nextDueAt(skipPairs: readonly string[] = []): number | undefined {
-    const r = this.st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair NOT IN (SELECT value FROM json_each(?))").get(
-      JSON.stringify(skipPairs),
+  /** When the next row of these pairs is due (see takeDue). */
+  nextDueAt(pairs: readonly string[]): number | undefined {
+    const r = this.st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))").get(
+      JSON.stringify(pairs),
     ) as { d: number | null };
     return r.d ?? undefined;
   }

@@ -83,7 +83,7 @@ export class Daemon {
     });
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
-    rt.journal.makeAllDue(rt.now());
+    rt.journal.makeAllDue(rt.now(), cfg.pairs.map((p) => p.name));
     const pending = new Set(cfg.pairs.map((p) => p.name));
     for (const name of pending) rt.scheduler.pause(name);
     this.loop = rt.scheduler.runForever();

@@ -40,6 +40,13 @@ export class Scheduler {
     this.wake();
   }
 
+  /** The pairs whose rows may be taken: configured (they have an engine) and not paused. */
+  private active(): string[] {
+    const out: string[] = [];
+    for (const name of this.engines.keys()) if (!this.paused.has(name)) out.push(name);
+    return out;
+  }
+
   wake(): void {
     this.wakeUp?.();
   }
@@ -55,7 +62,7 @@ export class Scheduler {
     const now = this.opts.now();
     const lease = now + LEASE_MS;
     const rows: FileRow[] = [];
-    for (const r of this.journal.takeDue(now, this.batchSize, lease, [...this.paused])) {
+    for (const r of this.journal.takeDue(now, this.batchSize, lease, this.active())) {
       // Due again while its batch still works on it (a new event, a postponed delete): it goes
       // back to due when that batch ends, rather than waiting out the lease just taken.
       if (this.inFlight.has(id(r))) this.retaken.set(id(r), lease);
@@ -70,12 +77,8 @@ export class Scheduler {
       else byPair.set(r.pair, [r]);
     }
     for (const [pair, list] of byPair) {
-      const engine = this.engines.get(pair);
-      if (!engine) {
-        // A pair removed from the config: its rows stay as they are until it comes back.
-        for (const r of list) this.inFlight.delete(id(r));
-        continue;
-      }
+      // takeDue returns rows of active() pairs only, each of which has an engine.
+      const engine = this.engines.get(pair)!;
       const p: Promise<void> = engine
         .processBatch(list)
         .catch((e) => { for (const r of list) engine.fail(r, e); })
@@ -112,7 +115,7 @@ export class Scheduler {
 
   /** `sync --once`: everything pending is due now; return when nothing is left to try. */
   async runOnce(): Promise<void> {
-    this.journal.makeAllDue(this.opts.now());
+    this.journal.makeAllDue(this.opts.now(), [...this.engines.keys()]);
     for (;;) {
       if (this.dispatch() > 0) continue;
       if (this.batches.size) {
@@ -125,7 +128,7 @@ export class Scheduler {
         await this.flushAll();
         continue;
       }
-      const next = this.journal.nextDueAt([...this.paused]);
+      const next = this.journal.nextDueAt(this.active());
       if (next === undefined) return;
       await this.sleep(next - this.opts.now());
     }
@@ -136,7 +139,7 @@ export class Scheduler {
     while (!this.stopped) {
       if (this.dispatch() > 0) continue;
       if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await this.flushAll();
-      const next = this.journal.nextDueAt([...this.paused]);
+      const next = this.journal.nextDueAt(this.active());
       const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
       if (wait > 0 || this.batches.size) await this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait);
     }
