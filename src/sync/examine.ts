@@ -84,7 +84,9 @@ export interface ExamineContext {
 export async function examine(row: FileRow, c: ExamineContext): Promise<Examined> {
   const where = treePath(c.pair.path, row.rel, c.pair.followSymlinks);
   const abs = absOf(where);
-  const local = row.kind === 'remote' ? null : statLocal(where);
+  // Always looked at, whatever the row says: a row created from a listing is a hint, and a file
+  // that appears at its path is an ordinary file, never a delete (DESIGN §2).
+  const local = statLocal(where);
   let remote = remoteView(c.batch ? c.batch.remote.get(row.key) : c.journal.remote.get(c.pair.name, row.key));
   const opts = {
     deleteMode: c.pair.delete,

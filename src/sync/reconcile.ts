@@ -94,6 +94,8 @@ export async function reconcile(
     byRel.set(r.rel, r);
     keysKnown.add(r.key);
   }
+  // A listed object whose key a local file maps to (an NFD name, an NFC key) is that file's.
+  for (const e of walked.entries) keysKnown.add(byRel.get(e.rel)?.key ?? keyFor(pair.prefix, e.rel));
   const dirty: { rel: string; key: string }[] = [];
 
   const gone: string[] = [];
@@ -119,6 +121,9 @@ export async function reconcile(
     if (r.present === 0 && r.state === 'clean' && !remote.has(r.key)) continue; // settled tombstone
     if (r.present === 0 && r.state === 'clean' && pair.delete === 'keep') continue;
     if (under.some((u) => u === '' || r.rel.startsWith(u))) continue; // unknown, not deleted
+    // A held delete stays held until `resume` (or its file comes back, above): deciding it again
+    // would count it again, or let it pass a guard whose verdict has changed since.
+    if (r.state === 'held' && remote.has(r.key)) continue;
     if (r.state !== 'dirty' || r.present === 1) dirty.push({ rel: r.rel, key: r.key });
     if (r.present === 1) gone.push(r.rel);
   }
