@@ -1,7 +1,7 @@
 import type { Sql } from './sql.js';
 import type { PairRow } from './types.js';
 
-/** The `pairs` table: each pair's identity, root device, state, delete hold and its release. */
+/** The `pairs` table: each pair's identity, location, root device, state, delete hold and its release. */
 export class PairTable {
   constructor(private readonly sql: Sql) {}
 
@@ -17,6 +17,39 @@ export class PairTable {
   all(): PairRow[] {
     return this.sql.st('SELECT * FROM pairs ORDER BY name').all() as PairRow[];
   }
+  /**
+   * The config names another bucket or prefix for this pair than the journal recorded: every key
+   * is derived again (`keyOf`, from the current prefix) instead of staying stranded at the old
+   * one. What the journal knew of the old location goes: its listing (a different listing now)
+   * and the deletes held or released there (the old location is never deleted in; they are
+   * decided again against the new one, guard included). What each file was confirmed as (MD5,
+   * ETag) stays: within the same bucket, the old object is the source of a copy
+   * (pairs.moved_from). Returns the old location, or null when nothing changed (or the pair is new).
+   */
+  rekey(pair: string, to: { bucket: string; prefix: string }, keyOf: (rel: string) => string, now: number): { bucket: string; prefix: string } | null {
+    const old = this.get(pair);
+    if (!old || (old.bucket === to.bucket && old.prefix === to.prefix)) return null;
+    this.sql.tx(() => {
+      const rels = this.sql.st('SELECT rel FROM files WHERE pair = ?').pluck().all(pair) as string[];
+      const set = this.sql.st('UPDATE files SET key = ? WHERE pair = ? AND rel = ?');
+      for (const rel of rels) set.run(keyOf(rel), pair, rel);
+      this.sql.st(
+        `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, error_code = NULL, error = NULL, updated_at = @now
+         WHERE pair = @pair AND (state = 'held' OR error_code = 'DELETE_RELEASED')`,
+      ).run({ pair, now });
+      this.sql.st('DELETE FROM remote WHERE pair = ?').run(pair);
+      this.sql.st(
+        `UPDATE pairs SET bucket = @bucket, prefix = @prefix, last_listed_at = NULL,
+           moved_from = CASE WHEN bucket = @bucket THEN prefix ELSE NULL END,
+           state = CASE WHEN state = 'deletes-held' THEN 'ok' ELSE state END,
+           hold_reason = CASE WHEN state = 'deletes-held' THEN NULL ELSE hold_reason END,
+           held_at = CASE WHEN state = 'deletes-held' THEN NULL ELSE held_at END
+         WHERE name = @pair`,
+      ).run({ pair, bucket: to.bucket, prefix: to.prefix });
+    });
+    return { bucket: old.bucket, prefix: old.prefix };
+  }
+
   setRootIdentity(name: string, dev: string, ino: string): void {
     this.sql.st('UPDATE pairs SET root_dev = ?, root_ino = ? WHERE name = ?').run(dev, ino, name);
   }

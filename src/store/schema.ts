@@ -117,6 +117,12 @@ const MIGRATIONS: readonly string[] = [
   DROP TABLE uploads;
   ALTER TABLE uploads_by_id RENAME TO uploads;
   `,
+  // 3: where a pair's objects were before its prefix changed in the config (same bucket; NULL when
+  // the bucket changed, or never): the source of server-side copies to the new keys. Objects
+  // there are never deleted.
+  `
+  ALTER TABLE pairs ADD COLUMN moved_from TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

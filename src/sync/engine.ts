@@ -4,6 +4,7 @@ import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { etagsOpaque } from '../plan/etag.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
+import { previousPrefixSource } from '../plan/moves.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
@@ -66,6 +67,8 @@ export class PairEngine {
   readonly stats: PairStats = { uploaded: 0, copied: 0, deleted: 0, trashed: 0, skipped: 0, failed: 0, held: 0 };
   private readonly log: Logger;
   private readonly deletes: PairDeletes;
+  /** The prefix this pair mirrored to before the config changed it (same bucket), if any. */
+  private readonly movedFrom: string | null;
 
   constructor(
     readonly pair: PairConfig,
@@ -74,6 +77,7 @@ export class PairEngine {
     this.filter = new Filter(pair.path, pair.exclude);
     this.log = d.log.child({ pair: pair.name });
     this.deletes = new PairDeletes(pair, d, this.log, this.stats, (row, err) => this.fail(row, err));
+    this.movedFrom = d.journal.pairs.get(pair.name)?.moved_from ?? null;
   }
 
   get pendingDeletes(): number {
@@ -212,6 +216,7 @@ export class PairEngine {
               this.log.warn({ rel: row.rel, from: renameFrom.rel, error: describe(err) }, 'server-side copy failed; uploading instead');
             }
           }
+          if (await this.copiedFromPreviousPrefix(row, h)) return;
           const c = await this.d.queue.add(() => this.d.transfers.upload(this.pair, row.rel, row.key, e.abs, h));
           this.uploaded(row, h, c!);
           this.stats.uploaded++;
@@ -243,6 +248,22 @@ export class PairEngine {
       }
     } catch (err) {
       this.fail(row, err);
+    }
+  }
+
+  /** The pair's prefix changed: content already confirmed under the previous one is copied, not sent. */
+  private async copiedFromPreviousPrefix(row: FileRow, h: Hashed): Promise<boolean> {
+    const src = previousPrefixSource(this.movedFrom, row, { size: h.stat.size, md5: h.md5 });
+    if (!src) return false;
+    try {
+      const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, { ...row, key: src.key }, row.key, h, src.ifMatch));
+      this.uploaded(row, h, c!);
+      this.stats.copied++;
+      this.log.info({ rel: row.rel, from: src.key, reason: 'same content under the previous prefix' }, 'copied');
+      return true;
+    } catch (err) {
+      this.log.warn({ rel: row.rel, from: src.key, error: describe(err) }, 'server-side copy from the previous prefix failed; uploading instead');
+      return false;
     }
   }
 

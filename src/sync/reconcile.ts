@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { keyFor, relForKey } from '../plan/keys.js';
+import { underPreviousPrefix } from '../plan/moves.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
@@ -97,6 +98,7 @@ export async function reconcile(
   // A listed object whose key a local file maps to (an NFD name, an NFC key) is that file's.
   for (const e of walked.entries) keysKnown.add(byRel.get(e.rel)?.key ?? keyFor(pair.prefix, e.rel));
   const dirty: { rel: string; key: string }[] = [];
+  const movedFrom = journal.pairs.get(pair.name)?.moved_from ?? null;
 
   const gone: string[] = [];
   const seen = new Set<string>();
@@ -130,6 +132,7 @@ export async function reconcile(
   if (pair.delete !== 'keep') {
     for (const key of remote.keys()) {
       if (keysKnown.has(key)) continue;
+      if (underPreviousPrefix(pair.prefix, movedFrom, key)) continue;
       const rel = relForKey(pair.prefix, key);
       if (rel === undefined || rel.endsWith('/')) continue;
       dirty.push({ rel, key });

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../lock.js';
+import { keyFor } from '../plan/keys.js';
 import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
 import type { BucketProvider } from '../bucket.js';
 import { S3Buckets } from '../s3/buckets.js';
@@ -56,6 +57,13 @@ export class Runtime {
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
+      const was = this.journal.pairs.rekey(p.name, p, (rel) => keyFor(p.prefix, rel), this.now());
+      if (was) {
+        opts.log.child({ pair: p.name }).warn(
+          { from: `s3://${was.bucket}/${was.prefix}`, to: `s3://${p.bucket}/${p.prefix}` },
+          'the pair mirrors to a new location: the tree is mirrored there (copied inside the bucket where it can be); objects at the old location are left as they are',
+        );
+      }
       this.journal.pairs.upsert({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
       this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, bucket: this.buckets.bucket(p.bucket), transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
     }

@@ -157,10 +157,10 @@ export class Transfers {
    * (UploadPartCopy) with the part size the file was hashed with, so the new object's ETag is the
    * one we computed and the next pass needs no request for it.
    */
-  async renameCopy(pair: PairConfig, rel: string, from: FileRow, key: string, h: Hashed): Promise<SyncedContent> {
-    // Copy only the object we matched on: if it changed since it was listed, the server refuses
-    // and the caller uploads instead.
-    const ifMatch = this.journal.remote.get(pair.name, from.key)?.etag || undefined;
+  async renameCopy(pair: PairConfig, rel: string, from: FileRow, key: string, h: Hashed, sourceEtag?: string): Promise<SyncedContent> {
+    // Copy only the object we matched on: if it changed since it was listed (or, given, since we
+    // stored it), the server refuses and the caller uploads instead.
+    const ifMatch = sourceEtag ?? (this.journal.remote.get(pair.name, from.key)?.etag || undefined);
     if (h.stat.size <= this.copyLimit) {
       const { etag } = await this.bucketOf(pair).copy(from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
       this.bytesCopied += h.stat.size;
