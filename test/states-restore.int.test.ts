@@ -134,4 +134,30 @@ describe('a fresh journal in front of a full bucket', () => {
     }
     await expectMirror(s.root, s.bucket);
   });
+
+  it('a listing row left for the NFC key of an NFD-named file is dropped, not acted on as a delete', async () => {
+    s = await scratch('nfdstale');
+    const nfd = 'cafe\u0301.txt';
+    const nfc = nfd.normalize('NFC');
+    s.write(nfd, 'accent');
+    for (let i = 0; i < 10; i++) s.write(`f${i}.txt`, `file ${i}`);
+    const cfg = s.config();
+    await once(cfg);
+    // What reconcile used to record for the listed NFC key beside the NFD file's own row.
+    const j = Journal.open(cfg.stateDir);
+    try {
+      j.markDirty('p', nfc, nfc, Date.now(), 0, 0);
+      j.markRemoteOnly('p', nfc);
+    } finally {
+      j.close();
+    }
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await once(cfg);
+      expect(r.failures).toEqual([]);
+      expect(r.calls.DeleteObjectsCommand ?? 0).toBe(0);
+      expect(r.calls.PutObjectCommand ?? 0).toBe(0);
+    }
+    expect(inJournal(cfg, (jj) => jj.getFile('p', nfc))).toBeUndefined();
+    await expectMirror(s.root, s.bucket);
+  });
 });
