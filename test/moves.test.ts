@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previousPrefixSource, underPreviousPrefix } from '../src/plan/moves.js';
+import { leftAtPreviousPrefix, previousKeysListed, previousPrefixSource } from '../src/plan/moves.js';
 
 // The two rules of a prefix change (src/plan/moves.ts): copy what is already stored under the
 // previous prefix, and never treat the previous prefix's objects as ours to delete.
@@ -23,15 +23,29 @@ describe('previousPrefixSource', () => {
   });
 });
 
-describe('underPreviousPrefix', () => {
+describe('leftAtPreviousPrefix', () => {
+  const known = new Set(['a/x', 'docs/readme']);
   it.each([
     ['no previous prefix', 'b/', null, 'b/x', false],
-    ['previous prefix beside the current one: not listed anyway', 'b/', 'a/', 'a/x', false],
+    ['previous prefix beside the current one: a listed key is the current prefix\'s', 'b/', 'a/', 'b/x', false],
     ['previous prefix inside the current one: its keys are left alone', '', 'old/', 'old/x', true],
     ['… and only its keys', '', 'old/', 'older/x', false],
     ['previous prefix deeper inside', 'a/', 'a/b/', 'a/b/c', true],
-    ['previous prefix outside the current one (moved down)', 'a/b/', 'a/', 'a/b/c', false],
+    ['current prefix inside the previous one: a key we stored for a known path is left alone', 'docs/', '', 'docs/readme', true],
+    ['… an object nobody of ours stored is not', 'docs/', '', 'docs/other', false],
   ] as const)('%s', (_rule, prefix, movedFrom, key, want) => {
-    expect(underPreviousPrefix(prefix, movedFrom, key)).toBe(want);
+    expect(leftAtPreviousPrefix(prefix, movedFrom, key, known)).toBe(want);
+  });
+});
+
+describe('previousKeysListed', () => {
+  it.each([
+    ['no previous prefix', 'a/', null, false],
+    ['beside', 'b/', 'a/', false],
+    ['previous inside the current', '', 'a/', false],
+    ['current inside the previous', 'a/b/', 'a/', true],
+    ['current inside the bucket root', 'a/', '', true],
+  ] as const)('%s', (_rule, prefix, movedFrom, want) => {
+    expect(previousKeysListed(prefix, movedFrom)).toBe(want);
   });
 });

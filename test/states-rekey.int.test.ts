@@ -107,4 +107,23 @@ describe('a changed prefix or bucket', () => {
     await expectMirror(s.root, s.bucket, 'b/');
     expect(await listAll(s.bucket, 'a/')).toEqual(before);
   });
+
+  it('a prefix moved down from the bucket root never deletes what was stored for the tree at the root', async () => {
+    s = await scratch('fromroot');
+    s.write('a/x.txt', 'under a/ locally');
+    for (let i = 0; i < 4; i++) s.write(`f${i}.txt`, `file ${i}`);
+    await once(s.config());
+    const before = await listAll(s.bucket);
+    const cfg = s.config({ prefix: 'a' });
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await once(cfg);
+      expect(r.failures).toEqual([]);
+      expect(r.held).toEqual([]);
+      expect(r.stats.p).toMatchObject({ deleted: 0 });
+    }
+    // The old object a/x.txt sits inside the new prefix, where no file maps to it: it stays.
+    const after = await listAll(s.bucket);
+    for (const o of before) expect(after).toContainEqual(o);
+    expect(after.map((o) => o.key).filter((k) => k.startsWith('a/') && k !== 'a/x.txt')).toEqual(['a/a/x.txt', 'a/f0.txt', 'a/f1.txt', 'a/f2.txt', 'a/f3.txt']);
+  });
 });

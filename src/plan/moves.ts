@@ -22,9 +22,18 @@ export function previousPrefixSource(
 }
 
 /**
- * A listed key under the previous prefix, when that lies inside the current one (e.g. `docs/` to
- * ``): it is what was mirrored before, left as it is, and never an object to delete.
+ * A listed key that belongs to the previous prefix, left as it is and never an object to delete:
+ * anything under it when it lies inside the current prefix (`docs/` to ``), or, when the current
+ * prefix lies inside it (`` to `docs/`), a key the previous prefix gave one of the pair's paths
+ * (`previousKeys`: the listing then shows what we stored for them as unknown objects).
  */
-export function underPreviousPrefix(prefix: string, movedFrom: string | null, key: string): boolean {
-  return movedFrom !== null && movedFrom.startsWith(prefix) && key.startsWith(movedFrom);
+export function leftAtPreviousPrefix(prefix: string, movedFrom: string | null, key: string, previousKeys: ReadonlySet<string>): boolean {
+  if (movedFrom === null) return false;
+  if (movedFrom.startsWith(prefix)) return key.startsWith(movedFrom);
+  return previousKeys.has(key);
+}
+
+/** Does the listing of `prefix` reach keys the previous prefix gave to paths (see leftAtPreviousPrefix)? */
+export function previousKeysListed(prefix: string, movedFrom: string | null): movedFrom is string {
+  return movedFrom !== null && prefix.startsWith(movedFrom) && prefix !== movedFrom;
 }

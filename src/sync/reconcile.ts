@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { keyFor, relForKey } from '../plan/keys.js';
-import { underPreviousPrefix } from '../plan/moves.js';
+import { leftAtPreviousPrefix, previousKeysListed } from '../plan/moves.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
@@ -99,6 +99,8 @@ export async function reconcile(
   for (const e of walked.entries) keysKnown.add(byRel.get(e.rel)?.key ?? keyFor(pair.prefix, e.rel));
   const dirty: { rel: string; key: string }[] = [];
   const movedFrom = journal.pairs.get(pair.name)?.moved_from ?? null;
+  const previousKeys = new Set<string>();
+  if (previousKeysListed(pair.prefix, movedFrom)) for (const r of rows) previousKeys.add(keyFor(movedFrom, r.rel));
 
   const gone: string[] = [];
   const seen = new Set<string>();
@@ -132,7 +134,7 @@ export async function reconcile(
   if (pair.delete !== 'keep') {
     for (const key of remote.keys()) {
       if (keysKnown.has(key)) continue;
-      if (underPreviousPrefix(pair.prefix, movedFrom, key)) continue;
+      if (leftAtPreviousPrefix(pair.prefix, movedFrom, key, previousKeys)) continue;
       const rel = relForKey(pair.prefix, key);
       if (rel === undefined || rel.endsWith('/')) continue;
       dirty.push({ rel, key });
