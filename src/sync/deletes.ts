@@ -148,7 +148,7 @@ export class PairDeletes {
         trash.map((i) =>
           this.d.queue.add(async () => {
             try {
-              const to = trashKey(this.pair.prefix, this.pair.trashPrefix, i.row.key.slice(this.pair.prefix.length), now, randomBytes(3).toString('hex'));
+              const to = trashKey(this.pair.prefix, this.pair.trashPrefix, i.row.rel, now, randomBytes(3).toString('hex'));
               await this.d.transfers.trashCopy(this.pair, i.row, to);
               return true;
             } catch (err) {
