@@ -36,6 +36,8 @@ function journalAt(prefix: string, bucket = 'b1'): Journal {
   j.markDirty('p', 'held.txt', keyFor(prefix, 'held.txt'), 3, 0, 0);
   j.recordHeld('p', 'held.txt', 3, 'root directory is empty', 3);
   j.pairs.setState('p', 'deletes-held', 'root directory is empty', 3);
+  j.markDirty('p', 'long.txt', keyFor(prefix, 'long.txt'), 0, 0, 0);
+  j.recordFailure('p', 'long.txt', 1, 'KEY_TOO_LONG', 'object key is too long', null, 0);
   return j;
 }
 
@@ -48,13 +50,14 @@ describe('PairTable.rekey', () => {
     j.close();
   });
 
-  it('a new prefix: keys from it (NFC), old listing forgotten, held and released deletes decided again, copies from the old prefix', () => {
+  it('a new prefix: keys from it (NFC), old listing forgotten, held and released deletes decided again, failed files tried again, copies from the old prefix', () => {
     const j = journalAt('a/');
     expect(j.pairs.rekey('p', { bucket: 'b1', prefix: 'new/' }, (rel) => keyFor('new/', rel), 10)).toEqual({ bucket: 'b1', prefix: 'a/' });
     j.pairs.upsert({ name: 'p', root: '/r', bucket: 'b1', prefix: 'new/' });
     expect(j.getFile('p', NFD)).toMatchObject({ key: `new/${NFD.normalize('NFC')}`, state: 'clean', etag: C.etag, md5: C.md5 });
     expect(j.getFile('p', 'held.txt')).toMatchObject({ key: 'new/held.txt', state: 'dirty', due_at: 10, error_code: null });
     expect(j.getFile('p', 'released.txt')).toMatchObject({ key: 'new/released.txt', state: 'dirty', error_code: null });
+    expect(j.getFile('p', 'long.txt')).toMatchObject({ key: 'new/long.txt', state: 'dirty', attempts: 0, error_code: null });
     expect(j.remote.count('p')).toBe(0);
     expect(j.pairs.get('p')).toMatchObject({ prefix: 'new/', moved_from: 'a/', state: 'ok', hold_reason: null });
     j.close();

@@ -22,9 +22,11 @@ export class PairTable {
    * is derived again (`keyOf`, from the current prefix) instead of staying stranded at the old
    * one. What the journal knew of the old location goes: its listing (a different listing now)
    * and the deletes held or released there (the old location is never deleted in; they are
-   * decided again against the new one, guard included). What each file was confirmed as (MD5,
-   * ETag) stays: within the same bucket, the old object is the source of a copy
-   * (pairs.moved_from). Returns the old location, or null when nothing changed (or the pair is new).
+   * decided again against the new one, guard included). Failed files are tried again: a new key
+   * may cure them (KEY_TOO_LONG, a collision) and a new bucket may take them. What each file was
+   * confirmed as (MD5, ETag) stays: within the same bucket, the old object is the source of a
+   * copy (pairs.moved_from). Returns the old location, or null when nothing changed (or the pair
+   * is new).
    */
   rekey(pair: string, to: { bucket: string; prefix: string }, keyOf: (rel: string) => string, now: number): { bucket: string; prefix: string } | null {
     const old = this.get(pair);
@@ -34,8 +36,8 @@ export class PairTable {
       const set = this.sql.st('UPDATE files SET key = ? WHERE pair = ? AND rel = ?');
       for (const rel of rels) set.run(keyOf(rel), pair, rel);
       this.sql.st(
-        `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, error_code = NULL, error = NULL, updated_at = @now
-         WHERE pair = @pair AND (state = 'held' OR error_code = 'DELETE_RELEASED')`,
+        `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, attempts = 0, error_code = NULL, error = NULL, updated_at = @now
+         WHERE pair = @pair AND (state IN ('held', 'failed') OR error_code = 'DELETE_RELEASED')`,
       ).run({ pair, now });
       this.sql.st('DELETE FROM remote WHERE pair = ?').run(pair);
       this.sql.st(
