@@ -1,6 +1,7 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { makeStateDir, prepareStateFile, restrictStateFile } from '../local/state-files.js';
 import { migrate } from './schema.js';
 import { ErrorLog } from './errorlog.js';
@@ -98,12 +99,23 @@ export class Journal {
     this.db.close();
   }
 
+  /** What a kill -9 leaves (in-process crash tests): outcomes not yet committed are lost. */
+  abandon(): void {
+    clearTimeout(this.soonTimer);
+    this.pendingWrites = [];
+    this.db.close();
+  }
+
   private st(sql: string): Statement {
     return this.sql.st(sql);
   }
 
   tx<T>(fn: () => T): T {
-    return this.sql.tx(fn);
+    return this.sql.tx(() => {
+      const r = fn();
+      failpoint('journal-tx');
+      return r;
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PairConfig } from '../config.js';
 import { MirrorError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import type { Logger } from '../log.js';
 import { guardDeletes } from '../plan/guard.js';
 import { trashKey } from '../plan/trash.js';
@@ -165,6 +166,7 @@ export class PairDeletes {
       if (!chunk.length) continue;
       try {
         const { failed } = await this.d.queue.add(() => this.d.bucket.deleteMany(chunk.map((i) => i.row.key)));
+        failpoint('delete-mid-batch');
         const t = this.d.now();
         journal.tx(() => {
           for (const i of chunk) {

@@ -1,6 +1,7 @@
 import type PQueue from 'p-queue';
 import type { Config, PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
+import { failpoint, rethrowCrash } from '../failpoints.js';
 import type { Logger } from '../log.js';
 import { etagsOpaque } from '../plan/etag.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
@@ -206,12 +207,14 @@ export class PairEngine {
           if (renameFrom) {
             try {
               const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
+              failpoint('rename-after-copy');
               this.uploaded(row, h, c!);
               this.deletes.moved(renameFrom.rel);
               this.stats.copied++;
               this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
               return;
             } catch (err) {
+              rethrowCrash(err);
               // Some servers cannot copy some keys (s3rver and `+#?&=`): an upload is always correct.
               this.log.warn({ rel: row.rel, from: renameFrom.rel, error: describe(err) }, 'server-side copy failed; uploading instead');
             }
@@ -286,6 +289,7 @@ export class PairEngine {
   }
 
   fail(row: FileRow, err: unknown): void {
+    rethrowCrash(err);
     const { code, message } = describe(err);
     const retryable = err instanceof MirrorError ? err.retryable : false;
     const now = this.d.now();

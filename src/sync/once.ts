@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { MirrorError } from '../errors.js';
+import { crashed } from '../failpoints.js';
 import type { Logger } from '../log.js';
 import type { ReconcileResult } from './reconcile.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
@@ -66,6 +67,7 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
       calls: Object.fromEntries(rt.counter.calls),
     };
   } finally {
-    rt.close();
+    if (crashed()) rt.abandon();
+    else rt.close();
   }
 }

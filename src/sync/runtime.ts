@@ -219,6 +219,14 @@ export class Runtime {
     this.statusTimer.unref();
   }
 
+  /** After an in-process crash (a FailpointCrash): free the journal and lock as the kernel would, writing nothing. */
+  abandon(): void {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.scheduler.abandon();
+    this.journal.abandon();
+    this.lock.release();
+  }
+
   close(): void {
     if (this.statusTimer) clearInterval(this.statusTimer);
     try {

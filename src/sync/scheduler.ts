@@ -1,4 +1,5 @@
 import type PQueue from 'p-queue';
+import { crashIsHandled, untilCrash } from '../failpoints.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import type { Mode, PairEngine } from './engine.js';
@@ -17,6 +18,7 @@ export class Scheduler {
   private readonly batches = new Set<Promise<void>>();
   private wakeUp: (() => void) | undefined;
   private stopped = false;
+  private abandoned = false;
 
   constructor(
     private readonly journal: Journal,
@@ -56,6 +58,12 @@ export class Scheduler {
     this.wake();
   }
 
+  /** The runtime crashed (in-process tests) and its journal is closed: nothing more to do. */
+  abandon(): void {
+    this.abandoned = true;
+    this.stop();
+  }
+
   /** Take one round of due rows, if the queue has room. Returns how many were dispatched. */
   private dispatch(): number {
     if (this.queue.size > this.batchSize * 2 || this.batches.size >= 4) return 0;
@@ -93,6 +101,7 @@ export class Scheduler {
           this.wake();
         });
       this.batches.add(p);
+      crashIsHandled(p, () => this.abandoned);
     }
     return rows.length;
   }
@@ -119,18 +128,18 @@ export class Scheduler {
     for (;;) {
       if (this.dispatch() > 0) continue;
       if (this.batches.size) {
-        await Promise.race(this.batches);
+        await untilCrash(Promise.race(this.batches));
         continue;
       }
-      await this.queue.onIdle();
+      await untilCrash(this.queue.onIdle());
       // Deletes go last in a pass: every rename in it has had its chance to become a copy.
       if ([...this.engines.values()].some((e) => e.pendingDeletes > 0)) {
-        await this.flushAll();
+        await untilCrash(this.flushAll());
         continue;
       }
       const next = this.journal.nextDueAt(this.active());
       if (next === undefined) return;
-      await this.sleep(next - this.opts.now());
+      await untilCrash(this.sleep(next - this.opts.now()));
     }
   }
 
@@ -138,10 +147,10 @@ export class Scheduler {
   async runForever(): Promise<void> {
     while (!this.stopped) {
       if (this.dispatch() > 0) continue;
-      if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await this.flushAll();
+      if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await untilCrash(this.flushAll());
       const next = this.journal.nextDueAt(this.active());
       const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
-      if (wait > 0 || this.batches.size) await this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait);
+      if (wait > 0 || this.batches.size) await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
     }
   }
 

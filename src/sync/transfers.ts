@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
+import { failpoint, rethrowCrash } from '../failpoints.js';
 import { treePath } from '../local/safe-open.js';
 import { etagKind, etagsOpaque, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
 import type { Bucket, BucketProvider, ObjectSettings } from '../bucket.js';
@@ -76,6 +77,7 @@ export class Transfers {
       try {
         const body = h.body ?? (await readWhole(treePath(pair.path, rel, pair.followSymlinks), h));
         const etag = sentIntact(pair, `PutObject ${key}`, (await this.bucketOf(pair).put(key, body, h.md5, s)).etag, h.md5);
+        failpoint('after-put');
         t.sent = body.length;
         this.bytesUploaded += body.length;
         return { md5: h.md5, partSize: 0, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
@@ -132,6 +134,7 @@ export class Transfers {
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
           this.journal.uploads.recordPart(pair.name, rel, uploadId, n, etag);
+          failpoint('after-part');
           t.sent += len;
           this.bytesUploaded += len;
           return etag;
@@ -140,10 +143,13 @@ export class Transfers {
         }
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
+      failpoint('before-complete');
       const { etag } = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
+      failpoint('after-complete');
       this.journal.uploads.end(pair.name, uploadId);
       return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
     } catch (e) {
+      rethrowCrash(e);
       await this.abandon(pair, rel, key, uploadId);
       throw fromFsError(e, abs);
     } finally {
