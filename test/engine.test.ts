@@ -4,8 +4,7 @@ import { chmodSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { md5Hex, multipartEtag } from '../src/plan/etag.js';
-import { expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
-import { bytes } from './support/mirror.js';
+import { blob, expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
 
 const MiB = 1024 * 1024;
 let s: MemoryScratch | undefined;
@@ -52,7 +51,7 @@ describe('engine on the in-memory bucket', () => {
 
   it('a rename is a server-side copy and a delete: no bytes sent', async () => {
     s = memoryScratch('eng-mv');
-    s.write('old/a.bin', bytes(5000, 1));
+    s.write('old/a.bin', blob(5000, 1));
     const cfg = s.config({ maxDeletePercent: 100 });
     await s.pass(cfg);
     renameSync(join(s.root, 'old'), join(s.root, 'new'));
@@ -62,12 +61,12 @@ describe('engine on the in-memory bucket', () => {
     expect(s.s3.bytesReceived).toBe(0);
     expectMemoryMirror(s);
     // REPLACE: the new key's own Content-Type and metadata.
-    expect(s.s3.getObject(s.bucket, 'new/a.bin')!.metadata.md5).toBe(md5Hex(bytes(5000, 1)));
+    expect(s.s3.getObject(s.bucket, 'new/a.bin')!.metadata.md5).toBe(md5Hex(blob(5000, 1)));
   });
 
   it('a copy refused by If-Match (the source changed since it was listed) becomes an upload', async () => {
     s = memoryScratch('eng-ifmatch');
-    s.write('old.bin', bytes(4000, 2));
+    s.write('old.bin', blob(4000, 2));
     const cfg = s.config({ maxDeletePercent: 100 });
     await s.pass(cfg);
     renameSync(join(s.root, 'old.bin'), join(s.root, 'new.bin'));
@@ -81,7 +80,7 @@ describe('engine on the in-memory bucket', () => {
     expect(r.failures).toEqual([]);
     expect(s.s3.counts()).toMatchObject({ CopyObject: 1, PutObject: 1 });
     expect(r.stats.p).toMatchObject({ copied: 0, uploaded: 1 });
-    expect(md5Hex(s.s3.getObject(s.bucket, 'new.bin')!.body)).toBe(md5Hex(bytes(4000, 2)));
+    expect(md5Hex(s.s3.getObject(s.bucket, 'new.bin')!.body)).toBe(md5Hex(blob(4000, 2)));
   });
 
   it.each([
@@ -129,7 +128,7 @@ describe('engine on the in-memory bucket', () => {
 
   it('a large file goes multipart; its ETag is the one computed, and the next pass sends nothing', async () => {
     s = memoryScratch('eng-mp');
-    const data = bytes(11 * MiB, 5);
+    const data = blob(11 * MiB, 5);
     s.write('big.bin', data);
     const cfg = s.config({}, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
     await s.pass(cfg);

@@ -7,8 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { armFailpoint, crashed, failpoint, FailpointCrash, resetFailpoints, type Failpoint } from '../src/failpoints.js';
 import { Journal } from '../src/store/journal.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
-import { expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
-import { bytes } from './support/mirror.js';
+import { blob, expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
 
 const MiB = 1024 * 1024;
 let s: MemoryScratch | undefined;
@@ -35,7 +34,7 @@ describe('failpoints', () => {
 
   it('after a PUT the journal does not know: the crash leaves the pass; a restart sends only what is missing', async () => {
     s = memoryScratch('fp-put');
-    for (let i = 0; i < 12; i++) s.write(`f${i}.txt`, bytes(1000 + i, i));
+    for (let i = 0; i < 12; i++) s.write(`f${i}.txt`, blob(1000 + i, i));
     const err = await crashingPass(s, 'after-put', s.config({}, { concurrency: 2 }), 3);
     expect(err).toBeInstanceOf(FailpointCrash);
     // The dead pass recorded no failure and no outcome past the crash.
@@ -57,7 +56,7 @@ describe('failpoints', () => {
 
   it('between a rename copy and its delete: the restart deletes the old key, copies nothing again', async () => {
     s = memoryScratch('fp-rename');
-    s.write('old/a.bin', bytes(3000, 7));
+    s.write('old/a.bin', blob(3000, 7));
     const cfg = s.config({ maxDeletePercent: 100 });
     await s.pass(cfg);
     renameSync(join(s.root, 'old'), join(s.root, 'new'));
@@ -87,7 +86,7 @@ describe('failpoints', () => {
   it('before and after CompleteMultipartUpload: the restart leaves one object and no upload', async () => {
     for (const point of ['after-part', 'before-complete', 'after-complete'] as const) {
       s = memoryScratch(`fp-${point}`);
-      s.write('big.bin', bytes(11 * MiB, 3));
+      s.write('big.bin', blob(11 * MiB, 3));
       const cfg = s.config({}, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
       expect(await crashingPass(s, point, cfg), point).toBeInstanceOf(FailpointCrash);
       expect(s.s3.uploads(s.bucket).length, point).toBe(point === 'after-complete' ? 0 : 1);

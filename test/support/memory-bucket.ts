@@ -74,8 +74,8 @@ class MemoryBucket implements Bucket {
     private readonly conn: MemoryBuckets,
   ) {}
 
-  private req<T>(op: Operation, key: string | undefined, what: string, apply: () => T, bytes = 0): Promise<T> {
-    return this.conn.request({ op, bucket: this.name, ...(key !== undefined ? { key } : {}), bytes }, what, apply);
+  private req<T>(op: Operation, key: string | undefined, what: string, apply: () => T, bytes = 0, keys?: number): Promise<T> {
+    return this.conn.request({ op, bucket: this.name, ...(key !== undefined ? { key } : {}), bytes, ...(keys !== undefined ? { keys } : {}) }, what, apply);
   }
 
   check(): Promise<void> {
@@ -215,7 +215,7 @@ class MemoryBucket implements Bucket {
         else state.objects.delete(k);
       }
       return { failed };
-    });
+    }, 0, keys.length);
   }
 }
 

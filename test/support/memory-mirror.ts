@@ -68,3 +68,15 @@ export function expectMemoryMirror(s: MemoryScratch, prefix = ''): void {
 function md5(b: Buffer): string {
   return createHash('md5').update(b).digest('hex');
 }
+
+/**
+ * `n` deterministic bytes, every KiB different (so parts differ), made fast: mirror.ts's `bytes`
+ * hashes every 32 bytes, which costs seconds for the multi-MiB files of multipart tests.
+ */
+export function blob(n: number, seed = 1): Buffer {
+  const out = Buffer.alloc(n);
+  const block = createHash('sha512').update(String(seed)).digest();
+  for (let at = 0; at < n; at += block.length) block.copy(out, at);
+  for (let at = 0; at + 4 <= n; at += 1024) out.writeUInt32LE(at / 1024, at);
+  return out;
+}

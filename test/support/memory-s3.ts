@@ -54,6 +54,8 @@ export interface Request {
   key?: string;
   /** Body bytes sent with the request (PutObject, UploadPart). */
   bytes: number;
+  /** Keys named (DeleteObjects). */
+  keys?: number;
 }
 
 /** An error as the SDK throws it for a response (name = the S3 error code). */
