@@ -117,8 +117,23 @@ export function armFailpoint(name: Failpoint, opts: { skip?: number; onCrash?: (
   on = true;
 }
 
+/** Paths a test made unreadable (as root, chmod cannot): opening one fails with EACCES. */
+let unreadable: ((abs: string) => boolean) | undefined;
+
+/** Opening a path `deny` names fails as a file without read permission does (in this process). */
+export function denyReads(deny: (abs: string) => boolean): void {
+  unreadable = deny;
+  on = true;
+}
+
+/** Mark the opening of a local file for reading. Free when no failpoint is armed. */
+export function readFailpoint(abs: string): void {
+  if (on && unreadable?.(abs)) throw Object.assign(new Error(`EACCES: permission denied, open '${abs}'`), { code: 'EACCES', errno: -13, syscall: 'open', path: abs });
+}
+
 /** Disarm every point and forget a crash: the next engine starts as a fresh process would. */
 export function resetFailpoints(): void {
+  unreadable = undefined;
   armed.clear();
   crashedAt = undefined;
   signal = undefined;

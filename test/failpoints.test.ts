@@ -4,7 +4,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { armFailpoint, crashed, failpoint, FailpointCrash, resetFailpoints, type Failpoint } from '../src/failpoints.js';
+import { armFailpoint, crashed, denyReads, failpoint, FailpointCrash, resetFailpoints, type Failpoint } from '../src/failpoints.js';
 import { Journal } from '../src/store/journal.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
 import { blob, expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
@@ -97,6 +97,17 @@ describe('failpoints', () => {
       expect(s.s3.uploads(s.bucket), point).toEqual([]);
       s.cleanup();
     }
+  });
+
+  it('denyReads makes a file unreadable as EACCES would, even for root', async () => {
+    s = memoryScratch('fp-eacces');
+    s.write('secret', 'no');
+    s.write('big', blob(300 * 1024, 1));
+    s.write('open', 'yes');
+    denyReads((abs) => abs !== join(s!.root, 'open'));
+    const r = await s.pass(s.config());
+    expect(r.failures.map((f) => [f.rel, f.code]).sort()).toEqual([['big', 'FILE_UNREADABLE'], ['secret', 'FILE_UNREADABLE']]);
+    expect(s.s3.objects(s.bucket).map(([k]) => k)).toEqual(['open']);
   });
 
   it('inside a journal transaction: its writes are lost, and the restart converges', async () => {

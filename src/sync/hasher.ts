@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, readSync, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
+import { readFailpoint } from '../failpoints.js';
 import { absOf, openInTree, openInTreeSync, type TreePath } from '../local/safe-open.js';
 import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../store/types.js';
@@ -42,6 +43,7 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 /** Opened in its pair's tree only (see TreePath): nothing outside the tree is ever read. */
 export async function openForRead(p: TreePath): Promise<FileHandle> {
   try {
+    readFailpoint(absOf(p));
     return await openInTree(p, READ_FLAGS);
   } catch (e) {
     throw fromFsError(e, absOf(p));
@@ -58,6 +60,7 @@ function readSmall(p: TreePath, limit: number, budget: ByteBudget | undefined): 
   const abs = absOf(p);
   let fd: number;
   try {
+    readFailpoint(abs);
     fd = openInTreeSync(p, READ_FLAGS);
   } catch (e) {
     throw fromFsError(e, abs);
