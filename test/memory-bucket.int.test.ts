@@ -55,6 +55,14 @@ const steps: Step[] = [
   ['put the other keys', async (c) => Promise.all(keys.slice(1).map((k, i) => c.b.put(k, fill(i + 1, 65 + i), md5(fill(i + 1, 65 + i)), other).then((r) => r.etag)))],
   ['list in UTF-8 order', (c) => c.b.list('p/')],
   ['list an empty prefix', (c) => c.b.list('nothing/')],
+  ['list 1,001 keys in pages of at most 1,000', async (c) => {
+    for (let i = 0; i < 1001; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, 1001 - i) }, (_, j) => c.b.put(`n/${String(i + j).padStart(4, '0')}`, Buffer.from('n'), md5('n'), other)));
+    }
+    const pages: number[] = [];
+    const all = await c.b.list('n/', { onPage: (p) => pages.push(p.length) });
+    return { pages, n: all.length, last: all[all.length - 1]?.key };
+  }],
   ['head', (c) => c.b.head('p/a')],
   ['head a missing key', (c) => c.b.head('p/none')],
   ['copy, replacing metadata, If-Match the source', (c) => c.b.copy('p/a', 'r/a', { replace: other, ifMatch: md5('hello') }).then((r) => r.etag)],
