@@ -164,6 +164,17 @@ describe('engine on the in-memory bucket', () => {
     expectMemoryMirror(s);
   });
 
+  it('a key over 1,024 UTF-8 bytes is refused before any request; one at the limit is sent', async () => {
+    s = memoryScratch('eng-long');
+    const prefix = `${'p'.repeat(899)}/`;
+    s.write('é'.repeat(62), 'at the limit');
+    s.write('é'.repeat(63), 'over it');
+    const r = await s.pass(s.config({ prefix }));
+    expect(r.failures.map((f) => f.code)).toEqual(['KEY_TOO_LONG']);
+    expect(s.s3.objects(s.bucket).map(([k]) => Buffer.byteLength(k))).toEqual([1024]);
+    expect(s.s3.counts().PutObject).toBe(1);
+  });
+
   it('a pair root that vanished deletes nothing', async () => {
     s = memoryScratch('eng-root');
     s.write('a.txt', 'a');

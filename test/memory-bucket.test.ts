@@ -88,6 +88,16 @@ describe('memory bucket', () => {
     expect(s3.objects('b')).toEqual([]);
   });
 
+  it('keys of more than 1,024 UTF-8 bytes are refused, as S3 refuses them', async () => {
+    const { s3, b } = setup();
+    const at = 'é'.repeat(512);
+    expect((await b.put(at, body('a'), md5Hex('a'), settings)).etag).toBe(md5Hex('a'));
+    await expect(b.put(`${at}x`, body('a'), md5Hex('a'), settings)).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED', retryable: false });
+    await expect(b.createMultipart(`${at}x`, settings)).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
+    await expect(b.copy(at, `${at}x`, {})).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
+    expect(s3.objects('b')).toHaveLength(1);
+  });
+
   it('injected faults go through mapS3Error (500: retryable S3_SERVER_ERROR)', async () => {
     const { s3, b } = setup();
     s3.fault = (r) => (r.op === 'PutObject' ? { name: 'InternalError', status: 500 } : undefined);

@@ -126,6 +126,7 @@ class MemoryBucket implements Bucket {
     const copy = Buffer.from(body);
     return this.req('PutObject', key, what, () => {
       const state = this.s3.state(this.name, what);
+      this.s3.checkKey(key, what);
       checkDigest(copy, md5Hex, what);
       const o = this.s3.object(copy, this.s3.etagOf(copy, s.sse), s);
       state.objects.set(key, o);
@@ -170,6 +171,7 @@ class MemoryBucket implements Bucket {
     const what = `CopyObject ${from} -> ${to}`;
     return this.req('CopyObject', to, what, () => {
       const src = this.s3.source(this.name, from, o.ifMatch, what);
+      this.s3.checkKey(to, what);
       const keep = o.keep ?? {};
       if (from === to && !o.replace && !keep.storageClass && !keep.sse) {
         throw mapS3Error(s3Error('InvalidRequest', 400, 'This copy request is illegal because it is trying to copy an object to itself without changing anything'), what);

@@ -165,6 +165,13 @@ export class MemoryS3 {
     return s;
   }
 
+  /** S3 refuses to store under a key longer than 1,024 bytes of UTF-8 (or an empty one). */
+  checkKey(key: string, what: string): void {
+    const n = Buffer.byteLength(key, 'utf8');
+    if (n > 1024) throw mapS3Error(s3Error('KeyTooLongError', 400, 'Your key is too long'), what);
+    if (n === 0) throw mapS3Error(s3Error('InvalidArgument', 400, 'An empty key is not allowed'), what);
+  }
+
   /** The ETag S3 gives this body: its MD5, or under SSE-KMS an opaque value that is not. */
   etagOf(body: Buffer, sse: string | undefined): string {
     return this.effectiveSse(sse) === 'aws:kms' ? md5(randomBytes(16)).toString('hex') : md5(body).toString('hex');
@@ -200,6 +207,7 @@ export class MemoryS3 {
   }
 
   newUpload(bucket: string, key: string, s: ObjectSettings, what: string): string {
+    this.checkKey(key, what);
     const id = randomBytes(12).toString('base64url');
     this.state(bucket, what).uploads.set(id, { key, settings: s, parts: new Map(), initiated: Date.now() });
     return id;
