@@ -88,6 +88,14 @@ describe('memory bucket', () => {
     expect(s3.objects('b')).toEqual([]);
   });
 
+  it('turns reorder completions: a request made later can land first', async () => {
+    const s3 = new MemoryS3({ turns: (r) => (r.key === 'slow' ? 5 : 0) }).createBucket('b');
+    const b = new MemoryBuckets(s3).bucket('b');
+    const landed: string[] = [];
+    await Promise.all(['slow', 'fast'].map((k) => b.put(k, body(k), md5Hex(k), settings).then(() => landed.push(k))));
+    expect(landed).toEqual(['fast', 'slow']);
+  });
+
   it('keys of more than 1,024 UTF-8 bytes are refused, as S3 refuses them', async () => {
     const { s3, b } = setup();
     const at = 'é'.repeat(512);

@@ -12,6 +12,8 @@
 //   s3.putObject('b', 'k', 'by another writer'); // bypasses counters and outage
 //   s3.counts().PutObject, s3.bytesReceived, s3.objects('b', 'prefix/')
 //   provider.sever();                            // the process "died": calls never settle
+//   new MemoryS3({ turns: () => rng(3) })        // reorder concurrent completions (seeded)
+//   s3.fault = (req) => ({ name: 'SlowDown', status: 503 })  // answer one request with an error
 import { createHash } from 'node:crypto';
 import type { Bucket, BucketProvider, CopyOptions, Head, ListOptions, Listed, ObjectSettings, Stored } from '../../src/bucket.js';
 import type { MirrorError } from '../../src/errors.js';
@@ -57,6 +59,8 @@ export class MemoryBuckets implements BucketProvider {
       throw mapS3Error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), what);
     }
     this.server.requests.push(req);
+    for (let n = this.server.opts.turns?.(req) ?? 0; n > 0; n--) await turn();
+    if (this.severed) return never;
     const fault = this.server.fault?.(req);
     if (fault) throw mapS3Error(s3Error(fault.name, fault.status), what);
     const r = apply();

@@ -32,6 +32,11 @@ export interface MemoryS3Options {
   defaultSse?: 'AES256' | 'aws:kms';
   /** S3 refuses to complete an upload whose parts (all but the last) are smaller; tests lower it. */
   minPartSize?: number;
+  /**
+   * Extra event-loop turns a request waits before the server applies it (default none): a seeded
+   * choice per request reorders concurrent requests' completions, as a real network does.
+   */
+  turns?: (r: Request) => number;
 }
 
 export type Operation =
