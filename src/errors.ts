@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'S3_BAD_DIGEST'
   | 'FILE_UNREADABLE'
   | 'FILE_CHANGED'
+  | 'FILE_NEVER_SETTLES'
   | 'KEY_TOO_LONG'
   | 'KEY_COLLISION'
   | 'UNSUPPORTED_FILE'

@@ -18,13 +18,18 @@ export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent, ReconcileRo
 export const JOURNAL_FILE = 'journal.db';
 const SOON_MS = 100;
 
-/** What marking a known row dirty does to it (markDirty and markManyDirty share it). */
+/**
+ * What marking a known row dirty does to it (markDirty and markManyDirty share it). A row already
+ * pending keeps its failures (`attempts`, the backoff they set and status's "retrying"): a change
+ * is no success. Its maxDelayMs counts from `dirty_since`, which every outcome resets.
+ */
 const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
          generation = generation + 1,
          dirty_since = CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END,
          due_at = min(@now + @debounce,
                       (CASE WHEN state = 'dirty' THEN coalesce(dirty_since, @now) ELSE @now END) + @maxDelay),
-         state = 'dirty', attempts = 0, updated_at = @now`;
+         attempts = CASE WHEN state = 'dirty' THEN attempts ELSE 0 END,
+         state = 'dirty', updated_at = @now`;
 
 /**
  * The single source of truth for pending work (DESIGN §2). Every statement is prepared once;
@@ -241,7 +246,9 @@ export class Journal {
   // ── files: outcomes (each guarded by the generation the work started from) ─────────────
   /**
    * The object at `key` now holds exactly this content. If the file changed while we worked
-   * (generation moved on), the row stays dirty and becomes due after a fresh debounce.
+   * (generation moved on), the row stays dirty and becomes due after a fresh debounce; its
+   * maxDelayMs starts again now, so a file that never stops changing is shipped at most once
+   * per maxDelayMs, not at every change after the first capped shipment.
    */
   recordSynced(pair: string, rel: string, gen: number, stat: LocalStat, c: SyncedContent, now: number, debounceMs: number): void {
     // Positional parameters: one write per file, and binding by name costs an object and a lookup each.
@@ -251,10 +258,10 @@ export class Journal {
          etag = ?, etag_kind = ?, remote_size = ?, synced_generation = ?,
          attempts = 0, error_code = NULL, error = NULL, updated_at = ?,
          state = CASE WHEN generation = ? THEN 'clean' ELSE 'dirty' END,
-         dirty_since = CASE WHEN generation = ? THEN NULL ELSE dirty_since END,
+         dirty_since = CASE WHEN generation = ? THEN NULL ELSE ? END,
          due_at = CASE WHEN generation = ? THEN NULL ELSE ? END
        WHERE pair = ? AND rel = ?`,
-    ).run(stat.size, stat.mtimeNs, stat.ctimeNs, stat.ino, now, c.md5, c.partSize, c.localEtag, c.etag, c.etagKind, stat.size, gen, now, gen, gen, gen, now + debounceMs, pair, rel);
+    ).run(stat.size, stat.mtimeNs, stat.ctimeNs, stat.ino, now, c.md5, c.partSize, c.localEtag, c.etag, c.etagKind, stat.size, gen, now, gen, gen, now, gen, now + debounceMs, pair, rel);
   }
 
   /** The local file is gone and the remote side is settled (deleted, trashed or kept). */
@@ -263,7 +270,7 @@ export class Journal {
       `UPDATE files SET present = 0, synced_generation = @gen, attempts = 0, error_code = NULL, error = NULL, updated_at = @now,
          etag = NULL, etag_kind = NULL, remote_size = NULL,
          state = CASE WHEN generation = @gen THEN 'clean' ELSE 'dirty' END,
-         dirty_since = CASE WHEN generation = @gen THEN NULL ELSE dirty_since END,
+         dirty_since = CASE WHEN generation = @gen THEN NULL ELSE @now END,
          due_at = CASE WHEN generation = @gen THEN NULL ELSE @now + @debounce END
        WHERE pair = @pair AND rel = @rel`,
     ).run({ pair, rel, gen, now, debounce: debounceMs });
@@ -288,17 +295,32 @@ export class Journal {
     this.st('UPDATE files SET present = 0 WHERE pair = ? AND rel = ?').run(pair, rel);
   }
 
+  /** `rel`'s file is gone: a file that lost its key to it (KEY_COLLISION) may take the key over now. */
+  retryCollisions(pair: string, rel: string, now: number): void {
+    this.st(
+      `UPDATE files SET state = 'dirty', generation = generation + 1, attempts = 0, dirty_since = @now, due_at = @now, updated_at = @now
+       WHERE pair = @pair AND state = 'failed' AND error_code = 'KEY_COLLISION' AND rel <> @rel
+         AND key = (SELECT key FROM files WHERE pair = @pair AND rel = @rel)`,
+    ).run({ pair, rel, now });
+  }
+
   forget(pair: string, rel: string, gen?: number): void {
     if (gen === undefined) this.st('DELETE FROM files WHERE pair = ? AND rel = ?').run(pair, rel);
     else this.st('DELETE FROM files WHERE pair = ? AND rel = ? AND generation = ?').run(pair, rel, gen);
   }
 
-  /** A failure: retried at `retryAt`, or (null) only when the file changes again. */
+  /**
+   * A failure: retried at `retryAt`, or (null) only when the file changes again. A file that
+   * changed meanwhile is due again at `retryAt` too (at once without one): due at once, a file
+   * that changes faster than it can be read looped read → abort → read. Its maxDelayMs counts
+   * from this failure.
+   */
   recordFailure(pair: string, rel: string, gen: number, code: string, message: string, retryAt: number | null, now: number): void {
     this.st(
       `UPDATE files SET attempts = attempts + 1, error_code = @code, error = @message, updated_at = @now,
          state = CASE WHEN generation <> @gen THEN 'dirty' WHEN @retryAt IS NULL THEN 'failed' ELSE 'dirty' END,
-         due_at = CASE WHEN generation <> @gen THEN @now WHEN @retryAt IS NULL THEN NULL ELSE @retryAt END
+         dirty_since = CASE WHEN generation <> @gen OR @retryAt IS NOT NULL THEN @now ELSE NULL END,
+         due_at = CASE WHEN generation <> @gen THEN coalesce(@retryAt, @now) WHEN @retryAt IS NULL THEN NULL ELSE @retryAt END
        WHERE pair = @pair AND rel = @rel`,
     ).run({ pair, rel, gen, code, message, retryAt, now });
     this.errors.add(now, pair, rel, code, message);

@@ -13,12 +13,12 @@ export class FileQueries {
   /** What reconciliation needs of every row of a pair: under half the columns, read as arrays. */
   reconcileRows(pair: string): ReconcileRow[] {
     const rows = this.sql
-      .raw('SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size FROM files WHERE pair = ?')
+      .raw('SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files WHERE pair = ?')
       .all(pair) as unknown[][];
     const out = new Array<ReconcileRow>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as [string, string, 0 | 1, FileRow['state'], FileRow['kind'], number | null, string | null, string | null, string | null, string | null, number | null];
-      out[i] = { rel: r[0], key: r[1], present: r[2], state: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], etag: r[9], remote_size: r[10] };
+      const r = rows[i] as [string, string, 0 | 1, FileRow['state'], FileRow['kind'], number | null, string | null, string | null, string | null, string | null, number | null, string | null];
+      out[i] = { rel: r[0], key: r[1], present: r[2], state: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], etag: r[9], remote_size: r[10], error_code: r[11] };
     }
     return out;
   }

@@ -242,7 +242,10 @@ export class Daemon {
         }
         rt.journal.markDirty(e.pair, e.rel, keyFor(pair.prefix, e.rel), now, cfg.debounceMs, cfg.maxDelayMs);
         // An unlink is a tombstone at once, so an add of the same content can pair with it.
-        if (e.kind === 'unlink') rt.journal.recordAbsent(e.pair, e.rel);
+        if (e.kind === 'unlink') {
+          rt.journal.recordAbsent(e.pair, e.rel);
+          rt.journal.retryCollisions(e.pair, e.rel, now);
+        }
       }
     });
     // A directory that appears (moved in, or created with content) is walked: events are hints.

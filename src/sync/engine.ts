@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { etagsOpaque } from '../plan/etag.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import { previousPrefixSource } from '../plan/moves.js';
+import { afterFailure } from '../plan/retry.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
@@ -47,8 +48,6 @@ export interface PairStats {
   failed: number;
   held: number;
 }
-
-const ONCE_MAX_ATTEMPTS = 4;
 
 /**
  * Wait for the event loop's next turn. Examining a small file is synchronous work (stat, read,
@@ -290,20 +289,22 @@ export class PairEngine {
 
   fail(row: FileRow, err: unknown): void {
     rethrowCrash(err);
-    const { code, message } = describe(err);
-    const retryable = err instanceof MirrorError ? err.retryable : false;
+    const { message } = describe(err);
     const now = this.d.now();
-    let retryAt: number | null = null;
-    if (retryable) {
-      const attempts = row.attempts + 1;
-      if (this.d.mode === 'once') retryAt = attempts < ONCE_MAX_ATTEMPTS ? now + 250 * 2 ** attempts : null;
-      else retryAt = now + Math.round(Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9)) * (0.75 + Math.random() / 2));
-    } else if (this.d.mode === 'daemon' && !['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG', 'KEY_COLLISION'].includes(code)) {
-      // Bucket-side errors (access, missing bucket) may be fixed without any local change.
-      retryAt = now + 300_000;
-    }
-    this.d.journal.recordFailure(this.pair.name, row.rel, row.generation, code, message, retryAt, now);
+    const { retryAt, code } = afterFailure({
+      code: describe(err).code,
+      retryable: err instanceof MirrorError ? err.retryable : false,
+      attempts: row.attempts,
+      previousCode: row.error_code,
+      mode: this.d.mode,
+      now,
+      debounceMs: this.d.cfg.debounceMs,
+      maxDelayMs: this.d.cfg.maxDelayMs,
+      jitter: Math.random(),
+    });
+    const text = code === 'FILE_NEVER_SETTLES' ? `${row.rel} never settles: it changed while it was read, again; tried at most once every ${this.d.cfg.maxDelayMs} ms` : message;
+    this.d.journal.recordFailure(this.pair.name, row.rel, row.generation, code, text, retryAt, now);
     if (retryAt === null) this.stats.failed++;
-    this.log.warn({ rel: row.rel, code, retryAt }, message);
+    this.log.warn({ rel: row.rel, code, retryAt }, text);
   }
 }

@@ -108,7 +108,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     // The key is another file's now (the loser of a key collision took it over): its object is
     // that file's to replace, never this tombstone's to delete.
     const holder = c.journal.query.fileByKey(c.pair.name, row.key);
-    if (holder && holder.rel !== row.rel) return { row, abs, local, remote, decision: { op: 'forget', reason: `${holder.rel} maps to the same key` } };
+    if (holder && holder.rel !== row.rel && holder.state !== 'skipped') return { row, abs, local, remote, decision: { op: 'forget', reason: `${holder.rel} maps to the same key` } };
   }
   const jv = row.md5 === null && row.etag === null ? null : journalView(row);
   let hashed: Hashed | undefined;

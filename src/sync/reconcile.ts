@@ -6,6 +6,7 @@ import type { Bucket } from '../bucket.js';
 import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
 import { walk } from '../watch/walker.js';
+import { recheckFailed } from '../plan/retry.js';
 
 export interface RootCheck {
   problem: string | null;
@@ -104,21 +105,32 @@ export async function reconcile(
 
   const gone: string[] = [];
   const seen = new Set<string>();
-  for (const e of walked.entries) {
+  // How many files found now map to each key: a collision's loser waits while its holder is here.
+  const keyUse = new Map<string, number>();
+  const keys = walked.entries.map((e) => {
+    const key = byRel.get(e.rel)?.key ?? keyFor(pair.prefix, e.rel);
+    keyUse.set(key, (keyUse.get(key) ?? 0) + 1);
+    return key;
+  });
+  walked.entries.forEach((e, i) => {
     seen.add(e.rel);
     const r = byRel.get(e.rel);
-    const key = r?.key ?? keyFor(pair.prefix, e.rel);
+    const key = keys[i]!;
+    // A file already pending keeps its due time and its failures: marking it again would throw
+    // away its backoff and retry it at once.
+    if (r && r.present === 1 && r.state === 'dirty') return;
     if (!r || r.present === 0 || r.state === 'dirty' || r.state === 'held') {
       dirty.push({ rel: e.rel, key });
-      continue;
+      return;
     }
     if (r.state === 'skipped' || r.state === 'failed') {
-      if (statDiffers(r, e.stat) || r.kind !== e.kind) dirty.push({ rel: e.rel, key });
-      continue;
+      const changed = statDiffers(r, e.stat) || r.kind !== e.kind;
+      if (r.state === 'skipped' ? changed : recheckFailed({ code: r.error_code, changed, keyHeldByOther: keyUse.get(key)! > 1 })) dirty.push({ rel: e.rel, key });
+      return;
     }
     const o = remote.get(key);
     if (statDiffers(r, e.stat) || !o || o.etag !== r.etag || o.size !== r.remote_size) dirty.push({ rel: e.rel, key });
-  }
+  });
   const under = walked.unreadable.map((u) => (u.rel ? `${u.rel}/` : ''));
   for (const r of rows) {
     if (seen.has(r.rel)) continue;
