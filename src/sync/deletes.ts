@@ -28,11 +28,16 @@ export class PairDeletes {
    * scan, and a path examined again while its delete waits (its lease ran out) is one delete.
    */
   private items = new Map<string, PendingDelete>();
-  /** Old keys of renames whose copy succeeded: their delete is a move, not a loss. */
-  private readonly movedAway = new Set<string>();
+  /** The path of each pending delete's key: a file that takes a key over reclaims it by key. */
+  private byKey = new Map<string, string>();
+  /**
+   * Sources of renames whose copy succeeded, by path, with the generation of the tombstone that
+   * was copied: that delete (and no later one of the path) is a move, not a loss.
+   */
+  private readonly movedAway = new Map<string, number>();
   /** When each delete of the daemon's rolling window was sent. */
   private deleteTimes: number[] = [];
-  /** Paths whose trash move or delete is on its way to the server, until it settles. */
+  /** Keys whose trash move or delete is on its way to the server, until it settles. */
   private readonly sending = new Map<string, Promise<void>>();
   /** Since when the guard's verdict has been deferred for undecided deletes (daemon). */
   private deferredSince: number | undefined;
@@ -51,20 +56,33 @@ export class PairDeletes {
 
   add(row: FileRow, trash: boolean): void {
     this.items.set(row.rel, { row, trash, released: row.error_code === 'DELETE_RELEASED' });
+    this.byKey.set(row.key, row.rel);
   }
 
   /**
-   * The file is back (its upload is about to start): a delete still waiting for it is void, and
-   * one already on its way must land first, or it would remove the new object.
+   * A file holds this key now (its upload, or its verified skip, is about to be recorded): a
+   * delete still waiting for the key is void, and one already on its way must land first, or it
+   * would remove the new object. A voided delete of another path (`by` took the key over from
+   * it) is settled here: that object is `by`'s now.
    */
-  async reclaim(rel: string): Promise<void> {
-    this.items.delete(rel);
-    await this.sending.get(rel);
+  async reclaim(key: string, by?: string): Promise<void> {
+    const rel = this.byKey.get(key);
+    const item = rel === undefined ? undefined : this.items.get(rel);
+    this.byKey.delete(key);
+    if (item && item.row.key === key) {
+      this.items.delete(item.row.rel);
+      if (by !== undefined && item.row.rel !== by) this.d.journal.recordGone(this.pair.name, item.row.rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
+    }
+    await this.sending.get(key);
   }
 
-  /** The object at this row's key was copied to a new key: deleting it completes a move. */
-  moved(rel: string): void {
-    this.movedAway.add(rel);
+  /** The object at this tombstone's key was copied to a new key: deleting it completes a move. */
+  moved(rel: string, generation: number): void {
+    this.movedAway.set(rel, generation);
+  }
+
+  private isMoved(i: PendingDelete): boolean {
+    return this.movedAway.get(i.row.rel) === i.row.generation;
   }
 
   /**
@@ -78,10 +96,14 @@ export class PairDeletes {
     const { journal } = this.d;
     const items = this.current([...this.items.values()]);
     this.items = new Map();
+    this.byKey = new Map();
+    // A move whose delete never came (the file came back, or its delete is held) exempts nothing
+    // later: the path's generation has moved on, or will before it is deleted again.
+    for (const [rel, gen] of this.movedAway) if (journal.getFile(this.pair.name, rel)?.generation !== gen) this.movedAway.delete(rel);
     if (!items.length) return;
     const now = this.d.now();
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
-    const counted = items.filter((i) => !i.released && !this.movedAway.has(i.row.rel));
+    const counted = items.filter((i) => !i.released && !this.isMoved(i));
     const inHand = new Set(items.map((i) => i.row.rel));
     const undecided = journal.query.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
     const root = checkRoot(this.pair, journal);
@@ -99,6 +121,7 @@ export class PairDeletes {
     // undecided delete, and a hold that never comes would hide a mass delete from status.
     if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon' && now - (this.deferredSince ??= now) < this.d.cfg.maxDelayMs) {
       this.items = new Map([...items.map((i): [string, PendingDelete] => [i.row.rel, i]), ...this.items]);
+      for (const i of this.items.values()) this.byKey.set(i.row.key, i.row.rel);
       return;
     }
     this.deferredSince = undefined;
@@ -110,15 +133,15 @@ export class PairDeletes {
       });
       this.stats.held += counted.length;
       this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
-      go = items.filter((i) => i.released || this.movedAway.has(i.row.rel));
+      go = items.filter((i) => i.released || this.isMoved(i));
     }
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    for (const i of go) this.sending.set(i.row.rel, settled);
+    for (const i of go) this.sending.set(i.row.key, settled);
     try {
       await this.send(go, now);
     } finally {
-      for (const i of go) if (this.sending.get(i.row.rel) === settled) this.sending.delete(i.row.rel);
+      for (const i of go) if (this.sending.get(i.row.key) === settled) this.sending.delete(i.row.key);
       settle();
     }
   }
@@ -180,7 +203,8 @@ export class PairDeletes {
           const why = failed.get(i.row.key);
           if (why) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
           else {
-            if (!this.movedAway.delete(i.row.rel)) this.deleteTimes.push(t);
+            if (this.isMoved(i)) this.movedAway.delete(i.row.rel);
+            else this.deleteTimes.push(t);
             if (i.trash) this.stats.trashed++;
             else this.stats.deleted++;
           }

@@ -178,7 +178,7 @@ export class PairEngine {
     }
   }
 
-  private async act(e: Examined, renameFrom: FileRow | undefined): Promise<void> {
+  private async act(e: Examined, renameFrom: FileRow | undefined, again = false): Promise<void> {
     const { row, decision } = e;
     const { journal } = this.d;
     const now = this.d.now;
@@ -189,6 +189,16 @@ export class PairEngine {
           const h = e.hashed;
           const stat = e.local!.stat;
           const etag = decision.learned?.etag ?? row.etag!;
+          // As for an upload: a delete of this key still waiting is void, one on its way lands
+          // first. If one landed since the batch read the bucket's state, the object we matched
+          // is gone: examined again, the file is uploaded, never recorded over a deleted object.
+          await this.deletes.reclaim(row.key, row.rel);
+          if (journal.remote.get(this.pair.name, row.key)?.etag !== etag) {
+            if (again) throw new MirrorError('S3_REQUEST_FAILED', `${row.key} changed in the bucket while it was examined`, { retryable: true });
+            const fresh = await this.examineSafe(row, undefined);
+            if (fresh) await this.act(fresh, undefined, true).finally(() => fresh.hashed?.release?.());
+            return;
+          }
           const c = {
             md5: h?.md5 ?? row.md5!,
             partSize: h?.partSize ?? row.part_size ?? 0,
@@ -202,13 +212,13 @@ export class PairEngine {
         }
         case 'upload': {
           const h = e.hashed!;
-          await this.deletes.reclaim(row.rel);
+          await this.deletes.reclaim(row.key, row.rel);
           if (renameFrom) {
             try {
               const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
               failpoint('rename-after-copy');
               this.uploaded(row, h, c!);
-              this.deletes.moved(renameFrom.rel);
+              this.deletes.moved(renameFrom.rel, renameFrom.generation);
               this.stats.copied++;
               this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
               return;
