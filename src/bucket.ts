@@ -16,8 +16,8 @@ export interface Bucket {
   head(key: string): Promise<Head | null>;
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored>;
   createMultipart(key: string, s: ObjectSettings): Promise<string>;
-  /** The part's ETag. */
-  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<string>;
+  /** The part's ETag, and its encryption (an SSE-KMS part's ETag is not its MD5). */
+  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored>;
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored>;
   /** True once the upload is gone (or cannot be aborted on this server); else the error. */
   abortMultipart(key: string, uploadId: string): Promise<true | MirrorError>;

@@ -83,6 +83,7 @@ describe('etagsOpaque', () => {
     [undefined, false],
     ['AES256', false],
     ['aws:kms', true],
+    ['aws:kms:dsse', true],
   ])('sse %j → %s', (sse, opaque) => {
     expect(etagsOpaque(sse)).toBe(opaque);
   });

@@ -9,9 +9,9 @@ const MiB = 1024 * 1024;
 
 export type EtagKind = 'md5' | 'multipart' | 'opaque';
 
-/** Under SSE-KMS an object's ETag is not its content's MD5, whatever it looks like. */
-export function etagsOpaque(sse: string | undefined): boolean {
-  return sse === 'aws:kms';
+/** Under SSE-KMS (and DSSE-KMS) an object's ETag is not its content's MD5, whatever it looks like. */
+export function etagsOpaque(sse: string | undefined | null): boolean {
+  return !!sse && sse.startsWith('aws:kms');
 }
 
 /** Servers differ: quoted or not, upper or lower case, weak prefixes. One place normalises. */

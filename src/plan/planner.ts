@@ -40,6 +40,11 @@ export interface PlanOptions {
   deleteExcluded: boolean;
   /** SSE-KMS or SSE-C: ETags are not MD5s, so only x-amz-meta-md5 proves identity. */
   opaqueEtags: boolean;
+  /**
+   * No pair `sse`, and the bucket has not shown yet whether it encrypts with SSE-KMS by default:
+   * an MD5-like ETag that differs from the local MD5 may be opaque, so x-amz-meta-md5 decides.
+   */
+  etagsUnknown?: boolean;
   keyBytes: number;
 }
 
@@ -99,9 +104,9 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
   }
   const kind = etagKind(remote.etag);
   if (kind === 'md5' && !o.opaqueEtags) {
-    return remote.etag === local.md5
-      ? { op: 'skip', reason: 'ETag equals local MD5', learned: learned(remote.etag) }
-      : { op: 'upload', reason: 'ETag differs from local MD5' };
+    if (remote.etag === local.md5) return { op: 'skip', reason: 'ETag equals local MD5', learned: learned(remote.etag) };
+    if (o.etagsUnknown && remote.metaMd5 === undefined) return { op: 'head', reason: 'ETag differs from local MD5, but may be opaque (bucket encryption not known yet); reading x-amz-meta-md5' };
+    return { op: 'upload', reason: 'ETag differs from local MD5' };
   }
   if (kind === 'multipart' && !o.opaqueEtags && local.localEtag && etagParts(local.localEtag) === etagParts(remote.etag)) {
     // Equal part counts do not prove equal part sizes: a mismatch falls through to x-amz-meta-md5.

@@ -111,13 +111,14 @@ export class S3Store {
     return r.UploadId;
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<string> {
+  async uploadPart(bucket: string, key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored> {
     const r = await this.send(
       `UploadPart ${key} #${n}`,
       () => new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex) }),
     );
-    // A part's ETag is its MD5 on every server we know; fall back to ours if it is missing.
-    return normalizeEtag(r.ETag) ?? md5Hex;
+    // A part's ETag is its MD5 on every server we know (unless SSE-KMS); fall back to ours if it is missing.
+    const etag = normalizeEtag(r.ETag) ?? md5Hex;
+    return r.ServerSideEncryption ? { etag, sse: r.ServerSideEncryption } : { etag };
   }
 
   async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored> {

@@ -3,7 +3,6 @@ import type { Config, PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import type { Logger } from '../log.js';
-import { etagsOpaque } from '../plan/etag.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import { previousPrefixSource } from '../plan/moves.js';
 import { afterFailure } from '../plan/retry.js';
@@ -134,6 +133,7 @@ export class PairEngine {
         journal: this.d.journal,
         bucket: this.d.bucket,
         filter: this.filter,
+        encryption: this.d.transfers.encryption,
         thresholdBytes: this.d.cfg.multipart.thresholdBytes,
         partSizeBytes: this.d.cfg.multipart.partSizeBytes,
         budget: this.d.transfers.budget,
@@ -156,7 +156,7 @@ export class PairEngine {
       for (const t of this.d.journal.query.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
     }
     // A source is only usable while its object still holds the content we matched on.
-    const opaque = etagsOpaque(this.pair.sse);
+    const opaque = this.d.transfers.encryption.trust(this.pair) === 'opaque';
     for (const [rel, t] of sources) {
       const obj = this.d.journal.remote.get(this.pair.name, t.key);
       const view = obj && { size: obj.size, etag: obj.etag, metaMd5: obj.meta_md5 };

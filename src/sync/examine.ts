@@ -2,7 +2,6 @@ import { statSync, type BigIntStats } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
 import { absOf, lstatInTree, treePath, type TreePath } from '../local/safe-open.js';
-import { etagsOpaque } from '../plan/etag.js';
 import { keyBytes } from '../plan/keys.js';
 import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
 import type { Bucket } from '../bucket.js';
@@ -11,6 +10,7 @@ import type { FileRow, RemoteRow } from '../store/types.js';
 import type { Filter } from '../watch/filter.js';
 import { kindOf, toLocalStat } from '../watch/stat.js';
 import type { ByteBudget } from './budget.js';
+import type { BucketEncryption } from './encryption.js';
 import { readAndHash, type Hashed } from './hasher.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
@@ -61,6 +61,8 @@ export interface ExamineContext {
   journal: Journal;
   bucket: Bucket;
   filter: Filter;
+  /** Whether the pair's ETags are MD5s (learned from HEADs here, too). */
+  encryption: BucketEncryption;
   thresholdBytes: number;
   partSizeBytes: number;
   /** Bodies of small files kept for their upload are counted here. */
@@ -74,6 +76,10 @@ export interface ExamineContext {
    * counts as a collision, so the verdict is the one of the moment.
    */
   batch?: { remote: ReadonlyMap<string, RemoteRow>; holders: ReadonlyMap<string, Pick<FileRow, 'rel' | 'state'>> };
+}
+
+function etagTrust(t: ReturnType<BucketEncryption['trust']>): { opaqueEtags: boolean; etagsUnknown: boolean } {
+  return { opaqueEtags: t === 'opaque', etagsUnknown: t === 'unknown' };
 }
 
 /**
@@ -92,7 +98,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     deleteMode: c.pair.delete,
     excluded: c.filter.excludes(row.rel),
     deleteExcluded: c.pair.deleteExcluded,
-    opaqueEtags: etagsOpaque(c.pair.sse),
+    ...etagTrust(c.encryption.trust(c.pair)),
     keyBytes: keyBytes(row.key),
   };
   if (local?.kind === 'file' && !opts.excluded) {
@@ -124,6 +130,10 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
       }
       if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
         const h = await c.bucket.head(row.key);
+        if (h) {
+          c.encryption.read(c.pair, h);
+          Object.assign(opts, etagTrust(c.encryption.trust(c.pair)));
+        }
         if (!h) {
           c.journal.remote.drop(c.pair.name, row.key);
           remote = null;

@@ -4,12 +4,13 @@ import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { treePath } from '../local/safe-open.js';
-import { etagKind, etagsOpaque, MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
-import type { Bucket, BucketProvider, ObjectSettings } from '../bucket.js';
+import { MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
+import type { Bucket, BucketProvider, ObjectSettings, Stored } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, SyncedContent } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
 import { BufferPool, ByteBudget } from './budget.js';
+import { BucketEncryption } from './encryption.js';
 import { changed, openForRead, readPart, readWhole, sameContentStat, type Hashed } from './hasher.js';
 
 /** Content types by extension, loaded at the first upload: a pass with nothing to send never needs them (~8 ms of start-up). */
@@ -43,6 +44,7 @@ export class Transfers {
   private readonly partBuffers: BufferPool;
   bytesUploaded = 0;
   bytesCopied = 0;
+  readonly encryption: BucketEncryption;
 
   constructor(
     private readonly buckets: BucketProvider,
@@ -54,7 +56,9 @@ export class Transfers {
     const limit = Math.min(256 * 1024 * 1024, Math.max(64 * 1024 * 1024, 8 * opts.partSizeBytes));
     this.budget = new ByteBudget(limit);
     this.partBuffers = new BufferPool(limit);
+    this.encryption = new BucketEncryption(journal);
   }
+
 
   settingsFor(pair: PairConfig, key: string, h: Hashed): ObjectSettings {
     return {
@@ -76,11 +80,12 @@ export class Transfers {
       const release = h.body ? () => undefined : await this.budget.acquire(h.stat.size);
       try {
         const body = h.body ?? (await readWhole(treePath(pair.path, rel, pair.followSymlinks), h));
-        const etag = sentIntact(pair, `PutObject ${key}`, (await this.bucketOf(pair).put(key, body, h.md5, s)).etag, h.md5);
+        const st = await this.bucketOf(pair).put(key, body, h.md5, s);
+        this.encryption.intact(pair, `PutObject ${key}`, st, h.md5);
         failpoint('after-put');
         t.sent = body.length;
         this.bytesUploaded += body.length;
-        return { md5: h.md5, partSize: 0, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
+        return this.encryption.content(pair, st, { md5: h.md5, partSize: 0, localEtag: h.localEtag });
       } finally {
         release();
       }
@@ -129,7 +134,7 @@ export class Transfers {
           const buf = this.partBuffers.take(h.partSize);
           const body = await readPart(fh, n, h.partSize, h.stat.size, buf);
           if (body.length !== len) throw changed(abs);
-          const etag = sentIntact(pair, `UploadPart ${key} #${n}`, await this.bucketOf(pair).uploadPart(key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
+          const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, await this.bucketOf(pair).uploadPart(key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
@@ -144,10 +149,10 @@ export class Transfers {
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
       failpoint('before-complete');
-      const { etag } = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
+      const st = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
       failpoint('after-complete');
       this.journal.uploads.end(pair.name, uploadId);
-      return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
+      return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag });
     } catch (e) {
       rethrowCrash(e);
       await this.abandon(pair, rel, key, uploadId);
@@ -168,13 +173,13 @@ export class Transfers {
     // stored it), the server refuses and the caller uploads instead.
     const ifMatch = sourceEtag ?? (this.journal.remote.get(pair.name, from.key)?.etag || undefined);
     if (h.stat.size <= this.copyLimit) {
-      const { etag } = await this.bucketOf(pair).copy(from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
+      const st = await this.bucketOf(pair).copy(from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
       this.bytesCopied += h.stat.size;
-      return { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5, etag, etagKind: etagKind(etag) };
+      return this.encryption.content(pair, st, { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5 });
     }
     const partSize = h.partSize || partSizeFor(h.stat.size, this.opts.partSizeBytes);
-    const etag = await this.copyInParts(pair, rel, { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) }, key, partSize, this.settingsFor(pair, key, h));
-    return { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag, etag, etagKind: etagKind(etag) };
+    const st = await this.copyInParts(pair, rel, { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) }, key, partSize, this.settingsFor(pair, key, h));
+    return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag });
   }
 
   /** Copy an object to the trash; above 5 GiB part by part, with the source's own headers. */
@@ -182,7 +187,7 @@ export class Transfers {
     // A remote-only row knows no size of its own: the listing does.
     const size = row.remote_size ?? this.journal.remote.get(pair.name, row.key)?.size ?? row.size ?? 0;
     if (size <= this.copyLimit) {
-      await this.bucketOf(pair).copy(row.key, to, { keep: objectOptions(pair) });
+      this.encryption.written(pair, (await this.bucketOf(pair).copy(row.key, to, { keep: objectOptions(pair) })).sse);
     } else {
       const src = await this.bucketOf(pair).head(row.key);
       if (!src) throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, { retryable: true });
@@ -210,12 +215,12 @@ export class Transfers {
    * Multipart copy: the server copies each byte range, nothing passes through us, so no byte
    * budget. Recorded like an upload, so a copy cut short by a crash is aborted at the next start.
    */
-  private async copyInParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, s: ObjectSettings): Promise<string> {
+  private async copyInParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, s: ObjectSettings): Promise<Stored> {
     const { size } = from;
     return this.underUpload(pair, rel, key, s, { md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, (uploadId) => this.copyParts(pair, rel, from, key, partSize, uploadId));
   }
 
-  private async copyParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, uploadId: string): Promise<string> {
+  private async copyParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, uploadId: string): Promise<Stored> {
     const { size } = from;
     try {
       // Every part names the source ETag, so all parts come from one version of the object.
@@ -223,9 +228,9 @@ export class Transfers {
         const start = (n - 1) * partSize;
         return this.bucketOf(pair).uploadPartCopy(from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
       });
-      const { etag } = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
+      const st = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
       this.journal.uploads.end(pair.name, uploadId);
-      return etag;
+      return st;
     } catch (e) {
       await this.abandon(pair, rel, key, uploadId);
       throw e;
@@ -247,18 +252,6 @@ interface CopySource {
   ifMatch?: string;
 }
 
-/**
- * The server's ETag for a body it stored is that body's MD5, unless SSE-KMS makes it opaque. One
- * that differs from the MD5 we sent means the server stored other bytes (a server that ignores
- * Content-MD5, on a link that corrupted the body; bodies are not SHA-256-signed): refuse it, so
- * the file is sent again rather than recorded as mirrored.
- */
-function sentIntact(pair: PairConfig, what: string, etag: string, md5: string): string {
-  if (!etagsOpaque(pair.sse) && etagKind(etag) === 'md5' && etag !== md5) {
-    throw new MirrorError('S3_BAD_DIGEST', `${what}: the server stored content with MD5 ${etag}, not the ${md5} sent; sent again`, { retryable: true });
-  }
-  return etag;
-}
 
 /** Server-side part copies at once for one object: each is cheap for us but real work for the server. */
 const COPY_PART_WORKERS = 8;

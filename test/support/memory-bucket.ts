@@ -143,13 +143,15 @@ class MemoryBucket implements Bucket {
     return this.req('CreateMultipartUpload', key, what, () => this.s3.newUpload(this.name, key, s, what));
   }
 
-  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<string> {
+  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored> {
     const what = `UploadPart ${key} #${n}`;
     const copy = Buffer.from(body);
     return this.req('UploadPart', key, what, () => {
       const u = this.s3.upload(this.name, key, uploadId, what);
       checkDigest(copy, md5Hex, what);
-      return this.s3.part(u, n, copy, u.settings.sse, what);
+      const etag = this.s3.part(u, n, copy, u.settings.sse, what);
+      const sse = this.s3.effectiveSse(u.settings.sse);
+      return sse ? { etag, sse } : { etag };
     }, body.length);
   }
 

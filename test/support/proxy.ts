@@ -17,8 +17,15 @@
 //                                        both connections (a body shorter than that goes through)
 //   { kind: 'corrupt' }                 forward with the first request-body byte flipped (a link
 //                                        that damages data, headers and signature intact)
+//   { kind: 'kms' }                     a bucket with default SSE-KMS: responses say
+//                                        x-amz-server-side-encryption: aws:kms and every ETag
+//                                        (headers, listings, copy and complete results) becomes a
+//                                        stable value that is not the content's MD5; ETags the
+//                                        client sends back (copy-source-if-match, the parts of a
+//                                        CompleteMultipartUpload) are mapped back to the real ones
 // Every fault takes `match(op, request)` (default: every request) and `times` (default:
 // unlimited), the number of matching requests it applies to before it goes inert.
+import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -49,6 +56,7 @@ export type Fault = FaultCommon &
     | { kind: 'delay'; ms: number }
     | { kind: 'cut'; afterBytes: number }
     | { kind: 'corrupt' }
+    | { kind: 'kms' }
   );
 
 export interface Proxy {
@@ -189,14 +197,32 @@ export async function startProxy(target: string): Promise<Proxy> {
     return fault;
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, cutAfter?: number, corrupt = false): void {
+  // The kms fault's ETags: opaque (not the MD5) but stable, so listings, HEADs and writes agree.
+  const realOf = new Map<string, string>();
+  const opaque = (real: string): string => {
+    const fake = createHash('md5').update(`kms:${real}`).digest('hex');
+    realOf.set(fake, real);
+    return fake;
+  };
+  const ETAG_IN_TEXT = /[0-9a-f]{32}/g;
+  const toOpaque = (text: string): string => text.replace(/(<ETag>(?:&quot;|&#34;|")?)([0-9a-f]{32})/g, (_m, pre: string, hex: string) => pre + opaque(hex));
+  const toReal = (text: string): string => text.replace(ETAG_IN_TEXT, (hex) => realOf.get(hex) ?? hex);
+
+  function forward(req: IncomingMessage, res: ServerResponse, cutAfter?: number, corrupt = false, kms = false): void {
+    const headers = forwardHeaders(req.headers); // Host included, unchanged
+    if (kms) {
+      for (const h of ['x-amz-copy-source-if-match', 'if-match', 'x-amz-copy-source-if-none-match', 'if-none-match']) {
+        const v = headers[h];
+        if (typeof v === 'string') headers[h] = toReal(v);
+      }
+    }
     const up = httpRequest({
       protocol: 'http:',
       hostname: upstream.hostname,
       port: upstream.port || 80,
       method: req.method,
       path: req.url,
-      headers: forwardHeaders(req.headers), // Host included, unchanged
+      headers,
       agent,
     });
     let done = false;
@@ -213,11 +239,34 @@ export async function startProxy(target: string): Promise<Proxy> {
     });
     up.on('response', (upRes) => {
       const headers = forwardHeaders(upRes.headers);
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
       upRes.on('error', abortBoth);
+      if (kms) {
+        headers['x-amz-server-side-encryption'] = 'aws:kms';
+        if (typeof headers.etag === 'string') headers.etag = toOpaque(`<ETag>${headers.etag}`).slice('<ETag>'.length);
+        if (String(headers['content-type'] ?? '').includes('xml')) {
+          const chunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('end', () => {
+            const body = Buffer.from(toOpaque(Buffer.concat(chunks).toString('utf8')));
+            headers['content-length'] = String(body.length);
+            delete headers['transfer-encoding'];
+            res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
+            res.end(body);
+          });
+          return;
+        }
+      }
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
       upRes.pipe(res);
     });
 
+    if (kms && req.method === 'POST' && new URLSearchParams((req.url ?? '').split('?')[1] ?? '').has('uploadId')) {
+      // CompleteMultipartUpload names the parts by the ETags we made up: the server knows its own.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => up.end(Buffer.from(toReal(Buffer.concat(chunks).toString('utf8')))));
+      return;
+    }
     if (corrupt) {
       let first = true;
       req.on('data', (chunk: Buffer) => {
@@ -308,6 +357,8 @@ export async function startProxy(target: string): Promise<Proxy> {
         return forward(req, res, f.afterBytes);
       case 'corrupt':
         return forward(req, res, undefined, true);
+      case 'kms':
+        return forward(req, res, undefined, false, true);
     }
   });
   server.on('connection', (socket) => {
