@@ -1,5 +1,5 @@
 /**
- * The architecture as rules (docs/architecture.md says why): `npm test` runs these before the test
+ * The architecture as rules (each rule's comment says why): `npm test` runs these before the test
  * runner, so a broken boundary fails in seconds, not in review.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -21,7 +21,7 @@ module.exports = {
         path: [
           '^src/(store|s3|watch|sync|local|status)/',
           '^(node:)?(fs|fs/promises|child_process|net|http|https|dgram|worker_threads)$',
-          '^node_modules/',
+          '(^|/)node_modules/',
         ],
         dependencyTypesNot: ['type-only'],
       },
@@ -38,28 +38,28 @@ module.exports = {
       severity: 'error',
       comment: 'Only src/s3/ knows the AWS SDK: the rest talks to the Bucket interface (src/bucket.ts).',
       from: { path: '^src/', pathNot: '^src/s3/' },
-      to: { path: '^node_modules/(@aws-sdk|@smithy)/' },
+      to: { path: '(^|/)node_modules/(@aws-sdk|@smithy)/' },
     },
     {
       name: 'chokidar-only-in-watch',
       severity: 'error',
       comment: 'Only src/watch/ knows which library produces file events.',
       from: { path: '^src/', pathNot: '^src/watch/' },
-      to: { path: '^node_modules/(chokidar|@parcel/watcher)/' },
+      to: { path: '(^|/)node_modules/(chokidar|@parcel/watcher)/' },
     },
     {
       name: 'sqlite-only-in-store',
       severity: 'error',
       comment: 'Only src/store/ speaks SQL.',
       from: { path: '^src/', pathNot: '^src/store/' },
-      to: { path: '^node_modules/better-sqlite3/' },
+      to: { path: '(^|/)node_modules/better-sqlite3/' },
     },
     {
       name: 'store-knows-no-network',
       severity: 'error',
       comment: 'The journal is local state: it never reaches S3 or the network.',
       from: { path: '^src/store/' },
-      to: { path: ['^src/(s3|sync|watch)/', '^node_modules/(@aws-sdk|@smithy)/', '^(node:)?(net|http|https)$'] },
+      to: { path: ['^src/(s3|sync|watch)/', '(^|/)node_modules/(@aws-sdk|@smithy)/', '^(node:)?(net|http|https)$'] },
     },
   ],
   options: {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { PairDeletes } from '../src/sync/deletes.js';
-import type { PairStats } from '../src/sync/engine.js';
+import type { PairStats } from '../src/sync/deps.js';
 import { Runtime } from '../src/sync/runtime.js';
 import { startProxy, type Proxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';

@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { PairDeletes } from '../src/sync/deletes.js';
-import type { PairStats } from '../src/sync/engine.js';
+import type { PairStats } from '../src/sync/deps.js';
 import { Runtime } from '../src/sync/runtime.js';
 import { credentials, once, scratch, type Scratch } from './support/mirror.js';
 import { listAll } from './support/s3client.js';

@@ -4,7 +4,7 @@ import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { EXIT, exitCodeFor } from '../src/exit.js';
-import { isLocked } from '../src/lock.js';
+import { isLocked } from '../src/store/lock.js';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { Journal } from '../src/store/journal.js';
 import { createBucket, emptyAndDeleteBucket, independentClient, uniqueBucket } from './support/s3client.js';

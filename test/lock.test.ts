@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config.js';
-import { PID_FILE, readPid, StateLock } from '../src/lock.js';
+import { PID_FILE, readPid, StateLock } from '../src/store/lock.js';
 import { readStatus } from '../src/status/status.js';
 import { Journal } from '../src/store/journal.js';
 

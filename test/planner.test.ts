@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plan, sameStat, type Decision, type JournalView, type LocalView, type PlanOptions, type RemoteView } from '../src/plan/planner.js';
-import type { LocalStat } from '../src/store/types.js';
+import type { LocalStat } from '../src/model.js';
 
 /** One table, one row per rule of DESIGN §4 as the planner applies it (src/plan/planner.ts). */
 

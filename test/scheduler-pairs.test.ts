@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal, type FileRow } from '../src/store/journal.js';
-import type { Mode, PairEngine } from '../src/sync/engine.js';
+import type { Mode } from '../src/sync/deps.js';
+import type { PairEngine } from '../src/sync/engine.js';
 import { Scheduler } from '../src/sync/scheduler.js';
 
 // Rows of a pair that left the config stay in the journal (the pair may come back) but are never

@@ -1,4 +1,4 @@
-import type { LocalStat, SyncedContent } from '../store/types.js';
+import type { LocalStat, SyncedContent } from '../model.js';
 import { etagKind, etagParts } from './etag.js';
 import { MAX_KEY_BYTES } from './keys.js';
 

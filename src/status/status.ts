@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { lockHolder, type HolderWait } from '../lock.js';
+import { lockHolder, type HolderWait } from '../store/lock.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';

@@ -10,10 +10,11 @@ import { PairTable } from './pairs.js';
 import { FileQueries } from './queries.js';
 import { RemoteTable } from './remote.js';
 import { Sql } from './sql.js';
-import type { FileRow, LocalStat, SyncedContent } from './types.js';
+import type { LocalStat, SyncedContent } from '../model.js';
+import type { FileRow } from './types.js';
 import { UploadTable } from './uploads.js';
 
-export type { FileRow, PairRow, RemoteRow, LocalStat, SyncedContent, ReconcileRow } from './types.js';
+export type { FileRow, PairRow, RemoteRow, ReconcileRow } from './types.js';
 
 export const JOURNAL_FILE = 'journal.db';
 const SOON_MS = 100;

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { guardDeletes } from '../plan/guard.js';
 import { trashKey } from '../plan/trash.js';
 import type { FileRow } from '../store/types.js';
-import type { EngineDeps, PairStats } from './engine.js';
+import type { EngineDeps, PairStats } from './deps.js';
 import { checkRoot } from './reconcile.js';
 
 interface PendingDelete {

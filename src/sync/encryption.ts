@@ -3,7 +3,7 @@ import type { PairConfig } from '../config.js';
 import { MirrorError } from '../errors.js';
 import { etagKind, etagsOpaque } from '../plan/etag.js';
 import type { Journal } from '../store/journal.js';
-import type { SyncedContent } from '../store/types.js';
+import type { SyncedContent } from '../model.js';
 
 /** Are a pair's ETags its objects' MD5s? 'unknown' until the pair's config or bucket says. */
 export type EtagTrust = 'md5' | 'opaque' | 'unknown';

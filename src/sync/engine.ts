@@ -1,51 +1,22 @@
-import type PQueue from 'p-queue';
-import type { Config, PairConfig } from '../config.js';
+import type { PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import type { Logger } from '../log.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import { previousPrefixSource } from '../plan/moves.js';
 import { afterFailure } from '../plan/retry.js';
-import type { Bucket } from '../bucket.js';
-import type { Journal } from '../store/journal.js';
-import type { FileRow, SyncedContent } from '../store/types.js';
+import type { SyncedContent } from '../model.js';
+import type { FileRow } from '../store/types.js';
 import type { Hashed } from './hasher.js';
 import { Filter } from '../watch/filter.js';
 import { examine, type Examined, type ExamineContext } from './examine.js';
 import { PairDeletes } from './deletes.js';
-import type { Transfers } from './transfers.js';
-
-export type Mode = 'once' | 'daemon';
+import type { EngineDeps, PairStats } from './deps.js';
 
 /** Awaited later with the rest of its batch: marked handled now, so a rejection cannot go unhandled meanwhile. */
 function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
-}
-
-export interface EngineDeps {
-  cfg: Config;
-  journal: Journal;
-  /** The pair's bucket. */
-  bucket: Bucket;
-  transfers: Transfers;
-  /** Transfers (uploads, copies, deletes). */
-  queue: PQueue;
-  /** Stat, read-and-hash and HEAD: kept apart so examining never takes a transfer's place. */
-  examineQueue: PQueue;
-  log: Logger;
-  mode: Mode;
-  now: () => number;
-}
-
-export interface PairStats {
-  uploaded: number;
-  copied: number;
-  deleted: number;
-  trashed: number;
-  skipped: number;
-  failed: number;
-  held: number;
 }
 
 /**

@@ -5,7 +5,7 @@ import { MirrorError, fromFsError } from '../errors.js';
 import { readFailpoint } from '../failpoints.js';
 import { absOf, openInTree, openInTreeSync, type TreePath } from '../local/safe-open.js';
 import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
-import type { LocalStat } from '../store/types.js';
+import type { LocalStat } from '../model.js';
 import { toLocalStat } from '../watch/stat.js';
 import type { ByteBudget } from './budget.js';
 import { PartHashError, partHasherAvailable, PartHasherUnavailable, partMd5sOffThread } from './part-hasher.js';

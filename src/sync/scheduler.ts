@@ -2,7 +2,8 @@ import type PQueue from 'p-queue';
 import { crashIsHandled, untilCrash } from '../failpoints.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
-import type { Mode, PairEngine } from './engine.js';
+import type { Mode } from './deps.js';
+import type { PairEngine } from './engine.js';
 
 const LEASE_MS = 10 * 60_000;
 

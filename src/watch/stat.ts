@@ -1,5 +1,5 @@
 import type { BigIntStats } from 'node:fs';
-import type { LocalStat } from '../store/types.js';
+import type { LocalStat } from '../model.js';
 
 /** Exact identity of a file version: ns times and 64-bit inodes as decimal strings. */
 export function toLocalStat(s: BigIntStats): LocalStat {

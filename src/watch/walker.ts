@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { openDirInTree, treePath, type TreeDir } from '../local/safe-open.js';
-import type { LocalStat } from '../store/types.js';
+import type { LocalStat } from '../model.js';
 import type { Filter } from './filter.js';
 import { kindOf, toLocalStat } from './stat.js';
 

@@ -1,8 +1,8 @@
 import Database, { type Database as Db } from 'better-sqlite3';
 import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MirrorError } from './errors.js';
-import { makeStateDir, prepareStateFile, STATE_FILE_MODE } from './local/state-files.js';
+import { MirrorError } from '../errors.js';
+import { makeStateDir, prepareStateFile, STATE_FILE_MODE } from '../local/state-files.js';
 
 const LOCK_FILE = 'lock.db';
 /** The lock holder's pid, for `status` and for the message a second process gets. */
