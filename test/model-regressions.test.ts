@@ -83,6 +83,15 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     defect: 'collisionDeletes',
     c: { cfg: plain, steps: [['write', 'a/c/cafe\u0301', 'a'], ['write', 'a/c/caf\u00e9', ''], ['settle'], ['rmdir', 'a/c']] },
   },
+  {
+    name: 'a held delete is cancelled when its file comes back under the NFD form of its name',
+    defect: 'nfcHeld',
+    c: { cfg: plain, steps: [['oput', 'cur', 'b/caf\u00e9', 'a'], ['settle'], ['write', 'b/cafe\u0301', ''], ['write', 'x', 'a']] },
+  },
+  {
+    name: 'an unreadable name and a readable one race for a key: either holds it, nothing else moves',
+    c: { cfg: plain, steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']] },
+  },
 ];
 
 describe('model regressions', () => {

@@ -81,6 +81,9 @@ function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problem
   if (!KNOWN.collisionDeletes) for (const k of fate.keys()) if (m.collided.has(k)) m.trashExtra.add(m.bucket.get(k)!);
   for (const k of movable) if (hold && fate.get(k) === 'held' && !post.has(k)) fate.set(k, 'delete');
   for (const [key, w] of want) {
+    const rel = key.slice(m.cfg.prefix.length);
+    const otherForm = (candidates(m).get(key) ?? []).some((r) => r !== rel) || (m.names.get(rel) ?? rel) !== rel;
+    if (m.held.has(key) && !KNOWN.nfcHeld && otherForm) m.heldUncertain = true;
     m.held.delete(key);
     m.released.delete(key);
     if (w.kind === 'unchanged') continue;
@@ -88,9 +91,11 @@ function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problem
     if (w.kind === 'either' || candidatesOf(m, key) > 1) m.collided.add(key);
     const differs = options.filter((o) => pre.get(key)?.md5 !== md5(o.data));
     bound += Math.max(0, ...differs.map((o) => Buffer.byteLength(o.data)));
-    const got = options.find((o) => post.get(key)?.md5 === md5(o.data)) ?? options[0]!;
-    m.bucket.set(key, got.data);
-    m.holder.set(key, got.rel);
+    const got = options.find((o) => post.get(key)?.md5 === md5(o.data));
+    // The unreadable name holds the key: the object stays as it was.
+    if (!got && w.kind === 'either' && w.orUnchanged) continue;
+    m.bucket.set(key, (got ?? options[0]!).data);
+    m.holder.set(key, (got ?? options[0]!).rel);
   }
   for (const [key, f] of fate) {
     if (f === 'delete') {

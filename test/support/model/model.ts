@@ -146,8 +146,11 @@ export function symlinks(m: Model): number {
 /** What one settled pass must leave for a key with local candidates. */
 export type Want =
   | { kind: 'data'; data: string; rel: string }
-  /** Two names collide and the model does not know the holder: one of these. */
-  | { kind: 'either'; options: { data: string; rel: string }[] }
+  /**
+   * Two names collide and the model does not know the holder: one of these, or (`orUnchanged`,
+   * when an unreadable name is in the race and may hold the key) the object as it was.
+   */
+  | { kind: 'either'; options: { data: string; rel: string }[]; orUnchanged?: boolean }
   /** The holder cannot be read: the object stays as it is. */
   | { kind: 'unchanged' };
 
@@ -158,10 +161,11 @@ export function wanted(m: Model): Map<string, Want> {
     const opts = live.map((rel) => ({ rel, data: (m.tree.get(rel) as { data: string }).data }));
     if (opts.length === 1) {
       out.set(key, m.unreadable.has(opts[0]!.rel) ? { kind: 'unchanged' } : { kind: 'data', ...opts[0]! });
-    } else if (opts.some((o) => m.unreadable.has(o.rel))) {
-      // An unreadable name in the race for a key: the model does not try to guess what happens.
-      out.set(key, { kind: 'unchanged' });
-    } else out.set(key, { kind: 'either', options: opts });
+    } else {
+      const readable = opts.filter((o) => !m.unreadable.has(o.rel));
+      if (!readable.length) out.set(key, { kind: 'unchanged' });
+      else out.set(key, { kind: 'either', options: readable, ...(readable.length < opts.length ? { orUnchanged: true } : {}) });
+    }
   }
   return out;
 }
