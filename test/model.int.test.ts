@@ -9,9 +9,10 @@ import { explore } from './support/model/run.js';
 import { serverBackend } from './support/model/server-backend.js';
 
 const runs = Number(process.env.S3MIRROR_MODEL_SERVER_RUNS ?? 30);
+const seed = Number(process.env.S3MIRROR_MODEL_SEED ?? 20261206);
 
 test(`the engine agrees with the model over ${runs} random sequences on the test server`, async () => {
-  const r = await explore({ runs, maxCommands: 15, backend: () => serverBackend(), outage: false });
+  const r = await explore({ runs, seed, maxCommands: 15, backend: () => serverBackend(), outage: false });
   console.log(`model test (server): ${r.runs} sequences, seed ${r.seed}: ${JSON.stringify(tally)}`);
   expect(r.failure ?? 'ok').toBe('ok');
 }, 600_000);
