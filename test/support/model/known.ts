@@ -44,7 +44,7 @@ export const KNOWN = {
    */
   nfcHeld: fixed('nfcHeld', false),
   /** A bucket with default SSE-KMS: ETags are not MD5s and uploads are refused forever. */
-  defaultKms: fixed('defaultKms', false),
+  defaultKms: fixed('defaultKms', true),
 };
 
 export type KnownDefect = keyof typeof KNOWN;
