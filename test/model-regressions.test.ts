@@ -92,6 +92,10 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     name: 'an unreadable name and a readable one race for a key: either holds it, nothing else moves',
     c: { cfg: plain, steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']] },
   },
+  {
+    name: 'under default SSE-KMS another writer\'s object without x-amz-meta-md5 is sent again',
+    c: { cfg: { ...plain, kms: true }, steps: [['write', 'a/n.log', 'hello'], ['oput', 'cur', 'a/n.log', 'hello'], ['write', 'x', 'a']] },
+  },
 ];
 
 describe('model regressions', () => {

@@ -160,6 +160,7 @@ async function apply(m: Model, w: World, s: Step): Promise<void> {
     case 'oput': {
       const pfx = s[1] === 'cur' ? m.cfg.prefix : PREFIXES.find((p) => p !== m.cfg.prefix)!;
       m.remoteRows.add(nfc(s[2]));
+      m.othersWrote.add(pfx + s[2]);
       m.bucket.set(pfx + s[2], remember(s[3]));
       await w.backend.put(pfx + s[2], s[3]);
       return;

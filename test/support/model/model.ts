@@ -55,6 +55,8 @@ export interface Model {
    * without a file, written by another writer, or met by a fresh journal (see KNOWN.restoredFiles).
    */
   remoteRows: Set<string>;
+  /** Keys another writer put last: under SSE-KMS their identity is unknown (no x-amz-meta-md5). */
+  othersWrote: Set<string>;
   /** Keys two names wanted at once: each name's row may count a delete of the one object. */
   collided: Set<string>;
   /** The first raw name each NFC path had in this case (see KNOWN.nfcTwins). */
@@ -84,6 +86,7 @@ export function initialModel(cfg: PairSettings): Model {
     trashExtra: new Set(),
     names: new Map(),
     collided: new Set(),
+    othersWrote: new Set(),
     remoteRows: new Set(),
   };
 }
