@@ -68,7 +68,7 @@ export function fromFsError(e: unknown, path: string): MirrorError {
   });
 }
 
-export function errorMessage(e: unknown): string {
+function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 

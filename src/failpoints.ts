@@ -16,7 +16,7 @@
  *
  * A Runtime used directly is dropped with `rt.abandon()` after its loop threw the crash.
  */
-export const FAILPOINTS = [
+const FAILPOINTS = [
   /** A PutObject succeeded; the journal has not recorded it. */
   'after-put',
   /** A part of a multipart upload was sent and recorded. */

@@ -4,9 +4,9 @@
  */
 
 /** Tries per row in one `sync --once` pass; the next pass starts again from zero. */
-export const ONCE_MAX_ATTEMPTS = 4;
+const ONCE_MAX_ATTEMPTS = 4;
 /** The daemon's longest backoff, and how often it looks again at a bucket-side refusal. */
-export const MAX_BACKOFF_MS = 300_000;
+const MAX_BACKOFF_MS = 300_000;
 
 /** Failures that only a change to the file itself (its name, type or permissions) can cure. */
 const LOCAL_CODES: ReadonlySet<string> = new Set(['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG', 'KEY_COLLISION']);

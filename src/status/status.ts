@@ -4,9 +4,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';
 
-export const STATUS_SCHEMA_VERSION = 1;
+const STATUS_SCHEMA_VERSION = 1;
 
-export interface PairStatus {
+interface PairStatus {
   name: string;
   path: string;
   bucket: string;

@@ -14,7 +14,7 @@ import type { LocalStat, SyncedContent } from '../model.js';
 import type { FileRow } from './types.js';
 import { UploadTable } from './uploads.js';
 
-export type { FileRow, PairRow, RemoteRow, ReconcileRow } from './types.js';
+export type { FileRow, ReconcileRow } from './types.js';
 
 export const JOURNAL_FILE = 'journal.db';
 const SOON_MS = 100;

@@ -2,7 +2,7 @@ import type { Sql } from './sql.js';
 import type { RemoteRow } from './types.js';
 
 /** key, size, etag */
-export type KnownObject = [string, number, string];
+type KnownObject = [string, number, string];
 
 /** The `remote` table: the objects under each pair's prefix, as listings and our writes say. */
 export class RemoteTable {

@@ -23,11 +23,11 @@ export interface Examined {
   decision: Decision;
 }
 
-export function journalView(r: FileRow): JournalView {
+function journalView(r: FileRow): JournalView {
   return { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino, md5: r.md5, etag: r.etag, remoteSize: r.remote_size };
 }
 
-export function remoteView(r: RemoteRow | undefined): RemoteView | null {
+function remoteView(r: RemoteRow | undefined): RemoteView | null {
   if (!r) return null;
   return { etag: r.etag, size: r.size, ...(r.meta_md5 === null ? {} : { metaMd5: r.meta_md5 === '' ? null : r.meta_md5 }) };
 }

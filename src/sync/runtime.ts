@@ -244,7 +244,3 @@ export class Runtime {
 function mapUnknown(e: unknown): MirrorError {
   return new MirrorError('S3_REQUEST_FAILED', (e as Error)?.message ?? String(e), { retryable: true, cause: e });
 }
-
-export function isFatalForPass(e: unknown): boolean {
-  return e instanceof MirrorError && ['BUCKET_MISSING', 'CREDENTIALS_INVALID', 'ACCESS_DENIED', 'ENDPOINT_UNREACHABLE'].includes(e.code);
-}

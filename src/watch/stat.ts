@@ -14,7 +14,3 @@ export function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymboli
   if (s.isSymbolicLink()) return 'symlink';
   return 'special';
 }
-
-export function toRel(parts: readonly string[]): string {
-  return parts.join('/');
-}

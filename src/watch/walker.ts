@@ -5,7 +5,7 @@ import type { LocalStat } from '../model.js';
 import type { Filter } from './filter.js';
 import { kindOf, toLocalStat } from './stat.js';
 
-export interface WalkEntry {
+interface WalkEntry {
   rel: string;
   kind: 'file' | 'symlink' | 'special';
   stat: LocalStat;

@@ -3,7 +3,7 @@ import { relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Filter } from './filter.js';
 
-export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 export interface ChangeEvent {
   pair: string;
   rel: string;
