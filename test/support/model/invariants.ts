@@ -6,7 +6,7 @@ import { candidates, expectedFailures, FOREIGN, guardCertain, guardedDeletes, md
 import { KNOWN } from './known.js';
 import { OUTSIDE, type Obj, type World } from './world.js';
 
-export class ModelMismatch extends Error {}
+class ModelMismatch extends Error {}
 
 /** What the runs did, so a green run can show it tested something. */
 export const tally = { settles: 0, steps: 0, objectsChecked: 0, holds: 0, crashes: 0 };
@@ -14,7 +14,7 @@ export const tally = { settles: 0, steps: 0, objectsChecked: 0, holds: 0, crashe
 const OUTSIDE_MD5 = new Set(OUTSIDE.map(md5));
 
 /** Every content the model ever wrote, by MD5: how an object's bytes are named back. */
-export const known = new Map<string, string>();
+const known = new Map<string, string>();
 export function remember(data: string): string {
   known.set(md5(data), data);
   return data;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { KNOWN } from './known.js';
 
-export type Entry = { t: 'file'; data: string } | { t: 'dir' } | { t: 'link' };
+type Entry = { t: 'file'; data: string } | { t: 'dir' } | { t: 'link' };
 export type DeleteMode = 'mirror' | 'keep' | 'trash';
 
 export const PREFIXES = ['m1/', 'm2/'] as const;
@@ -94,10 +94,10 @@ export function initialModel(cfg: PairSettings): Model {
 export const md5 = (s: string | Buffer): string => createHash('md5').update(s).digest('hex');
 export const nfc = (s: string): string => s.normalize('NFC');
 export const parentOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
-export const baseOf = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
+const baseOf = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
 
 /** The three patterns, with gitignore's meaning: `*.log` and `b/` at any depth, `a/c/` from the root. */
-export function excluded(rel: string, patterns: readonly Pattern[]): boolean {
+function excluded(rel: string, patterns: readonly Pattern[]): boolean {
   const parts = rel.split('/');
   const dirs = parts.slice(0, -1);
   for (const p of patterns) {
@@ -127,7 +127,7 @@ export function removeTree(m: Model, rel: string): void {
   for (const k of [...m.unreadable]) if (k === rel || k.startsWith(`${rel}/`)) m.unreadable.delete(k);
 }
 
-export function rootEmpty(m: Model): boolean {
+function rootEmpty(m: Model): boolean {
   return ![...m.tree.keys()].some((k) => !k.includes('/'));
 }
 

@@ -32,10 +32,10 @@ export type Step =
   | ['settle'];
 
 /** The failpoints a pass of tiny files reaches (the multipart ones need 5 MiB parts). */
-export const CRASH_POINTS = ['after-put', 'rename-after-copy', 'delete-mid-batch', 'journal-tx'] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+const CRASH_POINTS = ['after-put', 'rename-after-copy', 'delete-mid-batch', 'journal-tx'] as const;
+type CrashPoint = (typeof CRASH_POINTS)[number];
 
-export const DIRS = ['', 'a', 'b', 'a/c', 'd'];
+const DIRS = ['', 'a', 'b', 'a/c', 'd'];
 const NAMES = ['x', 'y.txt', 'n.log', 'caf\u00e9', 'cafe\u0301'];
 const FILES = DIRS.flatMap((d) => NAMES.map((n) => (d ? `${d}/${n}` : n)));
 const DIR_TARGETS = ['a', 'b', 'd', 'a/c', 'b/e', 'd/f'];
