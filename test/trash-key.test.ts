@@ -11,6 +11,7 @@ describe('trashKey: <prefix><trashPrefix><YYYY-MM-DD>/<HHMMSS.mmm>-<unique>/<pat
     ['UTC midnight belongs to the new day', '', 't/', 'x', Date.UTC(2027, 0, 1, 0, 0, 0, 0), 'u', 't/2027-01-01/000000.000-u/x'],
     ['the last millisecond of a day', '', 't/', 'x', Date.UTC(2026, 11, 31, 23, 59, 59, 999), 'u', 't/2026-12-31/235959.999-u/x'],
     ['an NFD path becomes its NFC key', '', 't/', 'cafe\u0301.txt', T, 'u', 't/2026-12-06/170509.042-u/caf\u00e9.txt'],
+    ['an object under an NFD key (a key-only row) keeps its key', '', 't/', '/cafe\u0301.txt', T, 'u', 't/2026-12-06/170509.042-u/cafe\u0301.txt'],
   ])('%s', (_name, prefix, trashPrefix, rel, now, unique, want) => {
     expect(trashKey(prefix, trashPrefix, rel, now, unique)).toBe(want);
   });

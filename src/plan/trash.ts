@@ -1,4 +1,4 @@
-import { keyFor } from './keys.js';
+import { keyOfRel } from './keys.js';
 
 /**
  * Where a deleted object is moved with `delete: "trash"`:
@@ -11,5 +11,5 @@ export function trashKey(prefix: string, trashPrefix: string, rel: string, now: 
   const iso = new Date(now).toISOString(); // 2026-12-06T17:55:12.345Z
   const day = iso.slice(0, 10);
   const time = `${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 23)}`;
-  return keyFor(`${prefix}${trashPrefix}${day}/${time}-${unique}/`, rel);
+  return keyOfRel(`${prefix}${trashPrefix}${day}/${time}-${unique}/`, rel);
 }

@@ -2,7 +2,7 @@ import { statSync, type BigIntStats } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
 import { absOf, lstatInTree, treePath, type TreePath } from '../local/safe-open.js';
-import { keyBytes } from '../plan/keys.js';
+import { isKeyOnly, keyBytes, pathOfRel } from '../plan/keys.js';
 import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
@@ -91,12 +91,14 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
   const where = treePath(c.pair.path, row.rel, c.pair.followSymlinks);
   const abs = absOf(where);
   // Always looked at, whatever the row says: a row created from a listing is a hint, and a file
-  // that appears at its path is an ordinary file, never a delete (DESIGN §2).
-  const local = statLocal(where);
+  // that appears at its path is an ordinary file, never a delete (DESIGN §2). An object no file
+  // can map to (a key-only row) has no path to look at: the file at its raw path (an NFD name)
+  // has a key of its own.
+  const local = isKeyOnly(row.rel) ? null : statLocal(where);
   let remote = remoteView(c.batch ? c.batch.remote.get(row.key) : c.journal.remote.get(c.pair.name, row.key));
   const opts = {
     deleteMode: c.pair.delete,
-    excluded: c.filter.excludes(row.rel),
+    excluded: c.filter.excludes(pathOfRel(row.rel)),
     deleteExcluded: c.pair.deleteExcluded,
     ...etagTrust(c.encryption.trust(c.pair)),
     keyBytes: keyBytes(row.key),

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
-import { keyFor, relForKey } from '../plan/keys.js';
+import { keyFor, keyOfRel, relForKey } from '../plan/keys.js';
 import { leftAtPreviousPrefix, previousKeysListed } from '../plan/moves.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal, ReconcileRow } from '../store/journal.js';
@@ -101,7 +101,7 @@ export async function reconcile(
   const dirty: { rel: string; key: string }[] = [];
   const movedFrom = journal.pairs.get(pair.name)?.moved_from ?? null;
   const previousKeys = new Set<string>();
-  if (previousKeysListed(pair.prefix, movedFrom)) for (const r of rows) previousKeys.add(keyFor(movedFrom, r.rel));
+  if (previousKeysListed(pair.prefix, movedFrom)) for (const r of rows) previousKeys.add(keyOfRel(movedFrom, r.rel));
 
   const gone: string[] = [];
   const seen = new Set<string>();

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
-import { keyFor } from '../plan/keys.js';
+import { keyOfRel } from '../plan/keys.js';
 import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
 import type { BucketProvider } from '../bucket.js';
 import { S3Buckets } from '../s3/buckets.js';
@@ -58,7 +58,7 @@ export class Runtime {
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
-      const was = this.journal.pairs.rekey(p.name, p, (rel) => keyFor(p.prefix, rel), this.now());
+      const was = this.journal.pairs.rekey(p.name, p, (rel) => keyOfRel(p.prefix, rel), this.now());
       if (was) {
         opts.log.child({ pair: p.name }).warn(
           { from: `s3://${was.bucket}/${was.prefix}`, to: `s3://${p.bucket}/${p.prefix}` },

@@ -1,0 +1,53 @@
+// NFC and NFD names against the real server (s3rver): an object under the NFD form of a file's
+// key is no file's, both names of a collision are one delete, and a held delete ends when its
+// file comes back under the other form of its name — also in the daemon, through a watcher event.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config.js';
+import { Journal } from '../src/store/journal.js';
+import { independentClient, listAll } from './support/s3client.js';
+import { daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
+
+const NFC = 'caf\u00e9';
+const NFD = 'cafe\u0301';
+
+let s: Scratch | undefined;
+afterEach(() => {
+  s?.cleanup();
+  s = undefined;
+});
+
+function inJournal<T>(cfg: Config, fn: (j: Journal) => T): T {
+  const j = Journal.open(cfg.stateDir, { readonly: true });
+  try {
+    return fn(j);
+  } finally {
+    j.close();
+  }
+}
+
+const heldCount = (cfg: Config) => inJournal(cfg, (j) => j.query.stateCounts('p').filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0));
+
+async function otherWriter(bucket: string, key: string, body: string): Promise<void> {
+  await independentClient().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+const keys = async (bucket: string) => (await listAll(bucket)).map((o) => o.key).sort();
+
+describe('NFC and NFD names on s3rver', () => {
+  it('an object another writer put under the NFD form of a file\'s key is deleted', async () => {
+    s = await scratch('nfc-nfdkey');
+    s.write(`a/${NFD}`, 'a');
+    s.write('x', 'a');
+    const cfg = s.config({ maxDeletePercent: 100 });
+    await once(cfg);
+    await otherWriter(s.bucket, `a/${NFD}`, 'someone else');
+    const r = await once(cfg);
+    expect(r.failures).toEqual([]);
+    expect(r.stats.p).toMatchObject({ deleted: 1, uploaded: 0 });
+    expect(await keys(s.bucket)).toEqual([`a/${NFC}`, 'x']);
+    await expectMirror(s.root, s.bucket);
+  });
+});
