@@ -50,4 +50,20 @@ describe('NFC and NFD names on s3rver', () => {
     expect(await keys(s.bucket)).toEqual([`a/${NFC}`, 'x']);
     await expectMirror(s.root, s.bucket);
   });
+
+  it('both names of a collision deleted are one delete: not held, one key sent', async () => {
+    s = await scratch('nfc-coll');
+    s.write(`a/c/${NFD}`, 'a');
+    s.write(`a/c/${NFC}`, '');
+    s.write('x', 'keep');
+    const cfg = s.config({ maxDeletePercent: 50 });
+    expect((await once(cfg)).failures.map((f) => f.code)).toEqual(['KEY_COLLISION']);
+    rmSync(join(s.root, 'a/c'), { recursive: true });
+    const r = await once(cfg);
+    expect(r.held).toEqual([]);
+    expect(r.failures).toEqual([]);
+    expect(r.stats.p).toMatchObject({ deleted: 1 });
+    expect(r.calls.DeleteObjectsCommand).toBe(1);
+    expect(await keys(s.bucket)).toEqual(['x']);
+  });
 });

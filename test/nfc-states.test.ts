@@ -75,3 +75,66 @@ describe('an object under the NFD form of a file\'s NFC key', () => {
     expectMemoryMirror(s);
   });
 });
+
+describe('both names of an NFC collision deleted', () => {
+  for (const mode of ['mirror', 'trash'] as const) {
+    it(`are one delete of the one object for the guard (delete: ${mode})`, async () => {
+      s = memoryScratch(`nfc-coll-${mode}`);
+      s.write(`a/c/${NFD}`, 'a');
+      s.write(`a/c/${NFC}`, '');
+      s.write('x', 'keep');
+      // One object of two may go (50 %); two deletes of it would be held.
+      const cfg = s.config({ maxDeletePercent: 50, delete: mode });
+      const first = await s.pass(cfg);
+      expect(first.failures.map((f) => f.code)).toEqual(['KEY_COLLISION']);
+      expect(keys(s)).toEqual([`a/c/${NFC}`, 'x']);
+
+      rmSync(join(s.root, 'a/c'), { recursive: true });
+      s.s3.resetCounters();
+      const r = await s.pass(cfg);
+      expect(r.held).toEqual([]);
+      expect(r.failures).toEqual([]);
+      expect(heldRows(cfg)).toBe(0);
+      const live = keys(s).filter((k) => !k.startsWith('.s3mirror-trash/'));
+      expect(live).toEqual(['x']);
+      // The key is named once, in one delete; in trash mode it is moved to the trash once.
+      expect(s.s3.requests.filter((q) => q.op === 'DeleteObjects').reduce((n, q) => n + (q.keys ?? 0), 0)).toBe(1);
+      if (mode === 'trash') {
+        expect(s.s3.counts().CopyObject).toBe(1);
+        expect(keys(s).filter((k) => k.startsWith('.s3mirror-trash/'))).toHaveLength(1);
+        expect(r.stats.p).toMatchObject({ trashed: 1, deleted: 0 });
+      } else expect(r.stats.p).toMatchObject({ deleted: 1 });
+      expectMemoryMirror(s);
+    });
+  }
+});
+
+describe('both names of an NFC collision deleted while the guard holds', () => {
+  it('show one held delete, stay held at the next pass, and go with one delete after resume', async () => {
+    s = memoryScratch('nfc-coll-held');
+    s.write(`a/c/${NFD}`, 'a');
+    s.write(`a/c/${NFC}`, '');
+    s.write('x', 'keep');
+    const cfg = s.config({ maxDeletePercent: 0 });
+    await s.pass(cfg);
+    rmSync(join(s.root, 'a/c'), { recursive: true });
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await s.pass(cfg);
+      expect(r.held).toEqual([{ pair: 'p', count: 1, reason: expect.stringContaining('maxDeletePercent') }]);
+      expect(heldRows(cfg)).toBe(1);
+      expect(keys(s)).toEqual([`a/c/${NFC}`, 'x']);
+    }
+    const j = Journal.open(cfg.stateDir);
+    try {
+      expect(j.pairs.releaseHeld('p', Date.now())).toBe(1);
+    } finally {
+      j.close();
+    }
+    s.s3.resetCounters();
+    const r = await s.pass(cfg);
+    expect(r.held).toEqual([]);
+    expect(r.stats.p).toMatchObject({ deleted: 1 });
+    expect(s.s3.requests.filter((q) => q.op === 'DeleteObjects').reduce((n, q) => n + (q.keys ?? 0), 0)).toBe(1);
+    expect(keys(s)).toEqual(['x']);
+  });
+});

@@ -43,16 +43,16 @@ export class FileQueries {
    * Deletes the pair is known to need that are not decided yet: tombstones (and remote-only rows)
    * still dirty, whose object exists, on their first try and not released by `resume`. The
    * mass-delete guard weighs them with the deletes in hand, so a batch cannot slip through while
-   * the rest of the same mass delete is still being examined.
+   * the rest of the same mass delete is still being examined. Rows, not deletes: names that map
+   * to one key (an NFC collision) share one delete, so the guard counts their distinct keys.
    */
-  undecidedDeletes(pair: string): string[] {
+  undecidedDeletes(pair: string): { rel: string; key: string }[] {
     return this.sql
       .st(
-        `SELECT rel FROM files f WHERE f.pair = ? AND f.present = 0 AND f.state = 'dirty' AND f.attempts = 0
+        `SELECT rel, key FROM files f WHERE f.pair = ? AND f.present = 0 AND f.state = 'dirty' AND f.attempts = 0
          AND f.error_code IS NOT 'DELETE_RELEASED' AND EXISTS (SELECT 1 FROM remote r WHERE r.pair = f.pair AND r.key = f.key)`,
       )
-      .pluck()
-      .all(pair) as string[];
+      .all(pair) as { rel: string; key: string }[];
   }
 
   /** Tombstones whose object still exists: candidates for the source of a rename. */

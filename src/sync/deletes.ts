@@ -15,6 +15,22 @@ interface PendingDelete {
   released: boolean;
 }
 
+/**
+ * The pending deletes of one key: names that differ only in normalisation map to one object, and
+ * deleting both names is one delete of it (one guard count, one trash move, one key sent).
+ */
+type KeyDelete = PendingDelete[];
+
+function byKeyOf(items: readonly PendingDelete[]): KeyDelete[] {
+  const groups = new Map<string, KeyDelete>();
+  for (const i of items) {
+    const g = groups.get(i.row.key);
+    if (g) g.push(i);
+    else groups.set(i.row.key, [i]);
+  }
+  return [...groups.values()];
+}
+
 const DELETE_WINDOW_MS = 60_000;
 
 /**
@@ -28,8 +44,8 @@ export class PairDeletes {
    * scan, and a path examined again while its delete waits (its lease ran out) is one delete.
    */
   private items = new Map<string, PendingDelete>();
-  /** The path of each pending delete's key: a file that takes a key over reclaims it by key. */
-  private byKey = new Map<string, string>();
+  /** The paths of each pending delete's key: a file that takes a key over reclaims it by key. */
+  private byKey = new Map<string, Set<string>>();
   /**
    * Sources of renames whose copy succeeded, by path, with the generation of the tombstone that
    * was copied: that delete (and no later one of the path) is a move, not a loss.
@@ -56,7 +72,13 @@ export class PairDeletes {
 
   add(row: FileRow, trash: boolean): void {
     this.items.set(row.rel, { row, trash, released: row.error_code === 'DELETE_RELEASED' });
-    this.byKey.set(row.key, row.rel);
+    this.indexKey(row);
+  }
+
+  private indexKey(row: FileRow): void {
+    const rels = this.byKey.get(row.key);
+    if (rels) rels.add(row.rel);
+    else this.byKey.set(row.key, new Set([row.rel]));
   }
 
   /**
@@ -66,13 +88,13 @@ export class PairDeletes {
    * it) is settled here: that object is `by`'s now.
    */
   async reclaim(key: string, by?: string): Promise<void> {
-    const rel = this.byKey.get(key);
-    const item = rel === undefined ? undefined : this.items.get(rel);
-    this.byKey.delete(key);
-    if (item && item.row.key === key) {
-      this.items.delete(item.row.rel);
-      if (by !== undefined && item.row.rel !== by) this.d.journal.recordGone(this.pair.name, item.row.rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
+    for (const rel of this.byKey.get(key) ?? []) {
+      const item = this.items.get(rel);
+      if (!item || item.row.key !== key) continue;
+      this.items.delete(rel);
+      if (by !== undefined && rel !== by) this.d.journal.recordGone(this.pair.name, rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
     }
+    this.byKey.delete(key);
     await this.sending.get(key);
   }
 
@@ -83,6 +105,11 @@ export class PairDeletes {
 
   private isMoved(i: PendingDelete): boolean {
     return this.movedAway.get(i.row.rel) === i.row.generation;
+  }
+
+  /** Sent whatever the guard says: released by `resume`, or the old key of a move. */
+  private exempt(g: KeyDelete): boolean {
+    return g.some((i) => i.released || this.isMoved(i));
   }
 
   /**
@@ -103,14 +130,20 @@ export class PairDeletes {
     if (!items.length) return;
     const now = this.d.now();
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
-    const counted = items.filter((i) => !i.released && !this.isMoved(i));
-    const inHand = new Set(items.map((i) => i.row.rel));
-    const undecided = journal.query.undecidedDeletes(this.pair.name).filter((rel) => !inHand.has(rel) && !this.movedAway.has(rel)).length;
+    const groups = byKeyOf(items);
+    const counted = groups.filter((g) => !this.exempt(g));
+    const inHand = new Set(groups.map((g) => g[0]!.row.key));
+    const undecided = new Set(
+      journal.query
+        .undecidedDeletes(this.pair.name)
+        .filter((u) => !inHand.has(u.key) && !this.movedAway.has(u.rel))
+        .map((u) => u.key),
+    ).size;
     const root = checkRoot(this.pair, journal);
     const verdict = guardDeletes({
       rootProblem: root.problem,
       rootEmpty: root.empty,
-      knownFiles: items.length,
+      knownFiles: groups.length,
       objects: journal.remote.count(this.pair.name),
       pending: counted.length + undecided,
       recent: this.deleteTimes.length,
@@ -121,27 +154,32 @@ export class PairDeletes {
     // undecided delete, and a hold that never comes would hide a mass delete from status.
     if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon' && now - (this.deferredSince ??= now) < this.d.cfg.maxDelayMs) {
       this.items = new Map([...items.map((i): [string, PendingDelete] => [i.row.rel, i]), ...this.items]);
-      for (const i of this.items.values()) this.byKey.set(i.row.key, i.row.rel);
+      for (const i of this.items.values()) this.indexKey(i.row);
       return;
     }
     this.deferredSince = undefined;
-    let go = items;
+    let go = groups;
     if (verdict.hold) {
       journal.tx(() => {
-        for (const i of counted) journal.recordHeld(this.pair.name, i.row.rel, i.row.generation, verdict.reason, now);
+        for (const [first, ...others] of counted) {
+          journal.recordHeld(this.pair.name, first!.row.rel, first!.row.generation, verdict.reason, now);
+          // One held delete per object: the other names' tombstones are that delete, and a
+          // tombstone left to decide again would pass the guard alone at a later pass.
+          for (const o of others) journal.forget(this.pair.name, o.row.rel, o.row.generation);
+        }
         journal.pairs.setState(this.pair.name, 'deletes-held', verdict.reason, now);
       });
       this.stats.held += counted.length;
       this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
-      go = items.filter((i) => i.released || this.isMoved(i));
+      go = groups.filter((g) => this.exempt(g));
     }
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    for (const i of go) this.sending.set(i.row.key, settled);
+    for (const g of go) this.sending.set(g[0]!.row.key, settled);
     try {
       await this.send(go, now);
     } finally {
-      for (const i of go) if (this.sending.get(i.row.key) === settled) this.sending.delete(i.row.key);
+      for (const g of go) if (this.sending.get(g[0]!.row.key) === settled) this.sending.delete(g[0]!.row.key);
       settle();
     }
   }
@@ -163,55 +201,60 @@ export class PairDeletes {
     });
   }
 
-  private async send(items: readonly PendingDelete[], now: number): Promise<void> {
+  private async send(groups: readonly KeyDelete[], now: number): Promise<void> {
     const { journal } = this.d;
-    let go = items;
-    const trash = go.filter((i) => i.trash);
+    let go = groups;
+    const trash = go.filter((g) => g[0]!.trash);
     if (trash.length) {
       const moved = await Promise.all(
-        trash.map((i) =>
+        trash.map((g) =>
           this.d.queue.add(async () => {
+            const row = g[0]!.row;
             try {
-              const to = trashKey(this.pair.prefix, this.pair.trashPrefix, i.row.rel, now, randomBytes(3).toString('hex'));
-              await this.d.transfers.trashCopy(this.pair, i.row, to);
+              const to = trashKey(this.pair.prefix, this.pair.trashPrefix, row.rel, now, randomBytes(3).toString('hex'));
+              await this.d.transfers.trashCopy(this.pair, row, to);
               return true;
             } catch (err) {
-              this.fail(i.row, err);
+              for (const i of g) this.fail(i.row, err);
               return false;
             }
           }),
         ),
       );
-      go = go.filter((i) => !i.trash || moved[trash.indexOf(i)]);
+      go = go.filter((g) => !g[0]!.trash || moved[trash.indexOf(g)]);
     }
     for (let at = 0; at < go.length; at += 1000) {
-      const chunk = this.current(go.slice(at, at + 1000));
+      const chunk = go
+        .slice(at, at + 1000)
+        .map((g) => this.current(g))
+        .filter((g) => g.length > 0);
       if (!chunk.length) continue;
+      const keyOf = (g: KeyDelete) => g[0]!.row.key;
       try {
-        const { failed } = await this.d.queue.add(() => this.d.bucket.deleteMany(chunk.map((i) => i.row.key)));
+        const { failed } = await this.d.queue.add(() => this.d.bucket.deleteMany(chunk.map(keyOf)));
         failpoint('delete-mid-batch');
         const t = this.d.now();
         journal.tx(() => {
-          for (const i of chunk) {
-            const why = failed.get(i.row.key);
-            if (why) continue;
-            journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
-            journal.remote.drop(this.pair.name, i.row.key);
+          for (const g of chunk) {
+            if (failed.get(keyOf(g))) continue;
+            for (const i of g) journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
+            journal.remote.drop(this.pair.name, keyOf(g));
           }
         });
-        for (const i of chunk) {
-          const why = failed.get(i.row.key);
-          if (why) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
-          else {
-            if (this.isMoved(i)) this.movedAway.delete(i.row.rel);
-            else this.deleteTimes.push(t);
-            if (i.trash) this.stats.trashed++;
-            else this.stats.deleted++;
+        for (const g of chunk) {
+          const why = failed.get(keyOf(g));
+          if (why) {
+            for (const i of g) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
+            continue;
           }
+          if (g.some((i) => this.isMoved(i))) for (const i of g) this.movedAway.delete(i.row.rel);
+          else this.deleteTimes.push(t);
+          if (g[0]!.trash) this.stats.trashed++;
+          else this.stats.deleted++;
         }
         this.log.info({ deleted: chunk.length - failed.size, failed: failed.size }, 'deleted');
       } catch (err) {
-        for (const i of chunk) this.fail(i.row, err);
+        for (const g of chunk) for (const i of g) this.fail(i.row, err);
       }
     }
   }
