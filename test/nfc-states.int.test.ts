@@ -66,4 +66,30 @@ describe('NFC and NFD names on s3rver', () => {
     expect(r.calls.DeleteObjectsCommand).toBe(1);
     expect(await keys(s.bucket)).toEqual(['x']);
   });
+
+  it('the daemon cancels a held delete when its file appears under the NFD name, and the hold ends', async () => {
+    s = await scratch('nfc-held');
+    await otherWriter(s.bucket, `b/${NFC}`, 'a');
+    const cfg = s.config({ maxDeletePercent: 100 });
+    expect((await once(cfg)).held).toEqual([{ pair: 'p', count: 1, reason: expect.stringContaining('empty') }]);
+
+    const dm = daemon(cfg);
+    await dm.start();
+    try {
+      s.write(`b/${NFD}`, 'mine');
+      await eventually(() => {
+        expect(inJournal(cfg, (j) => j.getFile('p', `b/${NFD}`))).toMatchObject({ state: 'clean', present: 1 });
+        expect(heldCount(cfg)).toBe(0);
+        expect(inJournal(cfg, (j) => j.pairs.get('p'))).toMatchObject({ state: 'ok', hold_reason: null });
+      }, 20_000);
+      expect(dm.rt.engines.get('p')!.stats).toMatchObject({ deleted: 0, uploaded: 1 });
+    } finally {
+      await dm.stop();
+    }
+    const r = await once(cfg);
+    expect(r.held).toEqual([]);
+    expect(r.failures).toEqual([]);
+    expect(await keys(s.bucket)).toEqual([`b/${NFC}`]);
+    await expectMirror(s.root, s.bucket);
+  });
 });

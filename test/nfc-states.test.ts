@@ -138,3 +138,40 @@ describe('both names of an NFC collision deleted while the guard holds', () => {
     expect(keys(s)).toEqual(['x']);
   });
 });
+
+describe('a held delete whose file comes back under the other normal form of its name', () => {
+  it('is cancelled at once: the file is mirrored, nothing stays held, the pass exits clean', async () => {
+    s = memoryScratch('nfc-held');
+    s.s3.putObject(s.bucket, `b/${NFC}`, 'a');
+    const cfg = s.config({ maxDeletePercent: 100 });
+    // An empty root in front of an object: its delete is held.
+    const first = await s.pass(cfg);
+    expect(first.held).toEqual([{ pair: 'p', count: 1, reason: expect.stringContaining('empty') }]);
+
+    s.write(`b/${NFD}`, '');
+    s.write('x', 'a');
+    const r = await s.pass(cfg);
+    expect(r.failures).toEqual([]);
+    expect(r.held).toEqual([]);
+    expect(heldRows(cfg)).toBe(0);
+    expect(keys(s)).toEqual([`b/${NFC}`, 'x']);
+    expectMemoryMirror(s);
+    // And it stays so: nothing held, nothing to do.
+    const again = await s.pass(cfg);
+    expect(again.held).toEqual([]);
+    expect(again.stats.p).toMatchObject({ uploaded: 0, deleted: 0 });
+  });
+
+  it('an object under an NFD key is no file\'s: its held delete stays held when the NFC-named file appears', async () => {
+    s = memoryScratch('nfc-held2');
+    s.s3.putObject(s.bucket, `b/${NFD}`, 'a');
+    const cfg = s.config({ maxDeletePercent: 100 });
+    expect((await s.pass(cfg)).held).toHaveLength(1);
+    s.write(`b/${NFC}`, 'new');
+    const r = await s.pass(cfg);
+    expect(r.failures).toEqual([]);
+    expect(r.held).toEqual([{ pair: 'p', count: 1, reason: expect.stringContaining('empty') }]);
+    expect(keys(s)).toEqual([`b/${NFC}`, `b/${NFD}`].sort());
+    expect(s.s3.getObject(s.bucket, `b/${NFC}`)!.body.toString()).toBe('new');
+  });
+});

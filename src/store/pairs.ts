@@ -70,6 +70,18 @@ export class PairTable {
        WHERE name = ? AND state = 'deletes-held' AND NOT EXISTS (SELECT 1 FROM files WHERE pair = pairs.name AND state = 'held')`,
     ).run(name);
   }
+  /**
+   * A file maps to `key` now (its upload or skip is under way, or a rescan found it), under a name
+   * other than the held deletes of that key: those deletes are cancelled (the object is the
+   * file's), and the hold ends if none is left. `byRel` null: whatever the held rows' names.
+   */
+  cancelHeld(name: string, key: string, byRel: string | null): number {
+    return this.sql.tx(() => {
+      const n = this.sql.st("DELETE FROM files WHERE pair = ? AND key = ? AND state = 'held' AND rel IS NOT ?").run(name, key, byRel).changes;
+      if (n) this.clearHoldIfNone(name);
+      return n;
+    });
+  }
   markSynced(name: string, now: number): void {
     this.sql.st('UPDATE pairs SET last_sync_at = ? WHERE name = ?').run(now, name);
   }

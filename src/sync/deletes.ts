@@ -85,7 +85,7 @@ export class PairDeletes {
    * A file holds this key now (its upload, or its verified skip, is about to be recorded): a
    * delete still waiting for the key is void, and one already on its way must land first, or it
    * would remove the new object. A voided delete of another path (`by` took the key over from
-   * it) is settled here: that object is `by`'s now.
+   * it) is settled here: that object is `by`'s now. So is a held delete of the key.
    */
   async reclaim(key: string, by?: string): Promise<void> {
     for (const rel of this.byKey.get(key) ?? []) {
@@ -95,6 +95,9 @@ export class PairDeletes {
       if (by !== undefined && rel !== by) this.d.journal.recordGone(this.pair.name, rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
     }
     this.byKey.delete(key);
+    // A delete of the key held by the guard is void as well: a file maps to the key now, under
+    // another name (NFD for NFC) than the held row's, which never comes back to cancel it.
+    if (by !== undefined) this.d.journal.pairs.cancelHeld(this.pair.name, key, by);
     await this.sending.get(key);
   }
 

@@ -112,6 +112,9 @@ export async function reconcile(
     keyUse.set(key, (keyUse.get(key) ?? 0) + 1);
     return key;
   });
+  const walkedKeys = new Set(keys);
+  // Held deletes of keys a file found now maps to under another name: cancelled at once.
+  const cancelled: string[] = [];
   walked.entries.forEach((e, i) => {
     seen.add(e.rel);
     const r = byRel.get(e.rel);
@@ -137,6 +140,11 @@ export async function reconcile(
     if (r.present === 0 && r.state === 'clean' && !remote.has(r.key)) continue; // settled tombstone
     if (r.present === 0 && r.state === 'clean' && pair.delete === 'keep') continue;
     if (under.some((u) => u === '' || r.rel.startsWith(u))) continue; // unknown, not deleted
+    // A file maps to its key under another name (NFD for NFC): the object is that file's.
+    if (r.state === 'held' && walkedKeys.has(r.key)) {
+      cancelled.push(r.rel);
+      continue;
+    }
     // A held delete stays held until `resume` (or its file comes back, above): deciding it again
     // would count it again, or let it pass a guard whose verdict has changed since.
     if (r.state === 'held' && remote.has(r.key)) continue;
@@ -158,6 +166,8 @@ export async function reconcile(
     for (const rel of gone) journal.recordAbsent(pair.name, rel);
     // Remote-only objects have no local file: mark their rows so the planner sees them as such.
     for (const d of dirty) if (!keysKnown.has(d.key) && !seen.has(d.rel)) journal.markRemoteOnly(pair.name, d.rel);
+    for (const rel of cancelled) journal.forget(pair.name, rel);
+    if (cancelled.length) journal.pairs.clearHoldIfNone(pair.name);
     if (root.dev && root.ino) journal.pairs.setRootIdentity(pair.name, root.dev, root.ino);
   });
   return {
