@@ -31,18 +31,18 @@ export const KNOWN = {
    * New (found by the model): an object another writer puts under the NFD form of a file's NFC
    * key is matched to the file by raw path, so it is never deleted though no file has that key.
    */
-  nfdKeys: fixed('nfdKeys', false),
+  nfdKeys: fixed('nfdKeys', true),
   /**
    * New (found by the model): both names of a collision deleted count as two deletes of the one
    * object, so the guard holds a lone delete (2 > 100 % of 1) and status shows two held deletes.
    */
-  collisionDeletes: fixed('collisionDeletes', false),
+  collisionDeletes: fixed('collisionDeletes', true),
   /**
    * New (found by the model): a held delete is not cancelled when its file comes back under the
    * other normal form of its name (NFD for NFC): the object is uploaded, but status keeps one held
    * delete and `sync --once` exits 3 until `resume`.
    */
-  nfcHeld: fixed('nfcHeld', false),
+  nfcHeld: fixed('nfcHeld', true),
   /** A bucket with default SSE-KMS: ETags are not MD5s and uploads are refused forever. */
   defaultKms: fixed('defaultKms', true),
 };
