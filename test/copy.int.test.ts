@@ -3,10 +3,12 @@ import { readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.js';
+import { parseConfig, type Config } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
+import { Journal } from '../src/store/journal.js';
 import { syncOnce } from '../src/sync/once.js';
 import { credentials, bytes, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
+import { startProxy, type Proxy } from './support/proxy.js';
 import { getObjectMd5, independentClient, listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
 
@@ -18,7 +20,13 @@ const LIMIT = 6 * MiB;
 const noPartCopy = testEnv().server === 's3rver';
 
 let s: Scratch | undefined;
-afterEach(() => s?.cleanup());
+let proxy: Proxy | undefined;
+afterEach(async () => {
+  s?.cleanup();
+  s = undefined;
+  await proxy?.close();
+  proxy = undefined;
+});
 
 const pass = (cfg: Config) => syncOnce(cfg, silentLogger, { credentials: credentials(), copyLimitBytes: LIMIT });
 const md5 = (p: string) => createHash('md5').update(readFileSync(p)).digest('hex');
@@ -98,6 +106,34 @@ describe('copies above the single-copy limit', () => {
     const r = await once(cfg);
     expect(r.failures).toEqual([]);
     expect(r.stats.p).toMatchObject({ copied: 0, uploaded: 1, deleted: 1 });
+    await expectMirror(s.root, s.bucket);
+  });
+
+  it('a rename whose old object another client overwrites after the listing, before the copy, is uploaded: the wrong bytes are not kept', async () => {
+    // s3rver and Debian's RGW ignore x-amz-copy-source-if-match: only the copy's ETag tells.
+    s = await scratch('racesrc');
+    s.write('a.txt', 'the content we uploaded');
+    const cfg = s.config({ maxDeletePercent: 100 });
+    await once(cfg);
+    renameSync(join(s.root, 'a.txt'), join(s.root, 'b.txt'));
+    proxy = await startProxy(testEnv().endpoint);
+    const bucket = s.bucket;
+    // Same size, other bytes, written straight to the server while the copy waits in the proxy.
+    proxy.setFault({ kind: 'hook', match: (op) => op === 'CopyObject', times: 1, before: async () => void (await independentClient().send(new PutObjectCommand({ Bucket: bucket, Key: 'a.txt', Body: 'THE CONTENT WE UPLOADED' }))) });
+    const viaProxy = parseConfig({ ...JSON.parse(JSON.stringify({ ...cfg, source: undefined })), s3: { ...cfg.s3, endpoint: proxy.endpoint } }, s.dir);
+    const r = await once(viaProxy);
+    expect(r.failures).toEqual([]);
+    expect(proxy.injected()).toBe(1);
+    expect([proxy.counts.get('CopyObject'), proxy.counts.get('PutObject')]).toEqual([1, 1]);
+    expect(r.stats.p).toMatchObject({ copied: 0, uploaded: 1 });
+    const local = md5(join(s.root, 'b.txt'));
+    expect(await getObjectMd5(s.bucket, 'b.txt')).toBe(local);
+    const j = Journal.open(cfg.stateDir, { readonly: true });
+    try {
+      expect([j.getFile('p', 'b.txt')?.etag, j.remote.get('p', 'b.txt')?.etag]).toEqual([local, local]);
+    } finally {
+      j.close();
+    }
     await expectMirror(s.root, s.bucket);
   });
 });

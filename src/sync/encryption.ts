@@ -38,6 +38,19 @@ export class BucketEncryption {
     return sentIntact(pair, what, st, md5);
   }
 
+  /**
+   * A copy's result. s3rver and Debian's RGW ignore x-amz-copy-source-if-match, so a source
+   * another writer replaced since we listed it is copied all the same: where ETags are digests, the
+   * new object's must be one of `expected` (the content's MD5 or multipart ETag, or the source
+   * ETag we matched on, which a server may keep on copy), or the copy is refused as the wrong
+   * bytes and the caller uploads instead.
+   */
+  copied(pair: PairConfig, what: string, st: Stored, expected: readonly string[]): void {
+    this.written(pair, st.sse);
+    if (etagsOpaque(pair.sse) || etagsOpaque(st.sse) || etagKind(st.etag) === 'opaque' || expected.includes(st.etag)) return;
+    throw new MirrorError('S3_REQUEST_FAILED', `${what}: the copy holds content with ETag ${st.etag}, not ${expected.join(' or ')}: the source changed since it was listed; uploaded instead`, { retryable: true });
+  }
+
   /** What an object written with `st` holds. */
   content(pair: PairConfig, st: Stored, c: Omit<SyncedContent, 'etag' | 'etagKind'>): SyncedContent {
     this.written(pair, st.sse);

@@ -175,11 +175,14 @@ export class Transfers {
     const ifMatch = sourceEtag ?? (this.journal.remote.get(pair.name, from.key)?.etag || undefined);
     if (h.stat.size <= this.copyLimit) {
       const st = await this.bucketOf(pair).copy(from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
+      this.encryption.copied(pair, `CopyObject ${from.key} to ${key}`, st, [h.md5, ...(ifMatch ? [ifMatch] : [])]);
       this.bytesCopied += h.stat.size;
       return this.encryption.content(pair, st, { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5 });
     }
     const partSize = h.partSize || partSizeFor(h.stat.size, this.opts.partSizeBytes);
     const st = await this.copyInParts(pair, rel, { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) }, key, partSize, this.settingsFor(pair, key, h));
+    // Parts of the hashed size give the multipart ETag we computed (s3rver's is the whole MD5).
+    this.encryption.copied(pair, `UploadPartCopy ${from.key} to ${key}`, st, [h.md5, ...(h.partSize === partSize ? [h.localEtag] : [])]);
     return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag });
   }
 

@@ -17,6 +17,8 @@
 //                                        both connections (a body shorter than that goes through)
 //   { kind: 'corrupt' }                 forward with the first request-body byte flipped (a link
 //                                        that damages data, headers and signature intact)
+//   { kind: 'hook', before }            await `before(request)` (e.g. another writer's change),
+//                                        then forward: a race made to happen, no timing involved
 //   { kind: 'kms' }                     a bucket with default SSE-KMS: responses say
 //                                        x-amz-server-side-encryption: aws:kms and every ETag
 //                                        (headers, listings, copy and complete results) becomes a
@@ -56,6 +58,7 @@ export type Fault = FaultCommon &
     | { kind: 'delay'; ms: number }
     | { kind: 'cut'; afterBytes: number }
     | { kind: 'corrupt' }
+    | { kind: 'hook'; before: (req: ProxiedRequest) => Promise<void> }
     | { kind: 'kms' }
   );
 
@@ -357,6 +360,12 @@ export async function startProxy(target: string): Promise<Proxy> {
         return forward(req, res, f.afterBytes);
       case 'corrupt':
         return forward(req, res, undefined, true);
+      case 'hook':
+        void f.before(info).then(
+          () => forward(req, res),
+          () => req.socket.destroy(),
+        );
+        return;
       case 'kms':
         return forward(req, res, undefined, false, true);
     }
