@@ -7,7 +7,9 @@ import { testEnv } from './support/s3server.js';
 import { bytes, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
 // A bucket with default SSE-KMS encryption, the pair setting no `sse`: s3rver has no KMS, so the
-// fault proxy plays it (responses say aws:kms, and every ETag is one that is not the MD5).
+// fault proxy plays it (responses say aws:kms, and objects' ETags are ones that are not the MD5).
+// It leaves requests as signed, so part ETags stay real here; opaque part ETags are covered on
+// the memory bucket's default SSE-KMS (engine.test.ts).
 
 const MiB = 1024 * 1024;
 let s: Scratch | undefined;

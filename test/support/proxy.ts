@@ -20,11 +20,19 @@
 //   { kind: 'hook', before }            await `before(request)` (e.g. another writer's change),
 //                                        then forward: a race made to happen, no timing involved
 //   { kind: 'kms' }                     a bucket with default SSE-KMS: responses say
-//                                        x-amz-server-side-encryption: aws:kms and every ETag
-//                                        (headers, listings, copy and complete results) becomes a
-//                                        stable value that is not the content's MD5; ETags the
-//                                        client sends back (copy-source-if-match, the parts of a
-//                                        CompleteMultipartUpload) are mapped back to the real ones
+//                                        x-amz-server-side-encryption: aws:kms and the ETags of
+//                                        objects (headers, listings, copy and complete results)
+//                                        become stable values that are not the content's MD5.
+//                                        Requests pass unchanged: a server that validates SigV4
+//                                        (RGW) refuses any whose signed headers or payload hash
+//                                        were rewritten. So part ETags (UploadPart, UploadPartCopy)
+//                                        stay real, and CompleteMultipartUpload names the real
+//                                        ones (the memory bucket's default SSE-KMS covers opaque
+//                                        part ETags); and a copy's x-amz-copy-source-if-match
+//                                        reaches the server naming a made-up ETag, which only a
+//                                        server that ignores it on copy (s3rver, Debian's RGW)
+//                                        lets through: against MinIO or AWS the fault's renames
+//                                        are refused and fall back to uploads
 // Every fault takes `match(op, request)` (default: every request) and `times` (default:
 // unlimited), the number of matching requests it applies to before it goes inert.
 import { createHash } from 'node:crypto';
@@ -201,24 +209,11 @@ export async function startProxy(target: string): Promise<Proxy> {
   }
 
   // The kms fault's ETags: opaque (not the MD5) but stable, so listings, HEADs and writes agree.
-  const realOf = new Map<string, string>();
-  const opaque = (real: string): string => {
-    const fake = createHash('md5').update(`kms:${real}`).digest('hex');
-    realOf.set(fake, real);
-    return fake;
-  };
-  const ETAG_IN_TEXT = /[0-9a-f]{32}/g;
+  const opaque = (real: string): string => createHash('md5').update(`kms:${real}`).digest('hex');
   const toOpaque = (text: string): string => text.replace(/(<ETag>(?:&quot;|&#34;|")?)([0-9a-f]{32})/g, (_m, pre: string, hex: string) => pre + opaque(hex));
-  const toReal = (text: string): string => text.replace(ETAG_IN_TEXT, (hex) => realOf.get(hex) ?? hex);
 
-  function forward(req: IncomingMessage, res: ServerResponse, cutAfter?: number, corrupt = false, kms = false): void {
+  function forward(req: IncomingMessage, res: ServerResponse, info: ProxiedRequest, cutAfter?: number, corrupt = false, kms = false): void {
     const headers = forwardHeaders(req.headers); // Host included, unchanged
-    if (kms) {
-      for (const h of ['x-amz-copy-source-if-match', 'if-match', 'x-amz-copy-source-if-none-match', 'if-none-match']) {
-        const v = headers[h];
-        if (typeof v === 'string') headers[h] = toReal(v);
-      }
-    }
     const up = httpRequest({
       protocol: 'http:',
       hostname: upstream.hostname,
@@ -243,8 +238,9 @@ export async function startProxy(target: string): Promise<Proxy> {
     up.on('response', (upRes) => {
       const headers = forwardHeaders(upRes.headers);
       upRes.on('error', abortBoth);
-      if (kms) {
-        headers['x-amz-server-side-encryption'] = 'aws:kms';
+      if (kms) headers['x-amz-server-side-encryption'] = 'aws:kms';
+      // Part ETags stay real: CompleteMultipartUpload sends them back, and its body is signed.
+      if (kms && info.op !== 'UploadPart' && info.op !== 'UploadPartCopy') {
         if (typeof headers.etag === 'string') headers.etag = toOpaque(`<ETag>${headers.etag}`).slice('<ETag>'.length);
         if (String(headers['content-type'] ?? '').includes('xml')) {
           const chunks: Buffer[] = [];
@@ -263,13 +259,6 @@ export async function startProxy(target: string): Promise<Proxy> {
       upRes.pipe(res);
     });
 
-    if (kms && req.method === 'POST' && new URLSearchParams((req.url ?? '').split('?')[1] ?? '').has('uploadId')) {
-      // CompleteMultipartUpload names the parts by the ETags we made up: the server knows its own.
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => up.end(Buffer.from(toReal(Buffer.concat(chunks).toString('utf8')))));
-      return;
-    }
     if (corrupt) {
       let first = true;
       req.on('data', (chunk: Buffer) => {
@@ -327,7 +316,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     counts.set(info.op, (counts.get(info.op) ?? 0) + 1);
 
     const f = takeFault(info);
-    if (!f) return forward(req, res);
+    if (!f) return forward(req, res, info);
     switch (f.kind) {
       case 'status': {
         const { code, message } = statusError(f.status, f.code);
@@ -351,23 +340,23 @@ export async function startProxy(target: string): Promise<Proxy> {
         return;
       case 'delay': {
         const timer = setTimeout(() => {
-          if (!req.socket.destroyed) forward(req, res);
+          if (!req.socket.destroyed) forward(req, res, info);
         }, f.ms);
         res.once('close', () => clearTimeout(timer)); // client gave up while we waited
         return;
       }
       case 'cut':
-        return forward(req, res, f.afterBytes);
+        return forward(req, res, info, f.afterBytes);
       case 'corrupt':
-        return forward(req, res, undefined, true);
+        return forward(req, res, info, undefined, true);
       case 'hook':
         void f.before(info).then(
-          () => forward(req, res),
+          () => forward(req, res, info),
           () => req.socket.destroy(),
         );
         return;
       case 'kms':
-        return forward(req, res, undefined, false, true);
+        return forward(req, res, info, undefined, false, true);
     }
   });
   server.on('connection', (socket) => {
