@@ -1,4 +1,4 @@
-// Change latency with the daemon running (DESIGN §7): from a local write (create, modify, delete)
+// Change latency with the daemon running: from a local write (create, modify, delete)
 // to the moment an independent client sees the bucket reflect it, per file, while `s3mirror run`
 // works with its default settings (debounceMs 1000).
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Peer tools (DESIGN §7): run only when on PATH; each is a non-node child measured with /usr/bin/time.
+// Peer tools: run only when on PATH; each is a non-node child measured with /usr/bin/time.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';

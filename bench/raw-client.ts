@@ -1,4 +1,4 @@
-// The raw-client baseline (DESIGN §7): plain @aws-sdk/client-s3 PutObject of every file, each file
+// The raw-client baseline: plain @aws-sdk/client-s3 PutObject of every file, each file
 // one PUT, `concurrency` in flight over a keep-alive agent; no diffing, no MD5, no journal. (The
 // SDK still SHA-256s every Buffer body for its SigV4 signature: x-amz-content-sha256 is the hash.)
 // Self-contained (node + SDK imports only): run.ts transpiles it to plain JS so it runs under bare

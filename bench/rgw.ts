@@ -1,5 +1,5 @@
 // BENCH_SERVER=rgw: a throwaway single-node Ceph RADOS Gateway, built and torn down by
-// test/support/rgw.sh exactly as for `npm run test:rgw` (DESIGN §6): mon, memstore OSD and radosgw
+// test/support/rgw.sh exactly as for `npm run test:rgw`: mon, memstore OSD and radosgw
 // on 127.0.0.1 under a temp dir, auth off, one S3 user. Unlike s3rver, completing a multipart
 // upload there is a manifest update, not a re-read and re-write of the whole object.
 import { spawn, spawnSync } from 'node:child_process';

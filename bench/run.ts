@@ -1,4 +1,4 @@
-// `npm run bench` (= `npm run build && tsx bench/run.ts`): DESIGN §7 workloads W1 and W3 against a
+// `npm run bench` (= `npm run build && tsx bench/run.ts`): workloads W1 and W3 against a
 // local S3 server (s3rver, or a throwaway Ceph RGW), s3mirror (`node dist/cli.js sync --once --json`) beside a raw-client baseline
 // measured in the same run, both as child processes measured the same way (bench/harness.ts).
 //

@@ -21,7 +21,7 @@ export interface Workload {
   bytes: number;
 }
 
-/** DESIGN §7's workload sizes, scaled by BENCH_SCALE for a quick run. */
+/** W1: 10,000 × 4 KiB in 100 dirs, 1 % modified; W3: 2 × 256 MiB. Scaled by BENCH_SCALE for a quick run. */
 export function sizes(scale: number) {
   const w1Files = Math.max(10, Math.round(10_000 * scale));
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { guardDeletes, type GuardFacts } from '../src/plan/guard.js';
 
-/** The mass-delete guard (src/plan/guard.ts, DESIGN §4), as a table. */
+/** The mass-delete guard (src/plan/guard.ts), as a table. */
 
 const FACTS: GuardFacts = {
   rootProblem: null,

@@ -2,7 +2,7 @@
 // test prove things about a server that does not exist. One table of operations runs against
 // MemoryS3 and against the SDK implementation on the suite's server (s3rver in `npm test`, RGW
 // in `npm run test:rgw`), and every answer is compared. Where a server is known to deviate from
-// S3 (DESIGN §6) the expected answer is that server's, named per server below; the memory bucket
+// S3 the expected answer is that server's, named per server below; the memory bucket
 // keeps S3's.
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';

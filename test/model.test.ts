@@ -1,4 +1,4 @@
-// The model test (issue 7, DESIGN §6): random operation sequences run against the real engine
+// The model test (docs/architecture.md, "Tests"): random operation sequences run against the real engine
 // (files, SQLite journal, syncOnce) with the in-memory bucket, and against a reference model of
 // what the bucket must hold. `npm run test:model -- --runs N --seed S` explores longer.
 import { expect, test } from 'vitest';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { plan, sameStat, type Decision, type JournalView, type LocalView, type PlanOptions, type RemoteView } from '../src/plan/planner.js';
 import type { LocalStat } from '../src/model.js';
 
-/** One table, one row per rule of DESIGN §4 as the planner applies it (src/plan/planner.ts). */
+/** One table, one row per rule as the planner applies it (src/plan/planner.ts; docs/architecture.md). */
 
 const MD5 = '0cc175b9c0f1b6a831c399e269772661'; // the content on disk
 const OTHER = '900150983cd24fb0d6963f7d28e17f72'; // some other content

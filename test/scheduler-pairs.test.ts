@@ -9,7 +9,7 @@ import type { PairEngine } from '../src/sync/engine.js';
 import { Scheduler } from '../src/sync/scheduler.js';
 
 // Rows of a pair that left the config stay in the journal (the pair may come back) but are never
-// taken or waited on: no engine would ever settle them (DESIGN §2).
+// taken or waited on: no engine would ever settle them.
 
 let dir: string | undefined;
 afterEach(() => {

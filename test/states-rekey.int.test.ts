@@ -5,7 +5,7 @@ import { createBucket, listAll, uniqueBucket } from './support/s3client.js';
 import { expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
 // A config that changes under a journal: keys derive from the pair's current bucket and prefix
-// (DESIGN §2), and what was mirrored under the old ones is left as it was.
+// (README "Changing `prefix` or `bucket`"), and what was mirrored under the old ones is left as it was.
 
 let s: Scratch | undefined;
 afterEach(() => {

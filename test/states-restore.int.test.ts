@@ -7,7 +7,7 @@ import { listAll } from './support/s3client.js';
 import { daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
 // A fresh journal in front of a full bucket: rows created from the listing are hints, not
-// verdicts (DESIGN §2). A file that exists locally is never deleted remotely.
+// verdicts. A file that exists locally is never deleted remotely.
 
 let s: Scratch | undefined;
 afterEach(() => {

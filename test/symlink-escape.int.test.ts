@@ -47,7 +47,7 @@ async function bucketHolds(bucket: string, needle: Buffer): Promise<string[]> {
   return hits;
 }
 
-describe('followSymlinks: false never reads outside the tree (DESIGN §2)', () => {
+describe('followSymlinks: false never reads outside the tree', () => {
   it('a mirrored directory swapped for a symlink to outside: its files count as deleted, the outside files are never read', async () => {
     s = await scratch('symesc');
     s.write('dir/x', 'inside x');

@@ -1,3 +1,4 @@
+// src/local/: reads files under a pair root without following symlinks out of it; state-file modes.
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { MirrorError } from '../errors.js';
 
 /**
  * A path inside a pair's tree. Unless `follow`, it is resolved under `root` without following a
- * symlink in any component (DESIGN §2): a directory swapped for a symlink must not let anything
+ * symlink in any component: a directory swapped for a symlink must not let anything
  * outside the tree be read, stat'ed or listed as if it were inside. The root itself may be a
  * symlink: it is the configured place.
  */

@@ -1,6 +1,6 @@
 /**
- * The mass-delete guard (DESIGN §4): deletes are held, never executed, when the evidence says
- * the local side is not what it seems. Pure: the caller gathers the facts.
+ * The mass-delete guard (README "Mass-delete guard"): deletes are held, never executed, when the
+ * evidence says the local side is not what it seems. Pure: the caller gathers the facts.
  */
 export interface GuardFacts {
   /** Why the root cannot be trusted (missing, not a directory, another device), or null. */

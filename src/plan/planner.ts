@@ -1,11 +1,13 @@
+// src/plan/: the pure decisions (what to do with a path, when to retry, whether to hold deletes), no I/O.
 import type { LocalStat, SyncedContent } from '../model.js';
 import { etagKind, etagParts } from './etag.js';
 import { MAX_KEY_BYTES } from './keys.js';
 
 /**
  * The decision for one path, as a pure function of what the disk, the journal and the bucket say
- * (DESIGN §4). Every branch returns a reason, which is logged with the action. Steps that need
- * I/O to decide (`hash`, `head`) are decisions too: the caller performs them and asks again.
+ * (docs/architecture.md lists the rules in order). Every branch returns a reason, which is logged
+ * with the action. Steps that need I/O to decide (`hash`, `head`) are decisions too: the caller
+ * performs them and asks again.
  */
 export interface LocalView {
   kind: 'file' | 'symlink' | 'special';

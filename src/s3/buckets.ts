@@ -1,3 +1,4 @@
+// src/s3/: implements the Bucket interface (src/bucket.ts) over the AWS SDK, the only code that imports it.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Bucket, BucketProvider, CopyOptions, ListOptions, ObjectSettings } from '../bucket.js';
 import { S3Store } from './store.js';

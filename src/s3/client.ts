@@ -65,7 +65,8 @@ export interface ClientOptions {
 
 /**
  * One pooled client for the whole process: a keep-alive agent whose socket pool matches the
- * transfer concurrency, checksums only where S3 requires them (DESIGN §5), path-style for
+ * transfer concurrency, checksums only where S3 requires them (the SDK's default aws-chunked
+ * CRC32 is mishandled by many S3-compatible servers), path-style for
  * custom endpoints when configured.
  */
 export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: RequestCounter): S3Client {
@@ -150,7 +151,7 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     },
     { step: 'build', name: 's3mirrorUnsignedPayload', priority: 'low' },
   );
-  // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is present (DESIGN §5).
+  // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is present.
   client.middlewareStack.add(
     (next, context) => {
       if (context.commandName !== 'DeleteObjectsCommand') return next;

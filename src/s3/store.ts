@@ -24,7 +24,7 @@ const {
 /**
  * The bucket operations s3mirror needs, over one pooled client. Every error leaves here as a
  * MirrorError; every ETag leaves normalised. Where a server omits an ETag, we HEAD rather than
- * record a wrong one (DESIGN §5).
+ * record a wrong one (RGW answers CompleteMultipartUpload with an empty ETag).
  */
 export class S3Store {
   constructor(readonly client: S3Client) {}

@@ -1,3 +1,4 @@
+// src/status/: reads the journal read-only and renders what `s3mirror status` shows.
 import type { Config } from '../config.js';
 import { lockHolder, type HolderWait } from '../store/lock.js';
 import { statSync } from 'node:fs';

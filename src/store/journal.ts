@@ -1,3 +1,4 @@
+// src/store/: the SQLite journal, the single source of truth for pending work, and the state lock.
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
@@ -33,9 +34,10 @@ const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
          state = 'dirty', updated_at = @now`;
 
 /**
- * The single source of truth for pending work (DESIGN §2). Every statement is prepared once;
- * multi-row writes run in one transaction. Reads that feed writes are materialised first
- * (`.all()`), because a connection cannot write while an `.iterate()` cursor is open.
+ * The single source of truth for pending work (docs/architecture.md, "Data flow"). Every
+ * statement is prepared once; multi-row writes run in one transaction. Reads that feed writes are
+ * materialised first (`.all()`), because a connection cannot write while an `.iterate()` cursor
+ * is open.
  */
 export class Journal {
   readonly db: Db;

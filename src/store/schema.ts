@@ -7,7 +7,7 @@ import type { Database } from 'better-sqlite3';
  * TEXT: compared for equality only, exact, and free of BigInt plumbing.
  */
 const MIGRATIONS: readonly string[] = [
-  // 1: the journal as DESIGN §2 describes it.
+  // 1: pairs, files (with tombstones), the remote listing, multipart uploads, recent errors, meta.
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 

@@ -1,3 +1,4 @@
+// src/sync/: turns due journal rows into bucket operations and records what S3 confirmed.
 import type { PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';

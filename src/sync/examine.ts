@@ -91,7 +91,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
   const where = treePath(c.pair.path, row.rel, c.pair.followSymlinks);
   const abs = absOf(where);
   // Always looked at, whatever the row says: a row created from a listing is a hint, and a file
-  // that appears at its path is an ordinary file, never a delete (DESIGN §2). An object no file
+  // that appears at its path is an ordinary file, never a delete. An object no file
   // can map to (a key-only row) has no path to look at: the file at its raw path (an NFD name)
   // has a key of its own.
   const local = isKeyOnly(row.rel) ? null : statLocal(where);

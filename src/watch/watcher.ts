@@ -1,3 +1,4 @@
+// src/watch/: finds local changes (chokidar events, the startup and rescan walk) and applies filters.
 import { EventEmitter } from 'node:events';
 import { relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';

@@ -1,5 +1,5 @@
 // A counting, fault-injecting HTTP proxy to put between an S3 client and the test server
-// (DESIGN.md §6: faults come from the network, not from SDK mocks).
+// (faults come from the network, not from SDK mocks, so the SDK's own retries and parsing are tested).
 //
 // It forwards every request to `target` unchanged — method, path, query, headers including Host
 // (the client signed SigV4 for the proxy's host:port, and a server that validates signatures

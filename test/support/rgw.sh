@@ -8,8 +8,8 @@
 #
 # Everything lives under DIR (its own ceph.conf, passed with -c to every command; nothing in
 # /etc/ceph, /var/lib/ceph or /var/log/ceph), auth is off, the OSD keeps its data in memory, and
-# every socket is bound to 127.0.0.1 on ports picked at random. See DESIGN.md section 6 for the
-# recipe and why each option is there.
+# every socket is bound to 127.0.0.1 on ports picked at random. write_conf says why each option is
+# there.
 set -euo pipefail
 
 readonly ACCESS_KEY=s3mirrortest

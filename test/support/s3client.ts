@@ -39,7 +39,7 @@ export function independentClient(options: ClientOptions = {}): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
   });
-  // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is sent (DESIGN §5).
+  // Some servers insist on Content-MD5 for DeleteObjects even when a CRC32 is sent.
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const req = args.request as { headers?: Record<string, string>; body?: unknown };

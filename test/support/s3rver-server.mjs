@@ -4,7 +4,7 @@
 //
 // `--openssl-legacy-provider` is required on Node >= 17: s3rver encrypts ListObjectsV2
 // continuation tokens with single DES, and without the legacy provider every page after the first
-// answers 500 (DESIGN.md section 6).
+// answers 500.
 //
 // Listens on 127.0.0.1 on a random port and prints one JSON line `{"port": N}` to stdout once it
 // is listening. Exits cleanly on SIGTERM/SIGINT, and also when stdin reaches EOF, so a parent that
