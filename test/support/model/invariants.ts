@@ -1,15 +1,15 @@
 // Settling: one full pass with no outage, then the model's expectations are applied and every
 // invariant is compared with what the bucket, the journal and status say.
+import { MirrorError } from '../../../src/errors.js';
 import { FailpointCrash } from '../../../src/failpoints.js';
 import { renderStatus, type Status } from '../../../src/status/status.js';
 import { candidates, expectedFailures, FOREIGN, guardCertain, guardedDeletes, md5, orphans, PREFIXES, Q_PREFIX, symlinks, TRASH, wanted, type Model } from './model.js';
 import { KNOWN } from './known.js';
-import { OUTSIDE, type Obj, type World } from './world.js';
+import { tally } from './tally.js';
+import { OUTSIDE, type Crash, type Obj, type World } from './world.js';
 
 class ModelMismatch extends Error {}
 
-/** What the runs did, so a green run can show it tested something. */
-export const tally = { settles: 0, steps: 0, objectsChecked: 0, holds: 0, crashes: 0 };
 
 const OUTSIDE_MD5 = new Set(OUTSIDE.map(md5));
 
@@ -181,19 +181,20 @@ function compareStatus(m: Model, status: Status, problems: string[]): void {
 
 /**
  * The settle step: a full pass with the outage over, then every invariant. Throws on any mismatch.
- * `crashing`: a failpoint is armed; if the pass crashes, the next settle adopts what it did, and
- * if it never reaches the point it was a whole pass and is checked as one.
+ * `crash`: the pass is to crash there; if it does, the next settle adopts what it did, and if it
+ * never reaches the point it was a whole pass and is checked as one.
  */
-export async function settle(m: Model, w: World, crashing = false): Promise<void> {
+export async function settle(m: Model, w: World, crash?: Crash): Promise<void> {
   if (m.outage) w.backend.setOutage(false);
   m.outage = false;
   const problems: string[] = [];
   const pre = await w.backend.objects();
   if (m.crashed) adopt(m, pre, problems);
   m.crashed = false;
-  const out = await w.pass(m);
-  if (crashing && out.error instanceof FailpointCrash) {
+  const out = await w.pass(m, crash);
+  if (crash && out.error instanceof FailpointCrash) {
     tally.crashes++;
+    if (MULTIPART_POINTS.has(crash.point)) tally.multipartCrashes++;
     m.crashed = true;
     m.trashMayRepeat = true;
     m.passesSinceSettle++;
@@ -212,6 +213,27 @@ export async function settle(m: Model, w: World, crashing = false): Promise<void
   m.trashMayRepeat = false;
   m.passesSinceSettle = 0;
   if (problems.length) throw new ModelMismatch(`after settle:\n  ${problems.join('\n  ')}`);
+}
+
+const MULTIPART_POINTS: ReadonlySet<string> = new Set(['after-part', 'before-complete', 'after-complete']);
+
+/**
+ * A pass in which the server goes down after `n` requests (counted in the tally when it did), and stays down until a later step ends
+ * the outage. Like a crash, it leaves the bucket holding part of what the pass meant to do, which
+ * the next settle adopts; unlike one, the engine lives on and records its failures.
+ */
+export async function passCut(m: Model, w: World, n: number): Promise<void> {
+  const began = w.backend.outageAfter!(n);
+  m.outage = true;
+  const out = await w.pass(m);
+  if (began()) tally.cuts++;
+  // A pass with fewer requests than n: the outage begins as it ends.
+  w.backend.setOutage(true);
+  m.crashed = true;
+  m.trashMayRepeat = true;
+  m.passesSinceSettle++;
+  // Failures it records are expected (the bucket went away); anything else is not.
+  if (out.error && !(out.error instanceof MirrorError)) throw new ModelMismatch(`a pass cut by an outage failed: ${(out.error as Error).stack ?? String(out.error)}`);
 }
 
 /** A pass while the server is down changes nothing in the bucket. */

@@ -65,6 +65,8 @@ export interface Model {
   trashMayRepeat: boolean;
   /** Contents the trash may hold beyond the model's own (see KNOWN.collisionDeletes). */
   trashExtra: Set<string>;
+  /** The last step was a settled pass: a pass now has nothing to do, so a crash would be idle. */
+  quiet: boolean;
 }
 
 export function initialModel(cfg: PairSettings): Model {
@@ -84,6 +86,7 @@ export function initialModel(cfg: PairSettings): Model {
     passesSinceSettle: 0,
     trashMayRepeat: false,
     trashExtra: new Set(),
+    quiet: false,
     names: new Map(),
     collided: new Set(),
     othersWrote: new Set(),
