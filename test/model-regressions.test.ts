@@ -90,6 +90,10 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     c: { cfg: plain, steps: [['oput', 'cur', 'b/caf\u00e9', 'a'], ['settle'], ['write', 'b/cafe\u0301', ''], ['write', 'x', 'a']] },
   },
   {
+    name: 'a pass an outage cut after its listing holds a lone delete at an empty root: it stays held',
+    c: { cfg: plain, steps: [['oput', 'cur', 'x', 'a'], ['cut', 1], ['write', 'n.log', '0123456789'.repeat(7)]] },
+  },
+  {
     name: 'an unreadable name and a readable one race for a key: either holds it, nothing else moves',
     c: { cfg: plain, steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']] },
   },

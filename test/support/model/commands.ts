@@ -4,7 +4,7 @@ import { appendFileSync, chmodSync, mkdirSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { denyReads, resetFailpoints } from '../../../src/failpoints.js';
 import { Journal } from '../../../src/store/journal.js';
-import { passCut, passDuringOutage, remember, settle } from './invariants.js';
+import { passDuringOutage, remember, settle } from './invariants.js';
 import { tally } from './tally.js';
 import { KNOWN } from './known.js';
 import { ancestorsAreDirs, mkdirs, nfc, parentOf, PREFIXES, removeTree, type Model } from './model.js';
@@ -208,7 +208,7 @@ async function apply(m: Model, w: World, s: Step): Promise<void> {
       else await settle(m, w, { point: s[1], skip: s[2] });
       return;
     case 'cut':
-      await passCut(m, w, s[1]);
+      await settle(m, w, undefined, s[1]);
       return;
     case 'lose':
       for (const key of m.bucket.keys()) if (key.startsWith(m.cfg.prefix)) m.remoteRows.add(key.slice(m.cfg.prefix.length));
@@ -249,7 +249,7 @@ export class Op implements fc.AsyncCommand<Model, World> {
   async run(m: Model, w: World): Promise<void> {
     tally.steps++;
     await apply(m, w, this.step);
-    m.quiet = ['settle', 'pass', 'crash'].includes(this.step[0]) && !m.outage && !m.crashed;
+    m.quiet = ['settle', 'pass', 'crash', 'cut'].includes(this.step[0]) && !m.outage && !m.crashed;
     // The EACCES hook answers for exactly the files the model holds unreadable now.
     const denied = new Set([...m.unreadable].map((rel) => w.abs(rel)));
     resetFailpoints();

@@ -10,7 +10,6 @@ import { OUTSIDE, type Crash, type Obj, type World } from './world.js';
 
 class ModelMismatch extends Error {}
 
-
 const OUTSIDE_MD5 = new Set(OUTSIDE.map(md5));
 
 /** Every content the model ever wrote, by MD5: how an object's bytes are named back. */
@@ -182,16 +181,35 @@ function compareStatus(m: Model, status: Status, problems: string[]): void {
 /**
  * The settle step: a full pass with the outage over, then every invariant. Throws on any mismatch.
  * `crash`: the pass is to crash there; if it does, the next settle adopts what it did, and if it
- * never reaches the point it was a whole pass and is checked as one.
+ * never reaches the point it was a whole pass and is checked as one. `cut`: the server goes down
+ * after that many requests and stays down until a later step ends the outage; like a crash, the
+ * pass leaves part of its work done, which the next settle adopts, but the engine lives on and
+ * records its failures. A pass that made fewer requests was whole, and is checked as one.
  */
-export async function settle(m: Model, w: World, crash?: Crash): Promise<void> {
+export async function settle(m: Model, w: World, crash?: Crash, cut?: number): Promise<void> {
   if (m.outage) w.backend.setOutage(false);
   m.outage = false;
   const problems: string[] = [];
   const pre = await w.backend.objects();
   if (m.crashed) adopt(m, pre, problems);
   m.crashed = false;
+  // The cut pass may hold deletes (guard) before the outage begins: the model cannot tell.
+  const mayHold = guardCertain(m) !== false;
+  const began = cut === undefined ? undefined : w.backend.outageAfter!(cut);
   const out = await w.pass(m, crash);
+  if (began?.()) {
+    tally.cuts++;
+    m.outage = true;
+    m.crashed = true;
+    m.trashMayRepeat = true;
+    m.holdUnknown ||= mayHold;
+    m.passesSinceSettle++;
+    // Failures it records are expected (the bucket went away); anything else is not.
+    if (out.error && !(out.error instanceof MirrorError)) problems.push(`the pass failed: ${(out.error as Error).stack ?? String(out.error)}`);
+    if (problems.length) throw new ModelMismatch(`around a pass cut by an outage:\n  ${problems.join('\n  ')}`);
+    return;
+  }
+  if (began) w.backend.setOutage(false);
   if (crash && out.error instanceof FailpointCrash) {
     tally.crashes++;
     if (MULTIPART_POINTS.has(crash.point)) tally.multipartCrashes++;
@@ -211,30 +229,12 @@ export async function settle(m: Model, w: World, crash?: Crash): Promise<void> {
   tally.objectsChecked += post.size;
   if (m.held.size) tally.holds++;
   m.trashMayRepeat = false;
+  m.holdUnknown = false;
   m.passesSinceSettle = 0;
   if (problems.length) throw new ModelMismatch(`after settle:\n  ${problems.join('\n  ')}`);
 }
 
 const MULTIPART_POINTS: ReadonlySet<string> = new Set(['after-part', 'before-complete', 'after-complete']);
-
-/**
- * A pass in which the server goes down after `n` requests (counted in the tally when it did), and stays down until a later step ends
- * the outage. Like a crash, it leaves the bucket holding part of what the pass meant to do, which
- * the next settle adopts; unlike one, the engine lives on and records its failures.
- */
-export async function passCut(m: Model, w: World, n: number): Promise<void> {
-  const began = w.backend.outageAfter!(n);
-  m.outage = true;
-  const out = await w.pass(m);
-  if (began()) tally.cuts++;
-  // A pass with fewer requests than n: the outage begins as it ends.
-  w.backend.setOutage(true);
-  m.crashed = true;
-  m.trashMayRepeat = true;
-  m.passesSinceSettle++;
-  // Failures it records are expected (the bucket went away); anything else is not.
-  if (out.error && !(out.error instanceof MirrorError)) throw new ModelMismatch(`a pass cut by an outage failed: ${(out.error as Error).stack ?? String(out.error)}`);
-}
 
 /** A pass while the server is down changes nothing in the bucket. */
 export async function passDuringOutage(m: Model, w: World): Promise<void> {

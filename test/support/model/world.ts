@@ -54,6 +54,14 @@ export interface Backend {
 /** Bytes no file in the tree ever holds: an object with them came through the symlink. */
 export const OUTSIDE = ['outside-secret-1', 'outside-secret-22'];
 
+function summary(stdout: string): { exitCode?: number } | undefined {
+  try {
+    return JSON.parse(stdout) as { exitCode?: number };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A pass that is to crash: the `skip + 1`-th time it reaches `point`. */
 export interface Crash {
   point: Failpoint;
@@ -172,7 +180,7 @@ export class World {
   private async childPass(m: Model, crash: Crash): Promise<PassOutcome> {
     const file = join(this.dir, 'config.json');
     writeFileSync(file, JSON.stringify(this.rawConfig(m)));
-    const child = spawnCli(['sync', '--once', '--config', file], { env: { S3MIRROR_FAILPOINTS: `${crash.point}:${crash.skip + 1}` } });
+    const child = spawnCli(['sync', '--once', '--json', '--config', file], { env: { S3MIRROR_FAILPOINTS: `${crash.point}:${crash.skip + 1}` } });
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), PASS_TIMEOUT_MS)));
     const r = await Promise.race([child.exited, hung]);
@@ -187,9 +195,10 @@ export class World {
       tally.childKills++;
       return { error: new FailpointCrash(crash.point), uploaded: 0 };
     }
-    // 0 in sync, 1 some files failed, 3 deletes held: a whole pass, as syncOnce returning is.
+    // A whole pass, as syncOnce returning is, prints its summary: 0 in sync, 1 some files failed,
+    // 3 deletes held. Anything else (an exit 1 without a summary is a throw) is the pass failing.
     const out: PassOutcome = { uploaded: this.engineUploaded() };
-    if (r.code !== 0 && r.code !== 1 && r.code !== 3) out.error = new Error(`sync --once (child) exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+    if (!(summary(r.stdout)?.exitCode === r.code && [0, 1, 3].includes(r.code ?? -1))) out.error = new Error(`sync --once (child) exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
     return out;
   }
 
