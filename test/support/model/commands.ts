@@ -76,6 +76,9 @@ function steersClear(m: Model, s: Step): boolean {
       return KNOWN.prefixChange;
     case 'delete':
       return s[1] !== 'trash' || KNOWN.trashOverwrite;
+    case 'resume':
+      // What it releases is unknown while a cut pass may have held deletes (until the next settle).
+      return m.mayBeHeld.size === 0;
     case 'rmq':
       // Rows of a removed pair left dirty (by a pass that did not settle) hang `sync --once`.
       return KNOWN.removedPair || m.passesSinceSettle === 0;
@@ -216,6 +219,7 @@ async function apply(m: Model, w: World, s: Step): Promise<void> {
       m.held.clear();
       m.released.clear();
       m.heldUncertain = false;
+      m.mayBeHeld.clear();
       m.holder.clear();
       return;
     case 'resume': {

@@ -57,6 +57,9 @@ const candidatesOf = (m: Model, key: string) => candidates(m).get(key)?.length ?
 
 /** Apply what a settled pass must have done to the model; `post` resolves what the model leaves open. */
 function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problems: string[]): number {
+  // Held by a pass cut by an outage, they stay held (KNOWN.heldStay); else that pass let them be.
+  for (const k of m.mayBeHeld) if (post.has(k) && m.bucket.has(k)) m.held.add(k);
+  m.mayBeHeld.clear();
   // Another writer deleted a held object: there is nothing left to hold.
   for (const k of [...m.held]) {
     if (m.bucket.has(k)) continue;
@@ -194,7 +197,7 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
   if (m.crashed) adopt(m, pre, problems);
   m.crashed = false;
   // The cut pass may hold deletes (guard) before the outage begins: the model cannot tell.
-  const mayHold = guardCertain(m) !== false;
+  const mayHold = guardCertain(m) !== false ? guardedDeletes(m) : [];
   const began = cut === undefined ? undefined : w.backend.outageAfter!(cut);
   const out = await w.pass(m, crash);
   if (began?.()) {
@@ -202,7 +205,7 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
     m.outage = true;
     m.crashed = true;
     m.trashMayRepeat = true;
-    m.holdUnknown ||= mayHold;
+    for (const k of mayHold) m.mayBeHeld.add(k);
     m.passesSinceSettle++;
     // Failures it records are expected (the bucket went away); anything else is not.
     if (out.error && !(out.error instanceof MirrorError)) problems.push(`the pass failed: ${(out.error as Error).stack ?? String(out.error)}`);
@@ -229,7 +232,6 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
   tally.objectsChecked += post.size;
   if (m.held.size) tally.holds++;
   m.trashMayRepeat = false;
-  m.holdUnknown = false;
   m.passesSinceSettle = 0;
   if (problems.length) throw new ModelMismatch(`after settle:\n  ${problems.join('\n  ')}`);
 }

@@ -65,8 +65,11 @@ export interface Model {
   trashMayRepeat: boolean;
   /** Contents the trash may hold beyond the model's own (see KNOWN.collisionDeletes). */
   trashExtra: Set<string>;
-  /** A pass cut by an outage since the last settle may have held deletes the model did not see. */
-  holdUnknown: boolean;
+  /**
+   * Deletes a pass cut by an outage may have held (the guard decides before the outage begins,
+   * the model cannot tell): held if the next settle finds them still there.
+   */
+  mayBeHeld: Set<string>;
   /** The last step was a settled pass: a pass now has nothing to do, so a crash would be idle. */
   quiet: boolean;
 }
@@ -88,7 +91,7 @@ export function initialModel(cfg: PairSettings): Model {
     passesSinceSettle: 0,
     trashMayRepeat: false,
     trashExtra: new Set(),
-    holdUnknown: false,
+    mayBeHeld: new Set(),
     quiet: false,
     names: new Map(),
     collided: new Set(),
@@ -238,7 +241,6 @@ export function guardCertain(m: Model): boolean | undefined {
   const gd = guardedDeletes(m);
   if (!gd.length) return false;
   if (rootEmpty(m)) return true;
-  if (m.holdUnknown) return undefined;
   if (!KNOWN.collisionDeletes && gd.some((k) => m.collided.has(k))) return undefined;
   return m.cfg.guard === 'generous' ? false : undefined;
 }
