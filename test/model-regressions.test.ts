@@ -94,6 +94,10 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     c: { cfg: plain, steps: [['oput', 'cur', 'x', 'a'], ['cut', 1], ['write', 'n.log', '0123456789'.repeat(7)]] },
   },
   {
+    name: 'a delete held by a pass an outage cut stays held while a later orphan goes',
+    c: { cfg: plain, steps: [['write', 'x', ''], ['write', 'd/n.log', '0123456789'.repeat(7)], ['crash', 'after-part', 0], ['wipe'], ['cut', 1], ['oput', 'cur', 'a/c/cafe\u0301', ''], ['mkdir', 'a']] },
+  },
+  {
     name: 'an unreadable name and a readable one race for a key: either holds it, nothing else moves',
     c: { cfg: plain, steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']] },
   },
