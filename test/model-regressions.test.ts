@@ -7,6 +7,7 @@ import { KNOWN, type KnownDefect } from './support/model/known.js';
 import { memoryBackend } from './support/model/memory-backend.js';
 import { replay, type Case } from './support/model/run.js';
 import type { PairSettings } from './support/model/model.js';
+import { tally } from './support/model/tally.js';
 
 const plain: PairSettings = { prefix: 'm1/', exclude: [], delete: 'mirror', deleteExcluded: false, guard: 'generous' };
 
@@ -89,6 +90,14 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     c: { cfg: plain, steps: [['oput', 'cur', 'b/caf\u00e9', 'a'], ['settle'], ['write', 'b/cafe\u0301', ''], ['write', 'x', 'a']] },
   },
   {
+    name: 'a pass an outage cut after its listing holds a lone delete at an empty root: it stays held',
+    c: { cfg: plain, steps: [['oput', 'cur', 'x', 'a'], ['cut', 1], ['write', 'n.log', '0123456789'.repeat(7)]] },
+  },
+  {
+    name: 'a delete held by a pass an outage cut stays held while a later orphan goes',
+    c: { cfg: plain, steps: [['write', 'x', ''], ['write', 'd/n.log', '0123456789'.repeat(7)], ['crash', 'after-part', 0], ['wipe'], ['cut', 1], ['oput', 'cur', 'a/c/cafe\u0301', ''], ['mkdir', 'a']] },
+  },
+  {
     name: 'an unreadable name and a readable one race for a key: either holds it, nothing else moves',
     c: { cfg: plain, steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']] },
   },
@@ -97,6 +106,56 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     c: { cfg: { ...plain, kms: true }, steps: [['write', 'a/n.log', 'hello'], ['oput', 'cur', 'a/n.log', 'hello'], ['write', 'x', 'a']] },
   },
 ];
+
+/** 70 bytes: three parts of 32 in the in-memory runs (threshold 64). */
+const BIG = '0123456789'.repeat(7);
+
+/**
+ * Cases that must reach what they are about (a multipart failpoint, an outage in mid-pass), or a
+ * change to the sizes or the request count would leave them testing nothing.
+ */
+const reaching: { name: string; c: Case; counter: 'multipartCrashes' | 'cuts' }[] = [
+  {
+    name: 'a multipart upload cut after a part is sent whole by the next pass',
+    counter: 'multipartCrashes',
+    c: { cfg: plain, steps: [['write', 'x', BIG], ['write', 'y.txt', 'a'], ['crash', 'after-part', 1], ['settle']] },
+  },
+  {
+    name: 'a multipart upload cut before Complete is sent whole by the next pass',
+    counter: 'multipartCrashes',
+    c: { cfg: plain, steps: [['write', 'x', BIG], ['crash', 'before-complete', 0], ['settle']] },
+  },
+  {
+    name: 'a multipart upload completed just before a crash is not sent again',
+    counter: 'multipartCrashes',
+    c: { cfg: plain, steps: [['write', 'x', BIG], ['write', 'a/x', `${BIG}!`], ['crash', 'after-complete', 0], ['settle']] },
+  },
+  {
+    name: 'files a pass could not send when the server went down in mid-pass are sent by the next',
+    counter: 'cuts',
+    c: { cfg: plain, steps: [['write', 'x', 'a'], ['write', 'y.txt', 'bb'], ['write', 'a/x', BIG], ['cut', 2], ['pass'], ['settle']] },
+  },
+  {
+    name: 'copies to a new prefix that an outage in mid-pass refused are made by the next pass',
+    counter: 'cuts',
+    c: { cfg: plain, steps: [['write', 'x', ''], ['settle'], ['prefix', 'm2/'], ['cut', 1], ['settle']] },
+  },
+  {
+    name: 'deletes a pass could not make when the server went down in mid-pass are made by the next',
+    counter: 'cuts',
+    c: { cfg: plain, steps: [['write', 'x', 'a'], ['write', 'y.txt', 'bb'], ['settle'], ['rm', 'x'], ['write', 'a/x', 'c'], ['cut', 2], ['outage', false], ['settle']] },
+  },
+];
+
+describe('model cases that reach multipart failpoints and outages in mid-pass', () => {
+  for (const { name, c, counter } of reaching) {
+    test(name, async () => {
+      const before = tally[counter];
+      await replay(c, () => memoryBackend());
+      expect(tally[counter]).toBe(before + 1);
+    });
+  }
+});
 
 describe('model regressions', () => {
   for (const { name, c, defect } of cases) {

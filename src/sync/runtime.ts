@@ -23,6 +23,16 @@ export interface RuntimeOptions {
   buckets?: BucketProvider;
   /** Objects above this are copied part by part (default S3's 5 GiB); tests lower it. */
   copyLimitBytes?: number;
+  /**
+   * Tests only: multipart sizes below the config's 5 MiB floor, so tiny files go multipart
+   * against a server that accepts tiny parts (the in-memory S3's `minPartSize`).
+   */
+  multipart?: Config['multipart'];
+  /**
+   * Tests only: how the scheduler waits for the next due row (a once pass's retry backoff). A
+   * test with a virtual clock (`now`) advances it here instead of waiting real time.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Everything one process needs, wired once: lock, journal, pooled client, queue, engines. */
@@ -45,11 +55,14 @@ export class Runtime {
   /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
   private readonly problems = new Map<string, { stamp: string; any: boolean }>();
 
+  readonly cfg: Config;
+
   private constructor(
-    readonly cfg: Config,
+    cfg: Config,
     private readonly lock: StateLock,
     readonly opts: RuntimeOptions,
   ) {
+    this.cfg = cfg = opts.multipart ? { ...cfg, multipart: opts.multipart } : cfg;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
@@ -68,7 +81,7 @@ export class Runtime {
       this.journal.pairs.upsert({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
       this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, bucket: this.buckets.bucket(p.bucket), transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
     }
-    this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now });
+    this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now, ...(opts.sleep ? { sleep: opts.sleep } : {}) });
   }
 
   static open(cfg: Config, opts: RuntimeOptions): Runtime {

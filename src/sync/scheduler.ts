@@ -25,7 +25,7 @@ export class Scheduler {
     private readonly journal: Journal,
     private readonly engines: ReadonlyMap<string, PairEngine>,
     private readonly queue: PQueue,
-    private readonly opts: { mode: Mode; concurrency: number; now: () => number },
+    private readonly opts: { mode: Mode; concurrency: number; now: () => number; sleep?: (ms: number) => Promise<void> },
   ) {}
 
   private get batchSize(): number {
@@ -109,12 +109,13 @@ export class Scheduler {
 
   private async sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const t = setTimeout(done, Math.max(0, ms));
+      const t = this.opts.sleep ? undefined : setTimeout(done, Math.max(0, ms));
       function done() {
         clearTimeout(t);
         resolve();
       }
       this.wakeUp = done;
+      this.opts.sleep?.(Math.max(0, ms)).then(done, done);
     });
     this.wakeUp = undefined;
   }

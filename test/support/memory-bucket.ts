@@ -54,6 +54,7 @@ export class MemoryBuckets implements BucketProvider {
     await turn();
     if (this.severed) return never;
     if (this.closed) throw new Error(`${what}: the bucket provider was closed`);
+    if (this.server.outageFrom !== undefined && this.server.requests.length >= this.server.outageFrom) this.server.outage = true;
     if (this.server.outage) {
       this.server.refused++;
       throw mapS3Error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), what);

@@ -88,6 +88,8 @@ export class MemoryS3 {
   private readonly buckets = new Map<string, MemoryBucketState>();
   /** While true every request fails as an unreachable endpoint does. */
   outage = false;
+  /** The server goes down (outage) once `requests` holds this many: an outage in mid-pass. */
+  outageFrom: number | undefined;
   readonly requests: Request[] = [];
   /** Requests refused during an outage (they never reached the server: not in `requests`). */
   refused = 0;

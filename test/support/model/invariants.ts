@@ -1,15 +1,14 @@
 // Settling: one full pass with no outage, then the model's expectations are applied and every
 // invariant is compared with what the bucket, the journal and status say.
+import { MirrorError } from '../../../src/errors.js';
 import { FailpointCrash } from '../../../src/failpoints.js';
 import { renderStatus, type Status } from '../../../src/status/status.js';
 import { candidates, expectedFailures, FOREIGN, guardCertain, guardedDeletes, md5, orphans, PREFIXES, Q_PREFIX, symlinks, TRASH, wanted, type Model } from './model.js';
 import { KNOWN } from './known.js';
-import { OUTSIDE, type Obj, type World } from './world.js';
+import { tally } from './tally.js';
+import { OUTSIDE, type Crash, type Obj, type World } from './world.js';
 
 class ModelMismatch extends Error {}
-
-/** What the runs did, so a green run can show it tested something. */
-export const tally = { settles: 0, steps: 0, objectsChecked: 0, holds: 0, crashes: 0 };
 
 const OUTSIDE_MD5 = new Set(OUTSIDE.map(md5));
 
@@ -58,6 +57,9 @@ const candidatesOf = (m: Model, key: string) => candidates(m).get(key)?.length ?
 
 /** Apply what a settled pass must have done to the model; `post` resolves what the model leaves open. */
 function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problems: string[]): number {
+  // Held by a pass cut by an outage, they stay held (KNOWN.heldStay); else that pass let them be.
+  for (const k of m.mayBeHeld) if (post.has(k) && m.bucket.has(k)) m.held.add(k);
+  m.mayBeHeld.clear();
   // Another writer deleted a held object: there is nothing left to hold.
   for (const k of [...m.held]) {
     if (m.bucket.has(k)) continue;
@@ -181,19 +183,39 @@ function compareStatus(m: Model, status: Status, problems: string[]): void {
 
 /**
  * The settle step: a full pass with the outage over, then every invariant. Throws on any mismatch.
- * `crashing`: a failpoint is armed; if the pass crashes, the next settle adopts what it did, and
- * if it never reaches the point it was a whole pass and is checked as one.
+ * `crash`: the pass is to crash there; if it does, the next settle adopts what it did, and if it
+ * never reaches the point it was a whole pass and is checked as one. `cut`: the server goes down
+ * after that many requests and stays down until a later step ends the outage; like a crash, the
+ * pass leaves part of its work done, which the next settle adopts, but the engine lives on and
+ * records its failures. A pass that made fewer requests was whole, and is checked as one.
  */
-export async function settle(m: Model, w: World, crashing = false): Promise<void> {
+export async function settle(m: Model, w: World, crash?: Crash, cut?: number): Promise<void> {
   if (m.outage) w.backend.setOutage(false);
   m.outage = false;
   const problems: string[] = [];
   const pre = await w.backend.objects();
   if (m.crashed) adopt(m, pre, problems);
   m.crashed = false;
-  const out = await w.pass(m);
-  if (crashing && out.error instanceof FailpointCrash) {
+  // The cut pass may hold deletes (guard) before the outage begins: the model cannot tell.
+  const mayHold = guardCertain(m) !== false ? guardedDeletes(m) : [];
+  const began = cut === undefined ? undefined : w.backend.outageAfter!(cut);
+  const out = await w.pass(m, crash);
+  if (began?.()) {
+    tally.cuts++;
+    m.outage = true;
+    m.crashed = true;
+    m.trashMayRepeat = true;
+    for (const k of mayHold) m.mayBeHeld.add(k);
+    m.passesSinceSettle++;
+    // Failures it records are expected (the bucket went away); anything else is not.
+    if (out.error && !(out.error instanceof MirrorError)) problems.push(`the pass failed: ${(out.error as Error).stack ?? String(out.error)}`);
+    if (problems.length) throw new ModelMismatch(`around a pass cut by an outage:\n  ${problems.join('\n  ')}`);
+    return;
+  }
+  if (began) w.backend.setOutage(false);
+  if (crash && out.error instanceof FailpointCrash) {
     tally.crashes++;
+    if (MULTIPART_POINTS.has(crash.point)) tally.multipartCrashes++;
     m.crashed = true;
     m.trashMayRepeat = true;
     m.passesSinceSettle++;
@@ -213,6 +235,8 @@ export async function settle(m: Model, w: World, crashing = false): Promise<void
   m.passesSinceSettle = 0;
   if (problems.length) throw new ModelMismatch(`after settle:\n  ${problems.join('\n  ')}`);
 }
+
+const MULTIPART_POINTS: ReadonlySet<string> = new Set(['after-part', 'before-complete', 'after-complete']);
 
 /** A pass while the server is down changes nothing in the bucket. */
 export async function passDuringOutage(m: Model, w: World): Promise<void> {

@@ -9,10 +9,21 @@ export interface MemoryBackend extends Backend {
   readonly client: MemoryBuckets | undefined;
 }
 
+/** Multipart sizes far below S3's 5 MiB, so the model's files of 64 bytes and more go multipart. */
+const MULTIPART = { thresholdBytes: 64, partSizeBytes: 32 };
+
 export function memoryBackend(opts: { defaultSse?: 'aws:kms' } = {}): MemoryBackend {
   const bucket = 'model';
-  const s3 = new MemoryS3(opts.defaultSse ? { defaultSse: opts.defaultSse } : {}).createBucket(bucket);
+  const s3 = new MemoryS3({ minPartSize: MULTIPART.partSizeBytes, ...(opts.defaultSse ? { defaultSse: opts.defaultSse } : {}) }).createBucket(bucket);
   let client: MemoryBuckets | undefined;
+  // A virtual clock: a pass's retry backoff (0.5, 1, 2 s while the server is down) moves it on
+  // instead of waiting, so an outage in mid-pass costs no real time.
+  let skew = 0;
+  const now = () => Date.now() + skew;
+  const sleep = async (ms: number) => {
+    skew += ms;
+    await new Promise((r) => setImmediate(r));
+  };
   return {
     kind: 'memory',
     bucket,
@@ -21,7 +32,7 @@ export function memoryBackend(opts: { defaultSse?: 'aws:kms' } = {}): MemoryBack
       return client;
     },
     s3: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', forcePathStyle: true },
-    runtime: () => ({ buckets: (client = new MemoryBuckets(s3)) }),
+    runtime: () => ({ buckets: (client = new MemoryBuckets(s3)), multipart: MULTIPART, now, sleep }),
     async objects() {
       const out = new Map<string, Obj>();
       for (const [k, o] of s3.objects(bucket)) out.set(k, { size: o.body.length, md5: createHash('md5').update(o.body).digest('hex') });
@@ -36,7 +47,13 @@ export function memoryBackend(opts: { defaultSse?: 'aws:kms' } = {}): MemoryBack
     canOutage: true,
     setOutage(on) {
       s3.outage = on;
+      s3.outageFrom = undefined;
     },
+    outageAfter(n) {
+      s3.outageFrom = s3.requests.length + n;
+      return () => s3.outage;
+    },
+    childCrashes: false,
     sever() {
       client?.sever();
     },

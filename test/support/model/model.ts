@@ -65,6 +65,13 @@ export interface Model {
   trashMayRepeat: boolean;
   /** Contents the trash may hold beyond the model's own (see KNOWN.collisionDeletes). */
   trashExtra: Set<string>;
+  /**
+   * Deletes a pass cut by an outage may have held (the guard decides before the outage begins,
+   * the model cannot tell): held if the next settle finds them still there.
+   */
+  mayBeHeld: Set<string>;
+  /** The last step was a settled pass: a pass now has nothing to do, so a crash would be idle. */
+  quiet: boolean;
 }
 
 export function initialModel(cfg: PairSettings): Model {
@@ -84,6 +91,8 @@ export function initialModel(cfg: PairSettings): Model {
     passesSinceSettle: 0,
     trashMayRepeat: false,
     trashExtra: new Set(),
+    mayBeHeld: new Set(),
+    quiet: false,
     names: new Map(),
     collided: new Set(),
     othersWrote: new Set(),

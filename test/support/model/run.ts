@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { resetFailpoints } from '../../../src/failpoints.js';
 import { Op } from './commands.js';
-import { steps, type Step } from './steps.js';
+import { steps, type CrashPoint, type Step } from './steps.js';
 import { remember, settle } from './invariants.js';
 import { KNOWN } from './known.js';
 import { initialModel, PATTERNS, PREFIXES, type Model, type PairSettings } from './model.js';
@@ -21,8 +21,14 @@ export interface ExploreOptions {
   maxCommands?: number;
   /** A fresh bucket for one case (`cfg.kms`: with default SSE-KMS, where the backend can). */
   backend: (cfg: PairSettings) => Promise<Backend> | Backend;
-  /** Outage steps (only a backend that can refuse on demand). */
+  /** Outage steps, between passes and in mid-pass (only a backend that can refuse on demand). */
   outage?: boolean;
+  /** Crash steps at the multipart failpoints (only a backend whose passes upload tiny parts). */
+  multipart?: boolean;
+  /** How often crash steps are drawn (default 2, against 12 for a write). */
+  crashWeight?: number;
+  /** The failpoints crash steps draw from, repeats weighing more (default: all a pass reaches). */
+  crashPoints?: readonly CrashPoint[];
 }
 
 const settings: fc.Arbitrary<PairSettings> = fc.record({
@@ -74,7 +80,7 @@ export async function replay(c: Case, backend: ExploreOptions['backend']): Promi
 
 /** Random cases; resolves with a report, which is empty when every case passed. */
 export async function explore(o: ExploreOptions): Promise<{ failure?: string; runs: number; seed: number }> {
-  const ops = steps({ outage: o.outage ?? false }).map((a) => a.map((s) => new Op(s)));
+  const ops = steps({ outage: o.outage ?? false, multipart: o.multipart ?? false, crashWeight: o.crashWeight ?? 2, ...(o.crashPoints ? { crashPoints: o.crashPoints } : {}) }).map((a) => a.map((s) => new Op(s)));
   const prop = fc.asyncProperty(settings, fc.commands(ops, { maxCommands: o.maxCommands ?? 25, size: 'max' }), async (cfg, cmds) => {
     const { model, real } = await open(cfg, o.backend);
     let ok = false;

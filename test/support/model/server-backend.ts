@@ -30,8 +30,10 @@ export async function serverBackend(): Promise<Backend> {
     setOutage() {
       throw new Error('no outage on a real server');
     },
-    // In-process crashes (the FailpointCrash): requests already sent are answered, as a server
-    // answers what a killed process sent; nothing is sent after the crash.
+    // Crashes are a child's kill -9; the in-process FailpointCrash (a model-unreadable file,
+    // which only this process's hook can refuse) sends nothing after the crash, and the server
+    // answers what was sent, as it answers a killed process.
+    childCrashes: true,
     sever() {},
     uploadedBytes: () => undefined,
     async close() {

@@ -25,26 +25,37 @@ export type Step =
   | ['touchq', string]
   | ['pass']
   | ['outage', boolean]
+  /** A pass in which the server goes down after n requests (the outage lasts past the pass). */
+  | ['cut', number]
   | ['crash', CrashPoint, number]
   | ['wipe']
   | ['lose']
   | ['resume']
   | ['settle'];
 
-/** The failpoints a pass of tiny files reaches (the multipart ones need 5 MiB parts). */
+/** The failpoints every backend's passes reach. */
 const CRASH_POINTS = ['after-put', 'rename-after-copy', 'delete-mid-batch', 'journal-tx'] as const;
-type CrashPoint = (typeof CRASH_POINTS)[number];
+/** Reached only where the backend takes tiny parts (the in-memory S3; a server wants 5 MiB). */
+const MULTIPART_POINTS = ['after-part', 'before-complete', 'after-complete'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number] | (typeof MULTIPART_POINTS)[number];
 
 const DIRS = ['', 'a', 'b', 'a/c', 'd'];
 const NAMES = ['x', 'y.txt', 'n.log', 'caf\u00e9', 'cafe\u0301'];
 const FILES = DIRS.flatMap((d) => NAMES.map((n) => (d ? `${d}/${n}` : n)));
 const DIR_TARGETS = ['a', 'b', 'd', 'a/c', 'b/e', 'd/f'];
 
-const data = fc.oneof(fc.constantFrom('', 'A', 'BB', 'hello'), fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 4 }));
+/** Above the in-memory runs' multipart threshold (64 bytes, parts of 32): uploads of 3 and 4 parts. */
+const BIG = ['0123456789'.repeat(7), 'abcdefghij'.repeat(10)];
+const data = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('', 'A', 'BB', 'hello') },
+  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 4 }) },
+  { weight: 2, arbitrary: fc.constantFrom(...BIG) },
+);
 const file = fc.constantFrom(...FILES);
 const dir = fc.constantFrom(...DIR_TARGETS);
 
-export function steps(opts: { outage: boolean }): fc.Arbitrary<Step>[] {
+export function steps(opts: { outage: boolean; multipart: boolean; crashWeight: number; crashPoints?: readonly CrashPoint[] }): fc.Arbitrary<Step>[] {
+  const points = opts.crashPoints ?? (opts.multipart ? [...CRASH_POINTS, ...MULTIPART_POINTS] : CRASH_POINTS);
   const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
   const all = [
     w(12, fc.tuple(fc.constant('write' as const), file, data)),
@@ -68,7 +79,8 @@ export function steps(opts: { outage: boolean }): fc.Arbitrary<Step>[] {
     w(1, fc.tuple(fc.constant('touchq' as const), data)),
     w(3, fc.constant(['pass'] as ['pass'])),
     w(opts.outage ? 1 : 0, fc.tuple(fc.constant('outage' as const), fc.boolean())),
-    w(2, fc.tuple(fc.constant('crash' as const), fc.constantFrom(...CRASH_POINTS), fc.nat(2))),
+    w(opts.outage ? 2 : 0, fc.tuple(fc.constant('cut' as const), fc.integer({ min: 1, max: 4 }))),
+    w(opts.crashWeight, fc.tuple(fc.constant('crash' as const), fc.constantFrom<CrashPoint>(...points), fc.nat(2))),
     w(1, fc.constant(['wipe'] as ['wipe'])),
     w(1, fc.constant(['lose'] as ['lose'])),
     w(1, fc.constant(['resume'] as ['resume'])),

@@ -4,11 +4,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../../src/config.js';
+import { armFailpoint, FailpointCrash, resetFailpoints, type Failpoint } from '../../../src/failpoints.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/log.js';
 import { readStatus, type Status } from '../../../src/status/status.js';
 import { Journal } from '../../../src/store/journal.js';
 import { syncOnce, type OnceResult } from '../../../src/sync/once.js';
+import { spawnCli } from '../cli.js';
 import { FOREIGN, Q_PREFIX, TRASH, type Model } from './model.js';
+import { tally } from './tally.js';
 
 export interface Obj {
   size: number;
@@ -33,6 +36,16 @@ export interface Backend {
   setOutage(on: boolean): void;
   /** The process died: the client of the pass under way never hears back (a server's requests already sent still land). */
   sever(): void;
+  /**
+   * A crash pass runs as a child process (the built CLI) that kills itself at the failpoint, a
+   * real `kill -9`; otherwise it is the in-process FailpointCrash.
+   */
+  readonly childCrashes: boolean;
+  /**
+   * The outage begins once the server has answered `n` more requests (in mid-pass); absent:
+   * cannot. Returns whether it has begun yet.
+   */
+  outageAfter?(n: number): () => boolean;
   /** Bytes sent in bodies of PUTs and parts so far (undefined: the engine's own count is used). */
   uploadedBytes(): number | undefined;
   close(): Promise<void>;
@@ -40,6 +53,20 @@ export interface Backend {
 
 /** Bytes no file in the tree ever holds: an object with them came through the symlink. */
 export const OUTSIDE = ['outside-secret-1', 'outside-secret-22'];
+
+function summary(stdout: string): { exitCode?: number } | undefined {
+  try {
+    return JSON.parse(stdout) as { exitCode?: number };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pass that is to crash: the `skip + 1`-th time it reaches `point`. */
+export interface Crash {
+  point: Failpoint;
+  skip: number;
+}
 
 export interface PassOutcome {
   result?: OnceResult;
@@ -87,6 +114,10 @@ export class World {
   }
 
   config(m: Model): Config {
+    return parseConfig(this.rawConfig(m), this.dir);
+  }
+
+  private rawConfig(m: Model): Record<string, unknown> {
     const c = m.cfg;
     const pairs: Record<string, unknown>[] = [
       {
@@ -102,11 +133,26 @@ export class World {
       },
     ];
     if (m.q.present) pairs.push({ name: 'q', path: this.rootQ, bucket: this.backend.bucket, prefix: Q_PREFIX });
-    return parseConfig({ stateDir: this.stateDir, s3: this.backend.s3, debounceMs: 0, concurrency: 4, pairs }, this.dir);
+    return { stateDir: this.stateDir, s3: this.backend.s3, debounceMs: 0, concurrency: 4, pairs };
   }
 
-  /** One `sync --once` in this process. A pass that never returns is a failure, not a hang. */
-  async pass(m: Model): Promise<PassOutcome> {
+  /**
+   * One `sync --once` in this process, or (`crash`, on a server) in a child that kill -9s itself.
+   * A pass that never returns is a failure, not a hang.
+   */
+  async pass(m: Model, crash?: Crash): Promise<PassOutcome> {
+    // Root reads every file: only this process's hook makes one unreadable, so a child cannot
+    // see the model's unreadable files as such.
+    if (crash && this.backend.childCrashes && (m.unreadable.size === 0 || process.getuid?.() !== 0)) return this.childPass(m, crash);
+    if (crash) armFailpoint(crash.point, { skip: crash.skip, onCrash: () => this.backend.sever() });
+    try {
+      return await this.inProcessPass(m);
+    } finally {
+      if (crash) resetFailpoints();
+    }
+  }
+
+  private async inProcessPass(m: Model): Promise<PassOutcome> {
     const before = this.backend.uploadedBytes();
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
@@ -123,6 +169,36 @@ export class World {
     }
     const after = this.backend.uploadedBytes();
     out.uploaded = before !== undefined && after !== undefined ? after - before : this.engineUploaded();
+    return out;
+  }
+
+  /**
+   * The crash pass as the built CLI with S3MIRROR_FAILPOINTS: it dies of its own SIGKILL at the
+   * point, or exits as usual when the pass never reaches it. The journal it leaves (its lock
+   * released by the kernel) is what the next in-process pass opens.
+   */
+  private async childPass(m: Model, crash: Crash): Promise<PassOutcome> {
+    const file = join(this.dir, 'config.json');
+    writeFileSync(file, JSON.stringify(this.rawConfig(m)));
+    const child = spawnCli(['sync', '--once', '--json', '--config', file], { env: { S3MIRROR_FAILPOINTS: `${crash.point}:${crash.skip + 1}` } });
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), PASS_TIMEOUT_MS)));
+    const r = await Promise.race([child.exited, hung]);
+    clearTimeout(timer);
+    if (r === 'hung') {
+      child.kill('SIGKILL');
+      await child.exited;
+      throw new Error(`sync --once (child, ${crash.point}:${crash.skip + 1}) did not exit within ${PASS_TIMEOUT_MS} ms`);
+    }
+    tally.children++;
+    if (r.signal === 'SIGKILL') {
+      tally.childKills++;
+      return { error: new FailpointCrash(crash.point), uploaded: 0 };
+    }
+    // A whole pass, as syncOnce returning is, prints its summary: 0 in sync, 1 some files failed,
+    // 3 deletes held. Anything else (an exit 1 without a summary is a throw) is the pass failing.
+    const out: PassOutcome = { uploaded: this.engineUploaded() };
+    if (!(summary(r.stdout)?.exitCode === r.code && [0, 1, 3].includes(r.code ?? -1))) out.error = new Error(`sync --once (child) exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
     return out;
   }
 
