@@ -6,9 +6,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
-import { Journal } from '../src/store/journal.js';
 import { independentClient, listAll } from './support/s3client.js';
-import { daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
+import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 
 const NFC = 'caf\u00e9';
 const NFD = 'cafe\u0301';
@@ -18,15 +17,6 @@ afterEach(() => {
   s?.cleanup();
   s = undefined;
 });
-
-function inJournal<T>(cfg: Config, fn: (j: Journal) => T): T {
-  const j = Journal.open(cfg.stateDir, { readonly: true });
-  try {
-    return fn(j);
-  } finally {
-    j.close();
-  }
-}
 
 const heldCount = (cfg: Config) => inJournal(cfg, (j) => j.query.stateCounts('p').filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0));
 

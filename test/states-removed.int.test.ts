@@ -1,12 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.js';
-import { Journal } from '../src/store/journal.js';
 import { killAllClis, runCli } from './support/cli.js';
 import { createBucket, uniqueBucket } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
-import { daemon, eventually, expectMirror, scratch, type Scratch } from './support/mirror.js';
+import { daemon, eventually, expectMirror, inJournal, scratch, type Scratch } from './support/mirror.js';
 
 // A pair that leaves the config: its rows stay (it may come back) but are never waited on.
 
@@ -16,15 +14,6 @@ afterEach(async () => {
   s?.cleanup();
   s = undefined;
 });
-
-function inJournal<T>(cfg: Config, fn: (j: Journal) => T): T {
-  const j = Journal.open(cfg.stateDir, { readonly: true });
-  try {
-    return fn(j);
-  } finally {
-    j.close();
-  }
-}
 
 describe('a pair removed from the config', () => {
   it('its recorded changes are never waited on: sync --once exits 0, status and the daemon work, and the rows wait for its return', async () => {

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { Daemon, type DaemonOptions } from '../../src/sync/daemon.js';
+import { Journal } from '../../src/store/journal.js';
 import { syncOnce } from '../../src/sync/once.js';
 import { createBucket, getObjectMd5, listAll, uniqueBucket } from './s3client.js';
 import { testEnv } from './s3server.js';
@@ -116,4 +117,14 @@ export function bytes(n: number, seed = 1): Buffer {
     h = createHash('sha256').update(h).digest();
   }
   return out;
+}
+
+/** Read the journal a run left (read-only, closed again at once). */
+export function inJournal<T>(cfg: Config, fn: (j: Journal) => T): T {
+  const j = Journal.open(cfg.stateDir, { readonly: true });
+  try {
+    return fn(j);
+  } finally {
+    j.close();
+  }
 }
