@@ -5,9 +5,8 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
-import { Journal } from '../src/store/journal.js';
 import { syncOnce } from '../src/sync/once.js';
-import { credentials, bytes, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
+import { credentials, bytes, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 import { startProxy, type Proxy } from './support/proxy.js';
 import { getObjectMd5, independentClient, listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
@@ -128,12 +127,7 @@ describe('copies above the single-copy limit', () => {
     expect(r.stats.p).toMatchObject({ copied: 0, uploaded: 1 });
     const local = md5(join(s.root, 'b.txt'));
     expect(await getObjectMd5(s.bucket, 'b.txt')).toBe(local);
-    const j = Journal.open(cfg.stateDir, { readonly: true });
-    try {
-      expect([j.getFile('p', 'b.txt')?.etag, j.remote.get('p', 'b.txt')?.etag]).toEqual([local, local]);
-    } finally {
-      j.close();
-    }
+    expect(inJournal(cfg, (j) => [j.getFile('p', 'b.txt')?.etag, j.remote.get('p', 'b.txt')?.etag])).toEqual([local, local]);
     await expectMirror(s.root, s.bucket);
   });
 });

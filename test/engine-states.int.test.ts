@@ -5,8 +5,7 @@ import { parseConfig } from '../src/config.js';
 import { independentClient, listAll } from './support/s3client.js';
 import { startProxy, type Proxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
-import { daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
-import { Journal } from '../src/store/journal.js';
+import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 
 // States an operator reaches that the happy paths miss: rows that gave up, keys taken over.
 // Real files, a real journal, s3rver behind the fault proxy.
@@ -23,6 +22,19 @@ afterEach(async () => {
 function viaProxy(sc: Scratch, p: Proxy, pair: Record<string, unknown> = {}) {
   const base = sc.config(pair);
   return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
+}
+
+/** Two names of one NFC key, mirrored once: one holds the key, the other failed KEY_COLLISION. */
+async function collided(name: string) {
+  s = await scratch(name);
+  const nfc = 'caf\u00e9.txt';
+  const nfd = 'cafe\u0301.txt';
+  s.write(nfc, 'composed');
+  s.write(nfd, 'decomposed, and longer');
+  const cfg = s.config();
+  const r1 = await once(cfg);
+  expect(r1.failures.map((f) => f.code)).toEqual(['KEY_COLLISION']);
+  return { cfg, holder: r1.failures[0]!.rel === nfc ? nfd : nfc };
 }
 
 describe('retry state (sync --once)', () => {
@@ -47,52 +59,28 @@ describe('retry state (sync --once)', () => {
   });
 
   it('KEY_COLLISION: once the file holding the key is gone, the other one takes it over at the next pass', async () => {
-    s = await scratch('collide');
-    const nfc = 'caf\u00e9.txt';
-    const nfd = 'cafe\u0301.txt';
-    s.write(nfc, 'composed');
-    s.write(nfd, 'decomposed, and longer');
-    const cfg = s.config();
-    const r1 = await once(cfg);
-    expect(r1.failures.map((f) => f.code)).toEqual(['KEY_COLLISION']);
-    const loser = r1.failures[0]!.rel;
-    const holder = loser === nfc ? nfd : nfc;
-    unlinkSync(`${s.root}/${holder}`);
+    const { cfg, holder } = await collided('collide');
+    unlinkSync(`${s!.root}/${holder}`);
 
     const r2 = await once(cfg);
     expect(r2.failures).toEqual([]);
     // The key holds the loser's content now (never deleted after it was uploaded).
-    await expectMirror(s.root, s.bucket);
+    await expectMirror(s!.root, s!.bucket);
     const r3 = await once(cfg);
     expect(r3.failures).toEqual([]);
-    await expectMirror(s.root, s.bucket);
+    await expectMirror(s!.root, s!.bucket);
   });
 
   it('KEY_COLLISION (daemon): the file that lost the key takes it over as soon as the holder is deleted, not at the next rescan', async () => {
-    s = await scratch('collided');
-    const nfc = 'caf\u00e9.txt';
-    const nfd = 'cafe\u0301.txt';
-    s.write(nfc, 'composed');
-    s.write(nfd, 'decomposed, and longer');
-    const cfg = s.config();
-    const r1 = await once(cfg);
-    expect(r1.failures.map((f) => f.code)).toEqual(['KEY_COLLISION']);
-    const holder = r1.failures[0]!.rel === nfc ? nfd : nfc;
+    const { cfg, holder } = await collided('collided');
 
     const d = daemon(cfg);
     await d.start();
     try {
-      unlinkSync(`${s.root}/${holder}`);
+      unlinkSync(`${s!.root}/${holder}`);
       await eventually(() => expectMirror(s!.root, s!.bucket));
-      await eventually(() => {
-        const j = Journal.open(s!.stateDir, { readonly: true });
-        try {
-          expect(j.pendingCount('p')).toBe(0);
-        } finally {
-          j.close();
-        }
-      });
-      await expectMirror(s.root, s.bucket);
+      await eventually(() => expect(inJournal(cfg, (j) => j.pendingCount('p'))).toBe(0));
+      await expectMirror(s!.root, s!.bucket);
     } finally {
       await d.stop();
     }

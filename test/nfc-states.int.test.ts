@@ -5,9 +5,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.js';
 import { independentClient, listAll } from './support/s3client.js';
-import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
+import { daemon, eventually, expectMirror, heldCount, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 
 const NFC = 'caf\u00e9';
 const NFD = 'cafe\u0301';
@@ -18,7 +17,6 @@ afterEach(() => {
   s = undefined;
 });
 
-const heldCount = (cfg: Config) => inJournal(cfg, (j) => j.query.stateCounts('p').filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0));
 
 async function otherWriter(bucket: string, key: string, body: string): Promise<void> {
   await independentClient().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

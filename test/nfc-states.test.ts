@@ -5,8 +5,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../src/store/journal.js';
-import type { Config } from '../src/config.js';
 import { expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
+import { heldCount } from './support/mirror.js';
 
 const NFC = 'caf\u00e9';
 const NFD = 'cafe\u0301';
@@ -19,15 +19,6 @@ afterEach(() => {
 
 function keys(sc: MemoryScratch): string[] {
   return sc.s3.objects(sc.bucket).map(([k]) => k).sort();
-}
-
-function heldRows(cfg: Config): number {
-  const j = Journal.open(cfg.stateDir, { readonly: true });
-  try {
-    return j.query.stateCounts('p').filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0);
-  } finally {
-    j.close();
-  }
 }
 
 describe('an object under the NFD form of a file\'s NFC key', () => {
@@ -94,7 +85,7 @@ describe('both names of an NFC collision deleted', () => {
       const r = await s.pass(cfg);
       expect(r.held).toEqual([]);
       expect(r.failures).toEqual([]);
-      expect(heldRows(cfg)).toBe(0);
+      expect(heldCount(cfg)).toBe(0);
       const live = keys(s).filter((k) => !k.startsWith('.s3mirror-trash/'));
       expect(live).toEqual(['x']);
       // The key is named once, in one delete; in trash mode it is moved to the trash once.
@@ -121,7 +112,7 @@ describe('both names of an NFC collision deleted while the guard holds', () => {
     for (let pass = 0; pass < 2; pass++) {
       const r = await s.pass(cfg);
       expect(r.held).toEqual([{ pair: 'p', count: 1, reason: expect.stringContaining('maxDeletePercent') }]);
-      expect(heldRows(cfg)).toBe(1);
+      expect(heldCount(cfg)).toBe(1);
       expect(keys(s)).toEqual([`a/c/${NFC}`, 'x']);
     }
     const j = Journal.open(cfg.stateDir);
@@ -153,7 +144,7 @@ describe('a held delete whose file comes back under the other normal form of its
     const r = await s.pass(cfg);
     expect(r.failures).toEqual([]);
     expect(r.held).toEqual([]);
-    expect(heldRows(cfg)).toBe(0);
+    expect(heldCount(cfg)).toBe(0);
     expect(keys(s)).toEqual([`b/${NFC}`, 'x']);
     expectMemoryMirror(s);
     // And it stays so: nothing held, nothing to do.

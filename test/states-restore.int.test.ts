@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { Journal } from '../src/store/journal.js';
 import { listAll } from './support/s3client.js';
-import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
+import { daemon, eventually, expectMirror, heldCount, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 
 // A fresh journal in front of a full bucket: rows created from the listing are hints, not
 // verdicts. A file that exists locally is never deleted remotely.
@@ -14,10 +14,6 @@ afterEach(() => {
   s?.cleanup();
   s = undefined;
 });
-
-function heldCount(cfg: Config, pair = 'p'): number {
-  return inJournal(cfg, (j) => j.query.stateCounts(pair).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0));
-}
 
 /** `s3mirror resume --pair p --allow-deletes`, as the CLI does it. */
 function resume(cfg: Config, pair = 'p'): number {

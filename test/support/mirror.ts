@@ -128,3 +128,8 @@ export function inJournal<T>(cfg: Config, fn: (j: Journal) => T): T {
     j.close();
   }
 }
+
+/** Deletes the guard holds for a pair now, as the journal records them. */
+export function heldCount(cfg: Config, pair = 'p'): number {
+  return inJournal(cfg, (j) => j.query.stateCounts(pair).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0));
+}
