@@ -33,11 +33,20 @@ async function inBucket<T>(f: (bucket: string) => Promise<T>): Promise<T> {
   }
 }
 
-function raw(w: Workload, concurrency: number, o: Omit<RawOptions, 'bucket' | 'files' | 'concurrency'> = {}): Promise<Measured> {
+function raw(
+  w: Workload,
+  concurrency: number,
+  o: Omit<RawOptions, 'bucket' | 'files' | 'concurrency'> = {},
+): Promise<Measured> {
   return inBucket((bucket) => bench.raw({ bucket, files: w.files, concurrency, ...o }));
 }
 
-async function s3m(w: Workload, concurrency: number, endpoint?: string, noop = false): Promise<{ initial: Measured; noop?: Measured; t0: number; t1?: number }> {
+async function s3m(
+  w: Workload,
+  concurrency: number,
+  endpoint?: string,
+  noop = false,
+): Promise<{ initial: Measured; noop?: Measured; t0: number; t1?: number }> {
   return inBucket(async (bucket) => {
     const cfg = bench.config(bucket, { root: w.root, bucket, concurrency, ...(endpoint ? { endpoint } : {}) });
     const t0 = performance.now();
@@ -51,11 +60,17 @@ async function s3m(w: Workload, concurrency: number, endpoint?: string, noop = f
 
 const cpuEtc = (m: Measured) =>
   `client cpu ${m.cpuS.toFixed(2)} s, server cpu ${m.serverCpuS?.toFixed(2) ?? '?'} s, other ${m.otherCpuS?.toFixed(2) ?? '?'} s, rss ${m.rssMiB.toFixed(0)} MiB`;
-const fmt1 = (m: Measured) => `${m.wallS.toFixed(2)} s wall, ${cpuEtc(m)} (${((1000 * m.cpuS) / FILES).toFixed(2)} ms/file client cpu)`;
-const fmt3 = (mib: number) => (m: Measured) => `${m.wallS.toFixed(2)} s wall (${(mib / m.wallS).toFixed(0)} MiB/s), ${cpuEtc(m)}`;
+const fmt1 = (m: Measured) =>
+  `${m.wallS.toFixed(2)} s wall, ${cpuEtc(m)} (${((1000 * m.cpuS) / FILES).toFixed(2)} ms/file client cpu)`;
+const fmt3 = (mib: number) => (m: Measured) =>
+  `${m.wallS.toFixed(2)} s wall (${(mib / m.wallS).toFixed(0)} MiB/s), ${cpuEtc(m)}`;
 
 /** Every experiment `runs` times, interleaved so drift in the server hits them alike; one summary line each. */
-async function series(experiments: [string, () => Promise<Measured>][], fmt: (m: Measured) => string, rate: (wallS: number) => string): Promise<string[]> {
+async function series(
+  experiments: [string, () => Promise<Measured>][],
+  fmt: (m: Measured) => string,
+  rate: (wallS: number) => string,
+): Promise<string[]> {
   const per = new Map<string, Measured[]>(experiments.map(([l]) => [l, []]));
   for (let i = 0; i < RUNS; i++) {
     for (const [label, f] of experiments) {
@@ -115,7 +130,10 @@ async function diagnoseW1(): Promise<string[]> {
     `  s3mirror @16 ${sp.initial.wallS.toFixed(2)} s; ${describeInFlight(initialReqs, 'PUT', 16)}`,
     `  s3mirror initial timeline: spawn → first request ${((firstReq - sp.t0) / 1000).toFixed(2)} s, → first PUT ${((firstPut - sp.t0) / 1000).toFixed(2)} s, PUT phase ${((lastPut - firstPut) / 1000).toFixed(2)} s, last PUT → exit ${((sp.t0 + sp.initial.wallS * 1000 - lastPut) / 1000).toFixed(2)} s`,
     `  s3mirror no-op ${sp.noop!.wallS.toFixed(2)} s (client cpu ${sp.noop!.cpuS.toFixed(2)} s, server cpu ${sp.noop!.serverCpuS?.toFixed(2)} s); requests from spawn:`,
-    ...noopReqs.map((r) => `    ${r.op.padEnd(6)} ${((r.start - sp.t1!) / 1000).toFixed(3)} → ${((r.end - sp.t1!) / 1000).toFixed(3)} s (${(r.end - r.start).toFixed(0)} ms)`),
+    ...noopReqs.map(
+      (r) =>
+        `    ${r.op.padEnd(6)} ${((r.start - sp.t1!) / 1000).toFixed(3)} → ${((r.end - sp.t1!) / 1000).toFixed(3)} s (${(r.end - r.start).toFixed(0)} ms)`,
+    ),
     `    exit at ${sp.noop!.wallS.toFixed(3)} s`,
   );
 
@@ -133,7 +151,9 @@ async function diagnoseW1(): Promise<string[]> {
         times.push(performance.now() - t);
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
-      results.push(`  LIST ${FILES} keys, sequential pages of 1000 (SDK from the bench process): ${((performance.now() - t0) / 1000).toFixed(2)} s total, pages ${times.map((x) => x.toFixed(0)).join(', ')} ms`);
+      results.push(
+        `  LIST ${FILES} keys, sequential pages of 1000 (SDK from the bench process): ${((performance.now() - t0) / 1000).toFixed(2)} s total, pages ${times.map((x) => x.toFixed(0)).join(', ')} ms`,
+      );
     }
     c.destroy();
   });

@@ -31,7 +31,13 @@ export function envNumber(name: string, fallback: number): number {
 
 /** BENCH_ONLY: the workloads to run (comma-separated: W1, W3, LAT for change latency), all by default. */
 export function onlyWorkloads(): Set<string> {
-  return new Set((process.env.BENCH_ONLY ?? 'W1,W3,LAT').toUpperCase().split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    (process.env.BENCH_ONLY ?? 'W1,W3,LAT')
+      .toUpperCase()
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,7 +144,12 @@ export class Bench {
   /** Credentials and region for a child client. */
   childEnv(): NodeJS.ProcessEnv {
     const { accessKeyId, secretAccessKey } = this.server.creds;
-    return { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION };
+    return {
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+    };
   }
 
   /** One measured run of the raw client; throws unless every file was uploaded. */
@@ -146,11 +157,27 @@ export class Bench {
     const manifest = join(this.tmp, `raw-${o.bucket}-${++this.seq}.json`);
     const files = walkOrder(o.files).map((f) => [f.abs, f.rel]);
     const extra = { ...(o.shape ? { shape: o.shape } : {}), ...(o.partSize ? { partSize: o.partSize } : {}) };
-    writeFileSync(manifest, JSON.stringify({ endpoint: o.endpoint ?? this.server.endpoint, region: REGION, bucket: o.bucket, concurrency: o.concurrency, files, ...extra }));
-    const m = await measure(process.execPath, [...(o.nodeArgs ?? []), '--import', HOOK, this.rawClientJs, manifest], { env: this.childEnv(), tmp: this.tmp, node: true });
-    if (m.code !== 0) throw new Error(`raw client into ${o.bucket} exited ${m.code}: ${m.stdout}${m.stderr.slice(-2000)}`);
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        endpoint: o.endpoint ?? this.server.endpoint,
+        region: REGION,
+        bucket: o.bucket,
+        concurrency: o.concurrency,
+        files,
+        ...extra,
+      }),
+    );
+    const m = await measure(process.execPath, [...(o.nodeArgs ?? []), '--import', HOOK, this.rawClientJs, manifest], {
+      env: this.childEnv(),
+      tmp: this.tmp,
+      node: true,
+    });
+    if (m.code !== 0)
+      throw new Error(`raw client into ${o.bucket} exited ${m.code}: ${m.stdout}${m.stderr.slice(-2000)}`);
     const r = JSON.parse(m.stdout) as { puts: number; requests: Record<string, number> };
-    if (r.puts !== o.files.length) throw new Error(`raw client into ${o.bucket}: ${r.puts} of ${o.files.length} uploads`);
+    if (r.puts !== o.files.length)
+      throw new Error(`raw client into ${o.bucket}: ${r.puts} of ${o.files.length} uploads`);
     return { ...m, puts: r.puts, requests: r.requests };
   }
 
@@ -169,15 +196,21 @@ export class Bench {
 
   /** One measured `s3mirror sync --once`; throws only when it printed no JSON summary. */
   async s3mirror(config: string, nodeArgs: string[] = []): Promise<S3mRun> {
-    const m = await measure(process.execPath, [...nodeArgs, '--import', HOOK, CLI, 'sync', '--once', '--config', config, '--json'], {
-      env: this.childEnv(),
-      tmp: this.tmp,
-      node: true,
-    });
+    const m = await measure(
+      process.execPath,
+      [...nodeArgs, '--import', HOOK, CLI, 'sync', '--once', '--config', config, '--json'],
+      {
+        env: this.childEnv(),
+        tmp: this.tmp,
+        node: true,
+      },
+    );
     try {
       return { ...m, summary: JSON.parse(m.stdout) as S3mSummary };
     } catch {
-      throw new Error(`s3mirror (${config}) exited ${m.code} without a JSON summary:\n${m.stdout.slice(-2000)}\n${m.stderr.slice(-4000)}`);
+      throw new Error(
+        `s3mirror (${config}) exited ${m.code} without a JSON summary:\n${m.stdout.slice(-2000)}\n${m.stderr.slice(-4000)}`,
+      );
     }
   }
 
@@ -193,7 +226,8 @@ export class Bench {
     try {
       do {
         const r = await c.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        for (const o of r.Contents ?? []) listed.set(o.Key!, { size: o.Size ?? -1, etag: (o.ETag ?? '').replace(/"/g, '') });
+        for (const o of r.Contents ?? [])
+          listed.set(o.Key!, { size: o.Size ?? -1, etag: (o.ETag ?? '').replace(/"/g, '') });
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
     } finally {
@@ -205,7 +239,8 @@ export class Bench {
       const o = listed.get(f.rel);
       if (!o) problems.push(`${f.rel}: missing`);
       else if (o.size !== f.size) problems.push(`${f.rel}: ${o.size} bytes, not ${f.size}`);
-      else if (!expectedEtags(f.abs, partSize).includes(o.etag)) problems.push(`${f.rel}: ETag ${o.etag} is not its content's MD5`);
+      else if (!expectedEtags(f.abs, partSize).includes(o.etag))
+        problems.push(`${f.rel}: ETag ${o.etag} is not its content's MD5`);
       if (problems.length >= 5) break;
     }
     return problems.length ? problems.join('; ') : undefined;
@@ -222,7 +257,7 @@ function expectedEtags(abs: string, partSize: number): string[] {
   const buf = Buffer.allocUnsafe(partSize);
   const fd = openSync(abs, 'r');
   try {
-    for (let n; (n = readSync(fd, buf, 0, partSize, null)) > 0; ) {
+    for (let n: number; (n = readSync(fd, buf, 0, partSize, null)) > 0; ) {
       whole.update(buf.subarray(0, n));
       parts.push(createHash('md5').update(buf.subarray(0, n)).digest());
     }
@@ -230,7 +265,9 @@ function expectedEtags(abs: string, partSize: number): string[] {
     closeSync(fd);
   }
   const md5 = whole.digest('hex');
-  return parts.length <= 1 ? [md5] : [md5, `${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-${parts.length}`];
+  return parts.length <= 1
+    ? [md5]
+    : [md5, `${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-${parts.length}`];
 }
 
 /** raw-client.ts as plain JS, so it runs under bare `node` exactly like dist/cli.js. */
@@ -238,6 +275,10 @@ function compileRawClient(): string {
   const out = join(RESULTS, '.build', 'raw-client.mjs');
   mkdirSync(dirname(out), { recursive: true });
   const src = readFileSync(join(REPO, 'bench', 'raw-client.ts'), 'utf8');
-  writeFileSync(out, ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+  writeFileSync(
+    out,
+    ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
+      .outputText,
+  );
   return out;
 }

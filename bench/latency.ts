@@ -18,13 +18,19 @@ const GIVE_UP_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `files` changes per operation, `spacingMs` apart; latencies in ms (Infinity: never seen). */
-export async function measureLatency(bench: Bench, o: { bucket: string; files: number; spacingMs: number }): Promise<Latencies> {
+export async function measureLatency(
+  bench: Bench,
+  o: { bucket: string; files: number; spacingMs: number },
+): Promise<Latencies> {
   const root = join(bench.tmp, 'latency');
   // Files that stay: deleting every file of a pair would be held by the mass-delete guard.
   mkdirSync(join(root, 'base'), { recursive: true });
   for (let i = 0; i < BASE_FILES; i++) writeFileSync(join(root, 'base', `b${i}.bin`), randomBytes(4096));
   const config = bench.config('latency', { root, bucket: o.bucket });
-  const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], { env: { ...process.env, ...bench.childEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], {
+    env: { ...process.env, ...bench.childEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(daemon.pid!);
   const exited = new Promise<number | null>((r) => daemon.once('exit', (code) => r(code)));
   let out = '';
@@ -70,7 +76,8 @@ export async function measureLatency(bench: Bench, o: { bucket: string; files: n
 async function initialSyncDone(client: S3Client, bucket: string, n: number): Promise<void> {
   const t0 = performance.now();
   while ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount !== n) {
-    if (performance.now() - t0 > GIVE_UP_MS) throw new Error(`latency: the daemon did not mirror the ${n} base files within ${GIVE_UP_MS / 1000} s`);
+    if (performance.now() - t0 > GIVE_UP_MS)
+      throw new Error(`latency: the daemon did not mirror the ${n} base files within ${GIVE_UP_MS / 1000} s`);
     await sleep(POLL_MS);
   }
 }

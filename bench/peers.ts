@@ -32,20 +32,48 @@ export function detectPeers(endpoint: string, creds: Creds, tmp: string): { peer
   const peers: Peer[] = [];
   const notes: string[] = [];
   const hostPort = endpoint.replace(/^http:\/\//, '');
-  const credsEnv = { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION };
+  const credsEnv = {
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+  };
   const candidates: Omit<Peer, 'bin' | 'version'>[] = [
     (() => {
       const cfg = join(tmp, 'aws-config');
       writeFileSync(cfg, '[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n');
       return {
         name: 'aws',
-        argv: (root: string, bucket: string) => ['s3', 'sync', root, `s3://${bucket}`, '--endpoint-url', endpoint, '--only-show-errors', '--no-progress'],
-        env: { ...credsEnv, AWS_CONFIG_FILE: cfg, AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'aws-no-credentials'), AWS_EC2_METADATA_DISABLED: 'true', AWS_PAGER: '' },
+        argv: (root: string, bucket: string) => [
+          's3',
+          'sync',
+          root,
+          `s3://${bucket}`,
+          '--endpoint-url',
+          endpoint,
+          '--only-show-errors',
+          '--no-progress',
+        ],
+        env: {
+          ...credsEnv,
+          AWS_CONFIG_FILE: cfg,
+          AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'aws-no-credentials'),
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_PAGER: '',
+        },
       };
     })(),
     {
       name: 'rclone',
-      argv: (root: string, bucket: string) => ['sync', root, `bench:${bucket}`, '--transfers', '16', '--checkers', '16'],
+      argv: (root: string, bucket: string) => [
+        'sync',
+        root,
+        `bench:${bucket}`,
+        '--transfers',
+        '16',
+        '--checkers',
+        '16',
+      ],
       env: {
         RCLONE_CONFIG: join(tmp, 'rclone-none.conf'),
         RCLONE_CONFIG_BENCH_TYPE: 's3',
@@ -63,9 +91,24 @@ export function detectPeers(endpoint: string, creds: Creds, tmp: string): { peer
     {
       name: 's3cmd',
       argv: (root: string, bucket: string) => [
-        '--config', join(tmp, 's3cmd-none.cfg'), '--host', hostPort, '--host-bucket', hostPort, '--no-ssl', '--region', REGION,
-        '--access_key', creds.accessKeyId, '--secret_key', creds.secretAccessKey, '--no-progress', '--quiet',
-        'sync', `${root}/`, `s3://${bucket}/`,
+        '--config',
+        join(tmp, 's3cmd-none.cfg'),
+        '--host',
+        hostPort,
+        '--host-bucket',
+        hostPort,
+        '--no-ssl',
+        '--region',
+        REGION,
+        '--access_key',
+        creds.accessKeyId,
+        '--secret_key',
+        creds.secretAccessKey,
+        '--no-progress',
+        '--quiet',
+        'sync',
+        `${root}/`,
+        `s3://${bucket}/`,
       ],
       env: {},
     },

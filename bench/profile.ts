@@ -43,7 +43,14 @@ function areaOf(f: CallFrame): string {
     const rest = u.slice(nm + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  if (u.includes('/dist/')) return `s3mirror ${u.slice(u.indexOf('/dist/') + 6).split('/').slice(0, -1).join('/') || '.'}`;
+  if (u.includes('/dist/'))
+    return `s3mirror ${
+      u
+        .slice(u.indexOf('/dist/') + 6)
+        .split('/')
+        .slice(0, -1)
+        .join('/') || '.'
+    }`;
   if (u.startsWith('node:internal/')) return `node:internal/${u.slice(14).split('/')[0]!.replace(/\.js$/, '')}`;
   if (u.startsWith('node:')) return `node:${u.slice(5).split('/')[0]}`;
   return u;
@@ -73,17 +80,26 @@ export function summarize(file: string, top = 25): ProfileSummary {
   const pct = (ms: number) => (100 * ms) / total;
   return {
     totalMs: total,
-    functions: [...fn.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, top).map((f) => ({ ...f, pct: pct(f.selfMs) })),
+    functions: [...fn.values()]
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top)
+      .map((f) => ({ ...f, pct: pct(f.selfMs) })),
     areas: [...area].map(([a, ms]) => ({ area: a, selfMs: ms, pct: pct(ms) })).sort((a, b) => b.selfMs - a.selfMs),
   };
 }
 
 export function renderProfile(s: ProfileSummary): string {
   const idle = s.areas.find((a) => a.area === '(idle)')?.selfMs ?? 0;
-  const lines = [`CPU profile: ${(s.totalMs / 1000).toFixed(2)} s sampled, ${(idle / 1000).toFixed(2)} s of it idle (main thread waiting)`, '', 'top self time by function:'];
-  for (const f of s.functions) lines.push(`  ${f.selfMs.toFixed(0).padStart(7)} ms ${f.pct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+  const lines = [
+    `CPU profile: ${(s.totalMs / 1000).toFixed(2)} s sampled, ${(idle / 1000).toFixed(2)} s of it idle (main thread waiting)`,
+    '',
+    'top self time by function:',
+  ];
+  for (const f of s.functions)
+    lines.push(`  ${f.selfMs.toFixed(0).padStart(7)} ms ${f.pct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
   lines.push('', 'self time by area:');
-  for (const a of s.areas.slice(0, 20)) lines.push(`  ${a.selfMs.toFixed(0).padStart(7)} ms ${a.pct.toFixed(1).padStart(5)} %  ${a.area}`);
+  for (const a of s.areas.slice(0, 20))
+    lines.push(`  ${a.selfMs.toFixed(0).padStart(7)} ms ${a.pct.toFixed(1).padStart(5)} %  ${a.area}`);
   return lines.join('\n');
 }
 
@@ -94,9 +110,17 @@ export function compareAreas(a: ProfileSummary, b: ProfileSummary, names = ['s3m
   const keys = [...new Set([...ma.keys(), ...mb.keys()])]
     .map((k) => ({ k, a: ma.get(k) ?? 0, b: mb.get(k) ?? 0 }))
     .sort((x, y) => y.a - y.b - (x.a - x.b));
-  const lines = [`self time by area, ${names[0]} vs ${names[1]} (ms; largest difference first):`, `  ${'area'.padEnd(34)} ${names[0]!.padStart(9)} ${names[1]!.padStart(9)} ${'diff'.padStart(9)}`];
-  for (const r of keys) lines.push(`  ${r.k.padEnd(34)} ${r.a.toFixed(0).padStart(9)} ${r.b.toFixed(0).padStart(9)} ${(r.a - r.b).toFixed(0).padStart(9)}`);
-  lines.push(`  ${'total sampled'.padEnd(34)} ${a.totalMs.toFixed(0).padStart(9)} ${b.totalMs.toFixed(0).padStart(9)} ${(a.totalMs - b.totalMs).toFixed(0).padStart(9)}`);
+  const lines = [
+    `self time by area, ${names[0]} vs ${names[1]} (ms; largest difference first):`,
+    `  ${'area'.padEnd(34)} ${names[0]!.padStart(9)} ${names[1]!.padStart(9)} ${'diff'.padStart(9)}`,
+  ];
+  for (const r of keys)
+    lines.push(
+      `  ${r.k.padEnd(34)} ${r.a.toFixed(0).padStart(9)} ${r.b.toFixed(0).padStart(9)} ${(r.a - r.b).toFixed(0).padStart(9)}`,
+    );
+  lines.push(
+    `  ${'total sampled'.padEnd(34)} ${a.totalMs.toFixed(0).padStart(9)} ${b.totalMs.toFixed(0).padStart(9)} ${(a.totalMs - b.totalMs).toFixed(0).padStart(9)}`,
+  );
   return lines.join('\n');
 }
 

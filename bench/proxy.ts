@@ -23,9 +23,17 @@ function opOf(req: IncomingMessage): string {
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   switch (req.method) {
     case 'PUT':
-      return q.has('partNumber') ? 'PART' : req.headers['x-amz-copy-source'] ? 'COPY' : (req.url ?? '/').split('/').filter(Boolean).length <= 1 ? 'MKBUCKET' : 'PUT';
+      return q.has('partNumber')
+        ? 'PART'
+        : req.headers['x-amz-copy-source']
+          ? 'COPY'
+          : (req.url ?? '/').split('/').filter(Boolean).length <= 1
+            ? 'MKBUCKET'
+            : 'PUT';
     case 'GET':
-      return q.has('list-type') || (req.url ?? '').split('?')[0]!.split('/').filter(Boolean).length <= 1 ? 'LIST' : 'GET';
+      return q.has('list-type') || (req.url ?? '').split('?')[0]!.split('/').filter(Boolean).length <= 1
+        ? 'LIST'
+        : 'GET';
     case 'HEAD':
       return (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean).length <= 1 ? 'HEADB' : 'HEAD';
     case 'POST':
@@ -77,7 +85,10 @@ export async function startProxy(target: string): Promise<Proxy> {
 }
 
 /** Time-weighted in-flight statistics of the recorded requests of one op (or all). */
-export function inFlight(reqs: readonly Req[], op?: string): { span: number; mean: number; hist: Map<number, number>; meanLatency: number } {
+export function inFlight(
+  reqs: readonly Req[],
+  op?: string,
+): { span: number; mean: number; hist: Map<number, number>; meanLatency: number } {
   const rs = op ? reqs.filter((r) => r.op === op) : reqs;
   if (!rs.length) return { span: 0, mean: 0, hist: new Map(), meanLatency: 0 };
   const ev: [number, number][] = [];

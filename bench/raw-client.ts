@@ -71,10 +71,16 @@ async function worker(): Promise<void> {
           ? {
               ContentMD5: createHash('md5').update(body).digest('base64'),
               ContentType: 'application/octet-stream',
-              Metadata: { md5: createHash('md5').update(body).digest('hex'), mtime: '1764000000000000000', mode: '644' },
+              Metadata: {
+                md5: createHash('md5').update(body).digest('hex'),
+                mtime: '1764000000000000000',
+                mode: '644',
+              },
             }
           : {};
-      await client.send(new PutObjectCommand({ Bucket: m.bucket, Key: key, Body: body, ContentLength: body.length, ...extra }));
+      await client.send(
+        new PutObjectCommand({ Bucket: m.bucket, Key: key, Body: body, ContentLength: body.length, ...extra }),
+      );
       puts++;
       bytes += body.length;
     } catch (e) {
@@ -90,7 +96,8 @@ async function multipart(partSize: number): Promise<void> {
     m.files.map(async ([abs, key], file) => {
       const fh = await open(abs, 'r');
       const size = (await fh.stat()).size;
-      for (let n = 1, start = 0; start < size; n++, start += partSize) tasks.push({ file, n, start, len: Math.min(partSize, size - start) });
+      for (let n = 1, start = 0; start < size; n++, start += partSize)
+        tasks.push({ file, n, start, len: Math.min(partSize, size - start) });
       const r = await client.send(new CreateMultipartUploadCommand({ Bucket: m.bucket, Key: key }));
       return { fh, key, size, id: r.UploadId!, parts: [] as { PartNumber: number; ETag: string }[] };
     }),
@@ -102,10 +109,19 @@ async function multipart(partSize: number): Promise<void> {
       if (!task) return;
       const u = uploads[task.file]!;
       const body = Buffer.allocUnsafe(task.len);
-      for (let off = 0; off < task.len; ) off += (await u.fh.read(body, off, task.len - off, task.start + off)).bytesRead;
+      for (let off = 0; off < task.len; )
+        off += (await u.fh.read(body, off, task.len - off, task.start + off)).bytesRead;
       const md5 = m.shape === 's3mirror' ? { ContentMD5: createHash('md5').update(body).digest('base64') } : {};
       const r = await client.send(
-        new UploadPartCommand({ Bucket: m.bucket, Key: u.key, UploadId: u.id, PartNumber: task.n, Body: body, ContentLength: task.len, ...md5 }),
+        new UploadPartCommand({
+          Bucket: m.bucket,
+          Key: u.key,
+          UploadId: u.id,
+          PartNumber: task.n,
+          Body: body,
+          ContentLength: task.len,
+          ...md5,
+        }),
       );
       u.parts.push({ PartNumber: task.n, ETag: r.ETag! });
       bytes += task.len;
@@ -114,7 +130,14 @@ async function multipart(partSize: number): Promise<void> {
   await Promise.all(Array.from({ length: m.concurrency }, partWorker));
   for (const u of uploads) {
     u.parts.sort((a, b) => a.PartNumber - b.PartNumber);
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: m.bucket, Key: u.key, UploadId: u.id, MultipartUpload: { Parts: u.parts } }));
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: m.bucket,
+        Key: u.key,
+        UploadId: u.id,
+        MultipartUpload: { Parts: u.parts },
+      }),
+    );
     await u.fh.close();
     puts++;
   }

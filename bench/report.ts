@@ -61,6 +61,10 @@ export function renderTable(rows: readonly Row[]): string {
   ];
   const body = rows.map((r) => cols.map(([, cell]) => cell(r)));
   const w = cols.map(([h], i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (cols[i]![2] ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (cols[i]![2] ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(cols.map(([h]) => h)), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
 }

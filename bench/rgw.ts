@@ -50,15 +50,23 @@ export async function startRgw(repo: string, opts: { atExit: AtExit }): Promise<
   const stopSync = () => void spawnSync('bash', [script, 'stop', dir], { stdio: ['ignore', 2, 2], timeout: 30_000 });
   opts.atExit(stopSync);
   const t0 = Date.now();
-  if ((await run('bash', [script, 'start', dir], 300_000)) !== 0) throw new Error(`test/support/rgw.sh start ${dir} failed (see above)`);
+  if ((await run('bash', [script, 'start', dir], 300_000)) !== 0)
+    throw new Error(`test/support/rgw.sh start ${dir} failed (see above)`);
   const startS = (Date.now() - t0) / 1000;
 
-  const env = Object.fromEntries([...readFileSync(join(dir, 'env'), 'utf8').matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const env = Object.fromEntries(
+    [...readFileSync(join(dir, 'env'), 'utf8').matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
   const endpoint = env.S3MIRROR_TEST_ENDPOINT!;
   const creds = { accessKeyId: env.S3MIRROR_TEST_ACCESS_KEY!, secretAccessKey: env.S3MIRROR_TEST_SECRET_KEY! };
-  const daemons = ['rgw', 'osd', 'mon'].map((name) => ({ name, pid: Number(readFileSync(join(dir, `${name}.pid`), 'utf8')) }));
+  const daemons = ['rgw', 'osd', 'mon'].map((name) => ({
+    name,
+    pid: Number(readFileSync(join(dir, `${name}.pid`), 'utf8')),
+  }));
   const conf = join(dir, 'ceph.conf');
-  const version = /ceph version (\S+) \(\w+\) (\w+)/.exec(spawnSync('radosgw', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+  const version = /ceph version (\S+) \(\w+\) (\w+)/.exec(
+    spawnSync('radosgw', ['--version'], { encoding: 'utf8' }).stdout ?? '',
+  );
   const admin = sdkClient(endpoint, creds);
   return {
     kind: 'rgw',
@@ -73,7 +81,11 @@ export async function startRgw(repo: string, opts: { atExit: AtExit }): Promise<
     async clearBucket(name) {
       // --bypass-gc frees the tail objects of large uploads now; otherwise they would wait in
       // RGW's garbage collector (2 h by default) and the in-memory OSD would keep filling up.
-      const code = await run('radosgw-admin', ['-c', conf, 'bucket', 'rm', `--bucket=${name}`, '--purge-objects', '--bypass-gc'], 600_000);
+      const code = await run(
+        'radosgw-admin',
+        ['-c', conf, 'bucket', 'rm', `--bucket=${name}`, '--purge-objects', '--bypass-gc'],
+        600_000,
+      );
       if (code !== 0) throw new Error(`radosgw-admin bucket rm --bucket=${name} exited ${code}`);
     },
     client: () => sdkClient(endpoint, creds),
@@ -81,7 +93,10 @@ export async function startRgw(repo: string, opts: { atExit: AtExit }): Promise<
       admin.destroy();
       if ((await run('bash', [script, 'stop', dir], 60_000)) !== 0) stopSync();
       const left = daemons.filter((d) => alive(d.pid));
-      if (left.length) throw new Error(`RGW daemons still running after rgw.sh stop: ${left.map((d) => `${d.name} pid ${d.pid}`).join(', ')}`);
+      if (left.length)
+        throw new Error(
+          `RGW daemons still running after rgw.sh stop: ${left.map((d) => `${d.name} pid ${d.pid}`).join(', ')}`,
+        );
     },
   };
 }

@@ -19,7 +19,19 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bench, runMain, CLI, envNumber, HOOK, KEEP, log, onlyWorkloads, REPO, RESULTS, type RawOptions } from './harness.js';
+import {
+  Bench,
+  runMain,
+  CLI,
+  envNumber,
+  HOOK,
+  KEEP,
+  log,
+  onlyWorkloads,
+  REPO,
+  RESULTS,
+  type RawOptions,
+} from './harness.js';
 import { measure, median, type Measured } from './measure.js';
 import { detectPeers, type Peer } from './peers.js';
 import { compareAreas, renderProfile, summarize, type ProfileSummary } from './profile.js';
@@ -68,8 +80,14 @@ async function runS3m(config: string, label: string, expectUploaded: number, nod
   const m = await bench.s3mirror(config, nodeArgs);
   const r = m.summary;
   const uploaded = Object.values(r.stats).reduce((a, s) => a + s.uploaded + s.copied, 0);
-  if (m.code !== 0 || r.failures.length) warnings.push(`s3mirror ${label}: exit ${m.code}, ${r.failures.length} failures: ${JSON.stringify(r.failures.slice(0, 3))}`);
-  if (uploaded !== expectUploaded) warnings.push(`s3mirror ${label}: uploaded ${uploaded}, expected ${expectUploaded} (stats ${JSON.stringify(r.stats)})`);
+  if (m.code !== 0 || r.failures.length)
+    warnings.push(
+      `s3mirror ${label}: exit ${m.code}, ${r.failures.length} failures: ${JSON.stringify(r.failures.slice(0, 3))}`,
+    );
+  if (uploaded !== expectUploaded)
+    warnings.push(
+      `s3mirror ${label}: uploaded ${uploaded}, expected ${expectUploaded} (stats ${JSON.stringify(r.stats)})`,
+    );
   log(`  s3mirror ${label.padEnd(22)} ${line(m)}  ${fmtRequests(r.requests)}`);
   return { ...m, requests: r.requests, uploaded };
 }
@@ -120,9 +138,18 @@ async function benchW3(w: Workload): Promise<void> {
     const bs = await buckets(`w3-s3m-r${run}`, `w3-raw-r${run}`, `w3-mpu-r${run}`);
     const cfg = bench.config(`w3-r${run}`, { root: w.root, bucket: bs[0]! });
     await rotated(run, [
-      async () => phase(key).raw.push(await runRaw(key, { bucket: bs[1]!, files: w.files, concurrency: w.files.length })),
+      async () =>
+        phase(key).raw.push(await runRaw(key, { bucket: bs[1]!, files: w.files, concurrency: w.files.length })),
       async () => phase(key).s3m.push(await runS3m(cfg, key, w.files.length)),
-      async () => phase(key).rawMultipart.push(await runRaw(`${key} multipart`, { bucket: bs[2]!, files: w.files, concurrency: MPU.concurrency, partSize: MPU.partSize })),
+      async () =>
+        phase(key).rawMultipart.push(
+          await runRaw(`${key} multipart`, {
+            bucket: bs[2]!,
+            files: w.files,
+            concurrency: MPU.concurrency,
+            partSize: MPU.partSize,
+          }),
+        ),
     ]);
     await verify(`W3 run ${run}`, bs[0]!, w);
     await clear(bs);
@@ -137,7 +164,8 @@ async function benchLatency(): Promise<string[]> {
   const bound = 1000 + 1500; // debounceMs (default) + 1.5 s: the issue's "done means"
   const all = [...l.create, ...l.modify, ...l.delete];
   const worst = Math.max(...all);
-  const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(0)}, p95 ${percentile(xs, 95).toFixed(0)}, p99 ${percentile(xs, 99).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} ms`;
+  const fmt = (xs: number[]) =>
+    `p50 ${percentile(xs, 50).toFixed(0)}, p95 ${percentile(xs, 95).toFixed(0)}, p99 ${percentile(xs, 99).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} ms`;
   await clear([b!]);
   return [
     '',
@@ -177,14 +205,22 @@ async function profileW1(w: Workload): Promise<{ s3m: ProfileSummary; raw: Profi
   const bs = await buckets('w1-s3m-profile', 'w1-raw-profile');
   const cfg = bench.config('w1-profile', { root: w.root, bucket: bs[0]! });
   await runS3m(cfg, 'W1 initial (profiled)', w.files.length, prof('s3mirror-w1-initial.cpuprofile'));
-  await runRaw('W1 initial (profiled)', { bucket: bs[1]!, files: w.files, concurrency: RAW_CONCURRENCY_W1, nodeArgs: prof('raw-w1-initial.cpuprofile') });
+  await runRaw('W1 initial (profiled)', {
+    bucket: bs[1]!,
+    files: w.files,
+    concurrency: RAW_CONCURRENCY_W1,
+    nodeArgs: prof('raw-w1-initial.cpuprofile'),
+  });
   await clear(bs);
   const file = (n: string) => {
     const f = join(dir, n);
     if (!existsSync(f)) throw new Error(`no profile ${n} in ${dir}: ${readdirSync(dir).join(', ')}`);
     return f;
   };
-  return { s3m: summarize(file('s3mirror-w1-initial.cpuprofile'), 30), raw: summarize(file('raw-w1-initial.cpuprofile'), 30) };
+  return {
+    s3m: summarize(file('s3mirror-w1-initial.cpuprofile'), 30),
+    raw: summarize(file('raw-w1-initial.cpuprofile'), 30),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,11 +235,17 @@ async function timed<T>(times: Record<string, number>, key: string, f: () => Pro
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const loadAvg = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadAvg = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', 'src'], { cwd: REPO, encoding: 'utf8' }).stdout.trim() ? ' (src modified)' : '';
-  log(`s3mirror bench: scale ${SCALE}, runs ${RUNS}, workloads ${[...ONLY].join(',')}, ${cpus().length} CPUs, node ${process.version}, commit ${commit}${dirty}`);
+  const dirty = spawnSync('git', ['status', '--porcelain', 'src'], { cwd: REPO, encoding: 'utf8' }).stdout.trim()
+    ? ' (src modified)'
+    : '';
+  log(
+    `s3mirror bench: scale ${SCALE}, runs ${RUNS}, workloads ${[...ONLY].join(',')}, ${cpus().length} CPUs, node ${process.version}, commit ${commit}${dirty}`,
+  );
 
   bench = await Bench.open('s3mirror-bench');
   const server = bench.server;
@@ -212,8 +254,12 @@ async function main(): Promise<void> {
   // Fixed costs every CLI run pays: node itself, and loading the CLI's modules.
   const startup: { nodeS: number[]; cliHelpS: number[] } = { nodeS: [], cliHelpS: [] };
   for (let i = 0; i < 3; i++) {
-    startup.nodeS.push((await measure(process.execPath, ['--import', HOOK, '-e', '0'], { tmp: bench.tmp, node: true })).wallS);
-    startup.cliHelpS.push((await measure(process.execPath, ['--import', HOOK, CLI, '--help'], { tmp: bench.tmp, node: true })).wallS);
+    startup.nodeS.push(
+      (await measure(process.execPath, ['--import', HOOK, '-e', '0'], { tmp: bench.tmp, node: true })).wallS,
+    );
+    startup.cliHelpS.push(
+      (await measure(process.execPath, ['--import', HOOK, CLI, '--help'], { tmp: bench.tmp, node: true })).wallS,
+    );
   }
   const startupLine = `startup: bare node ${median(startup.nodeS).toFixed(3)} s, \`node dist/cli.js --help\` ${median(startup.cliHelpS).toFixed(3)} s`;
   log(startupLine);
@@ -228,11 +274,16 @@ async function main(): Promise<void> {
   log(`generated${w1w ? ` ${w1Desc}` : ''}${w3w ? ` ${w3Desc}` : ''} in ${times.generation!.toFixed(1)} s`);
 
   // Warm the server up (its JIT, its first directories or pools) so run 1 does not pay for it.
-  if (w1w || w3w) await timed(times, 'warmup', async () => {
-    const b = await buckets('warmup');
-    await runRaw('warm-up (not reported)', { bucket: b[0]!, files: w1w ? w1w.files.slice(0, 500) : w3w!.files.slice(0, 1), concurrency: RAW_CONCURRENCY_W1 });
-    await clear(b);
-  });
+  if (w1w || w3w)
+    await timed(times, 'warmup', async () => {
+      const b = await buckets('warmup');
+      await runRaw('warm-up (not reported)', {
+        bucket: b[0]!,
+        files: w1w ? w1w.files.slice(0, 500) : w3w!.files.slice(0, 1),
+        concurrency: RAW_CONCURRENCY_W1,
+      });
+      await clear(b);
+    });
   if (w1w) await timed(times, 'W1', () => benchW1(w1w));
   if (w3w) await timed(times, 'W3', () => benchW3(w3w));
   const latency = ONLY.has('LAT') ? await timed(times, 'latency', () => benchLatency()) : [];
@@ -252,7 +303,11 @@ async function main(): Promise<void> {
     `s3mirror bench — ${new Date().toISOString()} — commit ${commit}${dirty} — node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB — ${server.title}`,
     `scale ${SCALE}: ${w1Desc} (${Z.w1Modified} modified), ${w3Desc}; medians of ${RUNS} run(s)`,
     `s3mirror: node dist/cli.js sync --once --json, concurrency 16 (default), multipart 8 MiB parts; raw: SDK PutObject, one PUT per file in walk order, concurrency ${RAW_CONCURRENCY_W1} (W1) / ${Z.w3Files} (W3), keep-alive`,
-    ...(w3w ? [`raw multipart (W3 reference, the server's multipart ceiling): the raw client with ${MPU.partSize / MiB} MiB parts, ${MPU.concurrency} in flight over both files, no MD5; W3's target stays against raw single PUT`] : []),
+    ...(w3w
+      ? [
+          `raw multipart (W3 reference, the server's multipart ceiling): the raw client with ${MPU.partSize / MiB} MiB parts, ${MPU.concurrency} in flight over both files, no MD5; W3's target stays against raw single PUT`,
+        ]
+      : []),
     `${server.detail}; load average at start ${loadAvg}`,
     startupLine,
     '',
@@ -260,13 +315,17 @@ async function main(): Promise<void> {
     '',
     ...Object.entries(checks).map(([k, c]) => `${c.pass ? 'PASS' : 'FAIL'}  ${k}: ${c.detail}`),
     ...latency,
-    ...(verified.length ? [`verified by an independent listing (every key, size and MD5 ETag as the local files): ${verified.join(', ')}`] : []),
+    ...(verified.length
+      ? [`verified by an independent listing (every key, size and MD5 ETag as the local files): ${verified.join(', ')}`]
+      : []),
     '',
     ...peerNotes,
     noiseLine(samples),
     ...(warnings.length ? ['', 'WARNINGS:', ...warnings.map((w) => `  ${w}`)] : []),
     '',
-    `wall time of this bench: ${totalS.toFixed(0)} s (${Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})`,
+    `wall time of this bench: ${totalS.toFixed(0)} s (${Object.entries(times)
+      .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+      .join(', ')})`,
   ];
   if (profile) {
     out.push(
@@ -301,7 +360,12 @@ async function main(): Promise<void> {
     samples: Object.fromEntries(
       Object.entries(samples).map(([k, s]) => [
         k,
-        { s3mirror: s.s3m.map(strip), raw: s.raw.map(strip), rawMultipart: s.rawMultipart.map(strip), peers: Object.fromEntries(Object.entries(s.peers).map(([p, xs]) => [p, xs.map(strip)])) },
+        {
+          s3mirror: s.s3m.map(strip),
+          raw: s.raw.map(strip),
+          rawMultipart: s.rawMultipart.map(strip),
+          peers: Object.fromEntries(Object.entries(s.peers).map(([p, xs]) => [p, xs.map(strip)])),
+        },
       ]),
     ),
     peers: peerNotes,

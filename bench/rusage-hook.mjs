@@ -25,7 +25,13 @@ if (out) {
     try {
       writeFileSync(
         out,
-        JSON.stringify({ code, maxRSS: peakRssKiB(u.maxRSS), userCPUTime: u.userCPUTime, systemCPUTime: u.systemCPUTime, uptimeMs: performance.now() }),
+        JSON.stringify({
+          code,
+          maxRSS: peakRssKiB(u.maxRSS),
+          userCPUTime: u.userCPUTime,
+          systemCPUTime: u.systemCPUTime,
+          uptimeMs: performance.now(),
+        }),
       );
     } catch {
       // the parent reports the missing file

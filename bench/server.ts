@@ -60,7 +60,9 @@ export async function startS3rver(repo: string, opts: { keep: boolean; atExit: A
   const base = process.env.BENCH_SERVER_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
   const dataDir = mkdtempSync(join(base, 's3mirror-bench-s3-'));
   const script = join(repo, 'test', 'support', 's3rver-server.mjs');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, dataDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const pid = child.pid!;
   let exited = false;
   const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
@@ -82,7 +84,9 @@ export async function startS3rver(repo: string, opts: { keep: boolean; atExit: A
   const endpoint = `http://127.0.0.1:${port}`;
   const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const admin = sdkClient(endpoint, creds);
-  const version = (JSON.parse(readFileSync(join(repo, 'node_modules', 's3rver', 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(readFileSync(join(repo, 'node_modules', 's3rver', 'package.json'), 'utf8')) as { version: string }
+  ).version;
   return {
     kind: 's3rver',
     endpoint,

@@ -35,7 +35,12 @@ function medRequests(xs: readonly Sample[]): Record<string, number> | undefined 
 }
 
 /** "tool / raw" medians, or the tool's alone where raw has none. */
-function pair(a: readonly Sample[], b: readonly Sample[], f: (s: Sample) => number | undefined, digits: number): string {
+function pair(
+  a: readonly Sample[],
+  b: readonly Sample[],
+  f: (s: Sample) => number | undefined,
+  digits: number,
+): string {
   const m = (xs: readonly Sample[]) => {
     const v = xs.map(f).filter((x): x is number => x !== undefined);
     return v.length ? median(v).toFixed(digits) : undefined;
@@ -62,16 +67,32 @@ export function buildRows(samples: Samples, z: Sizes): { rows: Row[]; checks: Re
     const versusRaw = (wall: number, withRaw: boolean) => {
       if (w3) {
         const pct = rawWall ? (100 * rawWall) / wall : NaN;
-        return { pct, ratio: rawWall ? `${pct.toFixed(0)} %` : undefined, rate: withRaw ? `${(mib / wall).toFixed(0)} / ${rawWall ? (mib / rawWall).toFixed(0) : '—'} MiB/s` : `${(mib / wall).toFixed(0)} MiB/s` };
+        return {
+          pct,
+          ratio: rawWall ? `${pct.toFixed(0)} %` : undefined,
+          rate: withRaw
+            ? `${(mib / wall).toFixed(0)} / ${rawWall ? (mib / rawWall).toFixed(0) : '—'} MiB/s`
+            : `${(mib / wall).toFixed(0)} MiB/s`,
+        };
       }
-      if (key === 'W1 no-op') return { pct: NaN, ratio: undefined, rate: `${(z.w1Files / wall).toFixed(0)} files checked/s` };
+      if (key === 'W1 no-op')
+        return { pct: NaN, ratio: undefined, rate: `${(z.w1Files / wall).toFixed(0)} files checked/s` };
       return {
         pct: NaN,
         ratio: rawWall ? `${(wall / rawWall).toFixed(2)}x` : undefined,
-        rate: withRaw ? `${(files / wall).toFixed(0)} / ${rawWall ? (files / rawWall).toFixed(0) : '—'} files/s` : `${(files / wall).toFixed(0)} files/s`,
+        rate: withRaw
+          ? `${(files / wall).toFixed(0)} / ${rawWall ? (files / rawWall).toFixed(0) : '—'} files/s`
+          : `${(files / wall).toFixed(0)} files/s`,
       };
     };
-    const row = (tool: string, xs: Sample[], requests: string, withRaw: boolean, target = '', verdict: Row['verdict'] = ''): Row => {
+    const row = (
+      tool: string,
+      xs: Sample[],
+      requests: string,
+      withRaw: boolean,
+      target = '',
+      verdict: Row['verdict'] = '',
+    ): Row => {
       const wall = med(xs, (x) => x.wallS);
       const { ratio, rate } = versusRaw(wall, withRaw);
       return {
@@ -104,21 +125,35 @@ export function buildRows(samples: Samples, z: Sizes): { rows: Row[]; checks: Re
       const mpu = mpuWall ? ` (${((100 * mpuWall) / wall).toFixed(1)} % of raw multipart)` : '';
       // When even the bare multipart client stays under the bar, the server's multipart handling is
       // the limit (s3rver re-reads and re-hashes the whole object to complete it): say so.
-      const ceiling = mpuWall && rawWall && (100 * rawWall) / mpuWall < 60
-        ? `; this server's multipart ceiling: the raw multipart client reached ${((100 * rawWall) / mpuWall).toFixed(1)} % of raw single PUT (BENCH_SERVER=rgw measures W3 where completing is not a re-write)`
-        : '';
-      check = { pass: pct >= 60 && rssMax <= 400, detail: `throughput ${pct.toFixed(1)} % of raw single PUT${mpu}, peak RSS median ${rss.toFixed(0)} MiB, max ${rssMax.toFixed(0)} MiB${ceiling}` };
+      const ceiling =
+        mpuWall && rawWall && (100 * rawWall) / mpuWall < 60
+          ? `; this server's multipart ceiling: the raw multipart client reached ${((100 * rawWall) / mpuWall).toFixed(1)} % of raw single PUT (BENCH_SERVER=rgw measures W3 where completing is not a re-write)`
+          : '';
+      check = {
+        pass: pct >= 60 && rssMax <= 400,
+        detail: `throughput ${pct.toFixed(1)} % of raw single PUT${mpu}, peak RSS median ${rss.toFixed(0)} MiB, max ${rssMax.toFixed(0)} MiB${ceiling}`,
+      };
     } else if (key === 'W1 no-op') {
       const lists = req?.ListObjectsV2Command ?? 0;
       target = `≤ 1 s, LIST ≤ ${listTarget}`;
-      check = { pass: wall <= 1 && lists <= listTarget, detail: `wall ${wall.toFixed(2)} s, ${lists} LIST, ${JSON.stringify(req)}` };
+      check = {
+        pass: wall <= 1 && lists <= listTarget,
+        detail: `wall ${wall.toFixed(2)} s, ${lists} LIST, ${JSON.stringify(req)}`,
+      };
     } else if (key === 'W1 initial') {
       target = '≤ 1.25x raw';
-      check = { pass: rawWall !== undefined && wall <= 1.25 * rawWall, detail: `${(wall / (rawWall ?? NaN)).toFixed(3)}x raw` };
+      check = {
+        pass: rawWall !== undefined && wall <= 1.25 * rawWall,
+        detail: `${(wall / (rawWall ?? NaN)).toFixed(3)}x raw`,
+      };
     }
     if (check) checks[key] = check;
     rows.push(row('s3mirror', s.s3m, fmtRequests(req), true, target, check ? (check.pass ? 'PASS' : 'FAIL') : ''));
-    if (s.rawMultipart.length) rows.push({ ...row('raw multipart', s.rawMultipart, fmtRequests(medRequests(s.rawMultipart)), false), vsMultipart: '(ref)' });
+    if (s.rawMultipart.length)
+      rows.push({
+        ...row('raw multipart', s.rawMultipart, fmtRequests(medRequests(s.rawMultipart)), false),
+        vsMultipart: '(ref)',
+      });
     for (const [peer, ps] of Object.entries(s.peers)) rows.push(row(peer, ps, '—', false));
   }
   return { rows, checks };
@@ -126,7 +161,12 @@ export function buildRows(samples: Samples, z: Sizes): { rows: Row[]; checks: Re
 
 /** How much CPU other processes took while we measured: a busy neighbour invalidates a run. */
 export function noiseLine(samples: Samples): string {
-  const all = Object.values(samples).flatMap((s) => [...s.s3m, ...s.raw, ...s.rawMultipart, ...Object.values(s.peers).flat()]);
+  const all = Object.values(samples).flatMap((s) => [
+    ...s.s3m,
+    ...s.raw,
+    ...s.rawMultipart,
+    ...Object.values(s.peers).flat(),
+  ]);
   const other = all.reduce((a, m) => a + (m.otherCpuS ?? 0), 0);
   const wall = all.reduce((a, m) => a + m.wallS, 0);
   const worst = Math.max(0, ...all.map((m) => (m.otherCpuS ?? 0) / m.wallS));

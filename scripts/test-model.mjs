@@ -4,7 +4,13 @@
 // Exits 0 only when every sequence passed.
 import { spawnSync } from 'node:child_process';
 
-const flags = { '--runs': 'S3MIRROR_MODEL_RUNS', '--seed': 'S3MIRROR_MODEL_SEED', '--path': 'S3MIRROR_MODEL_PATH', '--fixed': 'S3MIRROR_MODEL_FIXED', '--log': 'S3MIRROR_MODEL_LOG' };
+const flags = {
+  '--runs': 'S3MIRROR_MODEL_RUNS',
+  '--seed': 'S3MIRROR_MODEL_SEED',
+  '--path': 'S3MIRROR_MODEL_PATH',
+  '--fixed': 'S3MIRROR_MODEL_FIXED',
+  '--log': 'S3MIRROR_MODEL_LOG',
+};
 const env = { ...process.env };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
@@ -12,7 +18,9 @@ for (let i = 0; i < args.length; i++) {
   const v = flags[name];
   const value = inline ?? args[++i];
   if (!v || value === undefined) {
-    process.stderr.write(`usage: npm run test:model -- [--runs N] [--seed S] [--path P] [--fixed flag,...|all] [--log FILE]\n  unknown or incomplete: ${args[i - (inline ? 0 : 1)] ?? name}\n`);
+    process.stderr.write(
+      `usage: npm run test:model -- [--runs N] [--seed S] [--path P] [--fixed flag,...|all] [--log FILE]\n  unknown or incomplete: ${args[i - (inline ? 0 : 1)] ?? name}\n`,
+    );
     process.exit(2);
   }
   env[v] = value;

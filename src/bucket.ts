@@ -28,7 +28,14 @@ export interface Bucket {
    */
   copy(from: string, to: string, o: CopyOptions): Promise<Stored>;
   /** Bytes [start, end] of `from` as part `n` of an upload to `key`; the part's ETag. */
-  uploadPartCopy(from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string): Promise<string>;
+  uploadPartCopy(
+    from: string,
+    key: string,
+    uploadId: string,
+    n: number,
+    range: { start: number; end: number },
+    ifMatch?: string,
+  ): Promise<string>;
   /** One DeleteObjects call for at most 1000 keys; per-key failures are returned, not thrown. */
   deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }>;
 }

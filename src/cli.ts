@@ -20,12 +20,16 @@ function fail(e: unknown): never {
   process.exit(exitCodeFor(e));
 }
 
-const configOption = () => new Option('-c, --config <file>', 'path to the JSON config').env('S3MIRROR_CONFIG').makeOptionMandatory();
+const configOption = () =>
+  new Option('-c, --config <file>', 'path to the JSON config').env('S3MIRROR_CONFIG').makeOptionMandatory();
 
 /** package.json beside dist/ (or src/): read at run time, so the version is the installed one. */
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+    return (
+      (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ??
+      'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -37,7 +41,10 @@ const program = new Command()
   .version(version(), '-V, --version', 'print the version')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-  .addHelpText('after', `\nExit codes:\n${EXIT_MEANINGS.map(([c, m]) => `  ${String(c).padEnd(3)} ${m}`).join('\n')}\n`);
+  .addHelpText(
+    'after',
+    `\nExit codes:\n${EXIT_MEANINGS.map(([c, m]) => `  ${String(c).padEnd(3)} ${m}`).join('\n')}\n`,
+  );
 
 program
   .command('run')
@@ -51,11 +58,13 @@ program
     // Loaded per command: `status` needs neither the AWS SDK nor the watcher.
     const { Daemon } = await import('./sync/daemon.js');
     const daemon = new Daemon(cfg, log);
-    let stopping: Promise<void> | undefined;
+    let stopping = false;
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'signal received');
+      if (stopping) return;
+      stopping = true;
       // A signal while the daemon stops over a config error still exits with that error's code.
-      stopping ??= daemon.stop().then(() => (daemon.failure ? fail(daemon.failure) : process.exit(EXIT.ok)));
+      void daemon.stop().then(() => (daemon.failure ? fail(daemon.failure) : process.exit(EXIT.ok)));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
@@ -87,7 +96,10 @@ program
       for (const [name, s] of Object.entries(r.stats)) process.stdout.write(`${formatPairStats(name, s)}\n`);
       for (const p of r.unusable) process.stdout.write(`${p.pair}: not synced: ${p.code}: ${p.message}\n`);
       for (const p of r.rootProblems) process.stdout.write(`${p.pair}: ${p.problem}\n`);
-      for (const h of r.held) process.stdout.write(`${h.pair}: ${h.count} deletes held: ${h.reason}\n  release with: s3mirror resume --config ${o.config} --pair ${h.pair} --allow-deletes\n`);
+      for (const h of r.held)
+        process.stdout.write(
+          `${h.pair}: ${h.count} deletes held: ${h.reason}\n  release with: s3mirror resume --config ${o.config} --pair ${h.pair} --allow-deletes\n`,
+        );
       if (r.failures.length) {
         process.stdout.write(`${r.failures.length} file(s) failed:\n`);
         for (const f of r.failures) process.stdout.write(`  ${f.pair}/${f.rel}: ${f.code}: ${f.message}\n`);
@@ -117,12 +129,16 @@ program
   .action((o: { config: string; pair: string }) => {
     const cfg: Config = loadConfig(o.config);
     if (!cfg.pairs.some((p) => p.name === o.pair)) {
-      throw new MirrorError('USAGE', `no pair named "${o.pair}" in ${cfg.source}`, { hint: `pairs: ${cfg.pairs.map((p) => p.name).join(', ')}` });
+      throw new MirrorError('USAGE', `no pair named "${o.pair}" in ${cfg.source}`, {
+        hint: `pairs: ${cfg.pairs.map((p) => p.name).join(', ')}`,
+      });
     }
     const j = Journal.open(cfg.stateDir);
     try {
       const n = j.pairs.releaseHeld(o.pair, Date.now());
-      process.stdout.write(`${o.pair}: released ${n} held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n`);
+      process.stdout.write(
+        `${o.pair}: released ${n} held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n`,
+      );
     } finally {
       j.close();
     }

@@ -39,11 +39,15 @@ function intIn(lo: number, hi: number) {
 }
 
 function str(what = 'a string') {
-  return z.string({ error: (iss) => (iss.input === undefined ? 'required' : `must be ${what}, got ${got(iss.input)}`) });
+  return z.string({
+    error: (iss) => (iss.input === undefined ? 'required' : `must be ${what}, got ${got(iss.input)}`),
+  });
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: (iss) => `must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${got(iss.input)}` });
+  return z.enum(values, {
+    error: (iss) => `must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${got(iss.input)}`,
+  });
 }
 
 const bool = () => z.boolean({ error: (iss) => `must be true or false, got ${got(iss.input)}` });
@@ -57,9 +61,13 @@ const pairSchema = z.strictObject({
     error: (iss) => `must be a valid S3 bucket name (3..63 of a-z 0-9 . -), got ${got(iss.input)}`,
   }),
   prefix: str('a key prefix').default(DEFAULTS.pair.prefix),
-  exclude: z.array(str('a gitignore-style pattern'), { error: (iss) => `must be a list of patterns, got ${got(iss.input)}` }).default([]),
+  exclude: z
+    .array(str('a gitignore-style pattern'), { error: (iss) => `must be a list of patterns, got ${got(iss.input)}` })
+    .default([]),
   delete: oneOf(['mirror', 'keep', 'trash']).default(DEFAULTS.pair.delete),
-  trashPrefix: str('a key prefix').regex(/[^/]/, { error: 'must name a prefix such as ".s3mirror-trash/"' }).default(DEFAULTS.pair.trashPrefix),
+  trashPrefix: str('a key prefix')
+    .regex(/[^/]/, { error: 'must name a prefix such as ".s3mirror-trash/"' })
+    .default(DEFAULTS.pair.trashPrefix),
   maxDeletePercent: intIn(0, 100).default(DEFAULTS.pair.maxDeletePercent),
   maxDeleteCount: intIn(0, 1_000_000_000).default(DEFAULTS.pair.maxDeleteCount),
   deleteExcluded: bool().default(DEFAULTS.pair.deleteExcluded),
@@ -75,13 +83,19 @@ const configSchema = z.strictObject({
   s3: z
     .strictObject({
       region: str('an AWS region').optional(),
-      endpoint: z.url({ error: (iss) => `must be a URL such as http://127.0.0.1:9000, got ${got(iss.input)}` }).optional(),
+      endpoint: z
+        .url({ error: (iss) => `must be a URL such as http://127.0.0.1:9000, got ${got(iss.input)}` })
+        .optional(),
       forcePathStyle: bool().default(DEFAULTS.s3.forcePathStyle),
       profile: str('a profile name').optional(),
       checksums: oneOf(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default(DEFAULTS.s3.checksums),
       signPayload: bool().default(DEFAULTS.s3.signPayload),
     })
-    .default({ forcePathStyle: DEFAULTS.s3.forcePathStyle, checksums: DEFAULTS.s3.checksums, signPayload: DEFAULTS.s3.signPayload }),
+    .default({
+      forcePathStyle: DEFAULTS.s3.forcePathStyle,
+      checksums: DEFAULTS.s3.checksums,
+      signPayload: DEFAULTS.s3.signPayload,
+    }),
   concurrency: intIn(1, 512).default(DEFAULTS.concurrency),
   debounceMs: intIn(0, 3_600_000).default(DEFAULTS.debounceMs),
   maxDelayMs: intIn(0, 86_400_000).default(DEFAULTS.maxDelayMs),
@@ -94,13 +108,18 @@ const configSchema = z.strictObject({
     })
     .default({ ...DEFAULTS.multipart }),
   pairs: z
-    .array(pairSchema, { error: (iss) => (iss.input === undefined ? 'required' : `must be a list of pairs, got ${got(iss.input)}`) })
+    .array(pairSchema, {
+      error: (iss) => (iss.input === undefined ? 'required' : `must be a list of pairs, got ${got(iss.input)}`),
+    })
     .min(1, { error: 'must name at least one pair' }),
 });
 
 type Parsed = z.infer<typeof configSchema>;
 export type PairConfig = Readonly<Parsed['pairs'][number]>;
-export type Config = Readonly<Omit<Parsed, 'pairs'>> & { readonly pairs: readonly PairConfig[]; readonly source: string };
+export type Config = Readonly<Omit<Parsed, 'pairs'>> & {
+  readonly pairs: readonly PairConfig[];
+  readonly source: string;
+};
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -113,7 +132,8 @@ export function parseConfig(raw: unknown, baseDir: string, source = '(inline)'):
   const r = configSchema.safeParse(raw);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
-      if (i.code === 'unrecognized_keys') return `${formatPath(i.path)}: unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'unrecognized_keys')
+        return `${formatPath(i.path)}: unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       if (i.code === 'invalid_type' && i.path.length === 0) return `(top level): must be a JSON object`;
       return `${formatPath(i.path)}: ${i.message}`;
     });
@@ -165,12 +185,17 @@ function resolvePairs(c: Parsed, baseDir: string): { stateDir: string; pairs: Pa
   });
   const stateDir = resolve(baseDir, c.stateDir);
   pairs.forEach((a, i) => {
-    if (isWithin(a.path, stateDir)) problems.push(`stateDir: ${stateDir} is inside pairs[${i}].path ${a.path}; the journal must live outside mirrored trees`);
+    if (isWithin(a.path, stateDir))
+      problems.push(
+        `stateDir: ${stateDir} is inside pairs[${i}].path ${a.path}; the journal must live outside mirrored trees`,
+      );
     pairs.forEach((b, j) => {
       if (j <= i) return;
       if (a.name === b.name) problems.push(`pairs[${j}].name: "${b.name}" is already used by pairs[${i}]`);
       if (isWithin(a.path, b.path) || isWithin(b.path, a.path)) {
-        problems.push(`pairs[${j}].path: ${b.path} overlaps pairs[${i}].path ${a.path}; pairs must not contain each other`);
+        problems.push(
+          `pairs[${j}].path: ${b.path} overlaps pairs[${i}].path ${a.path}; pairs must not contain each other`,
+        );
       }
       if (a.bucket === b.bucket && (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix))) {
         problems.push(

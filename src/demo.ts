@@ -16,9 +16,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Start s3rver (a devDependency) as a child on 127.0.0.1 with its data under `dir`. */
 async function startServer(dir: string): Promise<{ endpoint: string; stop: () => void }> {
   const script = resolve(here, '..', 'test', 'support', 's3rver-server.mjs');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((ok, bad) => {
-    child.once('exit', (c) => bad(new Error(`demo S3 server exited (${c}); run \`npm ci\` first: it needs the devDependencies`)));
+    child.once('exit', (c) =>
+      bad(new Error(`demo S3 server exited (${c}); run \`npm ci\` first: it needs the devDependencies`)),
+    );
     createInterface({ input: child.stdout! }).once('line', (l) => ok((JSON.parse(l) as { port: number }).port));
   });
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
@@ -30,7 +34,10 @@ export async function runDemo(o: { dir?: string }): Promise<void> {
   if (!o.dir) {
     mkdirSync(join(folder, 'docs', 'notes'), { recursive: true });
     writeFileSync(join(folder, 'hello.txt'), 'Hello from s3mirror!\n');
-    writeFileSync(join(folder, 'docs', 'readme.md'), '# Demo\nDrop files into this folder and watch them appear in the bucket.\n');
+    writeFileSync(
+      join(folder, 'docs', 'readme.md'),
+      '# Demo\nDrop files into this folder and watch them appear in the bucket.\n',
+    );
     writeFileSync(join(folder, 'docs', 'notes', 'todo.txt'), 'try: echo hi > new.txt; rm hello.txt; mv docs papers\n');
   }
   mkdirSync(join(base, 's3'), { recursive: true });
@@ -47,7 +54,12 @@ export async function runDemo(o: { dir?: string }): Promise<void> {
   }
 }
 
-async function startDemo(base: string, folder: string, server: { endpoint: string }, cleanup: () => void): Promise<void> {
+async function startDemo(
+  base: string,
+  folder: string,
+  server: { endpoint: string },
+  cleanup: () => void,
+): Promise<void> {
   // s3rver's own account, given explicitly: whatever AWS credentials or profile the user's shell
   // has are for real S3 and must neither be used nor get in the way here.
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -79,7 +91,8 @@ async function startDemo(base: string, folder: string, server: { endpoint: strin
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   await daemon.start();
-  while (daemon.rt.journal.pendingCount() > 0 || daemon.rt.transfers.inFlight.size) await new Promise((r) => setTimeout(r, 200));
+  while (daemon.rt.journal.pendingCount() > 0 || daemon.rt.transfers.inFlight.size)
+    await new Promise((r) => setTimeout(r, 200));
   daemon.rt.writeStatus();
   process.stdout.write(`${renderStatus(readStatus(cfg))}\n\n`);
   process.stdout.write(

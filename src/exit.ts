@@ -26,7 +26,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
 };
 
 export function exitCodeFor(e: unknown): number {
-  return isMirrorError(e) ? BY_CODE[e.code] ?? EXIT.someFailed : EXIT.someFailed;
+  return isMirrorError(e) ? (BY_CODE[e.code] ?? EXIT.someFailed) : EXIT.someFailed;
 }
 
 /** What each exit code means, for `--help` (and kept in step with the README's list). */

@@ -72,9 +72,11 @@ function parse(spec: string | undefined): void {
   for (const item of (spec ?? '').split(',')) {
     const [name, count] = item.trim().split(':');
     if (!name) continue;
-    if (!(FAILPOINTS as readonly string[]).includes(name)) throw new Error(`S3MIRROR_FAILPOINTS: unknown failpoint ${name} (known: ${FAILPOINTS.join(', ')})`);
+    if (!(FAILPOINTS as readonly string[]).includes(name))
+      throw new Error(`S3MIRROR_FAILPOINTS: unknown failpoint ${name} (known: ${FAILPOINTS.join(', ')})`);
     const n = count === undefined ? 1 : Number(count);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`S3MIRROR_FAILPOINTS: ${item}: the count must be a positive integer`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`S3MIRROR_FAILPOINTS: ${item}: the count must be a positive integer`);
     armed.set(name as Failpoint, { skip: n - 1, kill: true });
     on = true;
   }
@@ -112,7 +114,10 @@ export function untilCrash<T>(p: Promise<T>): Promise<T> {
  * Arm `name` in this process: its `skip + 1`-th hit throws a FailpointCrash (after calling
  * `onCrash`, e.g. to sever the test's bucket client before anything else runs).
  */
-export function armFailpoint(name: Failpoint, opts: { skip?: number; onCrash?: (point: Failpoint) => void } = {}): void {
+export function armFailpoint(
+  name: Failpoint,
+  opts: { skip?: number; onCrash?: (point: Failpoint) => void } = {},
+): void {
   armed.set(name, { skip: opts.skip ?? 0, kill: false, ...(opts.onCrash ? { onCrash: opts.onCrash } : {}) });
   on = true;
 }
@@ -128,7 +133,13 @@ export function denyReads(deny: (abs: string) => boolean): void {
 
 /** Mark the opening of a local file for reading. Free when no failpoint is armed. */
 export function readFailpoint(abs: string): void {
-  if (on && unreadable?.(abs)) throw Object.assign(new Error(`EACCES: permission denied, open '${abs}'`), { code: 'EACCES', errno: -13, syscall: 'open', path: abs });
+  if (on && unreadable?.(abs))
+    throw Object.assign(new Error(`EACCES: permission denied, open '${abs}'`), {
+      code: 'EACCES',
+      errno: -13,
+      syscall: 'open',
+      path: abs,
+    });
 }
 
 /** Disarm every point and forget a crash: the next engine starts as a fresh process would. */

@@ -21,7 +21,15 @@ const REDACT = [
 ];
 
 /** pino's default levels; a logger below its level drops the call. */
-const LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+const LEVELS: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Infinity,
+};
 
 let pinoModule: typeof import('pino') | undefined;
 const loadPino = () => (pinoModule ??= createRequire(import.meta.url)('pino') as typeof import('pino'));

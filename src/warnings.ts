@@ -11,7 +11,9 @@ export type WarningSink = (w: Error, line: string) => void;
 /** One line: the warning's name (unless it is the generic "Warning"), code and message, whitespace collapsed. */
 export function warningLine(w: Error): string {
   const code = (w as { code?: unknown }).code;
-  const head = [w.name && w.name !== 'Warning' ? w.name : '', typeof code === 'string' ? `[${code}]` : ''].filter(Boolean).join(' ');
+  const head = [w.name && w.name !== 'Warning' ? w.name : '', typeof code === 'string' ? `[${code}]` : '']
+    .filter(Boolean)
+    .join(' ');
   const text = `${head ? `${head}: ` : ''}${w.message.trim()}`;
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }

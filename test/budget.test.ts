@@ -4,7 +4,8 @@ import { BufferPool, ByteBudget } from '../src/sync/budget.js';
 /** The global bound on bytes held for transfers (src/sync/budget.ts): pure, no I/O, no timers. */
 describe('ByteBudget', () => {
   it('rejects a limit that is not a positive integer, naming it', () => {
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new ByteBudget(bad)).toThrow(/ByteBudget limit must be a positive integer/);
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(() => new ByteBudget(bad)).toThrow(/ByteBudget limit must be a positive integer/);
   });
 
   it('tryAcquire takes free bytes at once and refuses when they are not free; a release gives them back once', () => {

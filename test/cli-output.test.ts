@@ -22,7 +22,8 @@ describe('formatPairStats', () => {
 });
 
 describe('warningLine', () => {
-  const w = (name: string, message: string, code?: string) => Object.assign(new Error(message), { name, ...(code ? { code } : {}) });
+  const w = (name: string, message: string, code?: string) =>
+    Object.assign(new Error(message), { name, ...(code ? { code } : {}) });
   it.each<[string, Error, string]>([
     [
       "the AWS SDK's eight-line warning becomes one line",
@@ -32,8 +33,16 @@ describe('warningLine', () => {
       ),
       'NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) versions published after the first week of January 2027 will require node >=22. More information can be found at: https://a.co/c895JFp',
     ],
-    ['a named warning with a code', w('DeprecationWarning', 'Buffer() is deprecated', 'DEP0005'), 'DeprecationWarning [DEP0005]: Buffer() is deprecated'],
-    ['trailing whitespace and newlines go', w('ExperimentalWarning', '  x is experimental\n'), 'ExperimentalWarning: x is experimental'],
+    [
+      'a named warning with a code',
+      w('DeprecationWarning', 'Buffer() is deprecated', 'DEP0005'),
+      'DeprecationWarning [DEP0005]: Buffer() is deprecated',
+    ],
+    [
+      'trailing whitespace and newlines go',
+      w('ExperimentalWarning', '  x is experimental\n'),
+      'ExperimentalWarning: x is experimental',
+    ],
   ])('%s', (_what, warning, line) => {
     expect(warningLine(warning)).toBe(line);
   });

@@ -43,7 +43,10 @@ async function fixture(opts: { createBucket?: boolean; config?: Record<string, u
   return { root, data, state, bucket, config };
 }
 
-function baseConfig(f: { data: string; state: string; bucket: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function baseConfig(
+  f: { data: string; state: string; bucket: string },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const env = testEnv();
   return {
     stateDir: f.state,
@@ -123,7 +126,8 @@ async function remoteManifest(bucket: string): Promise<Map<string, Entry>> {
   return new Map(listed.map((o, i) => [o.key, { size: o.size, md5: md5s[i]! }]));
 }
 
-const sorted = (m: Map<string, Entry>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, e]) => ({ key, ...e }));
+const sorted = (m: Map<string, Entry>) =>
+  [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, e]) => ({ key, ...e }));
 
 async function expectMirror(bucket: string, root: string): Promise<void> {
   const [local, remote] = await Promise.all([localManifest(root), remoteManifest(bucket)]);
@@ -135,7 +139,8 @@ async function keysAndSizesDiffer(bucket: string, root: string): Promise<string 
   const [local, listed] = await Promise.all([localManifest(root), listAll(bucket)]);
   const remote = new Map(listed.map((o) => [o.key, o.size]));
   const problems: string[] = [];
-  for (const [k, e] of local) if (remote.get(k) !== e.size) problems.push(`${k}: local ${e.size}, remote ${remote.get(k)}`);
+  for (const [k, e] of local)
+    if (remote.get(k) !== e.size) problems.push(`${k}: local ${e.size}, remote ${remote.get(k)}`);
   for (const k of remote.keys()) if (!local.has(k)) problems.push(`${k}: only in bucket`);
   return problems.length ? problems.join('; ') : undefined;
 }
@@ -150,7 +155,8 @@ async function poll<T>(
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${opts.note ? `: ${opts.note()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${opts.note ? `: ${opts.note()}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
@@ -195,7 +201,13 @@ async function stopDaemon(daemon: CliChild, timeoutMs = 20_000): Promise<CliResu
   const r = await Promise.race([
     daemon.exited,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`daemon did not exit within ${timeoutMs} ms of SIGTERM; stderr: ${daemon.stderr().slice(-2000)}`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`daemon did not exit within ${timeoutMs} ms of SIGTERM; stderr: ${daemon.stderr().slice(-2000)}`),
+          ),
+        timeoutMs,
+      );
     }),
   ]);
   clearTimeout(timer);
@@ -238,7 +250,9 @@ describe('s3mirror CLI (integration)', () => {
     const r = await syncOk(f.config);
     expect(r.stdout).toContain('in sync');
     // One readable line per pair, not the raw counters as JSON.
-    expect(r.stdout.split('\n')).toContain(`main: ${Object.keys(TREE).length} uploaded, 0 copied, 0 deleted, 0 trashed, 0 skipped, 0 failed, 0 held`);
+    expect(r.stdout.split('\n')).toContain(
+      `main: ${Object.keys(TREE).length} uploaded, 0 copied, 0 deleted, 0 trashed, 0 skipped, 0 failed, 0 held`,
+    );
     expect(r.stdout).not.toContain('{');
     await expectMirror(f.bucket, f.data);
     expect((await listAll(f.bucket)).length).toBe(Object.keys(TREE).length);
@@ -275,7 +289,8 @@ describe('s3mirror CLI (integration)', () => {
     const r = await runCli(['sync', '--once', '--config', f.config], { env });
     expect(r.code, describeRun('sync', r)).toBe(0);
     expect(r.stderr).not.toMatch(continuation);
-    if (sdkWarns) expect(r.stderr).toMatch(/^s3mirror: warning: NodeVersionSupportWarning: .* versions published after .*$/m);
+    if (sdkWarns)
+      expect(r.stderr).toMatch(/^s3mirror: warning: NodeVersionSupportWarning: .* versions published after .*$/m);
 
     const daemon = spawnCli(['run', '--config', f.config], { env });
     await waitForDaemon(f.config, daemon);
@@ -285,7 +300,9 @@ describe('s3mirror CLI (integration)', () => {
     const lines = d.stdout.split('\n').filter(Boolean);
     for (const l of lines) expect(() => JSON.parse(l), `not one JSON object per line: ${l}`).not.toThrow();
     if (sdkWarns) {
-      const w = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((o) => o.msg.startsWith('NodeVersionSupportWarning'));
+      const w = lines
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .find((o) => o.msg.startsWith('NodeVersionSupportWarning'));
       expect(w, d.stdout).toBeDefined();
       expect(w!.level).toBe(40);
     }
@@ -338,7 +355,9 @@ describe('s3mirror CLI (integration)', () => {
     const f = await fixture({ createBucket: false });
     const r = await runCli(['resume', '--config', f.config, '--pair', 'main', '--allow-deletes']);
     expect(r.code, describeRun('resume', r)).toBe(0);
-    expect(r.stdout).toBe('main: released 0 held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n');
+    expect(r.stdout).toBe(
+      'main: released 0 held delete(s); a running daemon picks them up within a few seconds, or run sync --once\n',
+    );
   });
 
   it('a second sync --once with nothing changed uploads nothing', async () => {
@@ -351,7 +370,9 @@ describe('s3mirror CLI (integration)', () => {
     expect(summary.exitCode).toBe(0);
     expect(summary.failures).toEqual([]);
     expect(summary.requests).toBeTypeOf('object');
-    const uploads = Object.keys(summary.requests).filter((k) => /^(PutObject|UploadPart|CreateMultipartUpload|CompleteMultipartUpload|CopyObject)/.test(k));
+    const uploads = Object.keys(summary.requests).filter((k) =>
+      /^(PutObject|UploadPart|CreateMultipartUpload|CompleteMultipartUpload|CopyObject)/.test(k),
+    );
     expect(uploads, JSON.stringify(summary.requests)).toEqual([]);
     await expectMirror(f.bucket, f.data);
   });
@@ -431,11 +452,19 @@ describe('s3mirror CLI (integration)', () => {
     await writeTree(f.data);
     const proxy = await startProxy(testEnv().endpoint);
     try {
-      await writeJson(f.config, { ...baseConfig(f), s3: { endpoint: proxy.endpoint, forcePathStyle: true, region: testEnv().region } });
+      await writeJson(f.config, {
+        ...baseConfig(f),
+        s3: { endpoint: proxy.endpoint, forcePathStyle: true, region: testEnv().region },
+      });
       // At start the server answers that the bucket is missing (exit-4 class: retried every 10 s);
       // by the retry it exists, in another region than the config names.
       let heads = 0;
-      proxy.setFault({ kind: 'status', status: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' }, match: (op) => op === 'HeadBucket' && heads++ >= 1 });
+      proxy.setFault({
+        kind: 'status',
+        status: 301,
+        headers: { 'x-amz-bucket-region': 'eu-west-1' },
+        match: (op) => op === 'HeadBucket' && heads++ >= 1,
+      });
       const d = await runCli(['run', '--config', f.config], { timeoutMs: 40_000 });
       expect(d.code, describeRun('run', d)).toBe(2);
       expect(d.stderr).toContain('REGION_WRONG');
@@ -450,7 +479,10 @@ describe('s3mirror CLI (integration)', () => {
     it('unreachable endpoint → ENDPOINT_UNREACHABLE', async () => {
       const f = await fixture({ createBucket: false });
       await writeTree(f.data);
-      await writeJson(f.config, { ...baseConfig(f), s3: { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, region: testEnv().region } });
+      await writeJson(f.config, {
+        ...baseConfig(f),
+        s3: { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, region: testEnv().region },
+      });
       const r = await sync(f.config);
       expect(r.code, describeRun('sync', r)).toBe(4);
       expect(r.stderr).toContain('ENDPOINT_UNREACHABLE');
@@ -532,7 +564,8 @@ describe('s3mirror CLI (integration)', () => {
     const f = await fixture({
       config: { concurrency: 4, multipart: { thresholdBytes: 5 * 1024 * 1024, partSizeBytes: 5 * 1024 * 1024 } },
     });
-    for (let i = 0; i < 300; i++) await put(f.data, `many/d${i % 10}/f${String(i).padStart(3, '0')}.bin`, randomBytes(64 * 1024));
+    for (let i = 0; i < 300; i++)
+      await put(f.data, `many/d${i % 10}/f${String(i).padStart(3, '0')}.bin`, randomBytes(64 * 1024));
     await put(f.data, 'big/twenty.bin', randomBytes(20 * 1024 * 1024));
 
     const first = spawnCli(['sync', '--once', '--config', f.config]);
@@ -549,7 +582,8 @@ describe('s3mirror CLI (integration)', () => {
     if (killed) expect(k.signal).toBe('SIGKILL');
     const before = (await listAll(f.bucket)).length;
     expect(before).toBeGreaterThanOrEqual(1);
-    if (process.env.S3MIRROR_TEST_VERBOSE) console.log(`kill -9 ${killed ? 'sent' : 'moot'}; ${before}/301 objects in the bucket`);
+    if (process.env.S3MIRROR_TEST_VERBOSE)
+      console.log(`kill -9 ${killed ? 'sent' : 'moot'}; ${before}/301 objects in the bucket`);
     // The dead process's lock is gone with it.
     expect((await status(f.config)).daemon.running).toBe(false);
 
@@ -579,10 +613,14 @@ describe('s3mirror CLI (integration)', () => {
     const daemon = spawnCli(['run', '--config', f.config]);
     await waitForDaemon(f.config, daemon);
     // The initial reconcile: wait for it so the changes below are seen by the watcher.
-    await poll('the initial mirror', async () => ((await keysAndSizesDiffer(f.bucket, f.data)) === undefined ? true : undefined), {
-      timeoutMs: 10_000,
-      note: () => `daemon stderr: ${daemon.stderr().slice(-2000)}`,
-    });
+    await poll(
+      'the initial mirror',
+      async () => ((await keysAndSizesDiffer(f.bucket, f.data)) === undefined ? true : undefined),
+      {
+        timeoutMs: 10_000,
+        note: () => `daemon stderr: ${daemon.stderr().slice(-2000)}`,
+      },
+    );
 
     await put(f.data, 'sub/new é.txt', 'created while running\n');
     await writeFile(join(f.data, 'modify me.txt'), 'after: modified while the daemon runs\n');

@@ -59,7 +59,12 @@ describe('parseConfig: defaults', () => {
 
   it('fills s3 defaults when s3 is given partially', () => {
     const c2 = parseConfig(cfg({ s3: { region: 'eu-west-1' } }), BASE);
-    expect(c2.s3).toEqual({ region: 'eu-west-1', forcePathStyle: false, checksums: 'WHEN_REQUIRED', signPayload: false });
+    expect(c2.s3).toEqual({
+      region: 'eu-west-1',
+      forcePathStyle: false,
+      checksums: 'WHEN_REQUIRED',
+      signPayload: false,
+    });
   });
 
   it('fills multipart defaults when multipart is given partially', () => {
@@ -73,14 +78,35 @@ describe('parseConfig: defaults', () => {
         concurrency: 4,
         debounceMs: 0,
         s3: { forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', checksums: 'WHEN_SUPPORTED' },
-        pairs: [pair({ delete: 'trash', maxDeletePercent: 100, maxDeleteCount: 0, exclude: ['*.tmp'], sse: 'aws:kms', kmsKeyId: 'k1' })],
+        pairs: [
+          pair({
+            delete: 'trash',
+            maxDeletePercent: 100,
+            maxDeleteCount: 0,
+            exclude: ['*.tmp'],
+            sse: 'aws:kms',
+            kmsKeyId: 'k1',
+          }),
+        ],
       }),
       BASE,
     );
     expect(c2.concurrency).toBe(4);
     expect(c2.debounceMs).toBe(0);
-    expect(c2.s3).toEqual({ forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', checksums: 'WHEN_SUPPORTED', signPayload: false });
-    expect(c2.pairs[0]).toMatchObject({ delete: 'trash', maxDeletePercent: 100, maxDeleteCount: 0, exclude: ['*.tmp'], sse: 'aws:kms', kmsKeyId: 'k1' });
+    expect(c2.s3).toEqual({
+      forcePathStyle: true,
+      endpoint: 'http://127.0.0.1:9000',
+      checksums: 'WHEN_SUPPORTED',
+      signPayload: false,
+    });
+    expect(c2.pairs[0]).toMatchObject({
+      delete: 'trash',
+      maxDeletePercent: 100,
+      maxDeleteCount: 0,
+      exclude: ['*.tmp'],
+      sse: 'aws:kms',
+      kmsKeyId: 'k1',
+    });
   });
 
   it('uses "(inline)" as the default source', () => {
@@ -130,7 +156,9 @@ describe('parseConfig: paths', () => {
 
   it('accepts sibling paths whose names share a prefix (p, p2) and different prefixes in one bucket', () => {
     const c = parseConfig(
-      cfg({ pairs: [pair({ name: 'a', path: 'p', prefix: 'docs' }), pair({ name: 'b', path: 'p2', prefix: 'docs2' })] }),
+      cfg({
+        pairs: [pair({ name: 'a', path: 'p', prefix: 'docs' }), pair({ name: 'b', path: 'p2', prefix: 'docs2' })],
+      }),
       BASE,
     );
     expect(c.pairs.map((x) => [x.path, x.prefix])).toEqual([
@@ -147,7 +175,10 @@ describe('parseConfig: paths', () => {
   });
 
   it('accepts the same prefix in different buckets', () => {
-    const c = parseConfig(cfg({ pairs: [pair({ name: 'a', path: 'p' }), pair({ name: 'b', path: 'q', bucket: 'other' })] }), BASE);
+    const c = parseConfig(
+      cfg({ pairs: [pair({ name: 'a', path: 'p' }), pair({ name: 'b', path: 'q', bucket: 'other' })] }),
+      BASE,
+    );
     expect(c.pairs).toHaveLength(2);
   });
 });
@@ -176,8 +207,16 @@ describe('parseConfig: errors', () => {
     ['concurrency null', cfg({ concurrency: null }), ['concurrency: must be an integer 1..512, got null']],
     ['concurrency "16"', cfg({ concurrency: '16' }), ['concurrency: must be an integer 1..512, got "16"']],
     ['debounceMs -1', cfg({ debounceMs: -1 }), ['debounceMs: must be an integer 0..3600000, got -1']],
-    ['maxDelayMs too big', cfg({ maxDelayMs: 86_400_001 }), ['maxDelayMs: must be an integer 0..86400000, got 86400001']],
-    ['rescanIntervalMs string', cfg({ rescanIntervalMs: '1h' }), ['rescanIntervalMs: must be an integer 0..604800000, got "1h"']],
+    [
+      'maxDelayMs too big',
+      cfg({ maxDelayMs: 86_400_001 }),
+      ['maxDelayMs: must be an integer 0..86400000, got 86400001'],
+    ],
+    [
+      'rescanIntervalMs string',
+      cfg({ rescanIntervalMs: '1h' }),
+      ['rescanIntervalMs: must be an integer 0..604800000, got "1h"'],
+    ],
     ['drainTimeoutMs float', cfg({ drainTimeoutMs: 0.5 }), ['drainTimeoutMs: must be an integer 0..3600000, got 0.5']],
     [
       'multipart.partSizeBytes below 5 MiB',
@@ -202,8 +241,16 @@ describe('parseConfig: errors', () => {
       cfg({ s3: { checksums: 'ALWAYS' } }),
       ['s3.checksums: must be one of "WHEN_REQUIRED", "WHEN_SUPPORTED", got "ALWAYS"'],
     ],
-    ['s3.forcePathStyle not boolean', cfg({ s3: { forcePathStyle: 1 } }), ['s3.forcePathStyle: must be true or false, got 1']],
-    ['s3.signPayload not boolean', cfg({ s3: { signPayload: 'yes' } }), ['s3.signPayload: must be true or false, got "yes"']],
+    [
+      's3.forcePathStyle not boolean',
+      cfg({ s3: { forcePathStyle: 1 } }),
+      ['s3.forcePathStyle: must be true or false, got 1'],
+    ],
+    [
+      's3.signPayload not boolean',
+      cfg({ s3: { signPayload: 'yes' } }),
+      ['s3.signPayload: must be true or false, got "yes"'],
+    ],
     // pairs list
     ['no pairs', { stateDir: 's' }, ['pairs: required']],
     ['empty pairs', cfg({ pairs: [] }), ['pairs: must name at least one pair']],
@@ -241,10 +288,26 @@ describe('parseConfig: errors', () => {
       cfg({ pairs: [pair({ delete: 'nuke' })] }),
       ['pairs[0].delete: must be one of "mirror", "keep", "trash", got "nuke"'],
     ],
-    ['sse bad enum', cfg({ pairs: [pair({ sse: 'kms' })] }), ['pairs[0].sse: must be one of "AES256", "aws:kms", got "kms"']],
-    ['deleteExcluded "yes"', cfg({ pairs: [pair({ deleteExcluded: 'yes' })] }), ['pairs[0].deleteExcluded: must be true or false, got "yes"']],
-    ['followSymlinks 0', cfg({ pairs: [pair({ followSymlinks: 0 })] }), ['pairs[0].followSymlinks: must be true or false, got 0']],
-    ['exclude a string', cfg({ pairs: [pair({ exclude: '*.tmp' })] }), ['pairs[0].exclude: must be a list of patterns, got "*.tmp"']],
+    [
+      'sse bad enum',
+      cfg({ pairs: [pair({ sse: 'kms' })] }),
+      ['pairs[0].sse: must be one of "AES256", "aws:kms", got "kms"'],
+    ],
+    [
+      'deleteExcluded "yes"',
+      cfg({ pairs: [pair({ deleteExcluded: 'yes' })] }),
+      ['pairs[0].deleteExcluded: must be true or false, got "yes"'],
+    ],
+    [
+      'followSymlinks 0',
+      cfg({ pairs: [pair({ followSymlinks: 0 })] }),
+      ['pairs[0].followSymlinks: must be true or false, got 0'],
+    ],
+    [
+      'exclude a string',
+      cfg({ pairs: [pair({ exclude: '*.tmp' })] }),
+      ['pairs[0].exclude: must be a list of patterns, got "*.tmp"'],
+    ],
     [
       'exclude item a number',
       cfg({ pairs: [pair({ exclude: ['ok', 3] })] }),
@@ -268,7 +331,11 @@ describe('parseConfig: errors', () => {
     ],
     // cross-field checks (after the schema passed)
     ['kmsKeyId without sse', cfg({ pairs: [pair({ kmsKeyId: 'k1' })] }), ['pairs[0].kmsKeyId: needs "sse": "aws:kms"']],
-    ['kmsKeyId with sse AES256', cfg({ pairs: [pair({ kmsKeyId: 'k1', sse: 'AES256' })] }), ['pairs[0].kmsKeyId: needs "sse": "aws:kms"']],
+    [
+      'kmsKeyId with sse AES256',
+      cfg({ pairs: [pair({ kmsKeyId: 'k1', sse: 'AES256' })] }),
+      ['pairs[0].kmsKeyId: needs "sse": "aws:kms"'],
+    ],
     [
       'duplicate names',
       cfg({ pairs: [pair({ name: 'a', path: 'p', prefix: 'x' }), pair({ name: 'a', path: 'q', prefix: 'y' })] }),
@@ -281,7 +348,9 @@ describe('parseConfig: errors', () => {
     ],
     [
       'pair path containing another',
-      cfg({ pairs: [pair({ name: 'a', path: '/srv/x/y', prefix: 'x' }), pair({ name: 'b', path: '/srv', prefix: 'y' })] }),
+      cfg({
+        pairs: [pair({ name: 'a', path: '/srv/x/y', prefix: 'x' }), pair({ name: 'b', path: '/srv', prefix: 'y' })],
+      }),
       ['pairs[1].path: /srv overlaps pairs[0].path /srv/x/y; pairs must not contain each other'],
     ],
     [
@@ -299,7 +368,10 @@ describe('parseConfig: errors', () => {
     ],
     [
       'stateDir inside a pair',
-      cfg({ stateDir: 'p/.s3mirror', pairs: [pair({ name: 'a', path: 'q', prefix: 'x' }), pair({ name: 'b', path: 'p', prefix: 'y' })] }),
+      cfg({
+        stateDir: 'p/.s3mirror',
+        pairs: [pair({ name: 'a', path: 'q', prefix: 'x' }), pair({ name: 'b', path: 'p', prefix: 'y' })],
+      }),
       ['stateDir: /base/p/.s3mirror is inside pairs[1].path /base/p; the journal must live outside mirrored trees'],
     ],
     [
@@ -309,7 +381,9 @@ describe('parseConfig: errors', () => {
     ],
     [
       'nested prefixes in one bucket',
-      cfg({ pairs: [pair({ name: 'a', path: 'p', prefix: 'docs' }), pair({ name: 'b', path: 'q', prefix: 'docs/sub' })] }),
+      cfg({
+        pairs: [pair({ name: 'a', path: 'p', prefix: 'docs' }), pair({ name: 'b', path: 'q', prefix: 'docs/sub' })],
+      }),
       ['pairs[1].prefix: "docs/sub/" in bucket bkt overlaps pairs[0].prefix "docs/"; each pair needs its own prefix'],
     ],
     [
@@ -319,8 +393,15 @@ describe('parseConfig: errors', () => {
     ],
     [
       'equal prefixes after NFC normalisation',
-      cfg({ pairs: [pair({ name: 'a', path: 'p', prefix: 'cafe\u0301' }), pair({ name: 'b', path: 'q', prefix: 'caf\u00e9' })] }),
-      ['pairs[1].prefix: "caf\u00e9/" in bucket bkt overlaps pairs[0].prefix "caf\u00e9/"; each pair needs its own prefix'],
+      cfg({
+        pairs: [
+          pair({ name: 'a', path: 'p', prefix: 'cafe\u0301' }),
+          pair({ name: 'b', path: 'q', prefix: 'caf\u00e9' }),
+        ],
+      }),
+      [
+        'pairs[1].prefix: "caf\u00e9/" in bucket bkt overlaps pairs[0].prefix "caf\u00e9/"; each pair needs its own prefix',
+      ],
     ],
     [
       'duplicate name, same path and same prefix: three lines',
@@ -334,13 +415,24 @@ describe('parseConfig: errors', () => {
     // unknown fields do not hide the cross-field checks
     [
       'unknown top-level field and duplicate names',
-      cfg({ typo: 1, pairs: [pair({ name: 'a', path: 'p', prefix: 'x' }), pair({ name: 'a', path: 'q', prefix: 'y' })] }),
+      cfg({
+        typo: 1,
+        pairs: [pair({ name: 'a', path: 'p', prefix: 'x' }), pair({ name: 'a', path: 'q', prefix: 'y' })],
+      }),
       ['(top level): unknown field "typo"', 'pairs[1].name: "a" is already used by pairs[0]'],
     ],
     [
       'unknown pair field and overlapping prefixes',
-      cfg({ pairs: [pair({ name: 'a', path: 'p', prefix: 'docs' }), pair({ name: 'b', path: 'q', prefix: 'docs/sub', colour: 'red' })] }),
-      ['pairs[1]: unknown field "colour"', 'pairs[1].prefix: "docs/sub/" in bucket bkt overlaps pairs[0].prefix "docs/"; each pair needs its own prefix'],
+      cfg({
+        pairs: [
+          pair({ name: 'a', path: 'p', prefix: 'docs' }),
+          pair({ name: 'b', path: 'q', prefix: 'docs/sub', colour: 'red' }),
+        ],
+      }),
+      [
+        'pairs[1]: unknown field "colour"',
+        'pairs[1].prefix: "docs/sub/" in bucket bkt overlaps pairs[0].prefix "docs/"; each pair needs its own prefix',
+      ],
     ],
     [
       'unknown fields at three levels, kmsKeyId without sse and a stateDir inside a pair',
@@ -378,6 +470,8 @@ describe('parseConfig: errors', () => {
 describe('parseConfig: regressions', () => {
   // zod 4 reports both z.int()'s safe-integer bound and .max(): the same line appears twice.
   it('an integer beyond 2^53 is reported once', () => {
-    expect(errorLines(cfg({ concurrency: 2 ** 53 })).lines).toEqual(['concurrency: must be an integer 1..512, got 9007199254740992']);
+    expect(errorLines(cfg({ concurrency: 2 ** 53 })).lines).toEqual([
+      'concurrency: must be an integer 1..512, got 9007199254740992',
+    ]);
   });
 });

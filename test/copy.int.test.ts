@@ -7,7 +7,7 @@ import { parseConfig, type Config } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { syncOnce } from '../src/sync/once.js';
 import { credentials, bytes, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { getObjectMd5, independentClient, listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
 
@@ -19,7 +19,7 @@ const LIMIT = 6 * MiB;
 const noPartCopy = testEnv().server === 's3rver';
 
 let s: Scratch | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   s?.cleanup();
   s = undefined;
@@ -100,7 +100,9 @@ describe('copies above the single-copy limit', () => {
     const cfg = s.config({ maxDeletePercent: 100 });
     await once(cfg);
     // Same size, other bytes: only the ETag tells them apart.
-    await independentClient().send(new PutObjectCommand({ Bucket: s.bucket, Key: 'a.txt', Body: 'THE CONTENT WE UPLOADED' }));
+    await independentClient().send(
+      new PutObjectCommand({ Bucket: s.bucket, Key: 'a.txt', Body: 'THE CONTENT WE UPLOADED' }),
+    );
     renameSync(join(s.root, 'a.txt'), join(s.root, 'b.txt'));
     const r = await once(cfg);
     expect(r.failures).toEqual([]);
@@ -118,8 +120,19 @@ describe('copies above the single-copy limit', () => {
     proxy = await startProxy(testEnv().endpoint);
     const bucket = s.bucket;
     // Same size, other bytes, written straight to the server while the copy waits in the proxy.
-    proxy.setFault({ kind: 'hook', match: (op) => op === 'CopyObject', times: 1, before: async () => void (await independentClient().send(new PutObjectCommand({ Bucket: bucket, Key: 'a.txt', Body: 'THE CONTENT WE UPLOADED' }))) });
-    const viaProxy = parseConfig({ ...JSON.parse(JSON.stringify({ ...cfg, source: undefined })), s3: { ...cfg.s3, endpoint: proxy.endpoint } }, s.dir);
+    proxy.setFault({
+      kind: 'hook',
+      match: (op) => op === 'CopyObject',
+      times: 1,
+      before: async () =>
+        void (await independentClient().send(
+          new PutObjectCommand({ Bucket: bucket, Key: 'a.txt', Body: 'THE CONTENT WE UPLOADED' }),
+        )),
+    });
+    const viaProxy = parseConfig(
+      { ...JSON.parse(JSON.stringify({ ...cfg, source: undefined })), s3: { ...cfg.s3, endpoint: proxy.endpoint } },
+      s.dir,
+    );
     const r = await once(viaProxy);
     expect(r.failures).toEqual([]);
     expect(proxy.injected()).toBe(1);
@@ -127,7 +140,10 @@ describe('copies above the single-copy limit', () => {
     expect(r.stats.p).toMatchObject({ copied: 0, uploaded: 1 });
     const local = md5(join(s.root, 'b.txt'));
     expect(await getObjectMd5(s.bucket, 'b.txt')).toBe(local);
-    expect(inJournal(cfg, (j) => [j.getFile('p', 'b.txt')?.etag, j.remote.get('p', 'b.txt')?.etag])).toEqual([local, local]);
+    expect(inJournal(cfg, (j) => [j.getFile('p', 'b.txt')?.etag, j.remote.get('p', 'b.txt')?.etag])).toEqual([
+      local,
+      local,
+    ]);
     await expectMirror(s.root, s.bucket);
   });
 });

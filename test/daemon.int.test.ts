@@ -79,7 +79,9 @@ describe('the daemon and its pair roots', () => {
       rmSync(join(s.root, 'doomed.txt'));
       rmSync(join(s.root, 'fleeting.txt'));
       s.write('marker.txt', 'written last');
-      await eventually(async () => expect((await listAll(s!.bucket)).map((o) => o.key).sort()).toEqual(['kept.txt', 'marker.txt']));
+      await eventually(async () =>
+        expect((await listAll(s!.bucket)).map((o) => o.key).sort()).toEqual(['kept.txt', 'marker.txt']),
+      );
       const j = Journal.open(cfg.stateDir, { readonly: true });
       try {
         expect(j.query.failedFiles('p', 10)).toEqual([]);
@@ -93,4 +95,3 @@ describe('the daemon and its pair roots', () => {
     }
   });
 });
-

@@ -5,7 +5,7 @@ import { silentLogger } from '../src/log.js';
 import { PairDeletes } from '../src/sync/deletes.js';
 import type { PairStats } from '../src/sync/deps.js';
 import { Runtime } from '../src/sync/runtime.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, credentials, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 import { listAll } from './support/s3client.js';
@@ -16,7 +16,7 @@ import { listAll } from './support/s3client.js';
 
 let s: Scratch | undefined;
 let rt: Runtime | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   rt?.close();
   rt = undefined;
@@ -26,9 +26,12 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-function viaProxy(sc: Scratch, p: Proxy, pair: Record<string, unknown> = {}): Config {
+function viaProxy(sc: Scratch, p: FaultProxy, pair: Record<string, unknown> = {}): Config {
   const base = sc.config(pair);
-  return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
+  return parseConfig(
+    { ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } },
+    sc.dir,
+  );
 }
 
 describe('deletes', () => {
@@ -45,7 +48,17 @@ describe('deletes', () => {
     const stats: PairStats = { uploaded: 0, copied: 0, deleted: 0, trashed: 0, skipped: 0, failed: 0, held: 0 };
     const deletes = new PairDeletes(
       cfg.pairs[0]!,
-      { cfg, journal, bucket: rt.buckets.bucket(cfg.pairs[0]!.bucket), transfers: rt.transfers, queue: rt.queue, examineQueue: rt.examineQueue, log: silentLogger, mode: 'once', now: rt.now },
+      {
+        cfg,
+        journal,
+        bucket: rt.buckets.bucket(cfg.pairs[0]!.bucket),
+        transfers: rt.transfers,
+        queue: rt.queue,
+        examineQueue: rt.examineQueue,
+        log: silentLogger,
+        mode: 'once',
+        now: rt.now,
+      },
       silentLogger,
       stats,
       () => undefined,

@@ -35,7 +35,17 @@ describe('PairDeletes', () => {
     const failures: string[] = [];
     const deletes = new PairDeletes(
       pair,
-      { cfg, journal, bucket: rt.buckets.bucket(pair.bucket), transfers: rt.transfers, queue: rt.queue, examineQueue: rt.examineQueue, log: silentLogger, mode: 'once', now: rt.now },
+      {
+        cfg,
+        journal,
+        bucket: rt.buckets.bucket(pair.bucket),
+        transfers: rt.transfers,
+        queue: rt.queue,
+        examineQueue: rt.examineQueue,
+        log: silentLogger,
+        mode: 'once',
+        now: rt.now,
+      },
       silentLogger,
       stats,
       (row, err) => failures.push(`${row.rel}: ${String(err)}`),

@@ -14,10 +14,16 @@ describe('s3mirror demo', () => {
   it('mirrors its sample folder, takes a dropped file, and cleans up on Ctrl-C, whatever AWS setup the shell has', async () => {
     // A user's own AWS identity must not leak into (or break) the demo's local server.
     const demo = spawnCli(['demo'], {
-      env: { AWS_ACCESS_KEY_ID: 'AKIAUSERSOWNKEY00000', AWS_SECRET_ACCESS_KEY: 'users-own-secret', AWS_PROFILE: 'no-such-profile' },
+      env: {
+        AWS_ACCESS_KEY_ID: 'AKIAUSERSOWNKEY00000',
+        AWS_SECRET_ACCESS_KEY: 'users-own-secret',
+        AWS_PROFILE: 'no-such-profile',
+      },
     });
     const running = await eventually(() => {
-      const m = /s3mirror demo is running: (.+?) {2}→ {2}s3:\/\/demo\/mirror\/ at (http:\/\/127\.0\.0\.1:\d+)/.exec(demo.stdout());
+      const m = /s3mirror demo is running: (.+?) {2}→ {2}s3:\/\/demo\/mirror\/ at (http:\/\/127\.0\.0\.1:\d+)/.exec(
+        demo.stdout(),
+      );
       if (!m) throw new Error(`not running yet; stdout: ${demo.stdout()} stderr: ${demo.stderr()}`);
       return { folder: m[1]!, endpoint: m[2]! };
     }, 30_000);
@@ -29,7 +35,8 @@ describe('s3mirror demo', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
-    const read = async (key: string) => (await (await client.send(new GetObjectCommand({ Bucket: 'demo', Key: key }))).Body!.transformToString());
+    const read = async (key: string) =>
+      await (await client.send(new GetObjectCommand({ Bucket: 'demo', Key: key }))).Body!.transformToString();
     try {
       expect(await read('mirror/hello.txt')).toBe('Hello from s3mirror!\n');
       await writeFile(join(running.folder, 'dropped.txt'), 'dropped in\n');

@@ -19,11 +19,14 @@ afterEach(() => {
 
 function pair(extra: Record<string, unknown> = {}): PairConfig {
   dir ??= mkdtempSync(join(tmpdir(), 's3mirror-enc-'));
-  return parseConfig({ stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: join(dir, 'root'), bucket: 'bucket', ...extra }] }, dir).pairs[0]!;
+  return parseConfig(
+    { stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: join(dir, 'root'), bucket: 'bucket', ...extra }] },
+    dir,
+  ).pairs[0]!;
 }
 
 describe('BucketEncryption', () => {
-  it('the pair\'s own sse decides, whatever a response says', () => {
+  it("the pair's own sse decides, whatever a response says", () => {
     const p = pair({ sse: 'AES256' });
     const j = Journal.open(join(dir!, 'state'));
     const e = new BucketEncryption(j);

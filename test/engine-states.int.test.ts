@@ -3,7 +3,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { independentClient, listAll } from './support/s3client.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 
@@ -11,7 +11,7 @@ import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratc
 // Real files, a real journal, s3rver behind the fault proxy.
 
 let s: Scratch | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   s?.cleanup();
   s = undefined;
@@ -19,9 +19,12 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-function viaProxy(sc: Scratch, p: Proxy, pair: Record<string, unknown> = {}) {
+function viaProxy(sc: Scratch, p: FaultProxy, pair: Record<string, unknown> = {}) {
   const base = sc.config(pair);
-  return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
+  return parseConfig(
+    { ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } },
+    sc.dir,
+  );
 }
 
 /** Two names of one NFC key, mirrored once: one holds the key, the other failed KEY_COLLISION. */

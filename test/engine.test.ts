@@ -172,7 +172,8 @@ describe('engine on the in-memory bucket', () => {
     s.write('a.txt', 'a');
     s.write('b.txt', 'b');
     let failures = 1;
-    s.s3.fault = (q) => (q.op === 'PutObject' && q.key === 'a.txt' && failures-- > 0 ? { name: 'InternalError', status: 500 } : undefined);
+    s.s3.fault = (q) =>
+      q.op === 'PutObject' && q.key === 'a.txt' && failures-- > 0 ? { name: 'InternalError', status: 500 } : undefined;
     const r = await s.pass(s.config());
     expect(r.failures).toEqual([]);
     expect(s.s3.requests.filter((q) => q.op === 'PutObject' && q.key === 'a.txt')).toHaveLength(2);

@@ -173,11 +173,17 @@ describe('multipartEtag', () => {
 
   /** Independently: md5 over the concatenated binary part digests, then "-N". */
   const reference = (parts: Buffer[]): string =>
-    `${createHash('md5').update(Buffer.concat(parts.map(digest))).digest('hex')}-${parts.length}`;
+    `${createHash('md5')
+      .update(Buffer.concat(parts.map(digest)))
+      .digest('hex')}-${parts.length}`;
 
   it.each<[string, Buffer[], string]>([
     // Literals computed outside node with coreutils: md5sum each part, xxd -r -p the hex digests, md5sum again.
-    ['two 5 MiB parts of "a" and a 1-byte tail', [fiveMiBOfA, fiveMiBOfA, Buffer.from('a')], 'dfe92959b4cbf327fc9795f4c14afa7c-3'],
+    [
+      'two 5 MiB parts of "a" and a 1-byte tail',
+      [fiveMiBOfA, fiveMiBOfA, Buffer.from('a')],
+      'dfe92959b4cbf327fc9795f4c14afa7c-3',
+    ],
     ['one part "abc"', [Buffer.from('abc')], 'af5da9f45af7a300e3aded972f8ff687-1'],
   ])('%s → %s', (_what, parts, expected) => {
     expect(reference(parts)).toBe(expected); // the test's own arithmetic agrees with the literal

@@ -4,7 +4,15 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { armFailpoint, crashed, denyReads, failpoint, FailpointCrash, resetFailpoints, type Failpoint } from '../src/failpoints.js';
+import {
+  armFailpoint,
+  crashed,
+  denyReads,
+  failpoint,
+  FailpointCrash,
+  resetFailpoints,
+  type Failpoint,
+} from '../src/failpoints.js';
 import { Journal } from '../src/store/journal.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
 import { blob, expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
@@ -18,10 +26,18 @@ afterEach(() => {
 });
 
 /** A pass that crashes at `point` (its `skip + 1`-th hit), with its bucket client severed at that instant. */
-async function crashingPass(sc: MemoryScratch, point: Failpoint, cfg = sc.config({ maxDeletePercent: 100 }), skip = 0): Promise<unknown> {
+async function crashingPass(
+  sc: MemoryScratch,
+  point: Failpoint,
+  cfg = sc.config({ maxDeletePercent: 100 }),
+  skip = 0,
+): Promise<unknown> {
   const conn = new MemoryBuckets(sc.s3);
   armFailpoint(point, { skip, onCrash: () => conn.sever() });
-  const err = await sc.pass(cfg, { buckets: conn }).then(() => undefined, (e: unknown) => e);
+  const err = await sc.pass(cfg, { buckets: conn }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   resetFailpoints();
   return err;
 }
@@ -106,7 +122,10 @@ describe('failpoints', () => {
     s.write('open', 'yes');
     denyReads((abs) => abs !== join(s!.root, 'open'));
     const r = await s.pass(s.config());
-    expect(r.failures.map((f) => [f.rel, f.code]).sort()).toEqual([['big', 'FILE_UNREADABLE'], ['secret', 'FILE_UNREADABLE']]);
+    expect(r.failures.map((f) => [f.rel, f.code]).sort()).toEqual([
+      ['big', 'FILE_UNREADABLE'],
+      ['secret', 'FILE_UNREADABLE'],
+    ]);
     expect(s.s3.objects(s.bucket).map(([k]) => k)).toEqual(['open']);
   });
 

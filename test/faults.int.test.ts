@@ -9,13 +9,13 @@ import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { Journal } from '../src/store/journal.js';
 import { createBucket, emptyAndDeleteBucket, independentClient, uniqueBucket } from './support/s3client.js';
 import { readStatus, renderStatus } from '../src/status/status.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
 const MiB = 1024 * 1024;
 let s: Scratch | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   s?.cleanup();
   await proxy?.close();
@@ -23,9 +23,12 @@ afterEach(async () => {
 });
 
 /** The scratch pair's config, but talking to S3 through the fault proxy. */
-function viaProxy(sc: Scratch, p: Proxy, top: Record<string, unknown> = {}) {
+function viaProxy(sc: Scratch, p: FaultProxy, top: Record<string, unknown> = {}) {
   const base = sc.config({}, top);
-  return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
+  return parseConfig(
+    { ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } },
+    sc.dir,
+  );
 }
 
 /** The multipart uploads the journal still records (read-only, also while a daemon runs). */
@@ -39,8 +42,10 @@ function uploadRecords(stateDir: string) {
 }
 
 /** Upload ids of every AbortMultipartUpload the proxy saw, in order, faulted ones included. */
-function abortedIds(p: Proxy): (string | null)[] {
-  return p.requests.filter((r) => r.op === 'AbortMultipartUpload').map((r) => new URLSearchParams(r.query).get('uploadId'));
+function abortedIds(p: FaultProxy): (string | null)[] {
+  return p.requests
+    .filter((r) => r.op === 'AbortMultipartUpload')
+    .map((r) => new URLSearchParams(r.query).get('uploadId'));
 }
 
 describe('faults injected by a proxy (no SDK mocking)', () => {
@@ -167,7 +172,12 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     await d.start();
     try {
       await eventually(() => expectMirror(s!.root, s!.bucket));
-      proxy.setFault({ kind: 'status', status: 503, match: (op) => op === 'PutObject' || op === 'DeleteObjects', times: 6 });
+      proxy.setFault({
+        kind: 'status',
+        status: 503,
+        match: (op) => op === 'PutObject' || op === 'DeleteObjects',
+        times: 6,
+      });
       s.write('c.txt', 'c');
       unlinkSync(join(s.root, 'a.txt'));
       await eventually(() => expectMirror(s!.root, s!.bucket), 30_000);
@@ -185,7 +195,12 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     const cfg = viaProxy(s, proxy, { debounceMs: 100 });
     await once(cfg);
     // One slow upload keeps the pipeline busy, so the decided delete of a.txt waits in hand.
-    proxy.setFault({ kind: 'delay', ms: 2500, match: (op, req) => op === 'PutObject' && req.path.endsWith('/slow.txt'), times: 1 });
+    proxy.setFault({
+      kind: 'delay',
+      ms: 2500,
+      match: (op, req) => op === 'PutObject' && req.path.endsWith('/slow.txt'),
+      times: 1,
+    });
     proxy.reset();
     const d = daemon(cfg);
     await d.start();
@@ -217,13 +232,28 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     proxy = await startProxy(testEnv().endpoint);
     const base = viaProxy(s, proxy);
     // A bucket nobody created: the server's own answer is 404 until the proxy says otherwise.
-    const cfg = parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), pairs: [{ name: 'p', path: s.root, bucket: uniqueBucket('later') }] }, s.dir);
+    const cfg = parseConfig(
+      {
+        ...JSON.parse(JSON.stringify({ ...base, source: undefined })),
+        pairs: [{ name: 'p', path: s.root, bucket: uniqueBucket('later') }],
+      },
+      s.dir,
+    );
     let heads = 0;
-    proxy.setFault({ kind: 'status', status: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' }, match: (op) => op === 'HeadBucket' && heads++ >= firstWrong });
+    proxy.setFault({
+      kind: 'status',
+      status: 301,
+      headers: { 'x-amz-bucket-region': 'eu-west-1' },
+      match: (op) => op === 'HeadBucket' && heads++ >= firstWrong,
+    });
     const d = daemon(cfg, { preflightRetryMs: 50 });
     try {
-      let e;
-      if (firstWrong === 0) e = await d.start().then(() => undefined, (err: unknown) => err);
+      let e: unknown;
+      if (firstWrong === 0)
+        e = await d.start().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
       else {
         await d.start();
         e = await d.failed;
@@ -244,7 +274,11 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     s = await scratch('daemon-aborts');
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
-    const cfg = viaProxy(s, p, { debounceMs: 50, rescanIntervalMs: 200, multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
+    const cfg = viaProxy(s, p, {
+      debounceMs: 50,
+      rescanIntervalMs: 200,
+      multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB },
+    });
     const recorded = () => uploadRecords(cfg.stateDir).map((u) => u.upload_id);
     const aborted = () => abortedIds(p);
     const d = daemon(cfg);
@@ -257,7 +291,12 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
       expect(aborted()).toEqual([]);
 
       // Completing and aborting fail: the upload's record stays behind.
-      p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
+      p.setFault({
+        kind: 'status',
+        status: 400,
+        code: 'InvalidRequest',
+        match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload',
+      });
       s.write('big.bin', bytes(11 * MiB, 4));
       // Stuck: still recorded after its abort was tried (a record alone may be an upload under way).
       const stuckNow = () => recorded().filter((id) => aborted().includes(id));
@@ -287,7 +326,12 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     const recorded = () => uploadRecords(cfg.stateDir);
     const aborted = () => abortedIds(p);
     // Completing fails (for good: neither the SDK nor the pass retries a 400), and every abort fails.
-    p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
+    p.setFault({
+      kind: 'status',
+      status: 400,
+      code: 'InvalidRequest',
+      match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload',
+    });
 
     s.write('big.bin', bytes(11 * MiB, 1));
     expect((await once(cfg)).failures.map((f) => f.rel)).toEqual(['big.bin']);
@@ -298,7 +342,10 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     s.write('big.bin', bytes(11 * MiB, 2));
     expect((await once(cfg)).failures.map((f) => f.rel)).toEqual(['big.bin']);
     const both = recorded();
-    expect(both.map((u) => [u.rel, u.key])).toEqual([['big.bin', 'big.bin'], ['big.bin', 'big.bin']]);
+    expect(both.map((u) => [u.rel, u.key])).toEqual([
+      ['big.bin', 'big.bin'],
+      ['big.bin', 'big.bin'],
+    ]);
     expect(both[0]!.upload_id).toBe(first!.upload_id);
     expect(both[1]!.upload_id).not.toBe(first!.upload_id);
     // The first pass's abort, the second pass's start trying it again, the second upload's own.
@@ -306,7 +353,9 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     // Status counts them, and says so while no daemon works on them.
     expect(readStatus(cfg).openUploads).toBe(2);
     expect(renderStatus(readStatus(cfg))).toContain('unfinished multipart uploads: 2');
-    expect(readStatus(cfg).recentErrors.map((e) => e.message)).toContainEqual(expect.stringContaining(`could not abort the unfinished multipart upload of big.bin`));
+    expect(readStatus(cfg).recentErrors.map((e) => e.message)).toContainEqual(
+      expect.stringContaining(`could not abort the unfinished multipart upload of big.bin`),
+    );
 
     // A later start with the server healthy aborts both, then uploads the file.
     p.setFault(null);
@@ -333,7 +382,12 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
     const cfg = viaProxy(s, p, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
-    p.setFault({ kind: 'status', status: 400, code: 'InvalidRequest', match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload' });
+    p.setFault({
+      kind: 'status',
+      status: 400,
+      code: 'InvalidRequest',
+      match: (op) => op === 'CompleteMultipartUpload' || op === 'AbortMultipartUpload',
+    });
     s.write('big.bin', bytes(11 * MiB, 5));
     expect((await once(cfg)).failures.map((f) => f.rel)).toEqual(['big.bin']);
     const [stuck] = uploadRecords(cfg.stateDir);
@@ -341,12 +395,20 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
 
     const moved = await createBucket(uniqueBucket('moved'));
     try {
-      const cfg2 = parseConfig({ ...JSON.parse(JSON.stringify({ ...cfg, source: undefined })), pairs: [{ name: 'p', path: s.root, bucket: moved }] }, s.dir);
+      const cfg2 = parseConfig(
+        {
+          ...JSON.parse(JSON.stringify({ ...cfg, source: undefined })),
+          pairs: [{ name: 'p', path: s.root, bucket: moved }],
+        },
+        s.dir,
+      );
       p.setFault(null);
       p.reset();
       expect((await once(cfg2)).failures).toEqual([]);
       const aborts = p.requests.filter((r) => r.op === 'AbortMultipartUpload');
-      expect(aborts.map((r) => [r.path, new URLSearchParams(r.query).get('uploadId')])).toEqual([[`/${s.bucket}/big.bin`, stuck!.upload_id]]);
+      expect(aborts.map((r) => [r.path, new URLSearchParams(r.query).get('uploadId')])).toEqual([
+        [`/${s.bucket}/big.bin`, stuck!.upload_id],
+      ]);
       expect(uploadRecords(cfg.stateDir)).toEqual([]);
       await expectMirror(s.root, moved);
     } finally {

@@ -42,7 +42,10 @@ describe('the mass-delete guard in the daemon', () => {
     const dm = daemon(cfg);
     await dm.start();
     try {
-      await eventually(() => expect(journalFacts(cfg)).toEqual({ pairState: 'deletes-held', held: GONE, dirty: 0 }), 30_000);
+      await eventually(
+        () => expect(journalFacts(cfg)).toEqual({ pairState: 'deletes-held', held: GONE, dirty: 0 }),
+        30_000,
+      );
     } finally {
       await dm.stop();
     }
@@ -58,7 +61,10 @@ describe('the mass-delete guard in the daemon', () => {
     await dm.start();
     try {
       for (let d = 1; d < DIRS; d++) rmSync(join(s.root, `d${d}`), { recursive: true });
-      await eventually(() => expect(journalFacts(cfg)).toEqual({ pairState: 'deletes-held', held: GONE, dirty: 0 }), 30_000);
+      await eventually(
+        () => expect(journalFacts(cfg)).toEqual({ pairState: 'deletes-held', held: GONE, dirty: 0 }),
+        30_000,
+      );
     } finally {
       await dm.stop();
     }

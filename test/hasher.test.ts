@@ -6,7 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ByteBudget } from '../src/sync/budget.js';
 import { treePath } from '../src/local/safe-open.js';
 import { readAndHash } from '../src/sync/hasher.js';
-import { PartHashError, PartHasherUnavailable, partHasherRequests, partMd5sOffThread, stopPartHasher } from '../src/sync/part-hasher.js';
+import {
+  PartHashError,
+  PartHasherUnavailable,
+  partHasherRequests,
+  partMd5sOffThread,
+  stopPartHasher,
+} from '../src/sync/part-hasher.js';
 
 /** The hasher's two paths for multipart files (src/sync/hasher.ts, part-hasher.ts) on real files. */
 const dir = mkdtempSync(join(tmpdir(), 's3mirror-hasher-'));
@@ -30,26 +36,30 @@ describe('readAndHash of a multipart file', () => {
     ['exactly 2 parts', 2 * 1024 * 1024],
     ['3½ parts', 3.5 * 1024 * 1024],
     ['just over the threshold', 1024 * 1024 + 4],
-  ])('%s: off-thread (idle link) and on-thread (busy link) give the same MD5s, each the MD5 of its slice', async (_name, size) => {
-    const { bytes } = file(`f-${size}`, size);
-    const slices = [];
-    for (let at = 0; at < size; at += opts.partSizeBytes) slices.push(md5(bytes.subarray(at, at + opts.partSizeBytes)));
+  ])(
+    '%s: off-thread (idle link) and on-thread (busy link) give the same MD5s, each the MD5 of its slice',
+    async (_name, size) => {
+      const { bytes } = file(`f-${size}`, size);
+      const slices = [];
+      for (let at = 0; at < size; at += opts.partSizeBytes)
+        slices.push(md5(bytes.subarray(at, at + opts.partSizeBytes)));
 
-    const budget = new ByteBudget(64 * 1024 * 1024);
-    const before = partHasherRequests();
-    const idle = await readAndHash(treePath(dir, `f-${size}`, false), opts, size, budget, () => true);
-    expect(partHasherRequests()).toBe(before + 1);
-    const onThread = await readAndHash(treePath(dir, `f-${size}`, false), opts, size, budget, () => false);
-    expect(partHasherRequests()).toBe(before + 1);
+      const budget = new ByteBudget(64 * 1024 * 1024);
+      const before = partHasherRequests();
+      const idle = await readAndHash(treePath(dir, `f-${size}`, false), opts, size, budget, () => true);
+      expect(partHasherRequests()).toBe(before + 1);
+      const onThread = await readAndHash(treePath(dir, `f-${size}`, false), opts, size, budget, () => false);
+      expect(partHasherRequests()).toBe(before + 1);
 
-    for (const h of [idle, onThread]) {
-      expect(h.md5).toBe(md5(bytes));
-      expect(h.partSize).toBe(opts.partSizeBytes);
-      expect(h.partMd5s).toEqual(slices);
-    }
-    expect(idle.localEtag).toBe(onThread.localEtag);
-    expect(idle.localEtag).toMatch(new RegExp(`^[0-9a-f]{32}-${slices.length}$`));
-  });
+      for (const h of [idle, onThread]) {
+        expect(h.md5).toBe(md5(bytes));
+        expect(h.partSize).toBe(opts.partSizeBytes);
+        expect(h.partMd5s).toEqual(slices);
+      }
+      expect(idle.localEtag).toBe(onThread.localEtag);
+      expect(idle.localEtag).toMatch(new RegExp(`^[0-9a-f]{32}-${slices.length}$`));
+    },
+  );
 
   it('the worker reads the descriptor it is given, not the path: a file swapped under the path cannot mix in', async () => {
     const { abs, bytes } = file('swapped', 3 * 1024 * 1024);

@@ -15,7 +15,9 @@ async function sdkRead(xml: string): Promise<ListPage> {
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-    requestHandler: { handle: async () => ({ response: { statusCode: 200, headers: {}, body: Buffer.from(xml) } }) } as never,
+    requestHandler: {
+      handle: async () => ({ response: { statusCode: 200, headers: {}, body: Buffer.from(xml) } }),
+    } as never,
   });
   const r = await client.send(new ListObjectsV2Command({ Bucket: 'bkt' }));
   return {
@@ -25,7 +27,8 @@ async function sdkRead(xml: string): Promise<ListPage> {
   };
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 interface Obj {
   key: string;
@@ -36,7 +39,10 @@ interface Obj {
   extra?: string;
 }
 
-function doc(objs: readonly Obj[], o: { truncated?: boolean; token?: string; pretty?: boolean; crlf?: boolean; decl?: boolean; extra?: string } = {}): string {
+function doc(
+  objs: readonly Obj[],
+  o: { truncated?: boolean; token?: string; pretty?: boolean; crlf?: boolean; decl?: boolean; extra?: string } = {},
+): string {
   const nl = o.pretty ? (o.crlf ? '\r\n' : '\n') : '';
   const ind = o.pretty ? '  ' : '';
   const parts = [
@@ -60,7 +66,34 @@ function doc(objs: readonly Obj[], o: { truncated?: boolean; token?: string; pre
 
 /** A deterministic generator of awkward keys. */
 function keys(n: number, seed: number): string[] {
-  const pool = ['a', 'Z', '0', '/', ' ', '&', '<', '>', '"', "'", '\t', '\n', 'é', 'ß', '中', '\u{1F389}', '%', '+', '#', '?', '=', '\\', ';', '.', '-', '~'];
+  const pool = [
+    'a',
+    'Z',
+    '0',
+    '/',
+    ' ',
+    '&',
+    '<',
+    '>',
+    '"',
+    "'",
+    '\t',
+    '\n',
+    'é',
+    'ß',
+    '中',
+    '\u{1F389}',
+    '%',
+    '+',
+    '#',
+    '?',
+    '=',
+    '\\',
+    ';',
+    '.',
+    '-',
+    '~',
+  ];
   let s = seed;
   const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff), s / 0x7fffffff);
   return Array.from({ length: n }, (_, i) => {
@@ -74,11 +107,35 @@ function keys(n: number, seed: number): string[] {
 describe('parseListPage reads what the SDK reads', () => {
   const cases: [string, string][] = [
     ['an empty bucket', doc([], { truncated: false })],
-    ['a plain page', doc(keys(50, 1).map((key, i) => ({ key, size: i * 7, etag: `"${'ab'.repeat(16)}"` })), { truncated: true, token: 'tok/+=&<x' })],
-    ['pretty-printed', doc(keys(30, 2).map((key, i) => ({ key, size: i, etag: `"${i}"` })), { pretty: true, truncated: false })],
-    ['pretty-printed with CRLF', doc(keys(30, 3).map((key, i) => ({ key, size: i, etag: `"${i}"` })), { pretty: true, crlf: true, truncated: true, token: 'abc' })],
-    ['keys with CR, CRLF and newlines (normalised as the SDK does)', doc([{ key: 'a\rb' }, { key: 'a\r\nb' }, { key: 'trail\n' }, { key: ' lead and trail ' }], { truncated: false })],
-    ['whitespace-only keys (with and without a newline)', doc([{ key: '   ' }, { key: ' \n ' }, { key: '\t' }], { truncated: false })],
+    [
+      'a plain page',
+      doc(
+        keys(50, 1).map((key, i) => ({ key, size: i * 7, etag: `"${'ab'.repeat(16)}"` })),
+        { truncated: true, token: 'tok/+=&<x' },
+      ),
+    ],
+    [
+      'pretty-printed',
+      doc(
+        keys(30, 2).map((key, i) => ({ key, size: i, etag: `"${i}"` })),
+        { pretty: true, truncated: false },
+      ),
+    ],
+    [
+      'pretty-printed with CRLF',
+      doc(
+        keys(30, 3).map((key, i) => ({ key, size: i, etag: `"${i}"` })),
+        { pretty: true, crlf: true, truncated: true, token: 'abc' },
+      ),
+    ],
+    [
+      'keys with CR, CRLF and newlines (normalised as the SDK does)',
+      doc([{ key: 'a\rb' }, { key: 'a\r\nb' }, { key: 'trail\n' }, { key: ' lead and trail ' }], { truncated: false }),
+    ],
+    [
+      'whitespace-only keys (with and without a newline)',
+      doc([{ key: '   ' }, { key: ' \n ' }, { key: '\t' }], { truncated: false }),
+    ],
     [
       'numeric and unknown entity references',
       doc(
@@ -90,18 +147,56 @@ describe('parseListPage reads what the SDK reads', () => {
         { truncated: false },
       ),
     ],
-    ['no XML declaration, no IsTruncated', doc(keys(5, 4).map((key) => ({ key, size: 1, etag: '"e"' })), { decl: false })],
-    ['missing Size and ETag, empty ETag', doc([{ key: 'a' }, { key: 'b', etag: '' }, { key: 'c', size: 0 }], { truncated: false })],
+    [
+      'no XML declaration, no IsTruncated',
+      doc(
+        keys(5, 4).map((key) => ({ key, size: 1, etag: '"e"' })),
+        { decl: false },
+      ),
+    ],
+    [
+      'missing Size and ETag, empty ETag',
+      doc([{ key: 'a' }, { key: 'b', etag: '' }, { key: 'c', size: 0 }], { truncated: false }),
+    ],
     [
       'Owner, checksums and RestoreStatus inside Contents; CommonPrefixes beside them',
       doc(
-        [{ key: 'a', size: 3, etag: '"x"', extra: '<Owner><ID>id</ID><DisplayName>me &amp; you</DisplayName></Owner><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumAlgorithm>SHA1</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress></RestoreStatus><Empty/>' }],
-        { truncated: true, token: 't', extra: '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes><StartAfter>s</StartAfter><ContinuationToken>c</ContinuationToken>' },
+        [
+          {
+            key: 'a',
+            size: 3,
+            etag: '"x"',
+            extra:
+              '<Owner><ID>id</ID><DisplayName>me &amp; you</DisplayName></Owner><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumAlgorithm>SHA1</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress></RestoreStatus><Empty/>',
+          },
+        ],
+        {
+          truncated: true,
+          token: 't',
+          extra:
+            '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes><StartAfter>s</StartAfter><ContinuationToken>c</ContinuationToken>',
+        },
       ),
     ],
-    ['self-closing Key and ETag', doc([{ key: 'k', rawKey: '' }], { truncated: false }).replace('<Key></Key>', '<Key/>')],
-    ['closing tags with spaces', doc([{ key: 'k', size: 1, etag: '"e"' }], { truncated: false }).replace(/<\/Key>/g, '</Key >')],
-    ['1,000 ordinary keys', doc(Array.from({ length: 1000 }, (_, i) => ({ key: `d${i % 100}/f${String(i).padStart(6, '0')}.bin`, size: 4096, etag: `"${'0123456789abcdef'.repeat(2)}"` })), { truncated: true, token: '1Zq/8+==' })],
+    [
+      'self-closing Key and ETag',
+      doc([{ key: 'k', rawKey: '' }], { truncated: false }).replace('<Key></Key>', '<Key/>'),
+    ],
+    [
+      'closing tags with spaces',
+      doc([{ key: 'k', size: 1, etag: '"e"' }], { truncated: false }).replace(/<\/Key>/g, '</Key >'),
+    ],
+    [
+      '1,000 ordinary keys',
+      doc(
+        Array.from({ length: 1000 }, (_, i) => ({
+          key: `d${i % 100}/f${String(i).padStart(6, '0')}.bin`,
+          size: 4096,
+          etag: `"${'0123456789abcdef'.repeat(2)}"`,
+        })),
+        { truncated: true, token: '1Zq/8+==' },
+      ),
+    ],
   ];
   it.each(cases)('%s', async (_, xml) => {
     const mine = parseListPage(xml);
@@ -140,13 +235,20 @@ describe('S3Store.list with a real client: pages read directly, or by the SDK wh
     const { Readable } = await import('node:stream');
     let n = 0;
     const client = createClient(
-      { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', forcePathStyle: true, checksums: 'WHEN_REQUIRED' } as never,
+      {
+        region: 'us-east-1',
+        endpoint: 'http://127.0.0.1:1',
+        forcePathStyle: true,
+        checksums: 'WHEN_REQUIRED',
+      } as never,
       { concurrency: 4, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } },
       new RequestCounter(),
     );
     // Bodies as streams, as the node handler gives them.
     (client.config as { requestHandler: unknown }).requestHandler = {
-      handle: async () => ({ response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from(pages[n++]!)]) } }),
+      handle: async () => ({
+        response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from(pages[n++]!)]) },
+      }),
       destroy() {},
     };
     const listed = await new S3Store(client).list('bkt', '');
@@ -154,7 +256,13 @@ describe('S3Store.list with a real client: pages read directly, or by the SDK wh
   }
 
   it('reads pages directly and follows the continuation token', async () => {
-    const p1 = doc([{ key: 'a&b', size: 1, etag: '"e1"' }, { key: 'c', size: 2 }], { truncated: true, token: 'next&1' });
+    const p1 = doc(
+      [
+        { key: 'a&b', size: 1, etag: '"e1"' },
+        { key: 'c', size: 2 },
+      ],
+      { truncated: true, token: 'next&1' },
+    );
     const p2 = doc([{ key: 'd\r\ne', size: 3 }], { truncated: false });
     expect(parseListPage(p1)).toBeDefined();
     expect(await listWith([p1, p2])).toEqual({ keys: ['a&b', 'c', 'd\ne'], requests: 2 });

@@ -23,7 +23,10 @@ function fakeServer(keys: readonly string[], o: FakeOptions = {}) {
   const client = {
     async send(cmd: { input: { Prefix?: string; MaxKeys?: number; StartAfter?: string; ContinuationToken?: string } }) {
       const { Prefix = '', MaxKeys = 1000, StartAfter, ContinuationToken } = cmd.input;
-      requests.push({ ...(StartAfter !== undefined ? { StartAfter } : {}), ...(ContinuationToken !== undefined ? { ContinuationToken } : {}) });
+      requests.push({
+        ...(StartAfter !== undefined ? { StartAfter } : {}),
+        ...(ContinuationToken !== undefined ? { ContinuationToken } : {}),
+      });
       await new Promise((r) => setImmediate(r));
       const all = sorted.filter((k) => k.startsWith(Prefix));
       let from = 0;
@@ -44,15 +47,42 @@ function fakeServer(keys: readonly string[], o: FakeOptions = {}) {
   return { store: new S3Store(client as unknown as S3Client), requests };
 }
 
-const keysOf = (n: number, prefix = '') => Array.from({ length: n }, (_, i) => `${prefix}d${String(i % 37).padStart(2, '0')}/f${String(i).padStart(6, '0')}`);
+const keysOf = (n: number, prefix = '') =>
+  Array.from({ length: n }, (_, i) => `${prefix}d${String(i % 37).padStart(2, '0')}/f${String(i).padStart(6, '0')}`);
 /** Every 1,000th key, the last excluded: what Journal.remote.splitKeys gives for a listed bucket. */
-const splitsOf = (keys: readonly string[]) => [...keys].sort(compareKeys).filter((_, i, a) => (i + 1) % 1000 === 0 && i + 1 < a.length);
+const splitsOf = (keys: readonly string[]) =>
+  [...keys].sort(compareKeys).filter((_, i, a) => (i + 1) % 1000 === 0 && i + 1 < a.length);
 
 describe('compareKeys: S3 order (UTF-8 bytes)', () => {
-  const samples = ['', 'a', 'a/b', 'a.b', 'ab', 'z', 'é', 'naïve', '\u{1F389}', '\uFF5E', '\uE000', '\uD7FF', 'a\u{1F389}b', 'a\uFFFFb', 'A', '~', '\u0000', 'ß', '中文'];
+  const samples = [
+    '',
+    'a',
+    'a/b',
+    'a.b',
+    'ab',
+    'z',
+    'é',
+    'naïve',
+    '\u{1F389}',
+    '\uFF5E',
+    '\uE000',
+    '\uD7FF',
+    'a\u{1F389}b',
+    'a\uFFFFb',
+    'A',
+    '~',
+    '\u0000',
+    'ß',
+    '中文',
+  ];
   it('agrees with Buffer.compare of the UTF-8 bytes on every pair of samples', () => {
     const wrong = samples.flatMap((a) =>
-      samples.filter((b) => Math.sign(compareKeys(a, b)) !== Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')))).map((b) => [a, b]),
+      samples
+        .filter(
+          (b) =>
+            Math.sign(compareKeys(a, b)) !== Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))),
+        )
+        .map((b) => [a, b]),
     );
     expect(wrong).toEqual([]);
     // The one place UTF-16 units disagree with UTF-8 bytes.
@@ -80,7 +110,11 @@ describe('S3Store.list', () => {
     const { store, requests } = fakeServer(keys);
     const listed = await store.list('b', '', { splitAfter: splitsOf(keys) });
     expect(listed.map((o) => o.key)).toEqual([...keys].sort(compareKeys));
-    expect(listed[0]).toEqual({ key: listed[0]!.key, size: listed[0]!.key.length, etag: String(listed[0]!.key.length) });
+    expect(listed[0]).toEqual({
+      key: listed[0]!.key,
+      size: listed[0]!.key.length,
+      etag: String(listed[0]!.key.length),
+    });
     expect(requests).toHaveLength(Math.ceil(n / 1000));
   });
 
@@ -117,7 +151,10 @@ describe('S3Store.list', () => {
 
   it('a server whose order is not UTF-8 order (UTF-16 units): detected, listed again page by page', async () => {
     // Code points above U+FFFF sort before U+FF5E in UTF-16 units, after it in UTF-8.
-    const keys = Array.from({ length: 2400 }, (_, i) => `k${String(i).padStart(5, '0')}${i % 2 ? '\u{1F389}' : '\uFF5E'}`).concat(['k00001\uFF5E\u{1F389}', 'k00001\u{1F389}\uFF5E']);
+    const keys = Array.from(
+      { length: 2400 },
+      (_, i) => `k${String(i).padStart(5, '0')}${i % 2 ? '\u{1F389}' : '\uFF5E'}`,
+    ).concat(['k00001\uFF5E\u{1F389}', 'k00001\u{1F389}\uFF5E']);
     const utf16 = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     const splits = [...keys].sort(compareKeys).filter((_, i) => (i + 1) % 1000 === 0);
     const { store } = fakeServer(keys, { order: utf16 });
@@ -132,7 +169,10 @@ describe('S3Store.list', () => {
     const keys = keysOf(4321);
     const { store } = fakeServer(keys);
     const seen: string[] = [];
-    const listed = await store.list('b', '', { splitAfter: splitsOf(keys), onPage: (p) => seen.push(...p.map((o) => o.key)) });
+    const listed = await store.list('b', '', {
+      splitAfter: splitsOf(keys),
+      onPage: (p) => seen.push(...p.map((o) => o.key)),
+    });
     expect(seen.sort(compareKeys)).toEqual(listed.map((o) => o.key));
   });
 });

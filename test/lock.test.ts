@@ -24,7 +24,10 @@ afterEach(() => {
 function setup(): { cfg: Config; stateDir: string } {
   dir = mkdtempSync(join(tmpdir(), 's3mirror-lock-'));
   mkdirSync(join(dir, 'root'));
-  const cfg = parseConfig({ stateDir: 'state', s3: { region: 'us-east-1' }, pairs: [{ name: 'p', path: 'root', bucket: 'bkt' }] }, dir);
+  const cfg = parseConfig(
+    { stateDir: 'state', s3: { region: 'us-east-1' }, pairs: [{ name: 'p', path: 'root', bucket: 'bkt' }] },
+    dir,
+  );
   return { cfg, stateDir: cfg.stateDir };
 }
 
@@ -40,7 +43,16 @@ describe('status names the lock holder', () => {
     const { cfg, stateDir } = setup();
     const previous = deadPid();
     const j = Journal.open(stateDir);
-    j.setMeta('process', JSON.stringify({ pid: previous, mode: 'once', startedAt: 1_000, heartbeat: 2_000, inFlight: [{ pair: 'p', rel: 'x', bytes: 9, sent: 1 }] }));
+    j.setMeta(
+      'process',
+      JSON.stringify({
+        pid: previous,
+        mode: 'once',
+        startedAt: 1_000,
+        heartbeat: 2_000,
+        inFlight: [{ pair: 'p', rel: 'x', bytes: 9, sent: 1 }],
+      }),
+    );
     j.close();
     writePid(stateDir, previous); // killed with -9: its pid file stayed
 

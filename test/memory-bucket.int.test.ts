@@ -17,7 +17,11 @@ import { testEnv } from './support/s3server.js';
 const MiB = 1024 * 1024;
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 const fill = (n: number, c: number) => Buffer.alloc(n, c);
-const text: ObjectSettings = { contentType: 'text/plain', metadata: { md5: 'm1', mode: '644' }, cacheControl: 'no-cache' };
+const text: ObjectSettings = {
+  contentType: 'text/plain',
+  metadata: { md5: 'm1', mode: '644' },
+  cacheControl: 'no-cache',
+};
 const other: ObjectSettings = { contentType: 'application/json', metadata: { md5: 'm2' } };
 const server = testEnv().server;
 
@@ -51,25 +55,49 @@ const steps: Step[] = [
   ['put into a missing bucket', (c) => c.missing.put('k', Buffer.from('x'), md5('x'), text).then((r) => r.etag)],
   ['head in a missing bucket', (c) => c.missing.head('k')],
   ['put', (c) => c.b.put('p/a', Buffer.from('hello'), md5('hello'), text).then((r) => r.etag)],
-  ['put with a wrong Content-MD5', (c) => c.b.put('bad/put', Buffer.from('hello'), md5('other'), text).then((r) => r.etag)],
-  ['put the other keys', async (c) => Promise.all(keys.slice(1).map((k, i) => c.b.put(k, fill(i + 1, 65 + i), md5(fill(i + 1, 65 + i)), other).then((r) => r.etag)))],
+  [
+    'put with a wrong Content-MD5',
+    (c) => c.b.put('bad/put', Buffer.from('hello'), md5('other'), text).then((r) => r.etag),
+  ],
+  [
+    'put the other keys',
+    async (c) =>
+      Promise.all(
+        keys
+          .slice(1)
+          .map((k, i) => c.b.put(k, fill(i + 1, 65 + i), md5(fill(i + 1, 65 + i)), other).then((r) => r.etag)),
+      ),
+  ],
   ['list in UTF-8 order', (c) => c.b.list('p/')],
   ['list an empty prefix', (c) => c.b.list('nothing/')],
-  ['list 1,001 keys in pages of at most 1,000', async (c) => {
-    for (let i = 0; i < 1001; i += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, 1001 - i) }, (_, j) => c.b.put(`n/${String(i + j).padStart(4, '0')}`, Buffer.from('n'), md5('n'), other)));
-    }
-    const pages: number[] = [];
-    const all = await c.b.list('n/', { onPage: (p) => pages.push(p.length) });
-    return { pages, n: all.length, last: all[all.length - 1]?.key };
-  }],
+  [
+    'list 1,001 keys in pages of at most 1,000',
+    async (c) => {
+      for (let i = 0; i < 1001; i += 100) {
+        await Promise.all(
+          Array.from({ length: Math.min(100, 1001 - i) }, (_, j) =>
+            c.b.put(`n/${String(i + j).padStart(4, '0')}`, Buffer.from('n'), md5('n'), other),
+          ),
+        );
+      }
+      const pages: number[] = [];
+      const all = await c.b.list('n/', { onPage: (p) => pages.push(p.length) });
+      return { pages, n: all.length, last: all[all.length - 1]?.key };
+    },
+  ],
   ['head', (c) => c.b.head('p/a')],
   ['head a missing key', (c) => c.b.head('p/none')],
-  ['copy, replacing metadata, If-Match the source', (c) => c.b.copy('p/a', 'r/a', { replace: other, ifMatch: md5('hello') }).then((r) => r.etag)],
+  [
+    'copy, replacing metadata, If-Match the source',
+    (c) => c.b.copy('p/a', 'r/a', { replace: other, ifMatch: md5('hello') }).then((r) => r.etag),
+  ],
   ['head the copy', (c) => c.b.head('r/a')],
   ['copy, keeping metadata', (c) => c.b.copy('p/a', 'r/kept', {}).then((r) => r.etag)],
   ['head the kept copy', (c) => c.b.head('r/kept')],
-  ['copy refused: If-Match differs', (c) => c.b.copy('p/a', 'r/refused', { replace: other, ifMatch: md5('stale') }).then((r) => r.etag)],
+  [
+    'copy refused: If-Match differs',
+    (c) => c.b.copy('p/a', 'r/refused', { replace: other, ifMatch: md5('stale') }).then((r) => r.etag),
+  ],
   ['nothing at the refused key', (c) => c.b.head('r/refused')],
   ['copy a missing source', (c) => c.b.copy('p/none', 'r/none', { replace: other })],
   ['copy a key with + # ? & =', (c) => c.b.copy('p/z+#?&=', 'r/z', { replace: other }).then((r) => r.etag)],
@@ -77,31 +105,66 @@ const steps: Step[] = [
   ['upload part 1', (c) => c.b.uploadPart('m/big', c.uploads.get('m')!, 1, big, md5(big))],
   ['upload part 2 with a wrong Content-MD5', (c) => c.b.uploadPart('m/big', c.uploads.get('m')!, 2, tail, md5('x'))],
   ['upload part 2', (c) => c.b.uploadPart('m/big', c.uploads.get('m')!, 2, tail, md5(tail))],
-  ['complete', (c) => c.b.completeMultipart('m/big', c.uploads.get('m')!, [{ n: 1, etag: md5(big) }, { n: 2, etag: md5(tail) }]).then((r) => r.etag)],
-  ['head the multipart object', (c) => c.b.head('m/big').then((h) => h && { etag: h.etag, size: h.size, metaMd5: h.metaMd5 })],
+  [
+    'complete',
+    (c) =>
+      c.b
+        .completeMultipart('m/big', c.uploads.get('m')!, [
+          { n: 1, etag: md5(big) },
+          { n: 2, etag: md5(tail) },
+        ])
+        .then((r) => r.etag),
+  ],
+  [
+    'head the multipart object',
+    (c) => c.b.head('m/big').then((h) => h && { etag: h.etag, size: h.size, metaMd5: h.metaMd5 }),
+  ],
   ['upload a part to an unknown upload', (c) => c.b.uploadPart('m/big', 'no-such-upload', 1, tail, md5(tail))],
   ['copy a multipart object', (c) => c.b.copy('m/big', 'm/copy', { replace: text }).then((r) => r.etag)],
-  ['small parts cannot complete', async (c) => {
-    const id = await c.b.createMultipart('m/small', text);
-    c.uploads.set('small', id);
-    await c.b.uploadPart('m/small', id, 1, tail, md5(tail));
-    await c.b.uploadPart('m/small', id, 2, tail, md5(tail));
-    return c.b.completeMultipart('m/small', id, [{ n: 1, etag: md5(tail) }, { n: 2, etag: md5(tail) }]).then((r) => r.etag);
-  }],
+  [
+    'small parts cannot complete',
+    async (c) => {
+      const id = await c.b.createMultipart('m/small', text);
+      c.uploads.set('small', id);
+      await c.b.uploadPart('m/small', id, 1, tail, md5(tail));
+      await c.b.uploadPart('m/small', id, 2, tail, md5(tail));
+      return c.b
+        .completeMultipart('m/small', id, [
+          { n: 1, etag: md5(tail) },
+          { n: 2, etag: md5(tail) },
+        ])
+        .then((r) => r.etag);
+    },
+  ],
   ['abort', (c) => c.b.abortMultipart('m/small', c.uploads.get('small')!)],
   ['a part after the abort', (c) => c.b.uploadPart('m/small', c.uploads.get('small')!, 3, tail, md5(tail))],
   ['abort an unknown upload', (c) => c.b.abortMultipart('m/small', 'no-such-upload')],
-  ['multipart copy by ranges', async (c) => {
-    const id = await c.b.createMultipart('m/ranged', other);
-    const e1 = await c.b.uploadPartCopy('m/big', 'm/ranged', id, 1, { start: 0, end: 5 * MiB - 1 });
-    const e2 = await c.b.uploadPartCopy('m/big', 'm/ranged', id, 2, { start: 5 * MiB, end: 5 * MiB + 999 });
-    return [e1, e2, (await c.b.completeMultipart('m/ranged', id, [{ n: 1, etag: e1 }, { n: 2, etag: e2 }])).etag];
-  }],
-  ['part copy refused: If-Match differs', async (c) => {
-    const id = await c.b.createMultipart('m/refused', other);
-    c.uploads.set('refused', id);
-    return c.b.uploadPartCopy('m/big', 'm/refused', id, 1, { start: 0, end: 9 }, md5('stale'));
-  }],
+  [
+    'multipart copy by ranges',
+    async (c) => {
+      const id = await c.b.createMultipart('m/ranged', other);
+      const e1 = await c.b.uploadPartCopy('m/big', 'm/ranged', id, 1, { start: 0, end: 5 * MiB - 1 });
+      const e2 = await c.b.uploadPartCopy('m/big', 'm/ranged', id, 2, { start: 5 * MiB, end: 5 * MiB + 999 });
+      return [
+        e1,
+        e2,
+        (
+          await c.b.completeMultipart('m/ranged', id, [
+            { n: 1, etag: e1 },
+            { n: 2, etag: e2 },
+          ])
+        ).etag,
+      ];
+    },
+  ],
+  [
+    'part copy refused: If-Match differs',
+    async (c) => {
+      const id = await c.b.createMultipart('m/refused', other);
+      c.uploads.set('refused', id);
+      return c.b.uploadPartCopy('m/big', 'm/refused', id, 1, { start: 0, end: 9 }, md5('stale'));
+    },
+  ],
   ['deleteMany with missing keys', (c) => c.b.deleteMany(['p/a', 'p/never', 'q/outside']).then((r) => [...r.failed])],
   ['list after the deletes', async (c) => [...(await c.b.list('p/')), ...(await c.b.list('q/'))].map((o) => o.key)],
   ['deleteMany of nothing but missing keys', (c) => c.b.deleteMany(['x/1', 'x/2']).then((r) => [...r.failed])],
@@ -117,7 +180,9 @@ function expected(name: string, memory: unknown, real: unknown): unknown {
       case 'copy refused: If-Match differs':
         return { ok: md5('hello') };
       case 'nothing at the refused key':
-        return { ok: { etag: md5('hello'), size: 5, metaMd5: 'm2', metadata: { md5: 'm2' }, contentType: 'application/json' } };
+        return {
+          ok: { etag: md5('hello'), size: 5, metaMd5: 'm2', metadata: { md5: 'm2' }, contentType: 'application/json' },
+        };
     }
   }
   if (server === 's3rver') {
@@ -153,14 +218,15 @@ function expected(name: string, memory: unknown, real: unknown): unknown {
   if (server === 'rgw' && name === 'part copy refused: If-Match differs') return { ok: md5(fill(10, 1)) };
   if (server === 'rgw' && name === 'copy a multipart object') {
     // S3 stores a copy in one piece (an MD5 ETag); RGW may keep the source's multipart ETag.
-    const src = md5(Buffer.from(md5(big) + md5(tail), 'hex')) + '-2';
+    const src = `${md5(Buffer.from(md5(big) + md5(tail), 'hex'))}-2`;
     return JSON.stringify(real) === JSON.stringify({ ok: src }) ? real : memory;
   }
   return memory;
 }
 
 function sameKeys(a: unknown, b: unknown): boolean {
-  const keys = (x: unknown) => JSON.stringify(((x as { ok?: unknown[] }).ok ?? []).map((o) => JSON.stringify(o)).sort());
+  const keys = (x: unknown) =>
+    JSON.stringify(((x as { ok?: unknown[] }).ok ?? []).map((o) => JSON.stringify(o)).sort());
   return keys(a) === keys(b);
 }
 
@@ -177,7 +243,17 @@ describe('the in-memory bucket answers as the suite server does', () => {
     const env = testEnv();
     await createBucket(name);
     provider = new S3Buckets(
-      createClient({ endpoint: env.endpoint, region: env.region, forcePathStyle: true, checksums: 'WHEN_REQUIRED', signPayload: false } as Config['s3'], { concurrency: 4, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } }, new RequestCounter()),
+      createClient(
+        {
+          endpoint: env.endpoint,
+          region: env.region,
+          forcePathStyle: true,
+          checksums: 'WHEN_REQUIRED',
+          signPayload: false,
+        } as Config['s3'],
+        { concurrency: 4, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } },
+        new RequestCounter(),
+      ),
     );
     const mem = new MemoryBuckets(new MemoryS3().createBucket(name));
     const real: Ctx = { b: provider.bucket(name), missing: provider.bucket(missingName), uploads: new Map() };

@@ -25,7 +25,10 @@ describe('memory bucket', () => {
 
   it('refuses a body whose Content-MD5 differs (S3_BAD_DIGEST, retryable) and stores nothing', async () => {
     const { s3, b } = setup();
-    await expect(b.put('k', body('hello'), md5Hex('other'), settings)).rejects.toMatchObject({ code: 'S3_BAD_DIGEST', retryable: true });
+    await expect(b.put('k', body('hello'), md5Hex('other'), settings)).rejects.toMatchObject({
+      code: 'S3_BAD_DIGEST',
+      retryable: true,
+    });
     expect(s3.getObject('b', 'k')).toBeUndefined();
   });
 
@@ -70,11 +73,25 @@ describe('memory bucket', () => {
     const id = await b.createMultipart('m', settings);
     const { etag: e1 } = await b.uploadPart('m', id, 1, body('abc'), md5Hex('abc'));
     const { etag: e2 } = await b.uploadPart('m', id, 2, body('d'), md5Hex('d'));
-    await expect(b.completeMultipart('m', id, [{ n: 1, etag: e1 }, { n: 2, etag: e2 }])).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED', retryable: false });
-    await expect(b.completeMultipart('m', id, [{ n: 2, etag: e2 }, { n: 1, etag: e1 }])).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
-    await expect(b.completeMultipart('m', id, [{ n: 1, etag: e2 }])).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
+    await expect(
+      b.completeMultipart('m', id, [
+        { n: 1, etag: e1 },
+        { n: 2, etag: e2 },
+      ]),
+    ).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED', retryable: false });
+    await expect(
+      b.completeMultipart('m', id, [
+        { n: 2, etag: e2 },
+        { n: 1, etag: e1 },
+      ]),
+    ).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
+    await expect(b.completeMultipart('m', id, [{ n: 1, etag: e2 }])).rejects.toMatchObject({
+      code: 'S3_REQUEST_FAILED',
+    });
     expect(s3.uploads('b')).toEqual([{ key: 'm', uploadId: id, parts: 2 }]);
-    expect(await b.completeMultipart('m', id, [{ n: 2, etag: e2 }])).toEqual({ etag: multipartEtag([Buffer.from(e2, 'hex')]) });
+    expect(await b.completeMultipart('m', id, [{ n: 2, etag: e2 }])).toEqual({
+      etag: multipartEtag([Buffer.from(e2, 'hex')]),
+    });
     expect(s3.uploads('b')).toEqual([]);
   });
 
@@ -101,7 +118,10 @@ describe('memory bucket', () => {
     const { s3, b } = setup();
     const at = 'é'.repeat(512);
     expect((await b.put(at, body('a'), md5Hex('a'), settings)).etag).toBe(md5Hex('a'));
-    await expect(b.put(`${at}x`, body('a'), md5Hex('a'), settings)).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED', retryable: false });
+    await expect(b.put(`${at}x`, body('a'), md5Hex('a'), settings)).rejects.toMatchObject({
+      code: 'S3_REQUEST_FAILED',
+      retryable: false,
+    });
     await expect(b.createMultipart(`${at}x`, settings)).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
     await expect(b.copy(at, `${at}x`, {})).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
     expect(s3.objects('b')).toHaveLength(1);
@@ -110,7 +130,10 @@ describe('memory bucket', () => {
   it('injected faults go through mapS3Error (500: retryable S3_SERVER_ERROR)', async () => {
     const { s3, b } = setup();
     s3.fault = (r) => (r.op === 'PutObject' ? { name: 'InternalError', status: 500 } : undefined);
-    await expect(b.put('k', body('a'), md5Hex('a'), settings)).rejects.toMatchObject({ code: 'S3_SERVER_ERROR', retryable: true });
+    await expect(b.put('k', body('a'), md5Hex('a'), settings)).rejects.toMatchObject({
+      code: 'S3_SERVER_ERROR',
+      retryable: true,
+    });
   });
 
   it('a severed client never answers, and changes nothing after it is severed', async () => {

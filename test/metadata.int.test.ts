@@ -34,12 +34,16 @@ describe('object metadata and settings', () => {
       expect(h.CacheControl, key).toBe('max-age=60');
       expect(h.Metadata?.mtime, key).toBe(st.mtimeNs.toString());
       expect(h.Metadata?.mode, key).toBe((Number(st.mode) & 0o7777).toString(8));
-      expect(h.Metadata?.md5, key).toBe(createHash('md5').update(readFileSync(join(s.root, key))).digest('hex'));
+      expect(h.Metadata?.md5, key).toBe(
+        createHash('md5')
+          .update(readFileSync(join(s.root, key)))
+          .digest('hex'),
+      );
     }
     expect((await head('data.json')).Metadata?.mode).toBe('640');
   });
 
-  it('a renamed file is copied with its own Content-Type, mtime and mode, not the old object\'s', async () => {
+  it("a renamed file is copied with its own Content-Type, mtime and mode, not the old object's", async () => {
     s = await scratch('renamemeta');
     s.write('report.txt', '{"total": 42}');
     const cfg = s.config({ maxDeletePercent: 100 });

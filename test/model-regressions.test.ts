@@ -15,12 +15,26 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
   {
     name: 'an NFD name takes the key of an NFC name renamed away in the same pass',
     defect: 'nfcTwins',
-    c: { cfg: plain, steps: [['write', 'd/caf\u00e9', 'a'], ['settle'], ['mvdir', 'd', 'a'], ['write', 'd/cafe\u0301', '']] },
+    c: {
+      cfg: plain,
+      steps: [['write', 'd/caf\u00e9', 'a'], ['settle'], ['mvdir', 'd', 'a'], ['write', 'd/cafe\u0301', '']],
+    },
   },
   {
     name: 'an NFD name takes the key of an NFC name deleted passes before',
     defect: 'nfcTwins',
-    c: { cfg: plain, steps: [['write', 'x', 'k'], ['write', 'd/caf\u00e9', 'a'], ['settle'], ['rm', 'd/caf\u00e9'], ['settle'], ['write', 'd/cafe\u0301', 'bb'], ['settle']] },
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'x', 'k'],
+        ['write', 'd/caf\u00e9', 'a'],
+        ['settle'],
+        ['rm', 'd/caf\u00e9'],
+        ['settle'],
+        ['write', 'd/cafe\u0301', 'bb'],
+        ['settle'],
+      ],
+    },
   },
   {
     name: 'a fresh journal in front of the object of an NFD-named file keeps it',
@@ -45,12 +59,28 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
   {
     name: 'a directory swapped for a symlink to outside the tree uploads nothing from there',
     defect: 'symlinkEscape',
-    c: { cfg: plain, steps: [['write', 'd/secret2', 'a'], ['write', 'd/x/secret', 'b'], ['settle'], ['symlink', 'd'], ['settle']] },
+    c: {
+      cfg: plain,
+      steps: [['write', 'd/secret2', 'a'], ['write', 'd/x/secret', 'b'], ['settle'], ['symlink', 'd'], ['settle']],
+    },
   },
   {
     name: 'a path trashed twice in a day keeps both versions in the trash',
     defect: 'trashOverwrite',
-    c: { cfg: { ...plain, delete: 'trash' }, steps: [['write', 'k', 'keep'], ['write', 'x', 'a'], ['settle'], ['rm', 'x'], ['settle'], ['write', 'x', 'bb'], ['settle'], ['rm', 'x'], ['settle']] },
+    c: {
+      cfg: { ...plain, delete: 'trash' },
+      steps: [
+        ['write', 'k', 'keep'],
+        ['write', 'x', 'a'],
+        ['settle'],
+        ['rm', 'x'],
+        ['settle'],
+        ['write', 'x', 'bb'],
+        ['settle'],
+        ['rm', 'x'],
+        ['settle'],
+      ],
+    },
   },
   {
     name: 'an NFD-named file uploaded by a crashed pass is kept by a fresh journal',
@@ -58,9 +88,16 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     c: { cfg: plain, steps: [['write', 'b/cafe\u0301', ''], ['crash', 'after-put', 0], ['lose']] },
   },
   {
-    name: 'an object written by another writer under the NFD form of a file\'s key is deleted',
+    name: "an object written by another writer under the NFD form of a file's key is deleted",
     defect: 'nfdKeys',
-    c: { cfg: plain, steps: [['write', 'a/cafe\u0301', 'a'], ['oput', 'cur', 'a/cafe\u0301', ''], ['write', 'x', 'a']] },
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'a/cafe\u0301', 'a'],
+        ['oput', 'cur', 'a/cafe\u0301', ''],
+        ['write', 'x', 'a'],
+      ],
+    },
   },
   {
     name: 'a bucket with default SSE-KMS: uploads are trusted by x-amz-meta-md5, sent once',
@@ -68,7 +105,7 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     c: { cfg: { ...plain, kms: true }, steps: [['addq'], ['settle']] },
   },
   {
-    name: 'another writer puts the NFC key of an NFD-named file: the file\'s content stays',
+    name: "another writer puts the NFC key of an NFD-named file: the file's content stays",
     defect: 'restoredFiles',
     c: { cfg: plain, steps: [['write', 'a/cafe\u0301', 'a'], ['oput', 'cur', 'a/caf\u00e9', 'a'], ['settle']] },
   },
@@ -76,34 +113,78 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     name: 'under the share rule a rename goes as a move while the other deletes are held',
     c: {
       cfg: { ...plain, guard: 'default' },
-      steps: [['write', 'b/n.log', 'a'], ['write', 'n.log', ''], ['write', 'x', 'a'], ['write', 'a/c/caf\u00e9', ''], ['write', 'd/y.txt', ''], ['pass'], ['wipe'], ['write', 'a/c/y.txt', ''], ['write', 'a/x', 'c']],
+      steps: [
+        ['write', 'b/n.log', 'a'],
+        ['write', 'n.log', ''],
+        ['write', 'x', 'a'],
+        ['write', 'a/c/caf\u00e9', ''],
+        ['write', 'd/y.txt', ''],
+        ['pass'],
+        ['wipe'],
+        ['write', 'a/c/y.txt', ''],
+        ['write', 'a/x', 'c'],
+      ],
     },
   },
   {
     name: 'both names of a collision deleted are one delete of one object for the guard',
     defect: 'collisionDeletes',
-    c: { cfg: plain, steps: [['write', 'a/c/cafe\u0301', 'a'], ['write', 'a/c/caf\u00e9', ''], ['settle'], ['rmdir', 'a/c']] },
+    c: {
+      cfg: plain,
+      steps: [['write', 'a/c/cafe\u0301', 'a'], ['write', 'a/c/caf\u00e9', ''], ['settle'], ['rmdir', 'a/c']],
+    },
   },
   {
     name: 'a held delete is cancelled when its file comes back under the NFD form of its name',
     defect: 'nfcHeld',
-    c: { cfg: plain, steps: [['oput', 'cur', 'b/caf\u00e9', 'a'], ['settle'], ['write', 'b/cafe\u0301', ''], ['write', 'x', 'a']] },
+    c: {
+      cfg: plain,
+      steps: [['oput', 'cur', 'b/caf\u00e9', 'a'], ['settle'], ['write', 'b/cafe\u0301', ''], ['write', 'x', 'a']],
+    },
   },
   {
     name: 'a pass an outage cut after its listing holds a lone delete at an empty root: it stays held',
-    c: { cfg: plain, steps: [['oput', 'cur', 'x', 'a'], ['cut', 1], ['write', 'n.log', '0123456789'.repeat(7)]] },
+    c: {
+      cfg: plain,
+      steps: [
+        ['oput', 'cur', 'x', 'a'],
+        ['cut', 1],
+        ['write', 'n.log', '0123456789'.repeat(7)],
+      ],
+    },
   },
   {
     name: 'a delete held by a pass an outage cut stays held while a later orphan goes',
-    c: { cfg: plain, steps: [['write', 'x', ''], ['write', 'd/n.log', '0123456789'.repeat(7)], ['crash', 'after-part', 0], ['wipe'], ['cut', 1], ['oput', 'cur', 'a/c/cafe\u0301', ''], ['mkdir', 'a']] },
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'x', ''],
+        ['write', 'd/n.log', '0123456789'.repeat(7)],
+        ['crash', 'after-part', 0],
+        ['wipe'],
+        ['cut', 1],
+        ['oput', 'cur', 'a/c/cafe\u0301', ''],
+        ['mkdir', 'a'],
+      ],
+    },
   },
   {
     name: 'an unreadable name and a readable one race for a key: either holds it, nothing else moves',
-    c: { cfg: plain, steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']] },
+    c: {
+      cfg: plain,
+      steps: [['write', 'b/caf\u00e9', 'a'], ['unreadable', 'b/caf\u00e9'], ['write', 'b/cafe\u0301', 'a'], ['settle']],
+    },
   },
   {
-    name: 'under default SSE-KMS another writer\'s object without x-amz-meta-md5 is sent again',
-    c: { cfg: { ...plain, kms: true }, steps: [['write', 'a/n.log', 'hello'], ['oput', 'cur', 'a/n.log', 'hello'], ['write', 'x', 'a']] },
+    name: "under default SSE-KMS another writer's object without x-amz-meta-md5 is sent again",
+    c: {
+      cfg: { ...plain, kms: true },
+      steps: [
+        ['write', 'a/n.log', 'hello'],
+        ['oput', 'cur', 'a/n.log', 'hello'],
+        ['write', 'x', 'a'],
+      ],
+    },
   },
 ];
 
@@ -128,12 +209,18 @@ const reaching: { name: string; c: Case; counter: 'multipartCrashes' | 'cuts' }[
   {
     name: 'a multipart upload completed just before a crash is not sent again',
     counter: 'multipartCrashes',
-    c: { cfg: plain, steps: [['write', 'x', BIG], ['write', 'a/x', `${BIG}!`], ['crash', 'after-complete', 0], ['settle']] },
+    c: {
+      cfg: plain,
+      steps: [['write', 'x', BIG], ['write', 'a/x', `${BIG}!`], ['crash', 'after-complete', 0], ['settle']],
+    },
   },
   {
     name: 'files a pass could not send when the server went down in mid-pass are sent by the next',
     counter: 'cuts',
-    c: { cfg: plain, steps: [['write', 'x', 'a'], ['write', 'y.txt', 'bb'], ['write', 'a/x', BIG], ['cut', 2], ['pass'], ['settle']] },
+    c: {
+      cfg: plain,
+      steps: [['write', 'x', 'a'], ['write', 'y.txt', 'bb'], ['write', 'a/x', BIG], ['cut', 2], ['pass'], ['settle']],
+    },
   },
   {
     name: 'copies to a new prefix that an outage in mid-pass refused are made by the next pass',
@@ -143,7 +230,19 @@ const reaching: { name: string; c: Case; counter: 'multipartCrashes' | 'cuts' }[
   {
     name: 'deletes a pass could not make when the server went down in mid-pass are made by the next',
     counter: 'cuts',
-    c: { cfg: plain, steps: [['write', 'x', 'a'], ['write', 'y.txt', 'bb'], ['settle'], ['rm', 'x'], ['write', 'a/x', 'c'], ['cut', 2], ['outage', false], ['settle']] },
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'x', 'a'],
+        ['write', 'y.txt', 'bb'],
+        ['settle'],
+        ['rm', 'x'],
+        ['write', 'a/x', 'c'],
+        ['cut', 2],
+        ['outage', false],
+        ['settle'],
+      ],
+    },
   },
 ];
 
@@ -164,7 +263,9 @@ describe('model regressions', () => {
         // The model as it will be once the defect is fixed: the engine must disagree with it.
         KNOWN[defect] = true;
         try {
-          await expect(replay(c, (cfg) => memoryBackend(cfg.kms ? { defaultSse: 'aws:kms' } : {}))).rejects.toThrow(/after settle|did not return/);
+          await expect(replay(c, (cfg) => memoryBackend(cfg.kms ? { defaultSse: 'aws:kms' } : {}))).rejects.toThrow(
+            /after settle|did not return/,
+          );
         } finally {
           KNOWN[defect] = false;
         }

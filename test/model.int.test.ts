@@ -11,12 +11,28 @@ import { explore } from './support/model/run.js';
 import { serverBackend } from './support/model/server-backend.js';
 
 // A child costs a process start: most crash steps aim where nearly every pass with work goes.
-const CRASH_POINTS = ['after-put', 'after-put', 'after-put', 'journal-tx', 'journal-tx', 'rename-after-copy', 'delete-mid-batch'] as const;
+const CRASH_POINTS = [
+  'after-put',
+  'after-put',
+  'after-put',
+  'journal-tx',
+  'journal-tx',
+  'rename-after-copy',
+  'delete-mid-batch',
+] as const;
 const runs = Number(process.env.S3MIRROR_MODEL_SERVER_RUNS ?? 30);
 const seed = Number(process.env.S3MIRROR_MODEL_SEED ?? 20261206);
 
 test(`the engine agrees with the model over ${runs} random sequences on the test server`, async () => {
-  const r = await explore({ runs, seed, maxCommands: 15, backend: () => serverBackend(), outage: false, crashWeight: 6, crashPoints: CRASH_POINTS });
+  const r = await explore({
+    runs,
+    seed,
+    maxCommands: 15,
+    backend: () => serverBackend(),
+    outage: false,
+    crashWeight: 6,
+    crashPoints: CRASH_POINTS,
+  });
   console.log(`model test (server): ${r.runs} sequences, seed ${r.seed}: ${JSON.stringify(tally)}`);
   expect(r.failure ?? 'ok').toBe('ok');
   // Real crashes happened: some children died of their own SIGKILL, not only normal exits.

@@ -13,10 +13,18 @@ const seed = Number(process.env.S3MIRROR_MODEL_SEED ?? 20261206);
 const path = process.env.S3MIRROR_MODEL_PATH || undefined;
 
 test(`the engine agrees with the model over ${runs} random sequences (in-memory bucket)`, async () => {
-  const r = await explore({ runs, seed, ...(path ? { path } : {}), backend: (cfg) => memoryBackend(cfg.kms ? { defaultSse: 'aws:kms' } : {}), outage: true, multipart: true });
+  const r = await explore({
+    runs,
+    seed,
+    ...(path ? { path } : {}),
+    backend: (cfg) => memoryBackend(cfg.kms ? { defaultSse: 'aws:kms' } : {}),
+    outage: true,
+    multipart: true,
+  });
   // The seed goes to the log either way: a green run can be repeated, a red one replayed.
   console.log(`model test: ${r.runs} sequences, seed ${r.seed}: ${JSON.stringify(tally)}`);
   expect(r.failure ?? 'ok').toBe('ok');
   // The multipart failpoints and outages in mid-pass were reached, not merely drawn.
-  if (runs >= 300 && !path) expect({ multipart: tally.multipartCrashes > 0, cuts: tally.cuts > 0 }).toEqual({ multipart: true, cuts: true });
+  if (runs >= 300 && !path)
+    expect({ multipart: tally.multipartCrashes > 0, cuts: tally.cuts > 0 }).toEqual({ multipart: true, cuts: true });
 }, 600_000);

@@ -16,7 +16,13 @@ describe('previousPrefixSource', () => {
     ['never hashed', 'a/', { ...row, md5: null }, file, null],
     ['content changed since', 'a/', row, { ...file, md5: OTHER }, null],
     ['size changed since', 'a/', row, { ...file, size: 6 }, null],
-    ['same content: copy the NFC key under the previous prefix, if it still has our ETag', 'a/', row, file, { key: 'a/d/caf\u00e9.txt', ifMatch: MD5 }],
+    [
+      'same content: copy the NFC key under the previous prefix, if it still has our ETag',
+      'a/',
+      row,
+      file,
+      { key: 'a/d/caf\u00e9.txt', ifMatch: MD5 },
+    ],
     ['the previous prefix was the bucket root', '', row, file, { key: 'd/caf\u00e9.txt', ifMatch: MD5 }],
   ] as const)('%s', (_rule, movedFrom, r, local, want) => {
     expect(previousPrefixSource(movedFrom, r, local)).toEqual(want);
@@ -27,11 +33,17 @@ describe('leftAtPreviousPrefix', () => {
   const known = new Set(['a/x', 'docs/readme']);
   it.each([
     ['no previous prefix', 'b/', null, 'b/x', false],
-    ['previous prefix beside the current one: a listed key is the current prefix\'s', 'b/', 'a/', 'b/x', false],
+    ["previous prefix beside the current one: a listed key is the current prefix's", 'b/', 'a/', 'b/x', false],
     ['previous prefix inside the current one: its keys are left alone', '', 'old/', 'old/x', true],
     ['… and only its keys', '', 'old/', 'older/x', false],
     ['previous prefix deeper inside', 'a/', 'a/b/', 'a/b/c', true],
-    ['current prefix inside the previous one: a key we stored for a known path is left alone', 'docs/', '', 'docs/readme', true],
+    [
+      'current prefix inside the previous one: a key we stored for a known path is left alone',
+      'docs/',
+      '',
+      'docs/readme',
+      true,
+    ],
     ['… an object nobody of ours stored is not', 'docs/', '', 'docs/other', false],
   ] as const)('%s', (_rule, prefix, movedFrom, key, want) => {
     expect(leftAtPreviousPrefix(prefix, movedFrom, key, known)).toBe(want);

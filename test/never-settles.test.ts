@@ -32,9 +32,23 @@ async function run(outcome: 'shipped' | 'changed-while-read') {
   vi.useFakeTimers({ now: T0 });
   const dir = mkdtempSync(join(tmpdir(), 's3mirror-settle-'));
   mkdirSync(join(dir, 'root'));
-  const cfg = parseConfig({ stateDir: join(dir, 'state'), debounceMs: DEBOUNCE, maxDelayMs: MAX_DELAY, pairs: [{ name: 'p', path: join(dir, 'root'), bucket: 'bucket' }] }, dir);
+  const cfg = parseConfig(
+    {
+      stateDir: join(dir, 'state'),
+      debounceMs: DEBOUNCE,
+      maxDelayMs: MAX_DELAY,
+      pairs: [{ name: 'p', path: join(dir, 'root'), bucket: 'bucket' }],
+    },
+    dir,
+  );
   const journal = Journal.open(cfg.stateDir);
-  const real = new PairEngine(cfg.pairs[0]!, { cfg, journal, log: silentLogger, mode: 'daemon', now: () => Date.now() } as never);
+  const real = new PairEngine(cfg.pairs[0]!, {
+    cfg,
+    journal,
+    log: silentLogger,
+    mode: 'daemon',
+    now: () => Date.now(),
+  } as never);
   let changing = true;
   const batches: number[] = [];
   const engine = {
@@ -44,7 +58,16 @@ async function run(outcome: 'shipped' | 'changed-while-read') {
         setTimeout(() => {
           for (const r of rows) {
             if (outcome === 'changed-while-read' && changing) real.fail(r, changed(join(cfg.pairs[0]!.path, r.rel)));
-            else journal.recordSynced('p', r.rel, r.generation, { size: 1, mtimeNs: '1', ctimeNs: '1', ino: '1' }, { md5: 'm', partSize: 0, localEtag: 'm', etag: 'm', etagKind: 'md5' }, Date.now(), DEBOUNCE);
+            else
+              journal.recordSynced(
+                'p',
+                r.rel,
+                r.generation,
+                { size: 1, mtimeNs: '1', ctimeNs: '1', ino: '1' },
+                { md5: 'm', partSize: 0, localEtag: 'm', etag: 'm', etagKind: 'md5' },
+                Date.now(),
+                DEBOUNCE,
+              );
           }
           resolve();
         }, SEND_MS),
@@ -54,7 +77,12 @@ async function run(outcome: 'shipped' | 'changed-while-read') {
     flushDeletes: async () => undefined,
     pendingDeletes: 0,
   };
-  const scheduler = new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), new PQueue({ concurrency: 4 }), { mode: 'daemon', concurrency: 4, now: () => Date.now() });
+  const scheduler = new Scheduler(
+    journal,
+    new Map([['p', engine as unknown as PairEngine]]),
+    new PQueue({ concurrency: 4 }),
+    { mode: 'daemon', concurrency: 4, now: () => Date.now() },
+  );
   const loop = scheduler.runForever();
   cleanup = async () => {
     scheduler.stop();
@@ -95,7 +123,13 @@ describe('a file that never settles (maxDelayMs)', () => {
     expect(row.error_code).toBe('FILE_NEVER_SETTLES');
     const st = readStatus(cfg).pairs[0]!;
     expect(st.retrying).toBe(1);
-    expect(st.problems).toEqual([expect.objectContaining({ rel: 'busy.log', code: 'FILE_NEVER_SETTLES', error: expect.stringContaining('never settles') })]);
+    expect(st.problems).toEqual([
+      expect.objectContaining({
+        rel: 'busy.log',
+        code: 'FILE_NEVER_SETTLES',
+        error: expect.stringContaining('never settles'),
+      }),
+    ]);
     // Quiet at last: one more read, which goes through.
     await settle();
     expect(batches).toEqual([1000, 2200, 3400, 4600, 5800, 7000]);

@@ -6,7 +6,16 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { independentClient, listAll } from './support/s3client.js';
-import { daemon, eventually, expectMirror, heldCount, inJournal, once, scratch, type Scratch } from './support/mirror.js';
+import {
+  daemon,
+  eventually,
+  expectMirror,
+  heldCount,
+  inJournal,
+  once,
+  scratch,
+  type Scratch,
+} from './support/mirror.js';
 
 const NFC = 'caf\u00e9';
 const NFD = 'cafe\u0301';
@@ -17,7 +26,6 @@ afterEach(() => {
   s = undefined;
 });
 
-
 async function otherWriter(bucket: string, key: string, body: string): Promise<void> {
   await independentClient().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
@@ -25,7 +33,7 @@ async function otherWriter(bucket: string, key: string, body: string): Promise<v
 const keys = async (bucket: string) => (await listAll(bucket)).map((o) => o.key).sort();
 
 describe('NFC and NFD names on s3rver', () => {
-  it('an object another writer put under the NFD form of a file\'s key is deleted', async () => {
+  it("an object another writer put under the NFD form of a file's key is deleted", async () => {
     s = await scratch('nfc-nfdkey');
     s.write(`a/${NFD}`, 'a');
     s.write('x', 'a');

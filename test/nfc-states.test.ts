@@ -18,10 +18,13 @@ afterEach(() => {
 });
 
 function keys(sc: MemoryScratch): string[] {
-  return sc.s3.objects(sc.bucket).map(([k]) => k).sort();
+  return sc.s3
+    .objects(sc.bucket)
+    .map(([k]) => k)
+    .sort();
 }
 
-describe('an object under the NFD form of a file\'s NFC key', () => {
+describe("an object under the NFD form of a file's NFC key", () => {
   it('put by another writer before the file was first mirrored is deleted; the file keeps its NFC key', async () => {
     s = memoryScratch('nfc-nfdkey');
     s.write(`a/${NFD}`, 'a');
@@ -153,7 +156,7 @@ describe('a held delete whose file comes back under the other normal form of its
     expect(again.stats.p).toMatchObject({ uploaded: 0, deleted: 0 });
   });
 
-  it('an object under an NFD key is no file\'s: its held delete stays held when the NFC-named file appears', async () => {
+  it("an object under an NFD key is no file's: its held delete stays held when the NFC-named file appears", async () => {
     s = memoryScratch('nfc-held2');
     s.s3.putObject(s.bucket, `b/${NFD}`, 'a');
     const cfg = s.config({ maxDeletePercent: 100 });

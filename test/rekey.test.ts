@@ -16,7 +16,13 @@ afterEach(() => {
 
 const NFD = 'cafe\u0301.txt';
 const STAT = { size: 1, mtimeNs: '1', ctimeNs: '1', ino: '1' };
-const C = { md5: 'a'.repeat(32), partSize: 0, localEtag: 'a'.repeat(32), etag: 'a'.repeat(32), etagKind: 'md5' as const };
+const C = {
+  md5: 'a'.repeat(32),
+  partSize: 0,
+  localEtag: 'a'.repeat(32),
+  etag: 'a'.repeat(32),
+  etagKind: 'md5' as const,
+};
 
 function journalAt(prefix: string, bucket = 'b1'): Journal {
   dir = mkdtempSync(join(tmpdir(), 's3mirror-rekey-'));
@@ -52,12 +58,30 @@ describe('PairTable.rekey', () => {
 
   it('a new prefix: keys from it (NFC), old listing forgotten, held and released deletes decided again, failed files tried again, copies from the old prefix', () => {
     const j = journalAt('a/');
-    expect(j.pairs.rekey('p', { bucket: 'b1', prefix: 'new/' }, (rel) => keyFor('new/', rel), 10)).toEqual({ bucket: 'b1', prefix: 'a/' });
+    expect(j.pairs.rekey('p', { bucket: 'b1', prefix: 'new/' }, (rel) => keyFor('new/', rel), 10)).toEqual({
+      bucket: 'b1',
+      prefix: 'a/',
+    });
     j.pairs.upsert({ name: 'p', root: '/r', bucket: 'b1', prefix: 'new/' });
-    expect(j.getFile('p', NFD)).toMatchObject({ key: `new/${NFD.normalize('NFC')}`, state: 'clean', etag: C.etag, md5: C.md5 });
-    expect(j.getFile('p', 'held.txt')).toMatchObject({ key: 'new/held.txt', state: 'dirty', due_at: 10, error_code: null });
+    expect(j.getFile('p', NFD)).toMatchObject({
+      key: `new/${NFD.normalize('NFC')}`,
+      state: 'clean',
+      etag: C.etag,
+      md5: C.md5,
+    });
+    expect(j.getFile('p', 'held.txt')).toMatchObject({
+      key: 'new/held.txt',
+      state: 'dirty',
+      due_at: 10,
+      error_code: null,
+    });
     expect(j.getFile('p', 'released.txt')).toMatchObject({ key: 'new/released.txt', state: 'dirty', error_code: null });
-    expect(j.getFile('p', 'long.txt')).toMatchObject({ key: 'new/long.txt', state: 'dirty', attempts: 0, error_code: null });
+    expect(j.getFile('p', 'long.txt')).toMatchObject({
+      key: 'new/long.txt',
+      state: 'dirty',
+      attempts: 0,
+      error_code: null,
+    });
     expect(j.remote.count('p')).toBe(0);
     expect(j.pairs.get('p')).toMatchObject({ prefix: 'new/', moved_from: 'a/', state: 'ok', hold_reason: null });
     j.close();
@@ -65,7 +89,10 @@ describe('PairTable.rekey', () => {
 
   it('a new bucket: nothing to copy from', () => {
     const j = journalAt('a/');
-    expect(j.pairs.rekey('p', { bucket: 'b2', prefix: 'a/' }, (rel) => keyFor('a/', rel), 10)).toEqual({ bucket: 'b1', prefix: 'a/' });
+    expect(j.pairs.rekey('p', { bucket: 'b2', prefix: 'a/' }, (rel) => keyFor('a/', rel), 10)).toEqual({
+      bucket: 'b1',
+      prefix: 'a/',
+    });
     expect(j.pairs.get('p')).toMatchObject({ bucket: 'b2', moved_from: null });
     expect(j.remote.count('p')).toBe(0);
     j.close();

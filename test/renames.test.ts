@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, matchRenames, sourceHolds, type RenameCandidate, type SourceObject, type SourceRecord } from '../src/plan/renames.js';
+import {
+  baseName,
+  matchRenames,
+  sourceHolds,
+  type RenameCandidate,
+  type SourceObject,
+  type SourceRecord,
+} from '../src/plan/renames.js';
 
 /** Rename pairing (src/plan/renames.ts): uploads of new content matched to pending deletes of the same content. */
 
@@ -7,7 +14,12 @@ const A = '0cc175b9c0f1b6a831c399e269772661';
 const B = '92eb5ffee6ae2fec3ad71c777531578f';
 
 /** A candidate from a relative path; the name is its base name, as the engine builds them. */
-const c = (rel: string, size = 10, md5 = A): RenameCandidate => ({ id: rel, size, md5, name: rel.slice(rel.lastIndexOf('/') + 1) });
+const c = (rel: string, size = 10, md5 = A): RenameCandidate => ({
+  id: rel,
+  size,
+  md5,
+  name: rel.slice(rel.lastIndexOf('/') + 1),
+});
 
 const entries = (m: Map<string, string>) => [...m].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
 
@@ -35,7 +47,12 @@ describe('matchRenames', () => {
         ['new/y', 'old/y'],
       ],
     ],
-    ['one tombstone, two uploads of it → used once (first upload)', [c('new/x'), c('new/y')], [c('old/z')], [['new/x', 'old/z']]],
+    [
+      'one tombstone, two uploads of it → used once (first upload)',
+      [c('new/x'), c('new/y')],
+      [c('old/z')],
+      [['new/x', 'old/z']],
+    ],
     [
       'two tombstones, two uploads → each used once',
       [c('new/p'), c('new/q')],
@@ -45,10 +62,30 @@ describe('matchRenames', () => {
         ['new/q', 'old/s'],
       ],
     ],
-    ['same basename preferred over the lexically first', [c('new/x.txt')], [c('a/y.txt'), c('b/x.txt')], [['new/x.txt', 'b/x.txt']]],
-    ['basename, not the whole path, is compared', [c('2024/photo.jpg')], [c('2023/other.jpg'), c('z/deep/photo.jpg')], [['2024/photo.jpg', 'z/deep/photo.jpg']]],
-    ['without a same-name candidate: the lexically first id', [c('new/x')], [c('old/z'), c('old/m'), c('old/q')], [['new/x', 'old/m']]],
-    ['a same-name tombstone with other content is not used', [c('new/x', 10, A)], [c('old/x', 10, B), c('old/y', 10, A)], [['new/x', 'old/y']]],
+    [
+      'same basename preferred over the lexically first',
+      [c('new/x.txt')],
+      [c('a/y.txt'), c('b/x.txt')],
+      [['new/x.txt', 'b/x.txt']],
+    ],
+    [
+      'basename, not the whole path, is compared',
+      [c('2024/photo.jpg')],
+      [c('2023/other.jpg'), c('z/deep/photo.jpg')],
+      [['2024/photo.jpg', 'z/deep/photo.jpg']],
+    ],
+    [
+      'without a same-name candidate: the lexically first id',
+      [c('new/x')],
+      [c('old/z'), c('old/m'), c('old/q')],
+      [['new/x', 'old/m']],
+    ],
+    [
+      'a same-name tombstone with other content is not used',
+      [c('new/x', 10, A)],
+      [c('old/x', 10, B), c('old/y', 10, A)],
+      [['new/x', 'old/y']],
+    ],
     [
       'a folder rename keeps every name',
       [c('new/a'), c('new/b'), c('new/c')],
@@ -122,7 +159,11 @@ describe('sourceHolds: may the old object be copied to the new key?', () => {
   const OURS = 'e2fc714c4727ee9395f324cd2e7f331f';
   const MP = 'a1b2c3d4e5f60718293a4b5c6d7e8f90-3';
   const rec = (etag: string | null = OURS, md5 = A, size = 10): SourceRecord => ({ size, md5, etag });
-  const obj = (etag: string, size = 10, metaMd5?: string | null): SourceObject => ({ size, etag, ...(metaMd5 === undefined ? {} : { metaMd5 }) });
+  const obj = (etag: string, size = 10, metaMd5?: string | null): SourceObject => ({
+    size,
+    etag,
+    ...(metaMd5 === undefined ? {} : { metaMd5 }),
+  });
   it.each<[string, SourceObject | undefined, SourceRecord, boolean, boolean]>([
     ['object gone', undefined, rec(), false, false],
     ['our upload still in place', obj(OURS), rec(), false, true],

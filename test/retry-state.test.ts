@@ -22,7 +22,13 @@ afterEach(() => {
   dir = undefined;
 });
 
-function setup(): { cfg: Config; j: Journal; root: string; synced: (rel: string, content: string) => void; rescan: (now: number) => Promise<unknown> } {
+function setup(): {
+  cfg: Config;
+  j: Journal;
+  root: string;
+  synced: (rel: string, content: string) => void;
+  rescan: (now: number) => Promise<unknown>;
+} {
   dir = mkdtempSync(join(tmpdir(), 's3mirror-retry-'));
   const root = join(dir, 'root');
   mkdirSync(root);
@@ -34,10 +40,25 @@ function setup(): { cfg: Config; j: Journal; root: string; synced: (rel: string,
     const key = keyFor('', rel);
     j.markDirty('p', rel, key, NOW, 0, 0);
     const etag = `${rel.length}`.padStart(32, '0');
-    j.recordSynced('p', rel, j.getFile('p', rel)!.generation, stat, { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' }, NOW, 0);
+    j.recordSynced(
+      'p',
+      rel,
+      j.getFile('p', rel)!.generation,
+      stat,
+      { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' },
+      NOW,
+      0,
+    );
     j.remote.put('p', key, stat.size, etag, etag, NOW);
   };
-  const rescan = (now: number) => reconcile(cfg.pairs[0]!, { journal: j, bucket: undefined as never, filter: new Filter(root, []), now: () => now, list: false });
+  const rescan = (now: number) =>
+    reconcile(cfg.pairs[0]!, {
+      journal: j,
+      bucket: undefined as never,
+      filter: new Filter(root, []),
+      now: () => now,
+      list: false,
+    });
   return { cfg, j, root, synced, rescan };
 }
 
@@ -59,7 +80,15 @@ describe('retry state across rescans', () => {
     const { j, synced } = setup();
     synced('a.txt', 'a');
     j.markDirty('p', 'a.txt', 'a.txt', NOW + 1000, 0, 0);
-    j.recordFailure('p', 'a.txt', j.getFile('p', 'a.txt')!.generation, 'S3_SERVER_ERROR', '500', NOW + 60_000, NOW + 1000);
+    j.recordFailure(
+      'p',
+      'a.txt',
+      j.getFile('p', 'a.txt')!.generation,
+      'S3_SERVER_ERROR',
+      '500',
+      NOW + 60_000,
+      NOW + 1000,
+    );
     j.markDirty('p', 'a.txt', 'a.txt', NOW + 2000, 100, 10_000);
     expect(j.getFile('p', 'a.txt')!.attempts).toBe(1);
     expect(j.query.retryingCount('p')).toBe(1);

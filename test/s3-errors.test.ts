@@ -9,7 +9,10 @@ import { mapS3Error } from '../src/s3/errors.js';
 
 /** An SDK-shaped service error. */
 const sdkError = (name: string, message: string, status?: number) =>
-  Object.assign(new Error(message), { name, ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }) });
+  Object.assign(new Error(message), {
+    name,
+    ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
+  });
 
 const netError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
 
@@ -70,17 +73,83 @@ describe('mapS3Error', () => {
       /^ListObjectsV2 bkt\/: InvalidAccessKeyId/,
       /AWS chain/,
     ],
-    ['SignatureDoesNotMatch', sdkError('SignatureDoesNotMatch', 'sig', 403), 'PutObject a', 'CREDENTIALS_INVALID', EXIT.s3Unusable, /SignatureDoesNotMatch/, /AWS chain/],
-    ['no credentials at all', sdkError('CredentialsProviderError', 'Could not load credentials from any providers'), 'HeadBucket b', 'CREDENTIALS_INVALID', EXIT.s3Unusable, /Could not load credentials/, /AWS chain/],
-    ['NoSuchBucket', sdkError('NoSuchBucket', 'The specified bucket does not exist', 404), 'ListObjectsV2 b/', 'BUCKET_MISSING', EXIT.s3Unusable, /NoSuchBucket/, /create the bucket/],
-    ['HeadBucket 404 (no body)', sdkError('NotFound', 'NotFound', 404), 'HeadBucket b', 'BUCKET_MISSING', EXIT.s3Unusable, /^HeadBucket b: NotFound$/, /create the bucket/],
-    ['connection refused', netError('ECONNREFUSED'), 'HeadBucket b', 'ENDPOINT_UNREACHABLE', EXIT.s3Unusable, /ECONNREFUSED/, /s3\.endpoint/],
-    ['SlowDown', sdkError('SlowDown', 'Please reduce your request rate.', 503), 'PutObject a', 'S3_THROTTLED', EXIT.someFailed, /SlowDown/, undefined],
-    ['a 500', sdkError('InternalError', 'We encountered an internal error.', 500), 'PutObject a', 'S3_SERVER_ERROR', EXIT.someFailed, /InternalError/, undefined],
-    ['BadDigest', sdkError('BadDigest', 'The Content-MD5 you specified did not match', 400), 'PutObject a', 'S3_BAD_DIGEST', EXIT.someFailed, /the file changed while it was read/, undefined],
     [
-      'HeadBucket 301 naming the bucket\'s region (the bucket is elsewhere)',
-      Object.assign(sdkError('Unknown', 'UnknownError', 301), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } }),
+      'SignatureDoesNotMatch',
+      sdkError('SignatureDoesNotMatch', 'sig', 403),
+      'PutObject a',
+      'CREDENTIALS_INVALID',
+      EXIT.s3Unusable,
+      /SignatureDoesNotMatch/,
+      /AWS chain/,
+    ],
+    [
+      'no credentials at all',
+      sdkError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      'HeadBucket b',
+      'CREDENTIALS_INVALID',
+      EXIT.s3Unusable,
+      /Could not load credentials/,
+      /AWS chain/,
+    ],
+    [
+      'NoSuchBucket',
+      sdkError('NoSuchBucket', 'The specified bucket does not exist', 404),
+      'ListObjectsV2 b/',
+      'BUCKET_MISSING',
+      EXIT.s3Unusable,
+      /NoSuchBucket/,
+      /create the bucket/,
+    ],
+    [
+      'HeadBucket 404 (no body)',
+      sdkError('NotFound', 'NotFound', 404),
+      'HeadBucket b',
+      'BUCKET_MISSING',
+      EXIT.s3Unusable,
+      /^HeadBucket b: NotFound$/,
+      /create the bucket/,
+    ],
+    [
+      'connection refused',
+      netError('ECONNREFUSED'),
+      'HeadBucket b',
+      'ENDPOINT_UNREACHABLE',
+      EXIT.s3Unusable,
+      /ECONNREFUSED/,
+      /s3\.endpoint/,
+    ],
+    [
+      'SlowDown',
+      sdkError('SlowDown', 'Please reduce your request rate.', 503),
+      'PutObject a',
+      'S3_THROTTLED',
+      EXIT.someFailed,
+      /SlowDown/,
+      undefined,
+    ],
+    [
+      'a 500',
+      sdkError('InternalError', 'We encountered an internal error.', 500),
+      'PutObject a',
+      'S3_SERVER_ERROR',
+      EXIT.someFailed,
+      /InternalError/,
+      undefined,
+    ],
+    [
+      'BadDigest',
+      sdkError('BadDigest', 'The Content-MD5 you specified did not match', 400),
+      'PutObject a',
+      'S3_BAD_DIGEST',
+      EXIT.someFailed,
+      /the file changed while it was read/,
+      undefined,
+    ],
+    [
+      "HeadBucket 301 naming the bucket's region (the bucket is elsewhere)",
+      Object.assign(sdkError('Unknown', 'UnknownError', 301), {
+        $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
+      }),
       'HeadBucket b',
       'REGION_WRONG',
       EXIT.usage,
@@ -88,16 +157,37 @@ describe('mapS3Error', () => {
       /"s3": \{ "region": "eu-west-1" \}/,
     ],
     [
-      'AuthorizationHeaderMalformed naming the bucket\'s region',
-      Object.assign(sdkError('AuthorizationHeaderMalformed', 'the region us-east-1 is wrong; expecting eu-west-1', 400), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } }),
+      "AuthorizationHeaderMalformed naming the bucket's region",
+      Object.assign(
+        sdkError('AuthorizationHeaderMalformed', 'the region us-east-1 is wrong; expecting eu-west-1', 400),
+        { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } },
+      ),
       'ListObjectsV2 b/',
       'REGION_WRONG',
       EXIT.usage,
       /region eu-west-1/,
       /eu-west-1/,
     ],
-    ['a 400 on a PUT with a region header is not about the region', Object.assign(sdkError('InvalidArgument', 'bad', 400), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } }), 'PutObject a', 'S3_REQUEST_FAILED', EXIT.someFailed, /InvalidArgument/, undefined],
-    ['anything else', sdkError('InvalidArgument', 'bad', 400), 'PutObject a', 'S3_REQUEST_FAILED', EXIT.someFailed, /^PutObject a: InvalidArgument \(bad\)$/, undefined],
+    [
+      'a 400 on a PUT with a region header is not about the region',
+      Object.assign(sdkError('InvalidArgument', 'bad', 400), {
+        $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
+      }),
+      'PutObject a',
+      'S3_REQUEST_FAILED',
+      EXIT.someFailed,
+      /InvalidArgument/,
+      undefined,
+    ],
+    [
+      'anything else',
+      sdkError('InvalidArgument', 'bad', 400),
+      'PutObject a',
+      'S3_REQUEST_FAILED',
+      EXIT.someFailed,
+      /^PutObject a: InvalidArgument \(bad\)$/,
+      undefined,
+    ],
   ])('%s', (_what, error, op, code, exit, message, hint) => {
     const m = mapS3Error(error, op);
     expect(m).toBeInstanceOf(MirrorError);
@@ -114,7 +204,9 @@ describe('mapS3Error', () => {
   });
 
   it('a 400 to a HEAD naming the very region we sign for is not REGION_WRONG (e.g. an SSE-C object)', () => {
-    const e = Object.assign(sdkError('BadRequest', 'Bad Request', 400), { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } });
+    const e = Object.assign(sdkError('BadRequest', 'Bad Request', 400), {
+      $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
+    });
     expect(mapS3Error(e, 'HeadObject a', 'eu-west-1').code).toBe('S3_REQUEST_FAILED');
     expect(mapS3Error(e, 'HeadObject a', 'us-east-1').code).toBe('REGION_WRONG');
   });
@@ -123,7 +215,9 @@ describe('mapS3Error', () => {
     const e = new MirrorError('KEY_TOO_LONG', 'x');
     expect(mapS3Error(e, 'PutObject a')).toBe(e);
     expect(fromFsError(e, '/srv/a')).toBe(e);
-    expect(fromFsError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), '/srv/a')).toMatchObject({ code: 'FILE_UNREADABLE' });
+    expect(
+      fromFsError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), '/srv/a'),
+    ).toMatchObject({ code: 'FILE_UNREADABLE' });
   });
 
   // The shape the real SDK gives a bodiless 403 (no network: a request handler that answers it).
@@ -137,7 +231,11 @@ describe('mapS3Error', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'WRONG', secretAccessKey: 'x' },
       maxAttempts: 1,
-      requestHandler: { handle: async () => ({ response: { statusCode: 403, reason: 'Forbidden', headers: {}, body: Readable.from([]) } }) },
+      requestHandler: {
+        handle: async () => ({
+          response: { statusCode: 403, reason: 'Forbidden', headers: {}, body: Readable.from([]) },
+        }),
+      },
     });
     let thrown: unknown;
     try {
@@ -150,6 +248,8 @@ describe('mapS3Error', () => {
     expect(thrown, 'the SDK should have thrown').toBeDefined();
     const m = mapS3Error(thrown, `${op} bkt`);
     expect(m.code).toBe('ACCESS_DENIED');
-    expect(m.message).toBe(`${op} bkt answered 403 (a HEAD response carries no error code): the access key may be wrong, or it lacks permission for this bucket`);
+    expect(m.message).toBe(
+      `${op} bkt answered 403 (a HEAD response carries no error code): the access key may be wrong, or it lacks permission for this bucket`,
+    );
   });
 });

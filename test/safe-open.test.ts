@@ -22,7 +22,8 @@ const out = join(base, 'out');
 const sizes = { small: 1000, streamed: 512 * 1024, multipart: 6 * MiB };
 for (const d of [join(root, 'real'), out]) {
   mkdirSync(d, { recursive: true });
-  for (const [name, size] of Object.entries(sizes)) writeFileSync(join(d, name), Buffer.alloc(size, d === out ? 0x58 : 0x41));
+  for (const [name, size] of Object.entries(sizes))
+    writeFileSync(join(d, name), Buffer.alloc(size, d === out ? 0x58 : 0x41));
 }
 symlinkSync(out, join(root, 'dir'));
 symlinkSync(join(root, 'real', 'small'), join(root, 'link'));
@@ -30,12 +31,17 @@ const opts = { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB };
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 describe('reading a path in the tree (followSymlinks: false)', () => {
-  it.each(Object.entries(sizes))('%s file: read under real directories, refused through a symlinked one', async (name, size) => {
-    const h = await readAndHash(treePath(root, `real/${name}`, false), opts, size);
-    expect(h.md5).toBe(md5(Buffer.alloc(size, 0x41)));
-    h.release?.();
-    await expect(readAndHash(treePath(root, `dir/${name}`, false), opts, size)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
-  });
+  it.each(Object.entries(sizes))(
+    '%s file: read under real directories, refused through a symlinked one',
+    async (name, size) => {
+      const h = await readAndHash(treePath(root, `real/${name}`, false), opts, size);
+      expect(h.md5).toBe(md5(Buffer.alloc(size, 0x41)));
+      h.release?.();
+      await expect(readAndHash(treePath(root, `dir/${name}`, false), opts, size)).rejects.toMatchObject({
+        code: 'FILE_CHANGED',
+      });
+    },
+  );
 
   it('readWhole and the multipart open refuse a path that left the tree since it was hashed', async () => {
     const h = await readAndHash(treePath(root, 'real/streamed', false), opts, sizes.streamed);
@@ -61,9 +67,17 @@ describe('walking the tree (followSymlinks: false)', () => {
   it('lists a symlinked directory as a symlink and never walks below it, also when asked to start there', async () => {
     const filter = new Filter(root, []);
     const all = await walk(root, filter, { followSymlinks: false });
-    expect(all.entries.map((e) => `${e.rel}:${e.kind}`).sort()).toEqual(['dir:symlink', 'link:symlink', 'real/multipart:file', 'real/small:file', 'real/streamed:file']);
+    expect(all.entries.map((e) => `${e.rel}:${e.kind}`).sort()).toEqual([
+      'dir:symlink',
+      'link:symlink',
+      'real/multipart:file',
+      'real/small:file',
+      'real/streamed:file',
+    ]);
     // The daemon walks a directory that appeared; one that is a symlink is not in the tree.
     expect((await walk(root, filter, { followSymlinks: false, under: 'dir' })).entries).toEqual([]);
-    expect((await walk(root, filter, { followSymlinks: true, under: 'dir' })).entries.map((e) => e.rel).sort()).toEqual(['dir/multipart', 'dir/small', 'dir/streamed']);
+    expect((await walk(root, filter, { followSymlinks: true, under: 'dir' })).entries.map((e) => e.rel).sort()).toEqual(
+      ['dir/multipart', 'dir/small', 'dir/streamed'],
+    );
   });
 });

@@ -38,13 +38,20 @@ function setup() {
     pendingDeletes: 0,
   };
   const scheduler = (mode: Mode) =>
-    new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), new PQueue({ concurrency: 2 }), { mode, concurrency: 2, now: () => Date.now() });
-  const goneRows = () => journal.db.prepare("SELECT rel, state, due_at FROM files WHERE pair = 'gone' ORDER BY rel").all();
+    new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), new PQueue({ concurrency: 2 }), {
+      mode,
+      concurrency: 2,
+      now: () => Date.now(),
+    });
+  const goneRows = () =>
+    journal.db.prepare("SELECT rel, state, due_at FROM files WHERE pair = 'gone' ORDER BY rel").all();
   return { journal, taken, scheduler, goneRows };
 }
 
 describe('Scheduler and pairs that left the config', () => {
-  it('runOnce returns once the configured pairs are done; the removed pair\'s rows are left as they were', { timeout: 15_000 }, async () => {
+  it("runOnce returns once the configured pairs are done; the removed pair's rows are left as they were", {
+    timeout: 15_000,
+  }, async () => {
     const { journal, taken, scheduler, goneRows } = setup();
     const before = goneRows();
     expect(before).toHaveLength(2);

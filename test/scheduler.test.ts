@@ -39,64 +39,162 @@ const repeat = (n: number, steps: readonly Step[]): Step[] => Array.from({ lengt
 const CASES: readonly Case[] = [
   {
     name: 'debounce: a row is due once it has been quiet for debounceMs, not before',
-    debounceMs: 100, maxDelayMs: 5000, settle: true,
-    steps: [['mark', 'a'], ['advance', 99], ['advance', 1], ['advance', 1000]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: true,
+    steps: [
+      ['mark', 'a'],
+      ['advance', 99],
+      ['advance', 1],
+      ['advance', 1000],
+    ],
     batches: [[100, ['a']]],
   },
   {
     name: 'debounce: each change restarts the wait',
-    debounceMs: 100, maxDelayMs: 5000, settle: true,
-    steps: [['mark', 'a'], ['advance', 60], ['mark', 'a'], ['advance', 60], ['mark', 'a'], ['advance', 1000]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: true,
+    steps: [
+      ['mark', 'a'],
+      ['advance', 60],
+      ['mark', 'a'],
+      ['advance', 60],
+      ['mark', 'a'],
+      ['advance', 1000],
+    ],
     batches: [[220, ['a']]],
   },
   {
     name: 'a burst of 100 writes to one file is one row of one batch',
-    debounceMs: 100, maxDelayMs: 5000, settle: true,
-    steps: [...repeat(100, [['mark', 'a'], ['advance', 1]]), ['advance', 1000]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: true,
+    steps: [
+      ...repeat(100, [
+        ['mark', 'a'],
+        ['advance', 1],
+      ]),
+      ['advance', 1000],
+    ],
     batches: [[199, ['a']]],
   },
   {
     name: 'files changed in one tick go out in one batch',
-    debounceMs: 100, maxDelayMs: 5000, settle: true,
-    steps: [['mark', 'a', 'b', 'c'], ['advance', 1000]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: true,
+    steps: [
+      ['mark', 'a', 'b', 'c'],
+      ['advance', 1000],
+    ],
     batches: [[100, ['a', 'b', 'c']]],
   },
   {
     name: 'bursts on several files: one row per file, each when its own burst is over',
-    debounceMs: 100, maxDelayMs: 5000, settle: true,
-    steps: [...repeat(5, [['mark', 'a', 'b'], ['advance', 10]]), ...repeat(5, [['mark', 'b'], ['advance', 10]]), ['advance', 1000]],
-    batches: [[140, ['a']], [190, ['b']]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: true,
+    steps: [
+      ...repeat(5, [
+        ['mark', 'a', 'b'],
+        ['advance', 10],
+      ]),
+      ...repeat(5, [
+        ['mark', 'b'],
+        ['advance', 10],
+      ]),
+      ['advance', 1000],
+    ],
+    batches: [
+      [140, ['a']],
+      [190, ['b']],
+    ],
   },
   {
     name: 'maxDelayMs: a file that never stops changing is still shipped, every maxDelayMs',
-    debounceMs: 100, maxDelayMs: 300, settle: true,
-    steps: [...repeat(20, [['mark', 'a'], ['advance', 50]]), ['advance', 1000]],
-    batches: [[300, ['a']], [600, ['a']], [900, ['a']], [1050, ['a']]],
+    debounceMs: 100,
+    maxDelayMs: 300,
+    settle: true,
+    steps: [
+      ...repeat(20, [
+        ['mark', 'a'],
+        ['advance', 50],
+      ]),
+      ['advance', 1000],
+    ],
+    batches: [
+      [300, ['a']],
+      [600, ['a']],
+      [900, ['a']],
+      [1050, ['a']],
+    ],
   },
   {
     name: 'maxDelayMs counts from the first change of the row, not from the last',
-    debounceMs: 200, maxDelayMs: 250, settle: true,
-    steps: [['mark', 'a'], ['advance', 100], ['mark', 'a'], ['advance', 1000]],
+    debounceMs: 200,
+    maxDelayMs: 250,
+    settle: true,
+    steps: [
+      ['mark', 'a'],
+      ['advance', 100],
+      ['mark', 'a'],
+      ['advance', 1000],
+    ],
     batches: [[250, ['a']]],
   },
   {
     name: 'a row is never handed out twice at once: due again while its batch works, it waits for that batch',
-    debounceMs: 100, maxDelayMs: 5000, settle: false,
-    steps: [['mark', 'a', 'b'], ['advance', 100], ['mark', 'a'], ['advance', 150], ['end', 0], ['advance', 1000]],
-    batches: [[100, ['a', 'b']], [250, ['a']]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: false,
+    steps: [
+      ['mark', 'a', 'b'],
+      ['advance', 100],
+      ['mark', 'a'],
+      ['advance', 150],
+      ['end', 0],
+      ['advance', 1000],
+    ],
+    batches: [
+      [100, ['a', 'b']],
+      [250, ['a']],
+    ],
   },
   {
     // 67f8fb7: the retake leased the row for 10 minutes; when its batch ended with no outcome for
     // it, it sat out that lease instead of being examined again at once.
     name: 'lease (67f8fb7): a row due again while its batch works goes back to due when that batch ends',
-    debounceMs: 100, maxDelayMs: 5000, settle: false,
-    steps: [['mark', 'a'], ['advance', 100], ['mark', 'a'], ['advance', 100], ['advance', 300], ['end', 0], ['end', 1], ['advance', 1000]],
-    batches: [[100, ['a']], [500, ['a']]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: false,
+    steps: [
+      ['mark', 'a'],
+      ['advance', 100],
+      ['mark', 'a'],
+      ['advance', 100],
+      ['advance', 300],
+      ['end', 0],
+      ['end', 1],
+      ['advance', 1000],
+    ],
+    batches: [
+      [100, ['a']],
+      [500, ['a']],
+    ],
   },
   {
     name: 'lease: a row not due again keeps its lease when its batch ends with no outcome',
-    debounceMs: 100, maxDelayMs: 5000, settle: false,
-    steps: [['mark', 'a'], ['advance', 100], ['advance', 300], ['end', 0], ['advance', 60_000]],
+    debounceMs: 100,
+    maxDelayMs: 5000,
+    settle: false,
+    steps: [
+      ['mark', 'a'],
+      ['advance', 100],
+      ['advance', 300],
+      ['end', 0],
+      ['advance', 60_000],
+    ],
     batches: [[100, ['a']]],
   },
 ];
@@ -129,11 +227,16 @@ describe('Scheduler (injected clock, real journal)', () => {
       flushDeletes: async () => undefined,
       pendingDeletes: 0,
     };
-    const scheduler = new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), new PQueue({ concurrency: 4 }), {
-      mode: 'daemon',
-      concurrency: 4,
-      now: () => Date.now(),
-    });
+    const scheduler = new Scheduler(
+      journal,
+      new Map([['p', engine as unknown as PairEngine]]),
+      new PQueue({ concurrency: 4 }),
+      {
+        mode: 'daemon',
+        concurrency: 4,
+        now: () => Date.now(),
+      },
+    );
     const loop = scheduler.runForever();
     cleanup = async () => {
       scheduler.stop();

@@ -29,7 +29,20 @@ function journalAt(version: number, fill: (db: Database.Database) => void): stri
 }
 
 const upload = (pair: string, rel: string, uploadId: string, now: number) =>
-  [{ pair, bucket: 'b', rel, key: `pre/${rel}`, uploadId, md5: 'd41d8cd98f00b204e9800998ecf8427e', size: 11 << 20, partSize: 5 << 20, mtimeNs: '1700000000123456789' }, now] as const;
+  [
+    {
+      pair,
+      bucket: 'b',
+      rel,
+      key: `pre/${rel}`,
+      uploadId,
+      md5: 'd41d8cd98f00b204e9800998ecf8427e',
+      size: 11 << 20,
+      partSize: 5 << 20,
+      mtimeNs: '1700000000123456789',
+    },
+    now,
+  ] as const;
 
 describe('journal migrations', () => {
   it('v1 → current: multipart records are kept, and keyed by upload id from then on', () => {
@@ -38,15 +51,35 @@ describe('journal migrations', () => {
         `INSERT INTO uploads (pair, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
          VALUES ('p', 'big.bin', 'pre/big.bin', 'id-v1', 'abc', 11534336, 5242880, '1700000000123456789', '[{"n":1,"etag":"e1"}]', 5)`,
       ).run();
-      db.prepare("INSERT INTO files (pair, rel, key, state, updated_at) VALUES ('p', 'big.bin', 'pre/big.bin', 'dirty', 5)").run();
+      db.prepare(
+        "INSERT INTO files (pair, rel, key, state, updated_at) VALUES ('p', 'big.bin', 'pre/big.bin', 'dirty', 5)",
+      ).run();
     });
 
     const j = Journal.open(stateDir);
     try {
       expect(j.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
-      expect(j.db.prepare('SELECT pair, bucket, upload_id, rel, key, md5, size, part_size, mtime_ns, parts, created_at FROM uploads').all()).toEqual([
-        { pair: 'p', bucket: null, upload_id: 'id-v1', rel: 'big.bin', key: 'pre/big.bin', md5: 'abc', size: 11534336, part_size: 5242880, mtime_ns: '1700000000123456789', parts: '[{"n":1,"etag":"e1"}]', created_at: 5 },
+      expect(
+        j.db
+          .prepare(
+            'SELECT pair, bucket, upload_id, rel, key, md5, size, part_size, mtime_ns, parts, created_at FROM uploads',
+          )
+          .all(),
+      ).toEqual([
+        {
+          pair: 'p',
+          bucket: null,
+          upload_id: 'id-v1',
+          rel: 'big.bin',
+          key: 'pre/big.bin',
+          md5: 'abc',
+          size: 11534336,
+          part_size: 5242880,
+          mtime_ns: '1700000000123456789',
+          parts: '[{"n":1,"etag":"e1"}]',
+          created_at: 5,
+        },
       ]);
       expect(j.getFile('p', 'big.bin')?.state).toBe('dirty');
 
@@ -54,9 +87,15 @@ describe('journal migrations', () => {
       j.uploads.begin(...upload('p', 'big.bin', 'id-2', 6));
       j.uploads.begin(...upload('p', 'big.bin', 'id-3', 7));
       j.uploads.recordPart('p', 'big.bin', 'id-2', 1, 'e2');
-      expect(j.uploads.all().map((u) => [u.upload_id, u.bucket])).toEqual([['id-v1', null], ['id-2', 'b'], ['id-3', 'b']]);
+      expect(j.uploads.all().map((u) => [u.upload_id, u.bucket])).toEqual([
+        ['id-v1', null],
+        ['id-2', 'b'],
+        ['id-3', 'b'],
+      ]);
       expect(j.uploads.count()).toBe(3);
-      expect(JSON.parse(j.db.prepare("SELECT parts FROM uploads WHERE upload_id = 'id-2'").pluck().get() as string)).toEqual([{ n: 1, etag: 'e2' }]);
+      expect(
+        JSON.parse(j.db.prepare("SELECT parts FROM uploads WHERE upload_id = 'id-2'").pluck().get() as string),
+      ).toEqual([{ n: 1, etag: 'e2' }]);
 
       // Each goes only when its own upload is gone.
       j.uploads.end('p', 'id-2');

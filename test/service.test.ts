@@ -25,7 +25,10 @@ function recipe(readme: string, heading: string): string[] {
   expect(at, `README has a "${heading}" section`).toBeGreaterThanOrEqual(0);
   const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
   expect(block, `"${heading}" has a sh code block`).not.toBeNull();
-  return block![1]!.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+  return block![1]!
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
 }
 
 interface Install {
@@ -72,7 +75,10 @@ describe('systemd unit and README install recipe', () => {
   it('the service runs as an unprivileged user the recipe creates', () => {
     expect(user).not.toMatch(/^(root|0)$/);
     expect(one('Group')).toBe(user);
-    expect(lines.some((l) => /^sudo useradd\b.*--system\b/.test(l) && l.endsWith(` ${user}`)), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((l) => /^sudo useradd\b.*--system\b/.test(l) && l.endsWith(` ${user}`)),
+      lines.join('\n'),
+    ).toBe(true);
   });
 
   it('the service user can read the config and its directory, and cannot change them', () => {
@@ -87,7 +93,10 @@ describe('systemd unit and README install recipe', () => {
       if (!owned) expect(mode(i.mode) & 0o040, `${i.target} is group-readable`).toBeTruthy();
       expect(mode(i.mode) & 0o022, `${i.target} is not writable by group or others`).toBe(0);
     }
-    expect(mode(dir!.mode) & (dir!.owner === user ? 0o100 : 0o010), `${dir!.target} is searchable by ${user}`).toBeTruthy();
+    expect(
+      mode(dir!.mode) & (dir!.owner === user ? 0o100 : 0o010),
+      `${dir!.target} is searchable by ${user}`,
+    ).toBeTruthy();
     expect(mode(file!.mode) & 0o007, 'config is not world-readable').toBe(0);
   });
 
@@ -102,7 +111,8 @@ describe('systemd unit and README install recipe', () => {
   it("the unit's StateDirectory is the example stateDir, so it is writable by the service user", () => {
     expect(`/var/lib/${one('StateDirectory')}`).toBe(example.stateDir);
     const protect = unit.get('ProtectSystem')?.at(-1);
-    if (protect === 'strict') expect(unit.get('ReadWritePaths') ?? [], 'strict needs ReadWritePaths').toContain(example.stateDir);
+    if (protect === 'strict')
+      expect(unit.get('ReadWritePaths') ?? [], 'strict needs ReadWritePaths').toContain(example.stateDir);
   });
 
   it('a config error is not restarted, and the stop timeout outlasts the drain', () => {

@@ -2,7 +2,7 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
@@ -13,7 +13,7 @@ import { bytes, expectMirror, once, scratch, type Scratch } from './support/mirr
 
 const MiB = 1024 * 1024;
 let s: Scratch | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   s?.cleanup();
   s = undefined;
@@ -21,12 +21,16 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-function viaProxy(sc: Scratch, p: Proxy, top: Record<string, unknown> = {}): Config {
+function viaProxy(sc: Scratch, p: FaultProxy, top: Record<string, unknown> = {}): Config {
   const base = sc.config({}, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB }, ...top });
-  return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
+  return parseConfig(
+    { ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } },
+    sc.dir,
+  );
 }
 
-const writes = (p: Proxy) => ['PutObject', 'UploadPart', 'CopyObject'].map((op) => p.counts.get(op) ?? 0).reduce((a, b) => a + b, 0);
+const writes = (p: FaultProxy) =>
+  ['PutObject', 'UploadPart', 'CopyObject'].map((op) => p.counts.get(op) ?? 0).reduce((a, b) => a + b, 0);
 
 describe('a bucket with default SSE-KMS (no sse in the pair)', () => {
   it('uploads once: the ETags the response marks as SSE-KMS are not taken for MD5s; the next pass sends nothing', async () => {

@@ -32,7 +32,14 @@ async function fixture(): Promise<{ root: string; state: string; config: string 
   const env = testEnv();
   const config = join(root, 'config.json');
   const state = join(root, 'state');
-  writeFileSync(config, JSON.stringify({ stateDir: state, s3: { endpoint: env.endpoint, forcePathStyle: true, region: env.region }, pairs: [{ name: 'main', path: data, bucket }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      stateDir: state,
+      s3: { endpoint: env.endpoint, forcePathStyle: true, region: env.region },
+      pairs: [{ name: 'main', path: data, bucket }],
+    }),
+  );
   chmodSync(config, 0o644);
   return { root, state, config };
 }
@@ -57,39 +64,48 @@ function cliUnderUmask(umask: string, args: string[]) {
 const STATE_FILES = ['journal.db', 'journal.db-wal', 'journal.db-shm', 'lock.db', 'daemon.pid'];
 
 describe('state files are readable by the service group only (README: Install as a service)', () => {
-  it.each([['022'], ['077']])('under umask %s the daemon creates its state 0640 (dir 0750), and a group member reads status', async (umask) => {
-    const f = await fixture();
-    const d = cliUnderUmask(umask, ['run', '--config', f.config]);
-    try {
-      // Running, and the first pass recorded: every state file exists while it runs.
-      await eventually(async () => {
-        const r = await runCli(['status', '--json', '--config', f.config]);
-        const s = JSON.parse(r.stdout || '{}') as { daemon?: { running: boolean }; pairs?: { inSync: { files: number } }[] };
-        expect(s.daemon?.running).toBe(true);
-        expect(s.pairs?.[0]?.inSync.files).toBe(1);
-      }, 30_000);
-      for (const n of STATE_FILES) expect([n, modeOf(join(f.state, n)).toString(8)]).toEqual([n, '640']);
-      expect(modeOf(f.state).toString(8)).toBe('750');
-      if (asRoot) {
-        for (const n of STATE_FILES) expect([n, statSync(join(f.state, n)).gid]).toEqual([n, GROUP]);
-        // A non-root member of the group reads status, with the daemon running and stopped.
-        const member = await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: GROUP });
-        expectStatus(member, true);
-        // Anyone else gets nothing: the modes, not a world-readable default, are what grant it.
-        const other = await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: NOBODY });
-        expect(other.code, other.stderr).toBe(0);
-        const o = JSON.parse(other.stdout) as { pairs: { state: string; reason: string; inSync: { files: number } }[] };
-        expect(o.pairs[0]).toMatchObject({ state: 'unknown', inSync: { files: 0 } });
-        expect(o.pairs[0]!.reason).toContain('permission denied');
+  it.each([['022'], ['077']])(
+    'under umask %s the daemon creates its state 0640 (dir 0750), and a group member reads status',
+    async (umask) => {
+      const f = await fixture();
+      const d = cliUnderUmask(umask, ['run', '--config', f.config]);
+      try {
+        // Running, and the first pass recorded: every state file exists while it runs.
+        await eventually(async () => {
+          const r = await runCli(['status', '--json', '--config', f.config]);
+          const s = JSON.parse(r.stdout || '{}') as {
+            daemon?: { running: boolean };
+            pairs?: { inSync: { files: number } }[];
+          };
+          expect(s.daemon?.running).toBe(true);
+          expect(s.pairs?.[0]?.inSync.files).toBe(1);
+        }, 30_000);
+        for (const n of STATE_FILES) expect([n, modeOf(join(f.state, n)).toString(8)]).toEqual([n, '640']);
+        expect(modeOf(f.state).toString(8)).toBe('750');
+        if (asRoot) {
+          for (const n of STATE_FILES) expect([n, statSync(join(f.state, n)).gid]).toEqual([n, GROUP]);
+          // A non-root member of the group reads status, with the daemon running and stopped.
+          const member = await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: GROUP });
+          expectStatus(member, true);
+          // Anyone else gets nothing: the modes, not a world-readable default, are what grant it.
+          const other = await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: NOBODY });
+          expect(other.code, other.stderr).toBe(0);
+          const o = JSON.parse(other.stdout) as {
+            pairs: { state: string; reason: string; inSync: { files: number } }[];
+          };
+          expect(o.pairs[0]).toMatchObject({ state: 'unknown', inSync: { files: 0 } });
+          expect(o.pairs[0]!.reason).toContain('permission denied');
+        }
+      } finally {
+        d.child.kill('SIGTERM');
       }
-    } finally {
-      d.child.kill('SIGTERM');
-    }
-    expect(await d.exited, d.stderr()).toBe(0);
-    expect(existsSync(join(f.state, 'daemon.pid'))).toBe(false);
-    for (const n of ['journal.db', 'lock.db']) expect([n, modeOf(join(f.state, n)).toString(8)]).toEqual([n, '640']);
-    if (asRoot) expectStatus(await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: GROUP }), false);
-  });
+      expect(await d.exited, d.stderr()).toBe(0);
+      expect(existsSync(join(f.state, 'daemon.pid'))).toBe(false);
+      for (const n of ['journal.db', 'lock.db']) expect([n, modeOf(join(f.state, n)).toString(8)]).toEqual([n, '640']);
+      if (asRoot)
+        expectStatus(await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: GROUP }), false);
+    },
+  );
 
   it('state files an older version left world-readable lose the others’ bits at the next start', async () => {
     const f = await fixture();

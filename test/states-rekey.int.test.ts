@@ -89,7 +89,9 @@ describe('a changed prefix or bucket', () => {
       expect(r.stats.p).toMatchObject({ deleted: 0 });
     }
     expect(await listAll(s.bucket, 'old/')).toEqual(before);
-    expect((await listAll(s.bucket)).map((o) => o.key).filter((k) => !k.startsWith('old/'))).toEqual([...Array(6).keys()].map((i) => `f${i}.txt`));
+    expect((await listAll(s.bucket)).map((o) => o.key).filter((k) => !k.startsWith('old/'))).toEqual(
+      [...Array(6).keys()].map((i) => `f${i}.txt`),
+    );
   });
 
   it('deletes held at the old prefix are dropped with it: nothing is deleted at either prefix', async () => {
@@ -124,6 +126,12 @@ describe('a changed prefix or bucket', () => {
     // The old object a/x.txt sits inside the new prefix, where no file maps to it: it stays.
     const after = await listAll(s.bucket);
     for (const o of before) expect(after).toContainEqual(o);
-    expect(after.map((o) => o.key).filter((k) => k.startsWith('a/') && k !== 'a/x.txt')).toEqual(['a/a/x.txt', 'a/f0.txt', 'a/f1.txt', 'a/f2.txt', 'a/f3.txt']);
+    expect(after.map((o) => o.key).filter((k) => k.startsWith('a/') && k !== 'a/x.txt')).toEqual([
+      'a/a/x.txt',
+      'a/f0.txt',
+      'a/f1.txt',
+      'a/f2.txt',
+      'a/f3.txt',
+    ]);
   });
 });

@@ -38,9 +38,19 @@ describe('a pair removed from the config', () => {
     const env = testEnv();
     const file = join(sc.dir, 'config.json');
     const write = (pairs: unknown[]) =>
-      writeFileSync(file, JSON.stringify({ stateDir: sc.stateDir, s3: { endpoint: env.endpoint, region: env.region, forcePathStyle: true }, debounceMs: 100, pairs }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          stateDir: sc.stateDir,
+          s3: { endpoint: env.endpoint, region: env.region, forcePathStyle: true },
+          debounceMs: 100,
+          pairs,
+        }),
+      );
     write([pPair]);
-    const dueBefore = inJournal(both, (j) => j.db.prepare("SELECT rel, due_at FROM files WHERE pair = 'q' ORDER BY rel").all());
+    const dueBefore = inJournal(both, (j) =>
+      j.db.prepare("SELECT rel, due_at FROM files WHERE pair = 'q' ORDER BY rel").all(),
+    );
 
     sc.write('p1.txt', 'p one');
     const r1 = await runCli(['sync', '--once', '--config', file], { timeoutMs: 30_000 });
@@ -62,7 +72,9 @@ describe('a pair removed from the config', () => {
     } finally {
       await dm2.stop();
     }
-    expect(inJournal(both, (j) => j.db.prepare("SELECT rel, due_at FROM files WHERE pair = 'q' ORDER BY rel").all())).toEqual(dueBefore);
+    expect(
+      inJournal(both, (j) => j.db.prepare("SELECT rel, due_at FROM files WHERE pair = 'q' ORDER BY rel").all()),
+    ).toEqual(dueBefore);
 
     // Back in the config, with its bucket: what it recorded while away is shipped.
     await createBucket(qBucket);

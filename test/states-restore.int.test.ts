@@ -4,7 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { Journal } from '../src/store/journal.js';
 import { listAll } from './support/s3client.js';
-import { daemon, eventually, expectMirror, heldCount, inJournal, once, scratch, type Scratch } from './support/mirror.js';
+import {
+  daemon,
+  eventually,
+  expectMirror,
+  heldCount,
+  inJournal,
+  once,
+  scratch,
+  type Scratch,
+} from './support/mirror.js';
 
 // A fresh journal in front of a full bucket: rows created from the listing are hints, not
 // verdicts. A file that exists locally is never deleted remotely.

@@ -7,12 +7,12 @@ import { Journal } from '../src/store/journal.js';
 import type { Watcher } from '../src/watch/watcher.js';
 import { killAllClis, runCli } from './support/cli.js';
 import { daemon, eventually, once, scratch, type Scratch } from './support/mirror.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
 
 let s: Scratch | undefined;
 let d: Daemon | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   await d?.stop();
   d = undefined;
@@ -41,7 +41,11 @@ interface StatusJson {
  * The config as a file, for `status` run as its own process (as an operator would: a status read
  * inside the daemon's process cannot see the daemon's lock). `endpoint` may point at a proxy.
  */
-function configFile(sc: Scratch, pair: Record<string, unknown> = {}, endpoint = testEnv().endpoint): { path: string; cfg: Config } {
+function configFile(
+  sc: Scratch,
+  pair: Record<string, unknown> = {},
+  endpoint = testEnv().endpoint,
+): { path: string; cfg: Config } {
   const raw = {
     stateDir: sc.stateDir,
     s3: { endpoint, region: testEnv().region, forcePathStyle: true },
@@ -72,7 +76,11 @@ function journalView(stateDir: string): { lastSync: number | null; heartbeat: nu
   const j = Journal.open(stateDir, { readonly: true });
   try {
     const proc = JSON.parse(j.getMeta('process') ?? '{"heartbeat":0}') as { heartbeat: number };
-    return { lastSync: j.pairs.get('p')?.last_sync_at ?? null, heartbeat: proc.heartbeat, pending: j.pendingCount('p') };
+    return {
+      lastSync: j.pairs.get('p')?.last_sync_at ?? null,
+      heartbeat: proc.heartbeat,
+      pending: j.pendingCount('p'),
+    };
   } finally {
     j.close();
   }
@@ -123,17 +131,26 @@ describe('status tells the truth (issue 7)', () => {
     const { path, cfg } = configFile(s);
     d = daemon(cfg);
     await d.start();
-    await eventually(async () => expect((await runCli(['status', '--config', path])).stdout).toContain('[in sync]'), 20_000);
+    await eventually(
+      async () => expect((await runCli(['status', '--config', path])).stdout).toContain('[in sync]'),
+      20_000,
+    );
     // A key over 1,024 bytes: a per-file error no retry fixes.
     const long = Array.from({ length: 5 }, (_, i) => `${i}${'x'.repeat(240)}`).join('/');
     mkdirSync(join(s.root, long.slice(0, long.lastIndexOf('/'))), { recursive: true });
     writeFileSync(join(s.root, long), 'too long a key');
-    await eventually(async () => expect((await status(path)).pairs[0]).toMatchObject({ failed: 1, pending: 0 }), 20_000);
+    await eventually(
+      async () => expect((await status(path)).pairs[0]).toMatchObject({ failed: 1, pending: 0 }),
+      20_000,
+    );
     const before = journalView(s.stateDir).lastSync;
     await twoStatusWrites(s.stateDir);
     expect(journalView(s.stateDir).lastSync).toBe(before);
     expect(await verdict(path)).toBe('1 failed');
-    expect((await status(path)).pairs[0]).toMatchObject({ verdict: '1 failed', lastSyncAt: before === null ? null : new Date(before).toISOString() });
+    expect((await status(path)).pairs[0]).toMatchObject({
+      verdict: '1 failed',
+      lastSyncAt: before === null ? null : new Date(before).toISOString(),
+    });
   });
 
   it('held deletes keep it from "in sync", and "last sync" does not advance while they are held', async () => {
@@ -142,7 +159,10 @@ describe('status tells the truth (issue 7)', () => {
     const { path, cfg } = configFile(s);
     d = daemon(cfg);
     await d.start();
-    await eventually(async () => expect((await runCli(['status', '--config', path])).stdout).toContain('[in sync]'), 20_000);
+    await eventually(
+      async () => expect((await runCli(['status', '--config', path])).stdout).toContain('[in sync]'),
+      20_000,
+    );
     for (let i = 0; i < 3; i++) unlinkSync(join(s.root, `f${i}.txt`));
     await eventually(async () => expect((await status(path)).pairs[0]).toMatchObject({ held: 3, pending: 0 }), 20_000);
     const before = journalView(s.stateDir).lastSync;
@@ -158,17 +178,26 @@ describe('status tells the truth (issue 7)', () => {
     const { path, cfg } = configFile(s);
     d = daemon(cfg);
     await d.start();
-    await eventually(async () => expect((await runCli(['status', '--config', path])).stdout).toContain('[in sync]'), 20_000);
+    await eventually(
+      async () => expect((await runCli(['status', '--config', path])).stdout).toContain('[in sync]'),
+      20_000,
+    );
     // What chokidar reports when the kernel refuses a watch (root reads every directory, so the
     // error is raised through the watcher's own event, the seam the daemon listens on).
     const w = (d as unknown as { watcher: Watcher }).watcher;
-    w.emit('error', { pair: 'p', error: Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }) });
+    w.emit('error', {
+      pair: 'p',
+      error: Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }),
+    });
     const before = journalView(s.stateDir).lastSync;
     await twoStatusWrites(s.stateDir);
     expect(journalView(s.stateDir).lastSync).toBe(before);
     expect(await verdict(path)).toBe('watcher-error');
     const st = await status(path);
     expect(st.recentErrors.map((e) => [e.pair, e.code])).toContainEqual(['p', 'WATCHER_ERROR']);
-    expect(st.pairs[0]).toMatchObject({ verdict: 'watcher-error', watcherError: { message: expect.stringContaining('ENOSPC') } });
+    expect(st.pairs[0]).toMatchObject({
+      verdict: 'watcher-error',
+      watcherError: { message: expect.stringContaining('ENOSPC') },
+    });
   });
 });

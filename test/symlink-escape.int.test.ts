@@ -2,14 +2,14 @@ import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, write
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
 import { getObjectBytes, listAll } from './support/s3client.js';
 import { bytes, once, scratch, type Scratch } from './support/mirror.js';
 import { testEnv } from './support/s3server.js';
 
 const MiB = 1024 * 1024;
 let s: Scratch | undefined;
-let proxy: Proxy | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
   s?.cleanup();
   await proxy?.close();
@@ -36,9 +36,12 @@ function swapForSymlink(sc: Scratch, rel: string, target: string): void {
   symlinkSync(target, join(sc.root, rel));
 }
 
-function viaProxy(sc: Scratch, p: Proxy, pair: Record<string, unknown>, top: Record<string, unknown>) {
+function viaProxy(sc: Scratch, p: FaultProxy, pair: Record<string, unknown>, top: Record<string, unknown>) {
   const base = sc.config(pair, top);
-  return parseConfig({ ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } }, sc.dir);
+  return parseConfig(
+    { ...JSON.parse(JSON.stringify({ ...base, source: undefined })), s3: { ...base.s3, endpoint: p.endpoint } },
+    sc.dir,
+  );
 }
 
 async function bucketHolds(bucket: string, needle: Buffer): Promise<string[]> {
@@ -97,7 +100,9 @@ describe('followSymlinks: false never reads outside the tree', () => {
         return false;
       },
     });
-    await once(viaProxy(s, proxy, { maxDeletePercent: 100 }, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } }));
+    await once(
+      viaProxy(s, proxy, { maxDeletePercent: 100 }, { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } }),
+    );
     expect(swapped).toBe(true);
     expect(out.untouched()).toEqual(['big']);
     expect(proxy.requests.filter((q) => q.op === 'UploadPart')).toEqual([]);

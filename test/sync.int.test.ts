@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../src/store/journal.js';
@@ -30,7 +39,7 @@ describe('sync --once against a real S3 server', () => {
     s.write('empty', '');
     s.write('dir/sub/deep.bin', bytes(3000));
     s.write('with space & plus+#?=.txt', 'odd');
-    s.write("quote'\"back\\slash", 'q');
+    s.write('quote\'"back\\slash', 'q');
     s.write('-leading-dash', 'd');
     s.write('new\nline', 'n');
     s.write('percent%41.txt', 'p');
@@ -130,10 +139,19 @@ describe('sync --once against a real S3 server', () => {
     const r = await once(cfg);
     const asRoot = process.getuid?.() === 0;
     // Root reads anything: there the unreadable file is simply mirrored.
-    expect(r.failures.map((f) => [f.rel, f.code]).sort()).toEqual([[long, 'KEY_TOO_LONG'], ...(asRoot ? [] : [['secret.txt', 'FILE_UNREADABLE']])]);
-    expect(r.failures.find((f) => f.code === 'KEY_TOO_LONG')!.message).toContain('object key is 1044 bytes; S3 allows 1024');
+    expect(r.failures.map((f) => [f.rel, f.code]).sort()).toEqual([
+      [long, 'KEY_TOO_LONG'],
+      ...(asRoot ? [] : [['secret.txt', 'FILE_UNREADABLE']]),
+    ]);
+    expect(r.failures.find((f) => f.code === 'KEY_TOO_LONG')!.message).toContain(
+      'object key is 1044 bytes; S3 allows 1024',
+    );
     const j = Journal.open(cfg.stateDir);
-    const skipped = j.query.failedFiles('p', 10).filter((f) => f.state === 'skipped').map((f) => f.error_code).sort();
+    const skipped = j.query
+      .failedFiles('p', 10)
+      .filter((f) => f.state === 'skipped')
+      .map((f) => f.error_code)
+      .sort();
     j.close();
     expect(skipped).toEqual(['UNSUPPORTED_FILE']);
     const keys = (await listAll(s.bucket)).map((o) => o.key);
@@ -150,7 +168,11 @@ describe('sync --once against a real S3 server', () => {
     s.write('sub/secret.txt', 's');
     s.write('sub/public.txt', 'p');
     await once(s.config({ exclude: ['*.tmp', 'cache/'] }));
-    expect((await listAll(s.bucket)).map((o) => o.key).sort()).toEqual(['a.txt', 'sub/.s3mirrorignore', 'sub/public.txt']);
+    expect((await listAll(s.bucket)).map((o) => o.key).sort()).toEqual([
+      'a.txt',
+      'sub/.s3mirrorignore',
+      'sub/public.txt',
+    ]);
     await once(s.config({ exclude: ['*.tmp', 'cache/', 'a.txt'] }));
     expect((await listAll(s.bucket)).map((o) => o.key)).toContain('a.txt');
     await once(s.config({ exclude: ['*.tmp', 'cache/', 'a.txt'], deleteExcluded: true }));
@@ -181,7 +203,10 @@ describe('run (daemon) against a real S3 server', () => {
 
   it('a file that keeps changing during its upload never ends as a torn object', async () => {
     s = await scratch('torn');
-    const cfg = s.config({}, { debounceMs: 50, maxDelayMs: 200, multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } });
+    const cfg = s.config(
+      {},
+      { debounceMs: 50, maxDelayMs: 200, multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB } },
+    );
     s.write('grow.bin', bytes(11 * MiB, 3));
     const d = daemon(cfg);
     await d.start();
@@ -207,11 +232,14 @@ describe('several pairs in one process', () => {
     writeFileSync(join(s.dir, 'third', 'c.txt'), 'third');
     s.write('a.txt', 'first');
     const base = s.config({ prefix: 'one/' });
-    const cfg = { ...base, pairs: [
-      base.pairs[0]!,
-      { ...base.pairs[0]!, name: 'q', path: join(s.dir, 'second'), prefix: 'two/' },
-      { ...base.pairs[0]!, name: 'r', path: join(s.dir, 'third'), bucket: `${s.bucket}-missing`, prefix: '' },
-    ] };
+    const cfg = {
+      ...base,
+      pairs: [
+        base.pairs[0]!,
+        { ...base.pairs[0]!, name: 'q', path: join(s.dir, 'second'), prefix: 'two/' },
+        { ...base.pairs[0]!, name: 'r', path: join(s.dir, 'third'), bucket: `${s.bucket}-missing`, prefix: '' },
+      ],
+    };
     const r = await once(cfg);
     expect(r.unusable).toEqual([{ pair: 'r', code: 'BUCKET_MISSING', message: expect.any(String) }]);
     expect(r.failures).toEqual([]);

@@ -39,10 +39,18 @@ function setup(pairOpts: Record<string, unknown> = {}, copyLimitBytes?: number):
   const journal = Journal.open(join(dir, 'state'));
   const root = join(dir, 'root');
   mkdirSync(root);
-  const cfg = parseConfig({ stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: root, bucket: 'bkt', ...pairOpts }] }, dir);
+  const cfg = parseConfig(
+    { stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: root, bucket: 'bkt', ...pairOpts }] },
+    dir,
+  );
   const pair = cfg.pairs[0]!;
   journal.pairs.upsert({ name: 'p', root, bucket: 'bkt', prefix: pair.prefix });
-  const t = new Transfers(new MemoryBuckets(s3), journal, { concurrency: 4, partSizeBytes: PART, now: Date.now, ...(copyLimitBytes ? { copyLimitBytes } : {}) });
+  const t = new Transfers(new MemoryBuckets(s3), journal, {
+    concurrency: 4,
+    partSizeBytes: PART,
+    now: Date.now,
+    ...(copyLimitBytes ? { copyLimitBytes } : {}),
+  });
   cur = {
     dir,
     s3,
@@ -52,7 +60,10 @@ function setup(pairOpts: Record<string, unknown> = {}, copyLimitBytes?: number):
     async file(rel, data) {
       const abs = join(root, rel);
       writeFileSync(abs, data);
-      return { abs, h: await readAndHash(treePath(root, rel, false), { thresholdBytes: PART, partSizeBytes: PART }, data.length) };
+      return {
+        abs,
+        h: await readAndHash(treePath(root, rel, false), { thresholdBytes: PART, partSizeBytes: PART }, data.length),
+      };
     },
   };
   return cur;
@@ -67,7 +78,12 @@ describe('transfers on the in-memory bucket', () => {
   it('a small file is one PUT; the result carries its MD5 as ETag', async () => {
     const { s3, t, pair, file } = setup();
     const { abs, h } = await file('a.txt', 'hello');
-    expect(await t.upload(pair, 'a.txt', 'a.txt', abs, h)).toMatchObject({ md5: md5Hex('hello'), partSize: 0, etag: md5Hex('hello'), etagKind: 'md5' });
+    expect(await t.upload(pair, 'a.txt', 'a.txt', abs, h)).toMatchObject({
+      md5: md5Hex('hello'),
+      partSize: 0,
+      etag: md5Hex('hello'),
+      etagKind: 'md5',
+    });
     expect(s3.counts()).toEqual({ PutObject: 1 });
     expect(t.bytesUploaded).toBe(5);
   });
@@ -85,8 +101,12 @@ describe('transfers on the in-memory bucket', () => {
   it('a failed part aborts the upload: nothing stays stored or recorded', async () => {
     const { s3, t, pair, journal, file } = setup();
     const { abs, h } = await file('big', blob(2 * PART + 10, 2));
-    s3.fault = (q) => (q.op === 'UploadPart' && s3.counts().UploadPart === 2 ? { name: 'InternalError', status: 500 } : undefined);
-    await expect(t.upload(pair, 'big', 'big', abs, h)).rejects.toMatchObject({ code: 'S3_SERVER_ERROR', retryable: true });
+    s3.fault = (q) =>
+      q.op === 'UploadPart' && s3.counts().UploadPart === 2 ? { name: 'InternalError', status: 500 } : undefined;
+    await expect(t.upload(pair, 'big', 'big', abs, h)).rejects.toMatchObject({
+      code: 'S3_SERVER_ERROR',
+      retryable: true,
+    });
     expect(s3.counts().AbortMultipartUpload).toBe(1);
     expect(s3.uploads('bkt')).toEqual([]);
     expect(journal.uploads.all()).toEqual([]);
@@ -96,9 +116,14 @@ describe('transfers on the in-memory bucket', () => {
   it('an abort that fails keeps the upload recorded, for a later abort', async () => {
     const { s3, t, pair, journal, file } = setup();
     const { abs, h } = await file('big', blob(2 * PART + 10, 3));
-    s3.fault = (q) => (q.op === 'CompleteMultipartUpload' || q.op === 'AbortMultipartUpload' ? { name: 'InternalError', status: 500 } : undefined);
+    s3.fault = (q) =>
+      q.op === 'CompleteMultipartUpload' || q.op === 'AbortMultipartUpload'
+        ? { name: 'InternalError', status: 500 }
+        : undefined;
     await expect(t.upload(pair, 'big', 'big', abs, h)).rejects.toMatchObject({ code: 'S3_SERVER_ERROR' });
-    expect(journal.uploads.all()).toEqual([expect.objectContaining({ key: 'big', upload_id: s3.uploads('bkt')[0]!.uploadId })]);
+    expect(journal.uploads.all()).toEqual([
+      expect.objectContaining({ key: 'big', upload_id: s3.uploads('bkt')[0]!.uploadId }),
+    ]);
   });
 
   it('a file that grew after hashing is not completed (FILE_CHANGED) and its upload is aborted', async () => {
@@ -120,7 +145,9 @@ describe('transfers on the in-memory bucket', () => {
     expect(s3.getObject('bkt', 'new')!.metadata.md5).toBe(md5Hex('content'));
 
     s3.putObject('bkt', 'old', 'changed!');
-    await expect(t.renameCopy(pair, 'new2', sourceRow('old', 7, md5Hex('content')), 'new2', h)).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
+    await expect(t.renameCopy(pair, 'new2', sourceRow('old', 7, md5Hex('content')), 'new2', h)).rejects.toMatchObject({
+      code: 'S3_REQUEST_FAILED',
+    });
     expect(s3.getObject('bkt', 'new2')).toBeUndefined();
   });
 
@@ -138,9 +165,20 @@ describe('transfers on the in-memory bucket', () => {
 
   it('the trash copy keeps the source object headers and metadata', async () => {
     const { s3, t, pair } = setup({ storageClass: 'STANDARD_IA' });
-    s3.putObject('bkt', 'x.txt', 'trash me', { contentType: 'text/x-custom', metadata: { md5: md5Hex('trash me'), mode: '600' } });
-    await t.trashCopy(pair, { rel: 'x.txt', key: 'x.txt', size: 8, remote_size: 8 } as unknown as FileRow, 'trash/x.txt');
-    expect(s3.getObject('bkt', 'trash/x.txt')).toMatchObject({ contentType: 'text/x-custom', metadata: { md5: md5Hex('trash me'), mode: '600' }, storageClass: 'STANDARD_IA' });
+    s3.putObject('bkt', 'x.txt', 'trash me', {
+      contentType: 'text/x-custom',
+      metadata: { md5: md5Hex('trash me'), mode: '600' },
+    });
+    await t.trashCopy(
+      pair,
+      { rel: 'x.txt', key: 'x.txt', size: 8, remote_size: 8 } as unknown as FileRow,
+      'trash/x.txt',
+    );
+    expect(s3.getObject('bkt', 'trash/x.txt')).toMatchObject({
+      contentType: 'text/x-custom',
+      metadata: { md5: md5Hex('trash me'), mode: '600' },
+      storageClass: 'STANDARD_IA',
+    });
   });
 
   it('with sse aws:kms an opaque ETag is accepted, not taken for a corrupted body', async () => {

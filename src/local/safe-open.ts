@@ -1,5 +1,15 @@
 // src/local/: reads files under a pair root without following symlinks out of it; state-file modes.
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, type BigIntStats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  type BigIntStats,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
@@ -108,9 +118,13 @@ function isAt(fd: number, p: TreePath): boolean {
 }
 
 function notInTree(p: TreePath): MirrorError {
-  return new MirrorError('FILE_CHANGED', `${absOf(p)} is no longer a file under ${p.root} (a directory on its way is a symlink now, or it moved); retried once it settles`, {
-    retryable: true,
-  });
+  return new MirrorError(
+    'FILE_CHANGED',
+    `${absOf(p)} is no longer a file under ${p.root} (a directory on its way is a symlink now, or it moved); retried once it settles`,
+    {
+      retryable: true,
+    },
+  );
 }
 
 function flagsFor(p: TreePath, flags: number): number {

@@ -17,7 +17,11 @@ export function etagsOpaque(sse: string | undefined | null): boolean {
 /** Servers differ: quoted or not, upper or lower case, weak prefixes. One place normalises. */
 export function normalizeEtag(raw: string | undefined | null): string | undefined {
   if (!raw) return undefined;
-  const s = raw.trim().replace(/^W\//, '').replace(/^"+|"+$/g, '').toLowerCase();
+  const s = raw
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"+|"+$/g, '')
+    .toLowerCase();
   return s === '' ? undefined : s;
 }
 

@@ -27,7 +27,12 @@ export function previousPrefixSource(
  * prefix lies inside it (`` to `docs/`), a key the previous prefix gave one of the pair's paths
  * (`previousKeys`: the listing then shows what we stored for them as unknown objects).
  */
-export function leftAtPreviousPrefix(prefix: string, movedFrom: string | null, key: string, previousKeys: ReadonlySet<string>): boolean {
+export function leftAtPreviousPrefix(
+  prefix: string,
+  movedFrom: string | null,
+  key: string,
+  previousKeys: ReadonlySet<string>,
+): boolean {
   if (movedFrom === null) return false;
   if (movedFrom.startsWith(prefix)) return key.startsWith(movedFrom);
   return previousKeys.has(key);

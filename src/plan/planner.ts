@@ -67,20 +67,38 @@ export function sameStat(a: LocalStat, j: JournalView): boolean {
   return a.size === j.size && a.mtimeNs === j.mtimeNs && a.ctimeNs === j.ctimeNs && a.ino === j.ino;
 }
 
-export function plan(local: LocalView | null, journal: JournalView | null, remote: RemoteView | null, o: PlanOptions): Decision {
+export function plan(
+  local: LocalView | null,
+  journal: JournalView | null,
+  remote: RemoteView | null,
+  o: PlanOptions,
+): Decision {
   if (!local) return planAbsent(remote, o);
-  if (local.kind === 'symlink') return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'symlink skipped (followSymlinks is off)' };
-  if (local.kind === 'special') return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'not a regular file (FIFO, socket or device) skipped' };
+  if (local.kind === 'symlink')
+    return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'symlink skipped (followSymlinks is off)' };
+  if (local.kind === 'special')
+    return { op: 'ignore', code: 'UNSUPPORTED_FILE', reason: 'not a regular file (FIFO, socket or device) skipped' };
   if (o.excluded) {
     if (remote && o.deleteExcluded && o.deleteMode !== 'keep') return deleteOp(o, 'excluded and deleteExcluded is on');
     return { op: 'forget', reason: 'excluded by a filter' };
   }
   if (o.keyBytes > MAX_KEY_BYTES) {
-    return { op: 'refuse', code: 'KEY_TOO_LONG', reason: `object key is ${o.keyBytes} bytes; S3 allows ${MAX_KEY_BYTES}` };
+    return {
+      op: 'refuse',
+      code: 'KEY_TOO_LONG',
+      reason: `object key is ${o.keyBytes} bytes; S3 allows ${MAX_KEY_BYTES}`,
+    };
   }
 
   // Unchanged since our own confirmed upload, and the listing still shows that object: no read, no request.
-  if (journal && sameStat(local.stat, journal) && journal.etag && remote && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+  if (
+    journal &&
+    sameStat(local.stat, journal) &&
+    journal.etag &&
+    remote &&
+    remote.etag === journal.etag &&
+    remote.size === journal.remoteSize
+  ) {
     return { op: 'skip', reason: 'unchanged since our upload' };
   }
   if (local.md5 === undefined) {
@@ -92,11 +110,22 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
   if (remote.size !== local.stat.size) return { op: 'upload', reason: 'size differs from object' };
 
   // Our own upload of this very content, still in place (a touch, or a re-hash after restart).
-  if (journal?.etag && journal.md5 === local.md5 && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+  if (
+    journal?.etag &&
+    journal.md5 === local.md5 &&
+    remote.etag === journal.etag &&
+    remote.size === journal.remoteSize
+  ) {
     return { op: 'skip', reason: 'content unchanged since our upload' };
   }
   // The object is still our own upload, and the content we uploaded then is not this content.
-  if (journal?.etag && journal.md5 && journal.md5 !== local.md5 && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+  if (
+    journal?.etag &&
+    journal.md5 &&
+    journal.md5 !== local.md5 &&
+    remote.etag === journal.etag &&
+    remote.size === journal.remoteSize
+  ) {
     return { op: 'upload', reason: 'content changed since our upload' };
   }
   if (typeof remote.metaMd5 === 'string') {
@@ -106,16 +135,32 @@ export function plan(local: LocalView | null, journal: JournalView | null, remot
   }
   const kind = etagKind(remote.etag);
   if (kind === 'md5' && !o.opaqueEtags) {
-    if (remote.etag === local.md5) return { op: 'skip', reason: 'ETag equals local MD5', learned: learned(remote.etag) };
-    if (o.etagsUnknown && remote.metaMd5 === undefined) return { op: 'head', reason: 'ETag differs from local MD5, but may be opaque (bucket encryption not known yet); reading x-amz-meta-md5' };
+    if (remote.etag === local.md5)
+      return { op: 'skip', reason: 'ETag equals local MD5', learned: learned(remote.etag) };
+    if (o.etagsUnknown && remote.metaMd5 === undefined)
+      return {
+        op: 'head',
+        reason:
+          'ETag differs from local MD5, but may be opaque (bucket encryption not known yet); reading x-amz-meta-md5',
+      };
     return { op: 'upload', reason: 'ETag differs from local MD5' };
   }
-  if (kind === 'multipart' && !o.opaqueEtags && local.localEtag && etagParts(local.localEtag) === etagParts(remote.etag)) {
+  if (
+    kind === 'multipart' &&
+    !o.opaqueEtags &&
+    local.localEtag &&
+    etagParts(local.localEtag) === etagParts(remote.etag)
+  ) {
     // Equal part counts do not prove equal part sizes: a mismatch falls through to x-amz-meta-md5.
-    if (remote.etag === local.localEtag) return { op: 'skip', reason: 'multipart ETag reproduced', learned: learned(remote.etag) };
+    if (remote.etag === local.localEtag)
+      return { op: 'skip', reason: 'multipart ETag reproduced', learned: learned(remote.etag) };
   }
-  if (remote.metaMd5 === null) return { op: 'upload', reason: 'identity unknown (no x-amz-meta-md5, ETag not comparable)' };
-  return { op: 'head', reason: `ETag (${kind}${o.opaqueEtags ? ', SSE' : ''}) cannot be compared; reading x-amz-meta-md5` };
+  if (remote.metaMd5 === null)
+    return { op: 'upload', reason: 'identity unknown (no x-amz-meta-md5, ETag not comparable)' };
+  return {
+    op: 'head',
+    reason: `ETag (${kind}${o.opaqueEtags ? ', SSE' : ''}) cannot be compared; reading x-amz-meta-md5`,
+  };
 }
 
 function planAbsent(remote: RemoteView | null, o: PlanOptions): Decision {

@@ -13,7 +13,10 @@ export interface RenameCandidate {
   name: string;
 }
 
-export function matchRenames(uploads: readonly RenameCandidate[], tombstones: readonly RenameCandidate[]): Map<string, string> {
+export function matchRenames(
+  uploads: readonly RenameCandidate[],
+  tombstones: readonly RenameCandidate[],
+): Map<string, string> {
   const pool = new Map<string, RenameCandidate[]>();
   for (const t of [...tombstones].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const k = `${t.size}:${t.md5}`;

@@ -9,7 +9,12 @@ const ONCE_MAX_ATTEMPTS = 4;
 const MAX_BACKOFF_MS = 300_000;
 
 /** Failures that only a change to the file itself (its name, type or permissions) can cure. */
-const LOCAL_CODES: ReadonlySet<string> = new Set(['FILE_UNREADABLE', 'UNSUPPORTED_FILE', 'KEY_TOO_LONG', 'KEY_COLLISION']);
+const LOCAL_CODES: ReadonlySet<string> = new Set([
+  'FILE_UNREADABLE',
+  'UNSUPPORTED_FILE',
+  'KEY_TOO_LONG',
+  'KEY_COLLISION',
+]);
 const UNSETTLED_CODES: ReadonlySet<string> = new Set(['FILE_CHANGED', 'FILE_NEVER_SETTLES']);
 
 export interface Failure {

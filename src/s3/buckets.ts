@@ -37,7 +37,14 @@ class S3Bucket implements Bucket {
   copy(from: string, to: string, o: CopyOptions) {
     return this.store.copy(this.name, from, to, o);
   }
-  uploadPartCopy(from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string) {
+  uploadPartCopy(
+    from: string,
+    key: string,
+    uploadId: string,
+    n: number,
+    range: { start: number; end: number },
+    ifMatch?: string,
+  ) {
     return this.store.uploadPartCopy(this.name, from, key, uploadId, n, range, ifMatch);
   }
   deleteMany(keys: readonly string[]) {

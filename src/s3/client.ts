@@ -74,7 +74,9 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
   const agentOpts = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
   // A custom endpoint with no region anywhere: SigV4 still needs one, and us-east-1 is what
   // S3-compatible servers expect by default.
-  const region = cfg.region ?? (cfg.endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined);
+  const region =
+    cfg.region ??
+    (cfg.endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined);
   const client = new sdk.S3Client({
     ...(region ? { region } : {}),
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
@@ -138,12 +140,20 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
   // that do not. `s3.signPayload: true` keeps the SHA-256 (a bucket policy may demand it).
   client.middlewareStack.add(
     (next, context) => {
-      if (cfg.signPayload || (context.commandName !== 'PutObjectCommand' && context.commandName !== 'UploadPartCommand')) return next;
+      if (
+        cfg.signPayload ||
+        (context.commandName !== 'PutObjectCommand' && context.commandName !== 'UploadPartCommand')
+      )
+        return next;
       return async (args) => {
         const req = args.request as { headers?: Record<string, string>; body?: unknown };
         const headers = req.headers;
         // Only a Buffer body whose payload hash nobody has set (a streamed, aws-chunked body has its own).
-        if (headers?.['content-md5'] && ArrayBuffer.isView(req.body) && !Object.keys(headers).some((h) => h.toLowerCase() === 'x-amz-content-sha256')) {
+        if (
+          headers?.['content-md5'] &&
+          ArrayBuffer.isView(req.body) &&
+          !Object.keys(headers).some((h) => h.toLowerCase() === 'x-amz-content-sha256')
+        ) {
           headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
         }
         return next(args);
@@ -157,7 +167,8 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
       if (context.commandName !== 'DeleteObjectsCommand') return next;
       return async (args) => {
         const req = args.request as { headers?: Record<string, string>; body?: unknown };
-        if (req.headers && typeof req.body === 'string') req.headers['content-md5'] = createHash('md5').update(req.body).digest('base64');
+        if (req.headers && typeof req.body === 'string')
+          req.headers['content-md5'] = createHash('md5').update(req.body).digest('base64');
         return next(args);
       };
     },

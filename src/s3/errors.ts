@@ -1,6 +1,17 @@
 import { MirrorError } from '../errors.js';
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError', 'RequestTimeout']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+  'RequestTimeout',
+]);
 
 /**
  * Map an SDK error once, so every caller reports (and retries) it the same way. `signingRegion`,
@@ -9,7 +20,14 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN',
  */
 export function mapS3Error(e: unknown, what: string, signingRegion?: string): MirrorError {
   if (e instanceof MirrorError) return e;
-  const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> }; Code?: string };
+  const err = e as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $response?: { headers?: Record<string, string> };
+    Code?: string;
+  };
   const name = err?.name ?? err?.Code ?? '';
   const status = err?.$metadata?.httpStatusCode;
   const msg = `${what}: ${name || 'error'}${err?.message && err.message !== name ? ` (${err.message})` : ''}`;
@@ -23,19 +41,44 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
   // The bucket lives in another region than the one we sign for: AWS answers 301 (or 400), naming
   // the bucket's region in a header (a HEAD response has no body to say more). A config problem.
   const bucketRegion = err?.$response?.headers?.['x-amz-bucket-region'];
-  if (bucketRegion && bucketRegion !== signingRegion && (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || /^Head/.test(what))))) {
-    return new MirrorError('REGION_WRONG', `${what}: the bucket is in region ${bucketRegion}, not in the one s3mirror signs for`, {
-      hint: `set "s3": { "region": "${bucketRegion}" } in the config (or AWS_REGION)`,
+  if (
+    bucketRegion &&
+    bucketRegion !== signingRegion &&
+    (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || /^Head/.test(what))))
+  ) {
+    return new MirrorError(
+      'REGION_WRONG',
+      `${what}: the bucket is in region ${bucketRegion}, not in the one s3mirror signs for`,
+      {
+        hint: `set "s3": { "region": "${bucketRegion}" } in the config (or AWS_REGION)`,
+        cause: e,
+      },
+    );
+  }
+  if (
+    NETWORK.has(err?.code ?? '') ||
+    NETWORK.has(name) ||
+    /ECONNREFUSED|socket hang up|ENOTFOUND|ETIMEDOUT/.test(err?.message ?? '')
+  ) {
+    return new MirrorError('ENDPOINT_UNREACHABLE', msg, {
+      retryable: true,
+      hint: 'check s3.endpoint and that the server is up; s3mirror retries',
       cause: e,
     });
-  }
-  if (NETWORK.has(err?.code ?? '') || NETWORK.has(name) || /ECONNREFUSED|socket hang up|ENOTFOUND|ETIMEDOUT/.test(err?.message ?? '')) {
-    return new MirrorError('ENDPOINT_UNREACHABLE', msg, { retryable: true, hint: 'check s3.endpoint and that the server is up; s3mirror retries', cause: e });
   }
   if (name === 'NoSuchBucket') {
     return new MirrorError('BUCKET_MISSING', msg, { hint: 'create the bucket or fix pairs[].bucket', cause: e });
   }
-  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(name) || /Could not load credentials/.test(err?.message ?? '')) {
+  if (
+    [
+      'InvalidAccessKeyId',
+      'SignatureDoesNotMatch',
+      'ExpiredToken',
+      'InvalidToken',
+      'CredentialsProviderError',
+    ].includes(name) ||
+    /Could not load credentials/.test(err?.message ?? '')
+  ) {
     return new MirrorError('CREDENTIALS_INVALID', msg, {
       hint: 'credentials come from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, s3.profile, or an instance role',
       cause: e,
@@ -45,18 +88,28 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
   // access key is unknown (InvalidAccessKeyId), the signature is wrong or the key lacks permission.
   if (status === 403 && !hasErrorCode(name)) {
     const why = /^Head/.test(what) ? 'a HEAD response carries no error code' : 'the response carried no error code';
-    return new MirrorError('ACCESS_DENIED', `${what} answered 403 (${why}): the access key may be wrong, or it lacks permission for this bucket`, {
-      hint:
-        'check the access key ID and secret the AWS chain supplies (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, s3.profile or an instance role), ' +
-        'and that they are allowed s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on this bucket (README: Permissions)',
+    return new MirrorError(
+      'ACCESS_DENIED',
+      `${what} answered 403 (${why}): the access key may be wrong, or it lacks permission for this bucket`,
+      {
+        hint:
+          'check the access key ID and secret the AWS chain supplies (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, s3.profile or an instance role), ' +
+          'and that they are allowed s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on this bucket (README: Permissions)',
+        cause: e,
+      },
+    );
+  }
+  if (name === 'AccessDenied' || status === 403) {
+    return new MirrorError('ACCESS_DENIED', msg, {
+      hint: 'the credentials lack permission for this bucket or key (README: Permissions lists what s3mirror needs)',
       cause: e,
     });
   }
-  if (name === 'AccessDenied' || status === 403) {
-    return new MirrorError('ACCESS_DENIED', msg, { hint: 'the credentials lack permission for this bucket or key (README: Permissions lists what s3mirror needs)', cause: e });
-  }
   if (name === 'BadDigest' || name === 'InvalidDigest') {
-    return new MirrorError('S3_BAD_DIGEST', `${msg}; the file changed while it was read`, { retryable: true, cause: e });
+    return new MirrorError('S3_BAD_DIGEST', `${msg}; the file changed while it was read`, {
+      retryable: true,
+      cause: e,
+    });
   }
   if (name === 'SlowDown' || status === 503 || status === 429) {
     return new MirrorError('S3_THROTTLED', msg, { retryable: true, cause: e });

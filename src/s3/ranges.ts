@@ -54,7 +54,12 @@ function listedEtag(raw: string | undefined): string {
  * StartAfter is detected (keys out of order) and listed again from the start, page by page.
  * Errors leave as the SDK threw them: the caller maps them.
  */
-export async function listPrefix(client: S3Client, bucket: string, prefix: string, opts: ListOptions = {}): Promise<Listed[]> {
+export async function listPrefix(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  opts: ListOptions = {},
+): Promise<Listed[]> {
   const splits = (opts.splitAfter ?? []).filter((k) => k.startsWith(prefix));
   if (splits.length && splits.every((k, i) => i === 0 || compareKeys(splits[i - 1]!, k) < 0)) {
     const ranges = await listRanges(client, bucket, prefix, splits, opts.onPage);
@@ -65,7 +70,13 @@ export async function listPrefix(client: S3Client, bucket: string, prefix: strin
 }
 
 /** The ranges cut at `splits`, chained on response headers; undefined when out of order. */
-async function listRanges(client: S3Client, bucket: string, prefix: string, splits: readonly string[], onPage: ListOptions['onPage']): Promise<Listed[] | undefined> {
+async function listRanges(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  splits: readonly string[],
+  onPage: ListOptions['onPage'],
+): Promise<Listed[] | undefined> {
   const n = splits.length + 1;
   const abandoned = { now: false };
   const runs: Promise<{ ok: true; v: Listed[] | typeof OUT_OF_ORDER } | { ok: false; e: unknown }>[] = [];
@@ -80,8 +91,14 @@ async function listRanges(client: S3Client, bucket: string, prefix: string, spli
     };
     runs.push(
       listRange(client, bucket, prefix, i === 0 ? undefined : splits[i - 1], splits[i], onPage, abandoned, once).then(
-        (v) => (once(), { ok: true as const, v }),
-        (e: unknown) => ((abandoned.now = true), { ok: false as const, e }),
+        (v) => {
+          once();
+          return { ok: true as const, v };
+        },
+        (e: unknown) => {
+          abandoned.now = true;
+          return { ok: false as const, e };
+        },
       ),
     );
   };

@@ -1,4 +1,10 @@
-import type { $Command, S3Client, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type {
+  $Command,
+  S3Client,
+  S3ClientResolvedConfig,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+} from '@aws-sdk/client-s3';
 import type { CopyOptions, Head, ObjectSettings, Stored } from '../bucket.js';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import type { MirrorError } from '../errors.js';
@@ -65,7 +71,8 @@ export class S3Store {
       await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
     } catch (e) {
       const name = (e as { name?: string }).name;
-      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw mapS3Error(e, `CreateBucket ${bucket}`);
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
+        throw mapS3Error(e, `CreateBucket ${bucket}`);
     }
   }
 
@@ -99,37 +106,70 @@ export class S3Store {
   async put(bucket: string, key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
     const r = await this.send(
       `PutObject ${key}`,
-      () => new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex), ...settings(s) }),
+      () =>
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: hexToBase64(md5Hex),
+          ...settings(s),
+        }),
     );
     return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key)), r.ServerSideEncryption);
   }
 
   async createMultipart(bucket: string, key: string, s: ObjectSettings): Promise<string> {
     const what = `CreateMultipartUpload ${key}`;
-    const r = await this.send(what, () => new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }));
+    const r = await this.send(
+      what,
+      () => new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }),
+    );
     if (!r.UploadId) throw mapS3Error(new Error('no UploadId in response'), what);
     return r.UploadId;
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored> {
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    n: number,
+    body: Buffer,
+    md5Hex: string,
+  ): Promise<Stored> {
     const r = await this.send(
       `UploadPart ${key} #${n}`,
-      () => new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ContentMD5: hexToBase64(md5Hex) }),
+      () =>
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: n,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: hexToBase64(md5Hex),
+        }),
     );
     // A part's ETag is its MD5 on every server we know (unless SSE-KMS); fall back to ours if it is missing.
     const etag = normalizeEtag(r.ETag) ?? md5Hex;
     return r.ServerSideEncryption ? { etag, sse: r.ServerSideEncryption } : { etag };
   }
 
-  async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored> {
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly { n: number; etag: string }[],
+  ): Promise<Stored> {
     const r = await this.send(
       `CompleteMultipartUpload ${key}`,
-      () => new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
-      }),
+      () =>
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
+        }),
     );
     return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key)), r.ServerSideEncryption);
   }
@@ -147,7 +187,14 @@ export class S3Store {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
       const status = err.$metadata?.httpStatusCode;
       // s3rver answers 405 MethodNotAllowed: it has no abort at all.
-      if (err.name === 'NoSuchUpload' || err.name === 'NotImplemented' || status === 404 || status === 405 || status === 501) return true;
+      if (
+        err.name === 'NoSuchUpload' ||
+        err.name === 'NotImplemented' ||
+        status === 404 ||
+        status === 405 ||
+        status === 501
+      )
+        return true;
       return this.mapError(e, `AbortMultipartUpload ${key}`);
     }
   }
@@ -162,38 +209,51 @@ export class S3Store {
     const keep = o.keep ?? {};
     const r = await this.send(
       `CopyObject ${from} -> ${to}`,
-      () => new CopyObjectCommand({
-        Bucket: bucket,
-        Key: to,
-        CopySource: copySource(bucket, from),
-        ...(o.ifMatch ? { CopySourceIfMatch: `"${o.ifMatch}"` } : {}),
-        ...(o.replace
-          ? { MetadataDirective: 'REPLACE' as const, ...settings(o.replace) }
-          : {
-              MetadataDirective: 'COPY' as const,
-              ...(keep.storageClass ? { StorageClass: keep.storageClass as never } : {}),
-              ...(keep.sse ? { ServerSideEncryption: keep.sse } : {}),
-              ...(keep.kmsKeyId ? { SSEKMSKeyId: keep.kmsKeyId } : {}),
-            }),
-      }),
+      () =>
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: to,
+          CopySource: copySource(bucket, from),
+          ...(o.ifMatch ? { CopySourceIfMatch: `"${o.ifMatch}"` } : {}),
+          ...(o.replace
+            ? { MetadataDirective: 'REPLACE' as const, ...settings(o.replace) }
+            : {
+                MetadataDirective: 'COPY' as const,
+                ...(keep.storageClass ? { StorageClass: keep.storageClass as never } : {}),
+                ...(keep.sse ? { ServerSideEncryption: keep.sse } : {}),
+                ...(keep.kmsKeyId ? { SSEKMSKeyId: keep.kmsKeyId } : {}),
+              }),
+        }),
     );
-    return stored(normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to)), r.ServerSideEncryption);
+    return stored(
+      normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to)),
+      r.ServerSideEncryption,
+    );
   }
 
   /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
-  async uploadPartCopy(bucket: string, from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string): Promise<string> {
+  async uploadPartCopy(
+    bucket: string,
+    from: string,
+    key: string,
+    uploadId: string,
+    n: number,
+    range: { start: number; end: number },
+    ifMatch?: string,
+  ): Promise<string> {
     const what = `UploadPartCopy ${from} -> ${key} #${n}`;
     const r = await this.send(
       what,
-      () => new UploadPartCopyCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: n,
-        CopySource: copySource(bucket, from),
-        CopySourceRange: `bytes=${range.start}-${range.end}`,
-        ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
-      }),
+      () =>
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: n,
+          CopySource: copySource(bucket, from),
+          CopySourceRange: `bytes=${range.start}-${range.end}`,
+          ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
+        }),
     );
     const etag = normalizeEtag(r.CopyPartResult?.ETag);
     if (!etag) throw mapS3Error(new Error('no ETag in CopyPartResult'), what);
@@ -205,7 +265,8 @@ export class S3Store {
     if (keys.length > 1000) throw new Error(`deleteMany: ${keys.length} keys > 1000`);
     const r = await this.send(
       `DeleteObjects (${keys.length} keys)`,
-      () => new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      () =>
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
     );
     const failed = new Map<string, string>();
     for (const er of r.Errors ?? []) if (er.Key) failed.set(er.Key, `${er.Code ?? 'Error'}: ${er.Message ?? ''}`);

@@ -34,7 +34,13 @@ interface PairStatus {
 
 export interface Status {
   schemaVersion: number;
-  daemon: { running: boolean; pid: number | null; mode: string | null; heartbeatAt: string | null; startedAt: string | null };
+  daemon: {
+    running: boolean;
+    pid: number | null;
+    mode: string | null;
+    heartbeatAt: string | null;
+    startedAt: string | null;
+  };
   pairs: PairStatus[];
   transfers: { pair: string; rel: string; bytes: number; sent: number; multipart: boolean }[];
   /** Multipart uploads recorded and not completed: under way, or left to abort (their parts are billed). */
@@ -56,17 +62,36 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
     schemaVersion: STATUS_SCHEMA_VERSION,
     daemon: { running, pid, mode: null, heartbeatAt: null, startedAt: null },
     pairs: cfg.pairs.map((p) => ({
-      name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix, state, reason,
-      inSync: { files: 0, bytes: 0 }, pending: 0, retrying: 0, failed: 0, held: 0, skipped: 0, inFlight: 0, lastSyncAt: null,
-      verdict: state, watcherError: null, problems: [],
+      name: p.name,
+      path: p.path,
+      bucket: p.bucket,
+      prefix: p.prefix,
+      state,
+      reason,
+      inSync: { files: 0, bytes: 0 },
+      pending: 0,
+      retrying: 0,
+      failed: 0,
+      held: 0,
+      skipped: 0,
+      inFlight: 0,
+      lastSyncAt: null,
+      verdict: state,
+      watcherError: null,
+      problems: [],
     })),
     transfers: [],
     openUploads: 0,
     recentErrors: [],
   });
   const seen = journalSeen(path);
-  if (seen === 'missing') return without('never-synced', `no journal at ${path} yet: s3mirror has not run with this stateDir`);
-  if (seen === 'denied') return without('unknown', `cannot read ${path}: permission denied (run status as the service user or a member of its group)`);
+  if (seen === 'missing')
+    return without('never-synced', `no journal at ${path} yet: s3mirror has not run with this stateDir`);
+  if (seen === 'denied')
+    return without(
+      'unknown',
+      `cannot read ${path}: permission denied (run status as the service user or a member of its group)`,
+    );
   let journal: Journal | undefined;
   try {
     journal = Journal.open(cfg.stateDir, { readonly: true });
@@ -92,20 +117,38 @@ function journalSeen(path: string): 'ok' | 'missing' | 'denied' {
 
 function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Status {
   const last = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
-    pid: number; mode: string; startedAt: number; heartbeat: number; inFlight: { pair: string; rel: string; bytes: number; sent: number; multipart?: boolean }[];
-    reconciled?: string[]; watcherErrors?: Record<string, { at: number; message: string }>;
+    pid: number;
+    mode: string;
+    startedAt: number;
+    heartbeat: number;
+    inFlight: { pair: string; rel: string; bytes: number; sent: number; multipart?: boolean }[];
+    reconciled?: string[];
+    watcherErrors?: Record<string, { at: number; message: string }>;
   };
   // Until the running process writes its first record, the journal holds the previous process's.
   const proc = running ? (last?.pid === pid ? last : null) : last;
-  const transfers = running && proc ? proc.inFlight.map((t) => ({ pair: t.pair, rel: t.rel, bytes: t.bytes, sent: t.sent, multipart: t.multipart ?? false })) : [];
+  const transfers =
+    running && proc
+      ? proc.inFlight.map((t) => ({
+          pair: t.pair,
+          rel: t.rel,
+          bytes: t.bytes,
+          sent: t.sent,
+          multipart: t.multipart ?? false,
+        }))
+      : [];
   const pairs: PairStatus[] = cfg.pairs.map((p) => {
     const row = journal.pairs.get(p.name);
     const counts = journal.query.stateCounts(p.name);
-    const sum = (pred: (c: { state: string; present: number }) => boolean) => counts.filter(pred).reduce((a, c) => a + c.n, 0);
+    const sum = (pred: (c: { state: string; present: number }) => boolean) =>
+      counts.filter(pred).reduce((a, c) => a + c.n, 0);
     const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
     const we = running ? proc?.watcherErrors?.[p.name] : undefined;
     const base = {
-      name: p.name, path: p.path, bucket: p.bucket, prefix: p.prefix,
+      name: p.name,
+      path: p.path,
+      bucket: p.bucket,
+      prefix: p.prefix,
       state: row?.state ?? 'never-synced',
       reason: row?.hold_reason ?? row?.last_error ?? null,
       inSync: { files: clean.reduce((a, c) => a + c.n, 0), bytes: clean.reduce((a, c) => a + c.bytes, 0) },
@@ -117,7 +160,9 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       inFlight: transfers.filter((t) => t.pair === p.name).length,
       lastSyncAt: iso(row?.last_sync_at),
       watcherError: we ? { at: iso(we.at)!, message: we.message } : null,
-      problems: journal.query.failedFiles(p.name, 20).map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
+      problems: journal.query
+        .failedFiles(p.name, 20)
+        .map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
     };
     // While a process runs, the journal is only as current as its reconcile: until then, what
     // changed while nothing watched is unknown.
@@ -129,7 +174,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
     daemon: {
       running,
       pid,
-      mode: running ? proc?.mode ?? null : null,
+      mode: running ? (proc?.mode ?? null) : null,
       heartbeatAt: iso(proc?.heartbeat),
       startedAt: running ? iso(proc?.startedAt) : null,
     },
@@ -164,7 +209,11 @@ function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
 export function renderStatus(s: Status): string {
   const out: string[] = [];
   const d = s.daemon;
-  out.push(d.running ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})` : 'daemon: not running');
+  out.push(
+    d.running
+      ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})`
+      : 'daemon: not running',
+  );
   for (const p of s.pairs) {
     out.push('');
     out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${p.verdict}]`);
@@ -173,8 +222,12 @@ export function renderStatus(s: Status): string {
     out.push(`  pending:   ${p.pending}${p.retrying ? ` (${p.retrying} retrying)` : ''}   in flight: ${p.inFlight}`);
     out.push(`  failed:    ${p.failed}   held deletes: ${p.held}   skipped: ${p.skipped}`);
     out.push(`  last sync: ${p.lastSyncAt ?? 'never'}`);
-    if (p.watcherError) out.push(`  watcher:   ${p.watcherError.at} ${p.watcherError.message} (changes may be missed; restart to watch anew)`);
-    for (const f of p.problems.slice(0, 10)) out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
+    if (p.watcherError)
+      out.push(
+        `  watcher:   ${p.watcherError.at} ${p.watcherError.message} (changes may be missed; restart to watch anew)`,
+      );
+    for (const f of p.problems.slice(0, 10))
+      out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
     if (p.held > 0) out.push(`  release with: s3mirror resume --config FILE --pair ${p.name} --allow-deletes`);
   }
   if (s.transfers.length) {
@@ -183,10 +236,15 @@ export function renderStatus(s: Status): string {
   }
   // More than the multipart uploads under way: some wait for an abort that failed (their parts are billed).
   const stuck = s.openUploads - s.transfers.filter((t) => t.multipart).length;
-  if (stuck > 0) out.push('', `unfinished multipart uploads: ${s.openUploads} (aborted at the next rescan or start; see recent errors and the log if it stays)`);
+  if (stuck > 0)
+    out.push(
+      '',
+      `unfinished multipart uploads: ${s.openUploads} (aborted at the next rescan or start; see recent errors and the log if it stays)`,
+    );
   if (s.recentErrors.length) {
     out.push('', 'recent errors:');
-    for (const e of s.recentErrors) out.push(`  ${e.at} ${e.pair ?? ''}${e.rel ? `/${e.rel}` : ''} ${e.code}: ${e.message}`);
+    for (const e of s.recentErrors)
+      out.push(`  ${e.at} ${e.pair ?? ''}${e.rel ? `/${e.rel}` : ''} ${e.code}: ${e.message}`);
   }
   return out.join('\n');
 }

@@ -5,7 +5,9 @@ export class ErrorLog {
   constructor(private readonly sql: Sql) {}
 
   add(at: number, pair: string | null, rel: string | null, code: string, message: string): void {
-    this.sql.st('INSERT INTO errors (at, pair, rel, code, message) VALUES (?, ?, ?, ?, ?)').run(at, pair, rel, code, message);
+    this.sql
+      .st('INSERT INTO errors (at, pair, rel, code, message) VALUES (?, ?, ?, ?, ?)')
+      .run(at, pair, rel, code, message);
     // Keep a bounded history: status shows recent errors, the logs keep the rest.
     this.sql.st('DELETE FROM errors WHERE id <= (SELECT max(id) FROM errors) - 200').run();
   }

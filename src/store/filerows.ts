@@ -7,9 +7,31 @@ const FILE_COLUMNS =
   'generation, synced_generation, state, dirty_since, due_at, attempts, error_code, error, updated_at';
 
 type RawFileRow = [
-  string, string, string, 0 | 1, FileRow['kind'], number | null, string | null, string | null, string | null, number | null,
-  string | null, number | null, string | null, string | null, FileRow['etag_kind'], number | null,
-  number, number, FileRow['state'], number | null, number | null, number, string | null, string | null, number,
+  string,
+  string,
+  string,
+  0 | 1,
+  FileRow['kind'],
+  number | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+  number | null,
+  string | null,
+  string | null,
+  FileRow['etag_kind'],
+  number | null,
+  number,
+  number,
+  FileRow['state'],
+  number | null,
+  number | null,
+  number,
+  string | null,
+  string | null,
+  number,
 ];
 
 /**
@@ -18,9 +40,31 @@ type RawFileRow = [
  */
 function fileRow(r: RawFileRow): FileRow {
   return {
-    pair: r[0], rel: r[1], key: r[2], present: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], hashed_at: r[9],
-    md5: r[10], part_size: r[11], local_etag: r[12], etag: r[13], etag_kind: r[14], remote_size: r[15],
-    generation: r[16], synced_generation: r[17], state: r[18], dirty_since: r[19], due_at: r[20], attempts: r[21], error_code: r[22], error: r[23], updated_at: r[24],
+    pair: r[0],
+    rel: r[1],
+    key: r[2],
+    present: r[3],
+    kind: r[4],
+    size: r[5],
+    mtime_ns: r[6],
+    ctime_ns: r[7],
+    ino: r[8],
+    hashed_at: r[9],
+    md5: r[10],
+    part_size: r[11],
+    local_etag: r[12],
+    etag: r[13],
+    etag_kind: r[14],
+    remote_size: r[15],
+    generation: r[16],
+    synced_generation: r[17],
+    state: r[18],
+    dirty_since: r[19],
+    due_at: r[20],
+    attempts: r[21],
+    error_code: r[22],
+    error: r[23],
+    updated_at: r[24],
   };
 }
 

@@ -54,7 +54,11 @@ export class Journal {
   private pendingWrites: (() => void)[] = [];
   private soonTimer: NodeJS.Timeout | undefined;
 
-  private constructor(db: Db, path: string, private readonly writer: boolean) {
+  private constructor(
+    db: Db,
+    path: string,
+    private readonly writer: boolean,
+  ) {
     this.db = db;
     this.path = path;
     this.sql = new Sql(db);
@@ -77,7 +81,9 @@ export class Journal {
       db = new Database(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
     } catch (e) {
       throw new MirrorError('STATE_DIR_UNUSABLE', `cannot open journal ${path}: ${(e as Error).message}`, {
-        hint: opts.readonly ? 'has the daemon (or sync --once) run with this stateDir yet?' : 'stateDir must be a writable directory',
+        hint: opts.readonly
+          ? 'has the daemon (or sync --once) run with this stateDir yet?'
+          : 'stateDir must be a writable directory',
       });
     }
     db.pragma('busy_timeout = 5000');
@@ -164,7 +170,10 @@ export class Journal {
 
   // ── meta ────────────────────────────────────────────────────────────────────────────────
   setMeta(key: string, value: string): void {
-    this.st('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.st('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+      key,
+      value,
+    );
   }
   getMeta(key: string): string | undefined {
     return (this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
@@ -190,13 +199,25 @@ export class Journal {
   }
 
   /** markDirty for many rows in one statement (half the time of one statement per row), in order. */
-  markManyDirty(pair: string, items: readonly { rel: string; key: string }[], now: number, debounceMs: number, maxDelayMs: number): void {
+  markManyDirty(
+    pair: string,
+    items: readonly { rel: string; key: string }[],
+    now: number,
+    debounceMs: number,
+    maxDelayMs: number,
+  ): void {
     if (!items.length) return;
     this.st(
       `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
        SELECT @pair, j.value ->> 0, j.value ->> 1, 'dirty', @now, @now + @debounce, @now FROM json_each(@items) AS j WHERE true
        ${DIRTY_ON_CONFLICT}`,
-    ).run({ pair, items: JSON.stringify(items.map((it) => [it.rel, it.key])), now, debounce: debounceMs, maxDelay: maxDelayMs });
+    ).run({
+      pair,
+      items: JSON.stringify(items.map((it) => [it.rel, it.key])),
+      now,
+      debounce: debounceMs,
+      maxDelay: maxDelayMs,
+    });
   }
 
   /**
@@ -204,7 +225,10 @@ export class Journal {
    * to wait). Only the configured pairs: rows of a pair that left the config wait for its return.
    */
   makeAllDue(now: number, pairs: readonly string[]): void {
-    this.st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))").run(now, JSON.stringify(pairs));
+    this.st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))").run(
+      now,
+      JSON.stringify(pairs),
+    );
   }
 
   /**
@@ -229,16 +253,18 @@ export class Journal {
 
   /** When the next row of these pairs is due (see takeDue). */
   nextDueAt(pairs: readonly string[]): number | undefined {
-    const r = this.st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))").get(
-      JSON.stringify(pairs),
-    ) as { d: number | null };
+    const r = this.st(
+      "SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))",
+    ).get(JSON.stringify(pairs)) as { d: number | null };
     return r.d ?? undefined;
   }
 
   pendingCount(pair?: string): number {
-    const r = (pair === undefined
-      ? this.st("SELECT count(*) AS n FROM files WHERE state = 'dirty'").get()
-      : this.st("SELECT count(*) AS n FROM files WHERE state = 'dirty' AND pair = ?").get(pair)) as { n: number };
+    const r = (
+      pair === undefined
+        ? this.st("SELECT count(*) AS n FROM files WHERE state = 'dirty'").get()
+        : this.st("SELECT count(*) AS n FROM files WHERE state = 'dirty' AND pair = ?").get(pair)
+    ) as { n: number };
     return r.n;
   }
 
@@ -253,7 +279,15 @@ export class Journal {
    * maxDelayMs starts again now, so a file that never stops changing is shipped at most once
    * per maxDelayMs, not at every change after the first capped shipment.
    */
-  recordSynced(pair: string, rel: string, gen: number, stat: LocalStat, c: SyncedContent, now: number, debounceMs: number): void {
+  recordSynced(
+    pair: string,
+    rel: string,
+    gen: number,
+    stat: LocalStat,
+    c: SyncedContent,
+    now: number,
+    debounceMs: number,
+  ): void {
     // Positional parameters: one write per file, and binding by name costs an object and a lookup each.
     this.st(
       `UPDATE files SET present = 1, kind = 'file', size = ?, mtime_ns = ?, ctime_ns = ?, ino = ?,
@@ -264,7 +298,28 @@ export class Journal {
          dirty_since = CASE WHEN generation = ? THEN NULL ELSE ? END,
          due_at = CASE WHEN generation = ? THEN NULL ELSE ? END
        WHERE pair = ? AND rel = ?`,
-    ).run(stat.size, stat.mtimeNs, stat.ctimeNs, stat.ino, now, c.md5, c.partSize, c.localEtag, c.etag, c.etagKind, stat.size, gen, now, gen, gen, now, gen, now + debounceMs, pair, rel);
+    ).run(
+      stat.size,
+      stat.mtimeNs,
+      stat.ctimeNs,
+      stat.ino,
+      now,
+      c.md5,
+      c.partSize,
+      c.localEtag,
+      c.etag,
+      c.etagKind,
+      stat.size,
+      gen,
+      now,
+      gen,
+      gen,
+      now,
+      gen,
+      now + debounceMs,
+      pair,
+      rel,
+    );
   }
 
   /** The local file is gone and the remote side is settled (deleted, trashed or kept). */
@@ -281,7 +336,12 @@ export class Journal {
 
   /** Due now if the row still carries exactly this lease (nothing since has set its due time). */
   unlease(pair: string, rel: string, lease: number, now: number): void {
-    this.st("UPDATE files SET due_at = ? WHERE pair = ? AND rel = ? AND state = 'dirty' AND due_at = ?").run(now, pair, rel, lease);
+    this.st("UPDATE files SET due_at = ? WHERE pair = ? AND rel = ? AND state = 'dirty' AND due_at = ?").run(
+      now,
+      pair,
+      rel,
+      lease,
+    );
   }
 
   postpone(pair: string, rel: string, dueAt: number): void {
@@ -318,7 +378,15 @@ export class Journal {
    * that changes faster than it can be read looped read → abort → read. Its maxDelayMs counts
    * from this failure.
    */
-  recordFailure(pair: string, rel: string, gen: number, code: string, message: string, retryAt: number | null, now: number): void {
+  recordFailure(
+    pair: string,
+    rel: string,
+    gen: number,
+    code: string,
+    message: string,
+    retryAt: number | null,
+    now: number,
+  ): void {
     this.st(
       `UPDATE files SET attempts = attempts + 1, error_code = @code, error = @message, updated_at = @now,
          state = CASE WHEN generation <> @gen THEN 'dirty' WHEN @retryAt IS NULL THEN 'failed' ELSE 'dirty' END,
@@ -330,7 +398,15 @@ export class Journal {
   }
 
   /** Not mirrored on purpose (symlink, FIFO, over-long key …): listed in status, retried on change. */
-  recordSkipped(pair: string, rel: string, gen: number, kind: FileRow['kind'], code: string, message: string, now: number): void {
+  recordSkipped(
+    pair: string,
+    rel: string,
+    gen: number,
+    kind: FileRow['kind'],
+    code: string,
+    message: string,
+    now: number,
+  ): void {
     this.st(
       `UPDATE files SET kind = @kind, error_code = @code, error = @message, updated_at = @now, synced_generation = @gen,
          state = CASE WHEN generation = @gen THEN 'skipped' ELSE 'dirty' END,

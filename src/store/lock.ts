@@ -35,9 +35,13 @@ export class StateLock {
       db.close();
       if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
         const pid = readPid(stateDir);
-        throw new MirrorError('STATE_DIR_BUSY', `stateDir ${stateDir} is in use by another s3mirror${pid ? ` (pid ${pid})` : ''}`, {
-          hint: 'stop the running daemon first, or give this config its own stateDir',
-        });
+        throw new MirrorError(
+          'STATE_DIR_BUSY',
+          `stateDir ${stateDir} is in use by another s3mirror${pid ? ` (pid ${pid})` : ''}`,
+          {
+            hint: 'stop the running daemon first, or give this config its own stateDir',
+          },
+        );
       }
       throw new MirrorError('STATE_DIR_UNUSABLE', `cannot lock ${stateDir}: ${(e as Error).message}`);
     }

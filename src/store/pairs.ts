@@ -6,10 +6,12 @@ export class PairTable {
   constructor(private readonly sql: Sql) {}
 
   upsert(p: { name: string; root: string; bucket: string; prefix: string }): void {
-    this.sql.st(
-      `INSERT INTO pairs (name, root, bucket, prefix) VALUES (@name, @root, @bucket, @prefix)
+    this.sql
+      .st(
+        `INSERT INTO pairs (name, root, bucket, prefix) VALUES (@name, @root, @bucket, @prefix)
        ON CONFLICT (name) DO UPDATE SET root = excluded.root, bucket = excluded.bucket, prefix = excluded.prefix`,
-    ).run(p);
+      )
+      .run(p);
   }
   get(name: string): PairRow | undefined {
     return this.sql.st('SELECT * FROM pairs WHERE name = ?').get(name) as PairRow | undefined;
@@ -28,26 +30,35 @@ export class PairTable {
    * copy (pairs.moved_from). Returns the old location, or null when nothing changed (or the pair
    * is new).
    */
-  rekey(pair: string, to: { bucket: string; prefix: string }, keyOf: (rel: string) => string, now: number): { bucket: string; prefix: string } | null {
+  rekey(
+    pair: string,
+    to: { bucket: string; prefix: string },
+    keyOf: (rel: string) => string,
+    now: number,
+  ): { bucket: string; prefix: string } | null {
     const old = this.get(pair);
     if (!old || (old.bucket === to.bucket && old.prefix === to.prefix)) return null;
     this.sql.tx(() => {
       const rels = this.sql.st('SELECT rel FROM files WHERE pair = ?').pluck().all(pair) as string[];
       const set = this.sql.st('UPDATE files SET key = ? WHERE pair = ? AND rel = ?');
       for (const rel of rels) set.run(keyOf(rel), pair, rel);
-      this.sql.st(
-        `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, attempts = 0, error_code = NULL, error = NULL, updated_at = @now
+      this.sql
+        .st(
+          `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, attempts = 0, error_code = NULL, error = NULL, updated_at = @now
          WHERE pair = @pair AND (state IN ('held', 'failed') OR error_code = 'DELETE_RELEASED')`,
-      ).run({ pair, now });
+        )
+        .run({ pair, now });
       this.sql.st('DELETE FROM remote WHERE pair = ?').run(pair);
-      this.sql.st(
-        `UPDATE pairs SET bucket = @bucket, prefix = @prefix, last_listed_at = NULL,
+      this.sql
+        .st(
+          `UPDATE pairs SET bucket = @bucket, prefix = @prefix, last_listed_at = NULL,
            moved_from = CASE WHEN bucket = @bucket THEN prefix ELSE NULL END,
            state = CASE WHEN state = 'deletes-held' THEN 'ok' ELSE state END,
            hold_reason = CASE WHEN state = 'deletes-held' THEN NULL ELSE hold_reason END,
            held_at = CASE WHEN state = 'deletes-held' THEN NULL ELSE held_at END
          WHERE name = @pair`,
-      ).run({ pair, bucket: to.bucket, prefix: to.prefix });
+        )
+        .run({ pair, bucket: to.bucket, prefix: to.prefix });
     });
     return { bucket: old.bucket, prefix: old.prefix };
   }
@@ -56,19 +67,23 @@ export class PairTable {
     this.sql.st('UPDATE pairs SET root_dev = ?, root_ino = ? WHERE name = ?').run(dev, ino, name);
   }
   setState(name: string, state: PairRow['state'], reason: string | null, now: number): void {
-    this.sql.st(
-      `UPDATE pairs SET state = @state, hold_reason = @reason,
+    this.sql
+      .st(
+        `UPDATE pairs SET state = @state, hold_reason = @reason,
          held_at = CASE WHEN @state = 'deletes-held' THEN coalesce(held_at, @now) ELSE NULL END,
          last_error = CASE WHEN @state = 'error' THEN @reason ELSE NULL END
        WHERE name = @name`,
-    ).run({ name, state, reason, now });
+      )
+      .run({ name, state, reason, now });
   }
   /** A hold ends by itself once no held delete is left (the files came back, or were released). */
   clearHoldIfNone(name: string): void {
-    this.sql.st(
-      `UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL
+    this.sql
+      .st(
+        `UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL
        WHERE name = ? AND state = 'deletes-held' AND NOT EXISTS (SELECT 1 FROM files WHERE pair = pairs.name AND state = 'held')`,
-    ).run(name);
+      )
+      .run(name);
   }
   /**
    * A file maps to `key` now (its upload or skip is under way, or a rescan found it), under a name
@@ -77,7 +92,9 @@ export class PairTable {
    */
   cancelHeld(name: string, key: string, byRel: string | null): number {
     return this.sql.tx(() => {
-      const n = this.sql.st("DELETE FROM files WHERE pair = ? AND key = ? AND state = 'held' AND rel IS NOT ?").run(name, key, byRel).changes;
+      const n = this.sql
+        .st("DELETE FROM files WHERE pair = ? AND key = ? AND state = 'held' AND rel IS NOT ?")
+        .run(name, key, byRel).changes;
       if (n) this.clearHoldIfNone(name);
       return n;
     });
@@ -89,10 +106,14 @@ export class PairTable {
   /** `resume --allow-deletes`: the deletes held now become due and may pass the guard once. */
   releaseHeld(name: string, now: number): number {
     return this.sql.tx(() => {
-      const n = this.sql.st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL
-                         WHERE pair = ? AND state = 'held'`).run(now, name).changes;
-      this.sql.st(`UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL, released_at = ?,
-                 root_dev = NULL, root_ino = NULL WHERE name = ?`).run(now, name);
+      const n = this.sql
+        .st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL
+                         WHERE pair = ? AND state = 'held'`)
+        .run(now, name).changes;
+      this.sql
+        .st(`UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL, released_at = ?,
+                 root_dev = NULL, root_ino = NULL WHERE name = ?`)
+        .run(now, name);
       return n;
     });
   }

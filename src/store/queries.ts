@@ -13,12 +13,40 @@ export class FileQueries {
   /** What reconciliation needs of every row of a pair: under half the columns, read as arrays. */
   reconcileRows(pair: string): ReconcileRow[] {
     const rows = this.sql
-      .raw('SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files WHERE pair = ?')
+      .raw(
+        'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files WHERE pair = ?',
+      )
       .all(pair) as unknown[][];
     const out = new Array<ReconcileRow>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as [string, string, 0 | 1, FileRow['state'], FileRow['kind'], number | null, string | null, string | null, string | null, string | null, number | null, string | null];
-      out[i] = { rel: r[0], key: r[1], present: r[2], state: r[3], kind: r[4], size: r[5], mtime_ns: r[6], ctime_ns: r[7], ino: r[8], etag: r[9], remote_size: r[10], error_code: r[11] };
+      const r = rows[i] as [
+        string,
+        string,
+        0 | 1,
+        FileRow['state'],
+        FileRow['kind'],
+        number | null,
+        string | null,
+        string | null,
+        string | null,
+        string | null,
+        number | null,
+        string | null,
+      ];
+      out[i] = {
+        rel: r[0],
+        key: r[1],
+        present: r[2],
+        state: r[3],
+        kind: r[4],
+        size: r[5],
+        mtime_ns: r[6],
+        ctime_ns: r[7],
+        ino: r[8],
+        etag: r[9],
+        remote_size: r[10],
+        error_code: r[11],
+      };
     }
     return out;
   }
@@ -28,7 +56,9 @@ export class FileQueries {
     const out = new Map<string, Pick<FileRow, 'rel' | 'state'>>();
     // Lowest rowid first, as fileByKey's walk of the (pair, key) index meets them.
     const rows = this.sql
-      .raw('SELECT key, rel, state FROM files WHERE pair = ? AND key IN (SELECT value FROM json_each(?)) AND present = 1 ORDER BY rowid')
+      .raw(
+        'SELECT key, rel, state FROM files WHERE pair = ? AND key IN (SELECT value FROM json_each(?)) AND present = 1 ORDER BY rowid',
+      )
       .all(pair, JSON.stringify(keys)) as [string, string, FileRow['state']][];
     for (const [key, rel, state] of rows) if (!out.has(key)) out.set(key, { rel, state });
     return out;
@@ -36,7 +66,9 @@ export class FileQueries {
 
   /** The present row that holds `key` (the first one recorded, if several map to it). */
   fileByKey(pair: string, key: string): Pick<FileRow, 'rel' | 'state'> | undefined {
-    return this.sql.st('SELECT rel, state FROM files WHERE pair = ? AND key = ? AND present = 1 LIMIT 1').get(pair, key) as Pick<FileRow, 'rel' | 'state'> | undefined;
+    return this.sql
+      .st('SELECT rel, state FROM files WHERE pair = ? AND key = ? AND present = 1 LIMIT 1')
+      .get(pair, key) as Pick<FileRow, 'rel' | 'state'> | undefined;
   }
 
   /**
@@ -57,18 +89,30 @@ export class FileQueries {
 
   /** Tombstones whose object still exists: candidates for the source of a rename. */
   pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
-    return selectFiles(this.sql, `WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`, pair, size, md5);
+    return selectFiles(
+      this.sql,
+      `WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`,
+      pair,
+      size,
+      md5,
+    );
   }
 
   /** Is there any pendingTombstones(pair, size, md5)? (asked of every new upload) */
   hasPendingTombstone(pair: string, size: number, md5: string): boolean {
-    return !!this.sql.st(`SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held') LIMIT 1`).get(pair, size, md5);
+    return !!this.sql
+      .st(
+        `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held') LIMIT 1`,
+      )
+      .get(pair, size, md5);
   }
 
   /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
   hasPendingNewFileOfSize(pair: string, size: number): boolean {
     return !!this.sql
-      .st(`SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`)
+      .st(
+        `SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`,
+      )
       .get(pair, size);
   }
 
@@ -84,7 +128,9 @@ export class FileQueries {
   }
   stateCounts(pair: string): { state: string; present: number; n: number; bytes: number }[] {
     return this.sql
-      .st('SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present')
+      .st(
+        'SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present',
+      )
       .all(pair) as never;
   }
   /**

@@ -46,7 +46,21 @@ export interface FileRow {
 }
 
 /** What reconciliation compares of every row (FileQueries.reconcileRows). */
-export type ReconcileRow = Pick<FileRow, 'rel' | 'key' | 'present' | 'state' | 'kind' | 'size' | 'mtime_ns' | 'ctime_ns' | 'ino' | 'etag' | 'remote_size' | 'error_code'>;
+export type ReconcileRow = Pick<
+  FileRow,
+  | 'rel'
+  | 'key'
+  | 'present'
+  | 'state'
+  | 'kind'
+  | 'size'
+  | 'mtime_ns'
+  | 'ctime_ns'
+  | 'ino'
+  | 'etag'
+  | 'remote_size'
+  | 'error_code'
+>;
 
 export interface RemoteRow {
   pair: string;

@@ -7,7 +7,8 @@ export class ByteBudget {
   private readonly waiters: { n: number; resolve: () => void }[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit <= 0) throw new RangeError(`ByteBudget limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit <= 0)
+      throw new RangeError(`ByteBudget limit must be a positive integer, got ${limit}`);
   }
 
   get inUse(): number {

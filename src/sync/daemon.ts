@@ -83,7 +83,10 @@ export class Daemon {
     });
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
-    rt.journal.makeAllDue(rt.now(), cfg.pairs.map((p) => p.name));
+    rt.journal.makeAllDue(
+      rt.now(),
+      cfg.pairs.map((p) => p.name),
+    );
     const pending = new Set(cfg.pairs.map((p) => p.name));
     for (const name of pending) rt.scheduler.pause(name);
     this.loop = rt.scheduler.runForever();
@@ -94,7 +97,9 @@ export class Daemon {
       throw e;
     }
     // Only where the bucket answers: a failed abort keeps its record for a later start.
-    await rt.abortStaleUploads(new Set(pending)).catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
+    await rt
+      .abortStaleUploads(new Set(pending))
+      .catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
     if (pending.size) void this.retryBuckets(pending);
     this.rootTimer = setInterval(() => void this.checkRoots(), this.extra.rootCheckMs ?? ROOT_CHECK_MS);
     this.rootTimer.unref();
@@ -256,9 +261,13 @@ export class Daemon {
   private async walkNewDir(e: ChangeEvent): Promise<void> {
     const engine = this.rt.engines.get(e.pair)!;
     try {
-      const r = await walk(engine.pair.path, engine.filter, { followSymlinks: engine.pair.followSymlinks, under: e.rel });
+      const r = await walk(engine.pair.path, engine.filter, {
+        followSymlinks: engine.pair.followSymlinks,
+        under: e.rel,
+      });
       const items = r.entries.map((x) => ({ rel: x.rel, key: keyFor(engine.pair.prefix, x.rel) }));
-      if (items.length) this.rt.journal.markManyDirty(e.pair, items, this.rt.now(), this.cfg.debounceMs, this.cfg.maxDelayMs);
+      if (items.length)
+        this.rt.journal.markManyDirty(e.pair, items, this.rt.now(), this.cfg.debounceMs, this.cfg.maxDelayMs);
       this.rt.scheduler.wake();
     } catch {
       /* gone again: nothing to do */
@@ -268,7 +277,8 @@ export class Daemon {
   /** Drain: stop watching, let transfers under way finish (bounded), flush the journal. */
   stop(): Promise<void> {
     // Every caller waits for the one drain (a signal while the daemon stops on its own).
-    return (this.stopped ??= this.drainAndClose());
+    this.stopped ??= this.drainAndClose();
+    return this.stopped;
   }
 
   private async drainAndClose(): Promise<void> {
@@ -281,9 +291,13 @@ export class Daemon {
     this.rt.scheduler.stop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.cfg.drainTimeoutMs)));
-    const outcome = await Promise.race([Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning]).then(() => 'drained' as const), timeout]);
+    const outcome = await Promise.race([
+      Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning]).then(() => 'drained' as const),
+      timeout,
+    ]);
     clearTimeout(timer);
-    if (outcome === 'timeout') this.log.warn('drain timed out; unfinished work stays in the journal and resumes at next start');
+    if (outcome === 'timeout')
+      this.log.warn('drain timed out; unfinished work stays in the journal and resumes at next start');
     this.rt.close();
     this.log.info('stopped');
   }

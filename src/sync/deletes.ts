@@ -92,7 +92,8 @@ export class PairDeletes {
       const item = this.items.get(rel);
       if (!item || item.row.key !== key) continue;
       this.items.delete(rel);
-      if (by !== undefined && rel !== by) this.d.journal.recordGone(this.pair.name, rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
+      if (by !== undefined && rel !== by)
+        this.d.journal.recordGone(this.pair.name, rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
     }
     this.byKey.delete(key);
     // A delete of the key held by the guard is void as well: a file maps to the key now, under
@@ -129,7 +130,8 @@ export class PairDeletes {
     this.byKey = new Map();
     // A move whose delete never came (the file came back, or its delete is held) exempts nothing
     // later: the path's generation has moved on, or will before it is deleted again.
-    for (const [rel, gen] of this.movedAway) if (journal.getFile(this.pair.name, rel)?.generation !== gen) this.movedAway.delete(rel);
+    for (const [rel, gen] of this.movedAway)
+      if (journal.getFile(this.pair.name, rel)?.generation !== gen) this.movedAway.delete(rel);
     if (!items.length) return;
     const now = this.d.now();
     this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
@@ -155,7 +157,14 @@ export class PairDeletes {
     });
     // Wait for the rest of the picture, but not forever: a pair that churns always has some
     // undecided delete, and a hold that never comes would hide a mass delete from status.
-    if (verdict.hold && undecided > 0 && !root.problem && this.d.mode === 'daemon' && now - (this.deferredSince ??= now) < this.d.cfg.maxDelayMs) {
+    this.deferredSince ??= now;
+    if (
+      verdict.hold &&
+      undecided > 0 &&
+      !root.problem &&
+      this.d.mode === 'daemon' &&
+      now - this.deferredSince < this.d.cfg.maxDelayMs
+    ) {
       this.items = new Map([...items.map((i): [string, PendingDelete] => [i.row.rel, i]), ...this.items]);
       for (const i of this.items.values()) this.indexKey(i.row);
       return;
@@ -173,7 +182,10 @@ export class PairDeletes {
         journal.pairs.setState(this.pair.name, 'deletes-held', verdict.reason, now);
       });
       this.stats.held += counted.length;
-      this.log.warn({ held: counted.length, reason: verdict.reason }, 'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them');
+      this.log.warn(
+        { held: counted.length, reason: verdict.reason },
+        'deletes held; run `s3mirror resume --pair NAME --allow-deletes` to release them',
+      );
       go = groups.filter((g) => this.exempt(g));
     }
     let settle!: () => void;
@@ -214,7 +226,13 @@ export class PairDeletes {
           this.d.queue.add(async () => {
             const row = g[0]!.row;
             try {
-              const to = trashKey(this.pair.prefix, this.pair.trashPrefix, row.rel, now, randomBytes(3).toString('hex'));
+              const to = trashKey(
+                this.pair.prefix,
+                this.pair.trashPrefix,
+                row.rel,
+                now,
+                randomBytes(3).toString('hex'),
+              );
               await this.d.transfers.trashCopy(this.pair, row, to);
               return true;
             } catch (err) {
@@ -240,14 +258,19 @@ export class PairDeletes {
         journal.tx(() => {
           for (const g of chunk) {
             if (failed.get(keyOf(g))) continue;
-            for (const i of g) journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
+            for (const i of g)
+              journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
             journal.remote.drop(this.pair.name, keyOf(g));
           }
         });
         for (const g of chunk) {
           const why = failed.get(keyOf(g));
           if (why) {
-            for (const i of g) this.fail(i.row, new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }));
+            for (const i of g)
+              this.fail(
+                i.row,
+                new MirrorError('S3_REQUEST_FAILED', `DeleteObjects ${i.row.key}: ${why}`, { retryable: true }),
+              );
             continue;
           }
           if (g.some((i) => this.isMoved(i))) for (const i of g) this.movedAway.delete(i.row.rel);

@@ -32,4 +32,3 @@ export interface PairStats {
   failed: number;
   held: number;
 }
-

@@ -47,14 +47,23 @@ export class BucketEncryption {
    */
   copied(pair: PairConfig, what: string, st: Stored, expected: readonly string[]): void {
     this.written(pair, st.sse);
-    if (etagsOpaque(pair.sse) || etagsOpaque(st.sse) || etagKind(st.etag) === 'opaque' || expected.includes(st.etag)) return;
-    throw new MirrorError('S3_REQUEST_FAILED', `${what}: the copy holds content with ETag ${st.etag}, not ${expected.join(' or ')}: the source changed since it was listed; uploaded instead`, { retryable: true });
+    if (etagsOpaque(pair.sse) || etagsOpaque(st.sse) || etagKind(st.etag) === 'opaque' || expected.includes(st.etag))
+      return;
+    throw new MirrorError(
+      'S3_REQUEST_FAILED',
+      `${what}: the copy holds content with ETag ${st.etag}, not ${expected.join(' or ')}: the source changed since it was listed; uploaded instead`,
+      { retryable: true },
+    );
   }
 
   /** What an object written with `st` holds. */
   content(pair: PairConfig, st: Stored, c: Omit<SyncedContent, 'etag' | 'etagKind'>): SyncedContent {
     this.written(pair, st.sse);
-    return { ...c, etag: st.etag, etagKind: etagsOpaque(pair.sse) || etagsOpaque(st.sse) ? 'opaque' : etagKind(st.etag) };
+    return {
+      ...c,
+      etag: st.etag,
+      etagKind: etagsOpaque(pair.sse) || etagsOpaque(st.sse) ? 'opaque' : etagKind(st.etag),
+    };
   }
 
   /** A write's response: the object it stored is encrypted as the bucket encrypts new objects now. */
@@ -68,7 +77,8 @@ export class BucketEncryption {
    */
   read(pair: PairConfig, head: { etag: string; metaMd5: string | null; sse?: string }): void {
     if (etagsOpaque(head.sse)) this.set(pair, 'opaque');
-    else if (!head.sse && head.metaMd5 && etagKind(head.etag) === 'md5' && head.etag === head.metaMd5) this.set(pair, 'md5');
+    else if (!head.sse && head.metaMd5 && etagKind(head.etag) === 'md5' && head.etag === head.metaMd5)
+      this.set(pair, 'md5');
   }
 
   private set(pair: PairConfig, v: 'md5' | 'opaque'): void {
@@ -93,7 +103,11 @@ function metaKey(pair: PairConfig): string {
  */
 function sentIntact(pair: PairConfig, what: string, { etag, sse }: Stored, md5: string): string {
   if (!etagsOpaque(pair.sse) && !etagsOpaque(sse) && etagKind(etag) === 'md5' && etag !== md5) {
-    throw new MirrorError('S3_BAD_DIGEST', `${what}: the server stored content with MD5 ${etag}, not the ${md5} sent; sent again`, { retryable: true });
+    throw new MirrorError(
+      'S3_BAD_DIGEST',
+      `${what}: the server stored content with MD5 ${etag}, not the ${md5} sent; sent again`,
+      { retryable: true },
+    );
   }
   return etag;
 }

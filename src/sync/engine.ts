@@ -69,7 +69,10 @@ export class PairEngine {
     const maybeMoved: Examined[] = [];
     const acts: Promise<void>[] = [];
     const keys = rows.map((r) => r.key);
-    const batch = { remote: this.d.journal.remote.getMany(this.pair.name, keys), holders: this.d.journal.query.fileByKeyMany(this.pair.name, keys) };
+    const batch = {
+      remote: this.d.journal.remote.getMany(this.pair.name, keys),
+      holders: this.d.journal.query.fileByKeyMany(this.pair.name, keys),
+    };
     await Promise.all(
       rows.map((r) =>
         this.d.examineQueue.add(async () => {
@@ -122,10 +125,12 @@ export class PairEngine {
     if (!uploads.length) return new Map();
     const sources = new Map<string, FileRow>();
     for (const e of examined) {
-      if ((e.decision.op === 'delete' || e.decision.op === 'trash') && e.row.md5 && e.row.size !== null) sources.set(e.row.rel, e.row);
+      if ((e.decision.op === 'delete' || e.decision.op === 'trash') && e.row.md5 && e.row.size !== null)
+        sources.set(e.row.rel, e.row);
     }
     for (const u of uploads) {
-      for (const t of this.d.journal.query.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5)) sources.set(t.rel, t);
+      for (const t of this.d.journal.query.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5))
+        sources.set(t.rel, t);
     }
     // A source is only usable while its object still holds the content we matched on.
     const opaque = this.d.transfers.encryption.trust(this.pair) === 'opaque';
@@ -166,7 +171,10 @@ export class PairEngine {
           // is gone: examined again, the file is uploaded, never recorded over a deleted object.
           await this.deletes.reclaim(row.key, row.rel);
           if (journal.remote.get(this.pair.name, row.key)?.etag !== etag) {
-            if (again) throw new MirrorError('S3_REQUEST_FAILED', `${row.key} changed in the bucket while it was examined`, { retryable: true });
+            if (again)
+              throw new MirrorError('S3_REQUEST_FAILED', `${row.key} changed in the bucket while it was examined`, {
+                retryable: true,
+              });
             const fresh = await this.examineSafe(row, undefined);
             if (fresh) await this.act(fresh, undefined, true).finally(() => fresh.hashed?.release?.());
             return;
@@ -187,7 +195,9 @@ export class PairEngine {
           await this.deletes.reclaim(row.key, row.rel);
           if (renameFrom) {
             try {
-              const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h));
+              const c = await this.d.queue.add(() =>
+                this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h),
+              );
               failpoint('rename-after-copy');
               this.uploaded(row, h, c!);
               this.deletes.moved(renameFrom.rel, renameFrom.generation);
@@ -197,7 +207,10 @@ export class PairEngine {
             } catch (err) {
               rethrowCrash(err);
               // Some servers cannot copy some keys (s3rver and `+#?&=`): an upload is always correct.
-              this.log.warn({ rel: row.rel, from: renameFrom.rel, error: describe(err) }, 'server-side copy failed; uploading instead');
+              this.log.warn(
+                { rel: row.rel, from: renameFrom.rel, error: describe(err) },
+                'server-side copy failed; uploading instead',
+              );
             }
           }
           if (await this.copiedFromPreviousPrefix(row, h)) return;
@@ -216,14 +229,28 @@ export class PairEngine {
           this.deletes.add(row, decision.op === 'trash');
           return;
         case 'forget':
-          if (row.present === 1 || row.kind === 'remote' || e.local) journal.forget(this.pair.name, row.rel, row.generation);
+          if (row.present === 1 || row.kind === 'remote' || e.local)
+            journal.forget(this.pair.name, row.rel, row.generation);
           else journal.recordGone(this.pair.name, row.rel, row.generation, now(), debounce);
           return;
         case 'refuse':
-          this.fail(row, new MirrorError(decision.code, decision.reason, { hint: 'shorten the path (or the pair prefix); the file is tried again when it changes' }));
+          this.fail(
+            row,
+            new MirrorError(decision.code, decision.reason, {
+              hint: 'shorten the path (or the pair prefix); the file is tried again when it changes',
+            }),
+          );
           return;
         case 'ignore':
-          journal.recordSkipped(this.pair.name, row.rel, row.generation, e.local?.kind ?? 'file', decision.code, decision.reason, now());
+          journal.recordSkipped(
+            this.pair.name,
+            row.rel,
+            row.generation,
+            e.local?.kind ?? 'file',
+            decision.code,
+            decision.reason,
+            now(),
+          );
           this.log.info({ rel: row.rel, code: decision.code, reason: decision.reason }, 'skipped');
           return;
         case 'hash':
@@ -240,13 +267,18 @@ export class PairEngine {
     const src = previousPrefixSource(this.movedFrom, row, { size: h.stat.size, md5: h.md5 });
     if (!src) return false;
     try {
-      const c = await this.d.queue.add(() => this.d.transfers.renameCopy(this.pair, row.rel, { ...row, key: src.key }, row.key, h, src.ifMatch));
+      const c = await this.d.queue.add(() =>
+        this.d.transfers.renameCopy(this.pair, row.rel, { ...row, key: src.key }, row.key, h, src.ifMatch),
+      );
       this.uploaded(row, h, c!);
       this.stats.copied++;
       this.log.info({ rel: row.rel, from: src.key, reason: 'same content under the previous prefix' }, 'copied');
       return true;
     } catch (err) {
-      this.log.warn({ rel: row.rel, from: src.key, error: describe(err) }, 'server-side copy from the previous prefix failed; uploading instead');
+      this.log.warn(
+        { rel: row.rel, from: src.key, error: describe(err) },
+        'server-side copy from the previous prefix failed; uploading instead',
+      );
       return false;
     }
   }
@@ -284,7 +316,10 @@ export class PairEngine {
       maxDelayMs: this.d.cfg.maxDelayMs,
       jitter: Math.random(),
     });
-    const text = code === 'FILE_NEVER_SETTLES' ? `${row.rel} never settles: it changed while it was read, again; tried at most once every ${this.d.cfg.maxDelayMs} ms` : message;
+    const text =
+      code === 'FILE_NEVER_SETTLES'
+        ? `${row.rel} never settles: it changed while it was read, again; tried at most once every ${this.d.cfg.maxDelayMs} ms`
+        : message;
     this.d.journal.recordFailure(this.pair.name, row.rel, row.generation, code, text, retryAt, now);
     if (retryAt === null) this.stats.failed++;
     this.log.warn({ rel: row.rel, code, retryAt }, text);

@@ -24,12 +24,24 @@ export interface Examined {
 }
 
 function journalView(r: FileRow): JournalView {
-  return { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino, md5: r.md5, etag: r.etag, remoteSize: r.remote_size };
+  return {
+    size: r.size,
+    mtimeNs: r.mtime_ns,
+    ctimeNs: r.ctime_ns,
+    ino: r.ino,
+    md5: r.md5,
+    etag: r.etag,
+    remoteSize: r.remote_size,
+  };
 }
 
 function remoteView(r: RemoteRow | undefined): RemoteView | null {
   if (!r) return null;
-  return { etag: r.etag, size: r.size, ...(r.meta_md5 === null ? {} : { metaMd5: r.meta_md5 === '' ? null : r.meta_md5 }) };
+  return {
+    etag: r.etag,
+    size: r.size,
+    ...(r.meta_md5 === null ? {} : { metaMd5: r.meta_md5 === '' ? null : r.meta_md5 }),
+  };
 }
 
 /** A path under a directory that is a symlink now (and not followed) is gone from the tree. */
@@ -107,16 +119,21 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     let holder = c.batch ? c.batch.holders.get(row.key) : c.journal.query.fileByKey(c.pair.name, row.key);
     if (c.batch && holder && holder.rel !== row.rel) holder = c.journal.query.fileByKey(c.pair.name, row.key);
     if (holder && holder.rel !== row.rel && holder.state !== 'skipped') {
-      throw new MirrorError('KEY_COLLISION', `${row.rel} and ${holder.rel} map to the same key ${row.key} (NFC); the first one is mirrored`, {
-        hint: 'rename one of them',
-      });
+      throw new MirrorError(
+        'KEY_COLLISION',
+        `${row.rel} and ${holder.rel} map to the same key ${row.key} (NFC); the first one is mirrored`,
+        {
+          hint: 'rename one of them',
+        },
+      );
     }
   }
   if (!local) {
     // The key is another file's now (the loser of a key collision took it over): its object is
     // that file's to replace, never this tombstone's to delete.
     const holder = c.journal.query.fileByKey(c.pair.name, row.key);
-    if (holder && holder.rel !== row.rel && holder.state !== 'skipped') return { row, abs, local, remote, decision: { op: 'forget', reason: `${holder.rel} maps to the same key` } };
+    if (holder && holder.rel !== row.rel && holder.state !== 'skipped')
+      return { row, abs, local, remote, decision: { op: 'forget', reason: `${holder.rel} maps to the same key` } };
   }
   const jv = row.md5 === null && row.etag === null ? null : journalView(row);
   let hashed: Hashed | undefined;
@@ -124,7 +141,13 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     for (let step = 0; step < 4; step++) {
       const decision = plan(local, jv, remote, opts);
       if (decision.op === 'hash' && local && !hashed) {
-        hashed = await readAndHash(where, { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes }, local.stat.size, c.budget, c.linkIdle);
+        hashed = await readAndHash(
+          where,
+          { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes },
+          local.stat.size,
+          c.budget,
+          c.linkIdle,
+        );
         local.stat = hashed.stat;
         local.md5 = hashed.md5;
         local.localEtag = hashed.localEtag;

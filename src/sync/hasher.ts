@@ -146,7 +146,11 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function readAndHashStreamed(p: TreePath, opts: { thresholdBytes: number; partSizeBytes: number }, offThread: boolean): Promise<Hashed> {
+async function readAndHashStreamed(
+  p: TreePath,
+  opts: { thresholdBytes: number; partSizeBytes: number },
+  offThread: boolean,
+): Promise<Hashed> {
   const abs = absOf(p);
   const fh = await openForRead(p);
   let partsOffThread: Promise<string[]> | undefined;
@@ -215,7 +219,9 @@ async function offThreadParts(p: Promise<string[]>, abs: string): Promise<string
 }
 
 export function changed(abs: string): MirrorError {
-  return new MirrorError('FILE_CHANGED', `${abs} changed while it was read; retried once it settles`, { retryable: true });
+  return new MirrorError('FILE_CHANGED', `${abs} changed while it was read; retried once it settles`, {
+    retryable: true,
+  });
 }
 
 /**
@@ -243,7 +249,13 @@ export function sameContentStat(a: LocalStat, b: LocalStat): boolean {
 }
 
 /** Read part `n` (1-based) of a file into `into` (at least the part's length) or a fresh buffer. */
-export async function readPart(fh: FileHandle, n: number, partSize: number, size: number, into?: Buffer): Promise<Buffer> {
+export async function readPart(
+  fh: FileHandle,
+  n: number,
+  partSize: number,
+  size: number,
+  into?: Buffer,
+): Promise<Buffer> {
   const start = (n - 1) * partSize;
   const len = Math.min(partSize, size - start);
   const buf = into && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len);

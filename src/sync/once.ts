@@ -51,8 +51,12 @@ export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeO
         failures.push({ pair: p.name, rel: f.rel, code: f.error_code ?? 'ERROR', message: f.error ?? '' });
       }
       const pr = rt.journal.pairs.get(p.name);
-      const n = rt.journal.query.stateCounts(p.name).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0);
-      if (n > 0 || pr?.state === 'deletes-held') held.push({ pair: p.name, count: n, reason: pr?.hold_reason ?? 'deletes held' });
+      const n = rt.journal.query
+        .stateCounts(p.name)
+        .filter((c) => c.state === 'held')
+        .reduce((a, c) => a + c.n, 0);
+      if (n > 0 || pr?.state === 'deletes-held')
+        held.push({ pair: p.name, count: n, reason: pr?.hold_reason ?? 'deletes held' });
     }
     return {
       failures,

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { type BigIntStats, readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { keyFor, keyOfRel, relForKey } from '../plan/keys.js';
 import { leftAtPreviousPrefix, previousKeysListed } from '../plan/moves.js';
@@ -17,7 +17,7 @@ export interface RootCheck {
 
 /** Is the pair root what we think it is? (missing, not a directory, another device = unmounted) */
 export function checkRoot(pair: PairConfig, journal: Journal): RootCheck {
-  let st;
+  let st: BigIntStats;
   try {
     st = statSync(pair.path, { bigint: true });
   } catch (e) {
@@ -70,13 +70,29 @@ export async function reconcile(
   // Cut where the last listing's pages ended, each page is requested without waiting for the
   // previous one to be parsed (listPrefix in src/s3/ranges.ts).
   const listing =
-    deps.list === false ? undefined : deps.bucket.list(pair.prefix, { splitAfter: journal.remote.splitKeys(pair.name, LIST_PAGE_KEYS) });
+    deps.list === false
+      ? undefined
+      : deps.bucket.list(pair.prefix, { splitAfter: journal.remote.splitKeys(pair.name, LIST_PAGE_KEYS) });
   if (root.problem) {
     // Learn the bucket anyway, but do not compare: a missing root says nothing about the files.
-    if (listing) journal.remote.replace(pair.name, (await listing).filter((o) => !o.key.startsWith(trash)), deps.now());
-    return { dirty: 0, localFiles: 0, remoteObjects: journal.remote.count(pair.name), unreadable: [], rootProblem: root.problem };
+    if (listing)
+      journal.remote.replace(
+        pair.name,
+        (await listing).filter((o) => !o.key.startsWith(trash)),
+        deps.now(),
+      );
+    return {
+      dirty: 0,
+      localFiles: 0,
+      remoteObjects: journal.remote.count(pair.name),
+      unreadable: [],
+      rootProblem: root.problem,
+    };
   }
-  const [walked, listed] = await Promise.all([walk(pair.path, filter, { followSymlinks: pair.followSymlinks }), listing]);
+  const [walked, listed] = await Promise.all([
+    walk(pair.path, filter, { followSymlinks: pair.followSymlinks }),
+    listing,
+  ]);
   const now = deps.now();
   let remote: Map<string, { size: number; etag: string }>;
   if (listed) {
@@ -128,7 +144,12 @@ export async function reconcile(
     }
     if (r.state === 'skipped' || r.state === 'failed') {
       const changed = statDiffers(r, e.stat) || r.kind !== e.kind;
-      if (r.state === 'skipped' ? changed : recheckFailed({ code: r.error_code, changed, keyHeldByOther: keyUse.get(key)! > 1 })) dirty.push({ rel: e.rel, key });
+      if (
+        r.state === 'skipped'
+          ? changed
+          : recheckFailed({ code: r.error_code, changed, keyHeldByOther: keyUse.get(key)! > 1 })
+      )
+        dirty.push({ rel: e.rel, key });
       return;
     }
     const o = remote.get(key);

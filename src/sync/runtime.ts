@@ -66,22 +66,55 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
-    this.buckets = opts.buckets ?? new S3Buckets(createClient(cfg.s3, { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) }, this.counter));
-    this.transfers = new Transfers(this.buckets, this.journal, { concurrency: cfg.concurrency, partSizeBytes: cfg.multipart.partSizeBytes, now: this.now, ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}) });
+    this.buckets =
+      opts.buckets ??
+      new S3Buckets(
+        createClient(
+          cfg.s3,
+          { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) },
+          this.counter,
+        ),
+      );
+    this.transfers = new Transfers(this.buckets, this.journal, {
+      concurrency: cfg.concurrency,
+      partSizeBytes: cfg.multipart.partSizeBytes,
+      now: this.now,
+      ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}),
+    });
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) {
       const was = this.journal.pairs.rekey(p.name, p, (rel) => keyOfRel(p.prefix, rel), this.now());
       if (was) {
-        opts.log.child({ pair: p.name }).warn(
-          { from: `s3://${was.bucket}/${was.prefix}`, to: `s3://${p.bucket}/${p.prefix}` },
-          'the pair mirrors to a new location: the tree is mirrored there (copied inside the bucket where it can be); objects at the old location are left as they are',
-        );
+        opts.log
+          .child({ pair: p.name })
+          .warn(
+            { from: `s3://${was.bucket}/${was.prefix}`, to: `s3://${p.bucket}/${p.prefix}` },
+            'the pair mirrors to a new location: the tree is mirrored there (copied inside the bucket where it can be); objects at the old location are left as they are',
+          );
       }
       this.journal.pairs.upsert({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
-      this.engines.set(p.name, new PairEngine(p, { cfg, journal: this.journal, bucket: this.buckets.bucket(p.bucket), transfers: this.transfers, queue: this.queue, examineQueue: this.examineQueue, log: opts.log, mode: opts.mode, now: this.now }));
+      this.engines.set(
+        p.name,
+        new PairEngine(p, {
+          cfg,
+          journal: this.journal,
+          bucket: this.buckets.bucket(p.bucket),
+          transfers: this.transfers,
+          queue: this.queue,
+          examineQueue: this.examineQueue,
+          log: opts.log,
+          mode: opts.mode,
+          now: this.now,
+        }),
+      );
     }
-    this.scheduler = new Scheduler(this.journal, this.engines, this.queue, { mode: opts.mode, concurrency: cfg.concurrency, now: this.now, ...(opts.sleep ? { sleep: opts.sleep } : {}) });
+    this.scheduler = new Scheduler(this.journal, this.engines, this.queue, {
+      mode: opts.mode,
+      concurrency: cfg.concurrency,
+      now: this.now,
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    });
   }
 
   static open(cfg: Config, opts: RuntimeOptions): Runtime {
@@ -103,7 +136,16 @@ export class Runtime {
     const byBucket = new Map<string, Promise<MirrorError | undefined>>();
     for (const p of this.cfg.pairs) {
       if (!byBucket.has(p.bucket)) {
-        byBucket.set(p.bucket, this.buckets.bucket(p.bucket).check().then(() => undefined, (e: unknown) => (e instanceof MirrorError ? e : mapUnknown(e))));
+        byBucket.set(
+          p.bucket,
+          this.buckets
+            .bucket(p.bucket)
+            .check()
+            .then(
+              () => undefined,
+              (e: unknown) => (e instanceof MirrorError ? e : mapUnknown(e)),
+            ),
+        );
       }
     }
     for (const p of this.cfg.pairs) {
@@ -129,22 +171,39 @@ export class Runtime {
       const bucket = u.bucket ?? this.cfg.pairs.find((p) => p.name === u.pair)?.bucket;
       const log = this.opts.log.child({ pair: u.pair });
       if (!bucket) {
-        log.warn({ key: u.key, uploadId: u.upload_id }, 'forgetting a multipart upload of a pair no longer configured: its bucket was not recorded; abort it by hand if it still exists');
+        log.warn(
+          { key: u.key, uploadId: u.upload_id },
+          'forgetting a multipart upload of a pair no longer configured: its bucket was not recorded; abort it by hand if it still exists',
+        );
         this.journal.uploads.end(u.pair, u.upload_id);
         continue;
       }
       const r = await this.buckets.bucket(bucket).abortMultipart(u.key, u.upload_id);
       if (r === true) this.journal.uploads.end(u.pair, u.upload_id);
       else {
-        log.warn({ key: u.key, uploadId: u.upload_id, error: describe(r) }, 'could not abort an unfinished multipart upload; its parts stay stored (and billed) until it is; tried again at the next rescan or start');
-        this.journal.errors.add(this.now(), u.pair, u.rel, r.code, `could not abort the unfinished multipart upload of ${u.key}: ${r.message}`);
+        log.warn(
+          { key: u.key, uploadId: u.upload_id, error: describe(r) },
+          'could not abort an unfinished multipart upload; its parts stay stored (and billed) until it is; tried again at the next rescan or start',
+        );
+        this.journal.errors.add(
+          this.now(),
+          u.pair,
+          u.rel,
+          r.code,
+          `could not abort the unfinished multipart upload of ${u.key}: ${r.message}`,
+        );
       }
     }
   }
 
   async reconcilePair(name: string): Promise<ReconcileResult> {
     const engine = this.engines.get(name)!;
-    const r = await reconcile(engine.pair, { journal: this.journal, bucket: this.buckets.bucket(engine.pair.bucket), filter: engine.filter, now: this.now });
+    const r = await reconcile(engine.pair, {
+      journal: this.journal,
+      bucket: this.buckets.bucket(engine.pair.bucket),
+      filter: engine.filter,
+      now: this.now,
+    });
     const log = this.opts.log.child({ pair: name });
     if (r.rootProblem) {
       this.reconciled.delete(name);
@@ -167,7 +226,13 @@ export class Runtime {
     const { code, message } = describe(error);
     const at = this.now();
     this.watcherErrors.set(pair, { at, message: `${code}: ${message}` });
-    this.journal.errors.add(at, pair, null, 'WATCHER_ERROR', `${message} (changes may be missed until the pair is watched anew: restart, or its root is replaced; the periodic rescan still finds them)`);
+    this.journal.errors.add(
+      at,
+      pair,
+      null,
+      'WATCHER_ERROR',
+      `${message} (changes may be missed until the pair is watched anew: restart, or its root is replaced; the periodic rescan still finds them)`,
+    );
     this.opts.log.error({ pair, error: describe(error) }, 'watcher error');
   }
 
@@ -184,11 +249,15 @@ export class Runtime {
   private inSync(n: string): boolean {
     if (!this.reconciled.has(n) || this.watcherErrors.has(n)) return false;
     if (this.journal.pairs.get(n)?.state !== 'ok') return false;
-    if (this.journal.pendingCount(n) > 0 || [...this.transfers.inFlight.values()].some((t) => t.pair === n)) return false;
+    if (this.journal.pendingCount(n) > 0 || [...this.transfers.inFlight.values()].some((t) => t.pair === n))
+      return false;
     // A scan of the pair's rows: asked again only once the journal has changed since.
     const stamp = this.journal.changeStamp();
     let p = this.problems.get(n);
-    if (p?.stamp !== stamp) this.problems.set(n, (p = { stamp, any: this.journal.query.hasProblems(n) }));
+    if (p?.stamp !== stamp) {
+      p = { stamp, any: this.journal.query.hasProblems(n) };
+      this.problems.set(n, p);
+    }
     return !p.any;
   }
 

@@ -25,7 +25,12 @@ export class Scheduler {
     private readonly journal: Journal,
     private readonly engines: ReadonlyMap<string, PairEngine>,
     private readonly queue: PQueue,
-    private readonly opts: { mode: Mode; concurrency: number; now: () => number; sleep?: (ms: number) => Promise<void> },
+    private readonly opts: {
+      mode: Mode;
+      concurrency: number;
+      now: () => number;
+      sleep?: (ms: number) => Promise<void>;
+    },
   ) {}
 
   private get batchSize(): number {
@@ -90,7 +95,9 @@ export class Scheduler {
       const engine = this.engines.get(pair)!;
       const p: Promise<void> = engine
         .processBatch(list)
-        .catch((e) => { for (const r of list) engine.fail(r, e); })
+        .catch((e) => {
+          for (const r of list) engine.fail(r, e);
+        })
         .finally(() => {
           for (const r of list) {
             this.inFlight.delete(id(r));
@@ -152,7 +159,8 @@ export class Scheduler {
       if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await untilCrash(this.flushAll());
       const next = this.journal.nextDueAt(this.active());
       const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
-      if (wait > 0 || this.batches.size) await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
+      if (wait > 0 || this.batches.size)
+        await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
     }
   }
 

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
@@ -60,7 +60,6 @@ export class Transfers {
     this.encryption = new BucketEncryption(journal);
   }
 
-
   settingsFor(pair: PairConfig, key: string, h: Hashed): ObjectSettings {
     return {
       contentType: contentType(key),
@@ -72,7 +71,14 @@ export class Transfers {
 
   async upload(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed): Promise<SyncedContent> {
     const id = `${pair.name}\0${rel}`;
-    const t: InFlight = { pair: pair.name, rel, bytes: h.stat.size, sent: 0, startedAt: this.opts.now(), multipart: h.partSize > 0 };
+    const t: InFlight = {
+      pair: pair.name,
+      rel,
+      bytes: h.stat.size,
+      sent: 0,
+      startedAt: this.opts.now(),
+      multipart: h.partSize > 0,
+    };
     this.inFlight.set(id, t);
     try {
       const s = this.settingsFor(pair, key, h);
@@ -101,7 +107,14 @@ export class Transfers {
   }
 
   /** Create a multipart upload, record it, and run `fn` on it while it counts as active. */
-  private async underUpload<T>(pair: PairConfig, rel: string, key: string, s: ObjectSettings, rec: { md5: string; size: number; partSize: number; mtimeNs: string }, fn: (uploadId: string) => Promise<T>): Promise<T> {
+  private async underUpload<T>(
+    pair: PairConfig,
+    rel: string,
+    key: string,
+    s: ObjectSettings,
+    rec: { md5: string; size: number; partSize: number; mtimeNs: string },
+    fn: (uploadId: string) => Promise<T>,
+  ): Promise<T> {
     const uploadId = await this.bucketOf(pair).createMultipart(key, s);
     this.journal.uploads.begin({ pair: pair.name, bucket: pair.bucket, rel, key, uploadId, ...rec }, this.opts.now());
     this.active.add(uploadId);
@@ -112,17 +125,33 @@ export class Transfers {
     }
   }
 
-  private multipart(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, s: ObjectSettings, t: InFlight): Promise<SyncedContent> {
+  private multipart(
+    pair: PairConfig,
+    rel: string,
+    key: string,
+    abs: string,
+    h: Hashed,
+    s: ObjectSettings,
+    t: InFlight,
+  ): Promise<SyncedContent> {
     const rec = { md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs };
     return this.underUpload(pair, rel, key, s, rec, (uploadId) => this.sendParts(pair, rel, key, abs, h, t, uploadId));
   }
 
-  private async sendParts(pair: PairConfig, rel: string, key: string, abs: string, h: Hashed, t: InFlight, uploadId: string): Promise<SyncedContent> {
-    let fh;
+  private async sendParts(
+    pair: PairConfig,
+    rel: string,
+    key: string,
+    abs: string,
+    h: Hashed,
+    t: InFlight,
+    uploadId: string,
+  ): Promise<SyncedContent> {
+    let fh: FileHandle;
     try {
       fh = await openForRead(treePath(pair.path, rel, pair.followSymlinks));
     } catch (e) {
-      await this.abandon(pair, rel, key, uploadId);
+      await this.abandon(pair, key, uploadId);
       throw e;
     }
     try {
@@ -135,7 +164,12 @@ export class Transfers {
           const buf = this.partBuffers.take(h.partSize);
           const body = await readPart(fh, n, h.partSize, h.stat.size, buf);
           if (body.length !== len) throw changed(abs);
-          const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, await this.bucketOf(pair).uploadPart(key, uploadId, n, body, h.partMd5s[n - 1]!), h.partMd5s[n - 1]!);
+          const etag = this.encryption.intact(
+            pair,
+            `UploadPart ${key} #${n}`,
+            await this.bucketOf(pair).uploadPart(key, uploadId, n, body, h.partMd5s[n - 1]!),
+            h.partMd5s[n - 1]!,
+          );
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
@@ -156,7 +190,7 @@ export class Transfers {
       return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag });
     } catch (e) {
       rethrowCrash(e);
-      await this.abandon(pair, rel, key, uploadId);
+      await this.abandon(pair, key, uploadId);
       throw fromFsError(e, abs);
     } finally {
       await fh.close();
@@ -169,20 +203,44 @@ export class Transfers {
    * (UploadPartCopy) with the part size the file was hashed with, so the new object's ETag is the
    * one we computed and the next pass needs no request for it.
    */
-  async renameCopy(pair: PairConfig, rel: string, from: FileRow, key: string, h: Hashed, sourceEtag?: string): Promise<SyncedContent> {
+  async renameCopy(
+    pair: PairConfig,
+    rel: string,
+    from: FileRow,
+    key: string,
+    h: Hashed,
+    sourceEtag?: string,
+  ): Promise<SyncedContent> {
     // Copy only the object we matched on: if it changed since it was listed (or, given, since we
     // stored it), the server refuses and the caller uploads instead.
     const ifMatch = sourceEtag ?? (this.journal.remote.get(pair.name, from.key)?.etag || undefined);
     if (h.stat.size <= this.copyLimit) {
-      const st = await this.bucketOf(pair).copy(from.key, key, { replace: this.settingsFor(pair, key, h), ...(ifMatch ? { ifMatch } : {}) });
+      const st = await this.bucketOf(pair).copy(from.key, key, {
+        replace: this.settingsFor(pair, key, h),
+        ...(ifMatch ? { ifMatch } : {}),
+      });
       this.encryption.copied(pair, `CopyObject ${from.key} to ${key}`, st, [h.md5, ...(ifMatch ? [ifMatch] : [])]);
       this.bytesCopied += h.stat.size;
-      return this.encryption.content(pair, st, { md5: h.md5, partSize: from.part_size ?? 0, localEtag: from.local_etag ?? h.md5 });
+      return this.encryption.content(pair, st, {
+        md5: h.md5,
+        partSize: from.part_size ?? 0,
+        localEtag: from.local_etag ?? h.md5,
+      });
     }
     const partSize = h.partSize || partSizeFor(h.stat.size, this.opts.partSizeBytes);
-    const st = await this.copyInParts(pair, rel, { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) }, key, partSize, this.settingsFor(pair, key, h));
+    const st = await this.copyInParts(
+      pair,
+      rel,
+      { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) },
+      key,
+      partSize,
+      this.settingsFor(pair, key, h),
+    );
     // Parts of the hashed size give the multipart ETag we computed (s3rver's is the whole MD5).
-    this.encryption.copied(pair, `UploadPartCopy ${from.key} to ${key}`, st, [h.md5, ...(h.partSize === partSize ? [h.localEtag] : [])]);
+    this.encryption.copied(pair, `UploadPartCopy ${from.key} to ${key}`, st, [
+      h.md5,
+      ...(h.partSize === partSize ? [h.localEtag] : []),
+    ]);
     return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag });
   }
 
@@ -194,14 +252,23 @@ export class Transfers {
       this.encryption.written(pair, (await this.bucketOf(pair).copy(row.key, to, { keep: objectOptions(pair) })).sse);
     } else {
       const src = await this.bucketOf(pair).head(row.key);
-      if (!src) throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, { retryable: true });
+      if (!src)
+        throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, {
+          retryable: true,
+        });
       const s: ObjectSettings = {
         contentType: src.contentType ?? 'application/octet-stream',
         metadata: src.metadata,
         ...(src.cacheControl ? { cacheControl: src.cacheControl } : {}),
         ...objectOptions(pair),
       };
-      const source = { key: row.key, size: src.size, md5: src.metaMd5 ?? '', mtimeNs: row.mtime_ns ?? '0', ...(src.etag ? { ifMatch: src.etag } : {}) };
+      const source = {
+        key: row.key,
+        size: src.size,
+        md5: src.metaMd5 ?? '',
+        mtimeNs: row.mtime_ns ?? '0',
+        ...(src.etag ? { ifMatch: src.etag } : {}),
+      };
       await this.copyInParts(pair, row.rel, source, to, partSizeFor(src.size, this.opts.partSizeBytes), s);
     }
     this.bytesCopied += size;
@@ -219,31 +286,58 @@ export class Transfers {
    * Multipart copy: the server copies each byte range, nothing passes through us, so no byte
    * budget. Recorded like an upload, so a copy cut short by a crash is aborted at the next start.
    */
-  private async copyInParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, s: ObjectSettings): Promise<Stored> {
+  private async copyInParts(
+    pair: PairConfig,
+    rel: string,
+    from: CopySource,
+    key: string,
+    partSize: number,
+    s: ObjectSettings,
+  ): Promise<Stored> {
     const { size } = from;
-    return this.underUpload(pair, rel, key, s, { md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, (uploadId) => this.copyParts(pair, rel, from, key, partSize, uploadId));
+    return this.underUpload(pair, rel, key, s, { md5: from.md5, size, partSize, mtimeNs: from.mtimeNs }, (uploadId) =>
+      this.copyParts(pair, from, key, partSize, uploadId),
+    );
   }
 
-  private async copyParts(pair: PairConfig, rel: string, from: CopySource, key: string, partSize: number, uploadId: string): Promise<Stored> {
+  private async copyParts(
+    pair: PairConfig,
+    from: CopySource,
+    key: string,
+    partSize: number,
+    uploadId: string,
+  ): Promise<Stored> {
     const { size } = from;
     try {
       // Every part names the source ETag, so all parts come from one version of the object.
-      const parts = await runParts(partCount(size, partSize), Math.min(this.opts.concurrency, COPY_PART_WORKERS), (n) => {
-        const start = (n - 1) * partSize;
-        return this.bucketOf(pair).uploadPartCopy(from.key, key, uploadId, n, { start, end: Math.min(size, start + partSize) - 1 }, from.ifMatch);
-      });
+      const parts = await runParts(
+        partCount(size, partSize),
+        Math.min(this.opts.concurrency, COPY_PART_WORKERS),
+        (n) => {
+          const start = (n - 1) * partSize;
+          return this.bucketOf(pair).uploadPartCopy(
+            from.key,
+            key,
+            uploadId,
+            n,
+            { start, end: Math.min(size, start + partSize) - 1 },
+            from.ifMatch,
+          );
+        },
+      );
       const st = await this.bucketOf(pair).completeMultipart(key, uploadId, parts);
       this.journal.uploads.end(pair.name, uploadId);
       return st;
     } catch (e) {
-      await this.abandon(pair, rel, key, uploadId);
+      await this.abandon(pair, key, uploadId);
       throw e;
     }
   }
 
   /** Abort an upload; its record goes only once it is gone, else abortStaleUploads tries again. */
-  private async abandon(pair: PairConfig, rel: string, key: string, uploadId: string): Promise<void> {
-    if ((await this.bucketOf(pair).abortMultipart(key, uploadId)) === true) this.journal.uploads.end(pair.name, uploadId);
+  private async abandon(pair: PairConfig, key: string, uploadId: string): Promise<void> {
+    if ((await this.bucketOf(pair).abortMultipart(key, uploadId)) === true)
+      this.journal.uploads.end(pair.name, uploadId);
   }
 }
 
@@ -255,7 +349,6 @@ interface CopySource {
   mtimeNs: string;
   ifMatch?: string;
 }
-
 
 /** Server-side part copies at once for one object: each is cheap for us but real work for the server. */
 const COPY_PART_WORKERS = 8;
@@ -273,7 +366,11 @@ function objectOptions(pair: PairConfig): Pick<ObjectSettings, 'storageClass' | 
  * starts (a part can ask `stopped()` after a wait), and that failure is thrown once the others
  * have settled. Parts come back in order.
  */
-async function runParts(total: number, workers: number, part: (n: number, stopped: () => boolean) => Promise<string>): Promise<{ n: number; etag: string }[]> {
+async function runParts(
+  total: number,
+  workers: number,
+  part: (n: number, stopped: () => boolean) => Promise<string>,
+): Promise<{ n: number; etag: string }[]> {
   const parts: { n: number; etag: string }[] = [];
   let next = 1;
   let failure: { error: unknown } | undefined;

@@ -27,7 +27,11 @@ const SLICE_MS = 2;
  * every couple of milliseconds, so a daemon stays responsive during a large rescan and the
  * listing that runs beside it is sent at once and its pages are answered as they arrive.
  */
-export async function walk(root: string, filter: Filter, opts: { followSymlinks: boolean; under?: string }): Promise<WalkResult> {
+export async function walk(
+  root: string,
+  filter: Filter,
+  opts: { followSymlinks: boolean; under?: string },
+): Promise<WalkResult> {
   const out: WalkResult = { entries: [], unreadable: [], loops: [] };
   const start = opts.under ?? '';
   const rootStat = statSync(join(root, start), { bigint: true });
@@ -61,7 +65,19 @@ export async function walk(root: string, filter: Filter, opts: { followSymlinks:
         out.unreadable.push({ rel: dirRel, error: (e as Error).message });
         continue;
       }
-      await listDir(dir, dirRel, names, chain, filter, opts.followSymlinks, out, found, below, () => performance.now() > sliceEnd, pause);
+      await listDir(
+        dir,
+        dirRel,
+        names,
+        chain,
+        filter,
+        opts.followSymlinks,
+        out,
+        found,
+        below,
+        () => performance.now() > sliceEnd,
+        pause,
+      );
       if (!dir.stillAt()) continue;
     } finally {
       dir.close();

@@ -16,11 +16,21 @@ export interface ChangeEvent {
  * reconciles), symlinks as configured, and `atomic` off, because it silently drops `*~` and
  * `.*.swp` paths the walker would still upload; our own debounce coalesces editors' save dances.
  */
-export class Watcher extends EventEmitter<{ change: [ChangeEvent]; error: [{ pair: string; error: Error }]; ready: [string] }> {
+export class Watcher extends EventEmitter<{
+  change: [ChangeEvent];
+  error: [{ pair: string; error: Error }];
+  ready: [string];
+}> {
   private readonly watchers = new Map<string, FSWatcher>();
   private closed = false;
 
-  add(pair: string, root: string, filter: Filter, followSymlinks: boolean, ignoreAbs: readonly string[]): Promise<void> {
+  add(
+    pair: string,
+    root: string,
+    filter: Filter,
+    followSymlinks: boolean,
+    ignoreAbs: readonly string[],
+  ): Promise<void> {
     if (this.closed) return Promise.resolve();
     const rel = (abs: string) => relative(root, abs).split(sep).join('/');
     const w = watch(root, {

@@ -56,7 +56,8 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   // Nothing from the developer's own AWS setup may leak into the child.
-  for (const k of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'S3MIRROR_CONFIG', 'S3MIRROR_LOG_LEVEL']) delete env[k];
+  for (const k of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'S3MIRROR_CONFIG', 'S3MIRROR_LOG_LEVEL'])
+    delete env[k];
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -15,12 +15,28 @@
 //   new MemoryS3({ turns: () => rng(3) })        // reorder concurrent completions (seeded)
 //   s3.fault = (req) => ({ name: 'SlowDown', status: 503 })  // answer one request with an error
 import { createHash } from 'node:crypto';
-import type { Bucket, BucketProvider, CopyOptions, Head, ListOptions, Listed, ObjectSettings, Stored } from '../../src/bucket.js';
+import type {
+  Bucket,
+  BucketProvider,
+  CopyOptions,
+  Head,
+  ListOptions,
+  Listed,
+  ObjectSettings,
+  Stored,
+} from '../../src/bucket.js';
 import type { MirrorError } from '../../src/errors.js';
 import { mapS3Error } from '../../src/s3/errors.js';
-import { MemoryS3, s3Error, utf8Order, type Operation, type Request, type StoredObject } from './memory-s3.js';
+import { type MemoryS3, s3Error, utf8Order, type Operation, type Request, type StoredObject } from './memory-s3.js';
 
-export { MemoryS3, utf8Order, type MemoryS3Options, type Operation, type Request, type StoredObject } from './memory-s3.js';
+export {
+  MemoryS3,
+  utf8Order,
+  type MemoryS3Options,
+  type Operation,
+  type Request,
+  type StoredObject,
+} from './memory-s3.js';
 
 const never = new Promise<never>(() => undefined);
 /** A response never arrives in the tick its request was made: concurrent requests interleave. */
@@ -54,7 +70,8 @@ export class MemoryBuckets implements BucketProvider {
     await turn();
     if (this.severed) return never;
     if (this.closed) throw new Error(`${what}: the bucket provider was closed`);
-    if (this.server.outageFrom !== undefined && this.server.requests.length >= this.server.outageFrom) this.server.outage = true;
+    if (this.server.outageFrom !== undefined && this.server.requests.length >= this.server.outageFrom)
+      this.server.outage = true;
     if (this.server.outage) {
       this.server.refused++;
       throw mapS3Error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), what);
@@ -79,8 +96,19 @@ class MemoryBucket implements Bucket {
     private readonly conn: MemoryBuckets,
   ) {}
 
-  private req<T>(op: Operation, key: string | undefined, what: string, apply: () => T, bytes = 0, keys?: number): Promise<T> {
-    return this.conn.request({ op, bucket: this.name, ...(key !== undefined ? { key } : {}), bytes, ...(keys !== undefined ? { keys } : {}) }, what, apply);
+  private req<T>(
+    op: Operation,
+    key: string | undefined,
+    what: string,
+    apply: () => T,
+    bytes = 0,
+    keys?: number,
+  ): Promise<T> {
+    return this.conn.request(
+      { op, bucket: this.name, ...(key !== undefined ? { key } : {}), bytes, ...(keys !== undefined ? { keys } : {}) },
+      what,
+      apply,
+    );
   }
 
   check(): Promise<void> {
@@ -101,7 +129,10 @@ class MemoryBucket implements Bucket {
         const all = this.s3.objects(this.name, prefix);
         const from = after === undefined ? 0 : all.findIndex(([k]) => utf8Order(k, after!) > 0);
         const rest = from < 0 ? [] : all.slice(from);
-        return { items: rest.slice(0, 1000).map(([key, o]): Listed => ({ key, size: o.body.length, etag: o.etag })), truncated: rest.length > 1000 };
+        return {
+          items: rest.slice(0, 1000).map(([key, o]): Listed => ({ key, size: o.body.length, etag: o.etag })),
+          truncated: rest.length > 1000,
+        };
       });
       out.push(...page.items);
       opts.onPage?.(page.items);
@@ -129,14 +160,20 @@ class MemoryBucket implements Bucket {
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
     const what = `PutObject ${key}`;
     const copy = Buffer.from(body);
-    return this.req('PutObject', key, what, () => {
-      const state = this.s3.state(this.name, what);
-      this.s3.checkKey(key, what);
-      checkDigest(copy, md5Hex, what);
-      const o = this.s3.object(copy, this.s3.etagOf(copy, s.sse), s);
-      state.objects.set(key, o);
-      return this.s3.stored(o);
-    }, body.length);
+    return this.req(
+      'PutObject',
+      key,
+      what,
+      () => {
+        const state = this.s3.state(this.name, what);
+        this.s3.checkKey(key, what);
+        checkDigest(copy, md5Hex, what);
+        const o = this.s3.object(copy, this.s3.etagOf(copy, s.sse), s);
+        state.objects.set(key, o);
+        return this.s3.stored(o);
+      },
+      body.length,
+    );
   }
 
   createMultipart(key: string, s: ObjectSettings): Promise<string> {
@@ -147,18 +184,26 @@ class MemoryBucket implements Bucket {
   uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored> {
     const what = `UploadPart ${key} #${n}`;
     const copy = Buffer.from(body);
-    return this.req('UploadPart', key, what, () => {
-      const u = this.s3.upload(this.name, key, uploadId, what);
-      checkDigest(copy, md5Hex, what);
-      const etag = this.s3.part(u, n, copy, u.settings.sse, what);
-      const sse = this.s3.effectiveSse(u.settings.sse);
-      return sse ? { etag, sse } : { etag };
-    }, body.length);
+    return this.req(
+      'UploadPart',
+      key,
+      what,
+      () => {
+        const u = this.s3.upload(this.name, key, uploadId, what);
+        checkDigest(copy, md5Hex, what);
+        const etag = this.s3.part(u, n, copy, u.settings.sse, what);
+        const sse = this.s3.effectiveSse(u.settings.sse);
+        return sse ? { etag, sse } : { etag };
+      },
+      body.length,
+    );
   }
 
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored> {
     const what = `CompleteMultipartUpload ${key}`;
-    return this.req('CompleteMultipartUpload', key, what, () => this.s3.stored(this.s3.complete(this.name, key, uploadId, parts, what)));
+    return this.req('CompleteMultipartUpload', key, what, () =>
+      this.s3.stored(this.s3.complete(this.name, key, uploadId, parts, what)),
+    );
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<true | MirrorError> {
@@ -181,7 +226,14 @@ class MemoryBucket implements Bucket {
       this.s3.checkKey(to, what);
       const keep = o.keep ?? {};
       if (from === to && !o.replace && !keep.storageClass && !keep.sse) {
-        throw mapS3Error(s3Error('InvalidRequest', 400, 'This copy request is illegal because it is trying to copy an object to itself without changing anything'), what);
+        throw mapS3Error(
+          s3Error(
+            'InvalidRequest',
+            400,
+            'This copy request is illegal because it is trying to copy an object to itself without changing anything',
+          ),
+          what,
+        );
       }
       // COPY keeps the source's headers and metadata; storage class and encryption are the
       // request's (or the defaults), never the source's.
@@ -198,7 +250,14 @@ class MemoryBucket implements Bucket {
     });
   }
 
-  uploadPartCopy(from: string, key: string, uploadId: string, n: number, range: { start: number; end: number }, ifMatch?: string): Promise<string> {
+  uploadPartCopy(
+    from: string,
+    key: string,
+    uploadId: string,
+    n: number,
+    range: { start: number; end: number },
+    ifMatch?: string,
+  ): Promise<string> {
     const what = `UploadPartCopy ${from} -> ${key} #${n}`;
     return this.req('UploadPartCopy', key, what, () => {
       const u = this.s3.upload(this.name, key, uploadId, what);
@@ -213,18 +272,25 @@ class MemoryBucket implements Bucket {
   async deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }> {
     if (keys.length > 1000) throw new Error(`deleteMany: ${keys.length} keys > 1000`);
     const what = `DeleteObjects (${keys.length} keys)`;
-    return this.req('DeleteObjects', undefined, what, () => {
-      const state = this.s3.state(this.name, what);
-      if (!keys.length) throw mapS3Error(s3Error('MalformedXML', 400), what);
-      const failed = new Map<string, string>();
-      for (const k of keys) {
-        const why = this.s3.deleteFault?.(k);
-        // S3 deletes what is not there without complaint (Quiet: only errors are listed).
-        if (why) failed.set(k, why);
-        else state.objects.delete(k);
-      }
-      return { failed };
-    }, 0, keys.length);
+    return this.req(
+      'DeleteObjects',
+      undefined,
+      what,
+      () => {
+        const state = this.s3.state(this.name, what);
+        if (!keys.length) throw mapS3Error(s3Error('MalformedXML', 400), what);
+        const failed = new Map<string, string>();
+        for (const k of keys) {
+          const why = this.s3.deleteFault?.(k);
+          // S3 deletes what is not there without complaint (Quiet: only errors are listed).
+          if (why) failed.set(k, why);
+          else state.objects.delete(k);
+        }
+        return { failed };
+      },
+      0,
+      keys.length,
+    );
   }
 }
 

@@ -38,7 +38,17 @@ export function memoryScratch(name = 'mem', opts: MemoryS3Options = {}): MemoryS
     bucket,
     s3,
     config(pair = {}, top = {}) {
-      return parseConfig({ stateDir: join(dir, 'state'), debounceMs: 100, maxDelayMs: 2000, concurrency: 4, pairs: [{ name: 'p', path: root, bucket, ...pair }], ...top }, dir);
+      return parseConfig(
+        {
+          stateDir: join(dir, 'state'),
+          debounceMs: 100,
+          maxDelayMs: 2000,
+          concurrency: 4,
+          pairs: [{ name: 'p', path: root, bucket, ...pair }],
+          ...top,
+        },
+        dir,
+      );
     },
     write(rel, data) {
       const abs = join(root, rel);
@@ -56,7 +66,9 @@ export function memoryScratch(name = 'mem', opts: MemoryS3Options = {}): MemoryS
 
 /** The memory bucket under `prefix` holds exactly the local files: same keys (NFC) and bytes. */
 export function expectMemoryMirror(s: MemoryScratch, prefix = ''): void {
-  const want = [...localTree(s.root)].map(([rel, v]) => [prefix + rel.normalize('NFC'), v.md5] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  const want = [...localTree(s.root)]
+    .map(([rel, v]) => [prefix + rel.normalize('NFC'), v.md5] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   const got = s.s3
     .objects(s.bucket, prefix)
     .filter(([k]) => !k.startsWith(`${prefix}.s3mirror-trash/`))

@@ -160,7 +160,11 @@ export class MemoryS3 {
 
   /** Multipart uploads begun and neither completed nor aborted (ListMultipartUploads). */
   uploads(bucket: string): { key: string; uploadId: string; parts: number }[] {
-    return [...(this.buckets.get(bucket)?.uploads ?? [])].map(([uploadId, u]) => ({ key: u.key, uploadId, parts: u.parts.size }));
+    return [...(this.buckets.get(bucket)?.uploads ?? [])].map(([uploadId, u]) => ({
+      key: u.key,
+      uploadId,
+      parts: u.parts.size,
+    }));
   }
 
   // ---- the server's side of each request (MemoryBucket calls these) ----
@@ -209,7 +213,8 @@ export class MemoryS3 {
 
   upload(bucket: string, key: string, uploadId: string, what: string): Upload {
     const u = this.state(bucket, what).uploads.get(uploadId);
-    if (!u || u.key !== key) throw mapS3Error(s3Error('NoSuchUpload', 404, 'The specified upload does not exist'), what);
+    if (!u || u.key !== key)
+      throw mapS3Error(s3Error('NoSuchUpload', 404, 'The specified upload does not exist'), what);
     return u;
   }
 
@@ -225,7 +230,13 @@ export class MemoryS3 {
   }
 
   /** CompleteMultipartUpload: the parts named, in ascending order, each as uploaded, all but the last ≥ minPartSize. */
-  complete(bucket: string, key: string, uploadId: string, parts: readonly { n: number; etag: string }[], what: string): StoredObject {
+  complete(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly { n: number; etag: string }[],
+    what: string,
+  ): StoredObject {
     const u = this.upload(bucket, key, uploadId, what);
     if (!parts.length) throw mapS3Error(s3Error('MalformedXML', 400), what);
     const bodies: Buffer[] = [];
@@ -233,8 +244,10 @@ export class MemoryS3 {
     parts.forEach((p, i) => {
       if (i > 0 && p.n <= parts[i - 1]!.n) throw mapS3Error(s3Error('InvalidPartOrder', 400), what);
       const got = u.parts.get(p.n);
-      if (!got || got.etag !== p.etag.replace(/"/g, '').toLowerCase()) throw mapS3Error(s3Error('InvalidPart', 400), what);
-      if (i < parts.length - 1 && got.body.length < this.minPartSize) throw mapS3Error(s3Error('EntityTooSmall', 400), what);
+      if (!got || got.etag !== p.etag.replace(/"/g, '').toLowerCase())
+        throw mapS3Error(s3Error('InvalidPart', 400), what);
+      if (i < parts.length - 1 && got.body.length < this.minPartSize)
+        throw mapS3Error(s3Error('EntityTooSmall', 400), what);
       bodies.push(got.body);
       etags.push(Buffer.from(got.etag, 'hex'));
     });
@@ -252,13 +265,17 @@ export class MemoryS3 {
     const o = this.state(bucket, what).objects.get(from);
     if (!o) throw mapS3Error(s3Error('NoSuchKey', 404, 'The specified key does not exist.'), what);
     if (ifMatch !== undefined && ifMatch.replace(/"/g, '').toLowerCase() !== o.etag) {
-      throw mapS3Error(s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'), what);
+      throw mapS3Error(
+        s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
+        what,
+      );
     }
     return o;
   }
 
   part(u: Upload, n: number, body: Buffer, sse: string | undefined, what: string): string {
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw mapS3Error(s3Error('InvalidArgument', 400, 'Part number must be an integer between 1 and 10000'), what);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000)
+      throw mapS3Error(s3Error('InvalidArgument', 400, 'Part number must be an integer between 1 and 10000'), what);
     const etag = this.etagOf(body, sse);
     u.parts.set(n, { body, etag });
     return etag;

@@ -67,7 +67,9 @@ export function once(cfg: Config) {
 }
 
 export function daemon(cfg: Config, opts: DaemonOptions = {}): Daemon {
-  const log = process.env.S3MIRROR_TEST_LOG ? createLogger({ destination: process.env.S3MIRROR_TEST_LOG, level: 'debug' }) : silentLogger;
+  const log = process.env.S3MIRROR_TEST_LOG
+    ? createLogger({ destination: process.env.S3MIRROR_TEST_LOG, level: 'debug' })
+    : silentLogger;
   return new Daemon(cfg, log, { credentials: credentials(), ...opts });
 }
 
@@ -78,7 +80,13 @@ export function localTree(root: string, under = ''): Map<string, { size: number;
     const rel = under ? `${under}/${name}` : name;
     const st = statSync(join(root, rel));
     if (st.isDirectory()) for (const [k, v] of localTree(root, rel)) out.set(k, v);
-    else if (st.isFile()) out.set(rel, { size: st.size, md5: createHash('md5').update(readFileSync(join(root, rel))).digest('hex') });
+    else if (st.isFile())
+      out.set(rel, {
+        size: st.size,
+        md5: createHash('md5')
+          .update(readFileSync(join(root, rel)))
+          .digest('hex'),
+      });
   }
   return out;
 }
@@ -87,7 +95,9 @@ export function localTree(root: string, under = ''): Map<string, { size: number;
 export async function expectMirror(root: string, bucket: string, prefix = ''): Promise<void> {
   const local = localTree(root);
   const remote = (await listAll(bucket, prefix)).filter((o) => !o.key.startsWith(`${prefix}.s3mirror-trash/`));
-  const want = [...local].map(([rel, v]) => [prefix + rel.normalize('NFC'), v] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  const want = [...local]
+    .map(([rel, v]) => [prefix + rel.normalize('NFC'), v] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   expect(remote.map((o) => o.key).sort()).toEqual(want.map(([k]) => k));
   for (const [key, v] of want) {
     const o = remote.find((r) => r.key === key)!;
@@ -131,5 +141,10 @@ export function inJournal<T>(cfg: Config, fn: (j: Journal) => T): T {
 
 /** Deletes the guard holds for a pair now, as the journal records them. */
 export function heldCount(cfg: Config, pair = 'p'): number {
-  return inJournal(cfg, (j) => j.query.stateCounts(pair).filter((c) => c.state === 'held').reduce((a, c) => a + c.n, 0));
+  return inJournal(cfg, (j) =>
+    j.query
+      .stateCounts(pair)
+      .filter((c) => c.state === 'held')
+      .reduce((a, c) => a + c.n, 0),
+  );
 }

@@ -6,7 +6,21 @@
 // under the OS temp dir (where their scratch dirs live too): dist/, package.json and the
 // production packages from package-lock.json, hard-linked where the file system allows (fast,
 // no bytes copied), copied otherwise. Made once per test process, removed at its exit.
-import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +51,9 @@ export function portableCli(): string {
 
 /** Top-level packages the lock file does not mark dev-only (nested ones come with their parent). */
 function productionPackages(): string[] {
-  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
   return Object.entries(lock.packages)
     .filter(([path, p]) => path.startsWith('node_modules/') && path.lastIndexOf('node_modules/') === 0 && !p.dev)
     .map(([path]) => path.slice('node_modules/'.length));

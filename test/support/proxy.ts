@@ -36,7 +36,14 @@
 // Every fault takes `match(op, request)` (default: every request) and `times` (default:
 // unlimited), the number of matching requests it applies to before it goes inert.
 import { createHash } from 'node:crypto';
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type S3Op = string;
@@ -70,7 +77,7 @@ export type Fault = FaultCommon &
     | { kind: 'kms' }
   );
 
-export interface Proxy {
+export interface FaultProxy {
   endpoint: string;
   /** Requests received per operation, faulted ones included. */
   counts: Map<S3Op, number>;
@@ -89,9 +96,26 @@ export interface Proxy {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
 const BUCKET_SUBRESOURCES = [
-  'acl', 'cors', 'lifecycle', 'location', 'logging', 'notification', 'policy', 'replication',
-  'requestPayment', 'tagging', 'versioning', 'website', 'encryption', 'accelerate', 'analytics',
-  'inventory', 'metrics', 'ownershipControls', 'publicAccessBlock', 'object-lock',
+  'acl',
+  'cors',
+  'lifecycle',
+  'location',
+  'logging',
+  'notification',
+  'policy',
+  'replication',
+  'requestPayment',
+  'tagging',
+  'versioning',
+  'website',
+  'encryption',
+  'accelerate',
+  'analytics',
+  'inventory',
+  'metrics',
+  'ownershipControls',
+  'publicAccessBlock',
+  'object-lock',
 ] as const;
 
 function cap(s: string): string {
@@ -185,7 +209,7 @@ function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return out;
 }
 
-export async function startProxy(target: string): Promise<Proxy> {
+export async function startProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   if (upstream.protocol !== 'http:') throw new Error(`proxy supports http targets only, got ${target}`);
   // No keep-alive upstream: a pooled socket the server closed while idle would fail the next
@@ -210,9 +234,17 @@ export async function startProxy(target: string): Promise<Proxy> {
 
   // The kms fault's ETags: opaque (not the MD5) but stable, so listings, HEADs and writes agree.
   const opaque = (real: string): string => createHash('md5').update(`kms:${real}`).digest('hex');
-  const toOpaque = (text: string): string => text.replace(/(<ETag>(?:&quot;|&#34;|")?)([0-9a-f]{32})/g, (_m, pre: string, hex: string) => pre + opaque(hex));
+  const toOpaque = (text: string): string =>
+    text.replace(/(<ETag>(?:&quot;|&#34;|")?)([0-9a-f]{32})/g, (_m, pre: string, hex: string) => pre + opaque(hex));
 
-  function forward(req: IncomingMessage, res: ServerResponse, info: ProxiedRequest, cutAfter?: number, corrupt = false, kms = false): void {
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ProxiedRequest,
+    cutAfter?: number,
+    corrupt = false,
+    kms = false,
+  ): void {
     const headers = forwardHeaders(req.headers); // Host included, unchanged
     const up = httpRequest({
       protocol: 'http:',

@@ -51,7 +51,7 @@ process.stdin.resume();
 
 try {
   const { port } = await server.run();
-  process.stdout.write(JSON.stringify({ port }) + '\n');
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
 } catch (err) {
   process.stderr.write(`s3rver failed to start: ${err?.stack ?? err}\n`);
   process.exit(1);

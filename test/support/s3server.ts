@@ -134,11 +134,7 @@ export async function startS3rver(): Promise<RunningS3rver> {
   };
 }
 
-async function killAndWait(
-  pid: number | undefined,
-  exited: Promise<void>,
-  hasExited: () => boolean,
-): Promise<void> {
+async function killAndWait(pid: number | undefined, exited: Promise<void>, hasExited: () => boolean): Promise<void> {
   if (pid === undefined || hasExited()) return exited;
   try {
     process.kill(pid, 'SIGTERM');

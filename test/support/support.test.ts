@@ -3,7 +3,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy, type Proxy } from './proxy.js';
+import { startProxy, type FaultProxy } from './proxy.js';
 import {
   createBucket,
   emptyAndDeleteBucket,
@@ -15,7 +15,7 @@ import {
 import { testEnv } from './s3server.js';
 
 describe('test support', () => {
-  let proxy: Proxy;
+  let proxy: FaultProxy;
   let client: S3Client;
   let bucket: string;
 

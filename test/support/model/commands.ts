@@ -16,7 +16,8 @@ const fileData = (m: Model, rel: string) => (m.tree.get(rel) as { data: string }
 
 /** A name the known defects forbid: its NFC twin was used before, or a listing-made row may hold it. */
 const twin = (m: Model, rel: string) =>
-  (!(KNOWN.nfcTwins && KNOWN.collisionRetry) && (m.names.get(nfc(rel)) ?? rel) !== rel) || (!KNOWN.restoredFiles && m.remoteRows.has(nfc(rel)));
+  (!(KNOWN.nfcTwins && KNOWN.collisionRetry) && (m.names.get(nfc(rel)) ?? rel) !== rel) ||
+  (!KNOWN.restoredFiles && m.remoteRows.has(nfc(rel)));
 
 function named(m: Model, rel: string): void {
   if (!m.names.has(nfc(rel))) m.names.set(nfc(rel), rel);
@@ -38,7 +39,12 @@ function valid(m: Model, s: Step): boolean {
     case 'mkdir':
       return ancestorsAreDirs(m, s[1]) && !m.tree.has(s[1]);
     case 'mvdir':
-      return m.tree.get(s[1])?.t === 'dir' && !m.tree.has(s[2]) && ancestorsAreDirs(m, s[2]) && !`${s[2]}/`.startsWith(`${s[1]}/`);
+      return (
+        m.tree.get(s[1])?.t === 'dir' &&
+        !m.tree.has(s[2]) &&
+        ancestorsAreDirs(m, s[2]) &&
+        !`${s[2]}/`.startsWith(`${s[1]}/`)
+      );
     case 'rmdir':
       return m.tree.get(s[1])?.t === 'dir' || m.tree.get(s[1])?.t === 'link';
     case 'symlink':
@@ -214,7 +220,8 @@ async function apply(m: Model, w: World, s: Step): Promise<void> {
       await settle(m, w, undefined, s[1]);
       return;
     case 'lose':
-      for (const key of m.bucket.keys()) if (key.startsWith(m.cfg.prefix)) m.remoteRows.add(key.slice(m.cfg.prefix.length));
+      for (const key of m.bucket.keys())
+        if (key.startsWith(m.cfg.prefix)) m.remoteRows.add(key.slice(m.cfg.prefix.length));
       w.loseState();
       m.held.clear();
       m.released.clear();
@@ -248,7 +255,10 @@ export class Op implements fc.AsyncCommand<Model, World> {
   ) {}
   check(m: Readonly<Model>): boolean {
     // Random crashes only where a pass has work: one after a settle would reach no failpoint.
-    return valid(m as Model, this.step) && (this.replayed || (steersClear(m as Model, this.step) && !(this.step[0] === 'crash' && m.quiet)));
+    return (
+      valid(m as Model, this.step) &&
+      (this.replayed || (steersClear(m as Model, this.step) && !(this.step[0] === 'crash' && m.quiet)))
+    );
   }
   async run(m: Model, w: World): Promise<void> {
     tally.steps++;
@@ -261,7 +271,9 @@ export class Op implements fc.AsyncCommand<Model, World> {
   }
   /** Non-ASCII as \u escapes: an NFD name must survive being pasted into a regression test. */
   toString(): string {
-    return JSON.stringify(this.step).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return JSON.stringify(this.step).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   }
 }
-

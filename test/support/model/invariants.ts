@@ -3,7 +3,21 @@
 import { MirrorError } from '../../../src/errors.js';
 import { FailpointCrash } from '../../../src/failpoints.js';
 import { renderStatus, type Status } from '../../../src/status/status.js';
-import { candidates, expectedFailures, FOREIGN, guardCertain, guardedDeletes, md5, orphans, PREFIXES, Q_PREFIX, symlinks, TRASH, wanted, type Model } from './model.js';
+import {
+  candidates,
+  expectedFailures,
+  FOREIGN,
+  guardCertain,
+  guardedDeletes,
+  md5,
+  orphans,
+  PREFIXES,
+  Q_PREFIX,
+  symlinks,
+  TRASH,
+  wanted,
+  type Model,
+} from './model.js';
 import { KNOWN } from './known.js';
 import { tally } from './tally.js';
 import { OUTSIDE, type Crash, type Obj, type World } from './world.js';
@@ -34,7 +48,8 @@ function adopt(m: Model, actual: Map<string, Obj>, problems: string[]): void {
     const mine = !key.startsWith(FOREIGN);
     if (!mine) {
       const want = m.bucket.get(key);
-      if ((want === undefined) !== (a === undefined) || (a && want !== undefined && md5(want) !== a.md5)) problems.push(`crash touched ${key} outside the pairs' prefixes`);
+      if ((want === undefined) !== (a === undefined) || (a && want !== undefined && md5(want) !== a.md5))
+        problems.push(`crash touched ${key} outside the pairs' prefixes`);
       continue;
     }
     if (!a) m.bucket.delete(key);
@@ -71,12 +86,18 @@ function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problem
   let hold = guardCertain(m);
   // Renames are paired into copies before the guard counts: a delete whose content a new file of
   // this pass carries may go (as a move) even when the guard holds the rest.
-  const arriving = new Set([...want.values()].flatMap((w) => (w.kind === 'data' ? [w] : w.kind === 'either' ? w.options : [])).filter((o) => pre.get(m.cfg.prefix + o.rel.normalize('NFC'))?.md5 !== md5(o.data)).map((o) => o.data));
+  const arriving = new Set(
+    [...want.values()]
+      .flatMap((w) => (w.kind === 'data' ? [w] : w.kind === 'either' ? w.options : []))
+      .filter((o) => pre.get(m.cfg.prefix + o.rel.normalize('NFC'))?.md5 !== md5(o.data))
+      .map((o) => o.data),
+  );
   const movable = new Set(guardedDeletes(m).filter((k) => arriving.has(m.bucket.get(k)!)));
   if (hold === undefined) {
     const gd = guardedDeletes(m).filter((k) => !movable.has(k));
     const kept = gd.filter((k) => post.has(k));
-    if (kept.length && kept.length < gd.length) problems.push(`the guard split a pass: ${kept.length} of ${gd.length} deletes kept (${kept.join(', ')})`);
+    if (kept.length && kept.length < gd.length)
+      problems.push(`the guard split a pass: ${kept.length} of ${gd.length} deletes kept (${kept.join(', ')})`);
     hold = kept.length > 0;
   }
   const fate = orphans(m, hold);
@@ -104,15 +125,15 @@ function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problem
   }
   for (const [key, f] of fate) {
     if (f === 'delete') {
-      if (m.cfg.delete === 'trash') m.trash.set(m.cfg.prefix, [...(m.trash.get(m.cfg.prefix) ?? []), m.bucket.get(key)!]);
+      if (m.cfg.delete === 'trash')
+        m.trash.set(m.cfg.prefix, [...(m.trash.get(m.cfg.prefix) ?? []), m.bucket.get(key)!]);
       m.bucket.delete(key);
       m.held.delete(key);
     } else if (f === 'held') {
       m.held.add(key);
       // Status counts held rows: both names of a collision hold a delete of the one object.
       if (m.collided.has(key)) m.heldUncertain = true;
-    }
-    else if (m.held.delete(key)) m.heldUncertain = true;
+    } else if (m.held.delete(key)) m.heldUncertain = true;
     if (f !== 'delete') m.remoteRows.add(key.slice(m.cfg.prefix.length));
   }
   for (const key of m.holder.keys()) if (!want.has(key)) m.holder.delete(key);
@@ -137,12 +158,19 @@ function compareBucket(m: Model, post: Map<string, Obj>, problems: string[]): vo
     if (a && OUTSIDE_MD5.has(a.md5)) problems.push(`${key} holds bytes from outside the tree`);
     if (isTrash(key)) continue;
     const want = m.bucket.get(key);
-    if (want === undefined) problems.push(`${key}: unexpected object (${known.get(a!.md5) ?? a!.md5})${key.startsWith(FOREIGN) ? ' outside every prefix' : ''}`);
+    if (want === undefined)
+      problems.push(
+        `${key}: unexpected object (${known.get(a!.md5) ?? a!.md5})${key.startsWith(FOREIGN) ? ' outside every prefix' : ''}`,
+      );
     else if (!a) problems.push(`${key}: missing, want ${JSON.stringify(want)}`);
-    else if (a.md5 !== md5(want) || a.size !== Buffer.byteLength(want)) problems.push(`${key}: holds ${JSON.stringify(known.get(a.md5) ?? a.md5)}, want ${JSON.stringify(want)}`);
+    else if (a.md5 !== md5(want) || a.size !== Buffer.byteLength(want))
+      problems.push(`${key}: holds ${JSON.stringify(known.get(a.md5) ?? a.md5)}, want ${JSON.stringify(want)}`);
   }
   for (const pfx of PREFIXES) {
-    const got = [...post].filter(([k]) => k.startsWith(pfx + TRASH)).map(([, o]) => known.get(o.md5) ?? `?${o.md5}`).sort();
+    const got = [...post]
+      .filter(([k]) => k.startsWith(pfx + TRASH))
+      .map(([, o]) => known.get(o.md5) ?? `?${o.md5}`)
+      .sort();
     const want = [...(m.trash.get(pfx) ?? [])].sort();
     const missing = [...want];
     const extra: string[] = [];
@@ -151,7 +179,8 @@ function compareBucket(m: Model, post: Map<string, Obj>, problems: string[]): vo
       if (i >= 0) missing.splice(i, 1);
       else extra.push(g);
     }
-    if (missing.length) problems.push(`trash under ${pfx} lacks ${JSON.stringify(missing)} (has ${JSON.stringify(got)})`);
+    if (missing.length)
+      problems.push(`trash under ${pfx} lacks ${JSON.stringify(missing)} (has ${JSON.stringify(got)})`);
     // A repeat after a crash is a second copy of something the model trashed, never new bytes;
     // with a collision's two rows (KNOWN.collisionDeletes) the held object may be copied too.
     const allowed = (e: string) => (m.trashMayRepeat && want.includes(e)) || m.trashExtra.has(e);
@@ -167,17 +196,23 @@ function compareStatus(m: Model, status: Status, problems: string[]): void {
   const f = expectedFailures(m);
   const describe = () => JSON.stringify(p.problems.map((x) => `${x.state} ${x.rel} ${x.code}`));
   if (p.pending !== 0) problems.push(`status: ${p.pending} pending after settle ${describe()}`);
-  if (p.failed < f.min || p.failed > f.max) problems.push(`status: ${p.failed} failed, want ${f.min === f.max ? f.min : `${f.min}..${f.max}`} ${describe()}`);
-  if (!m.heldUncertain && p.held !== m.held.size) problems.push(`status: ${p.held} held deletes, model holds ${m.held.size} ${describe()}`);
+  if (p.failed < f.min || p.failed > f.max)
+    problems.push(`status: ${p.failed} failed, want ${f.min === f.max ? f.min : `${f.min}..${f.max}`} ${describe()}`);
+  if (!m.heldUncertain && p.held !== m.held.size)
+    problems.push(`status: ${p.held} held deletes, model holds ${m.held.size} ${describe()}`);
   if (m.held.size > 0 && p.held === 0) problems.push(`status: no held deletes, model holds ${[...m.held].join(', ')}`);
-  if (p.skipped !== symlinks(m)) problems.push(`status: ${p.skipped} skipped, want ${symlinks(m)} (symlinks) ${describe()}`);
+  if (p.skipped !== symlinks(m))
+    problems.push(`status: ${p.skipped} skipped, want ${symlinks(m)} (symlinks) ${describe()}`);
   const q = st.find((s) => s.name === 'q');
-  if (q && (q.pending || q.failed || q.held)) problems.push(`status of q: ${q.pending} pending, ${q.failed} failed, ${q.held} held`);
+  if (q && (q.pending || q.failed || q.held))
+    problems.push(`status of q: ${q.pending} pending, ${q.failed} failed, ${q.held} held`);
   // What the operator reads: "in sync" exactly when nothing failed and nothing is held.
   const label = /^p: .*\[(.*)\]$/m.exec(renderStatus(status))?.[1];
   const clean = f.max === 0 && m.held.size === 0 && (p.held === 0 || !m.heldUncertain);
-  if (clean && p.held === 0 && label !== 'in sync') problems.push(`status says [${label}], want [in sync] ${describe()}`);
-  if ((f.min > 0 || m.held.size > 0) && label === 'in sync') problems.push(`status says [in sync] with ${f.min} failed and ${m.held.size} held`);
+  if (clean && p.held === 0 && label !== 'in sync')
+    problems.push(`status says [${label}], want [in sync] ${describe()}`);
+  if ((f.min > 0 || m.held.size > 0) && label === 'in sync')
+    problems.push(`status says [in sync] with ${f.min} failed and ${m.held.size} held`);
   if (m.held.size === 0 && p.held === 0) m.heldUncertain = false;
 }
 
@@ -208,7 +243,8 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
     for (const k of mayHold) m.mayBeHeld.add(k);
     m.passesSinceSettle++;
     // Failures it records are expected (the bucket went away); anything else is not.
-    if (out.error && !(out.error instanceof MirrorError)) problems.push(`the pass failed: ${(out.error as Error).stack ?? String(out.error)}`);
+    if (out.error && !(out.error instanceof MirrorError))
+      problems.push(`the pass failed: ${(out.error as Error).stack ?? String(out.error)}`);
     if (problems.length) throw new ModelMismatch(`around a pass cut by an outage:\n  ${problems.join('\n  ')}`);
     return;
   }

@@ -56,5 +56,9 @@ export type KnownDefect = keyof typeof KNOWN;
 function fixed(name: string, onMain: boolean): boolean {
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim());
   if (list(process.env.S3MIRROR_MODEL_OPEN).includes(name)) return false;
-  return onMain || list(process.env.S3MIRROR_MODEL_FIXED).includes(name) || list(process.env.S3MIRROR_MODEL_FIXED).includes('all');
+  return (
+    onMain ||
+    list(process.env.S3MIRROR_MODEL_FIXED).includes(name) ||
+    list(process.env.S3MIRROR_MODEL_FIXED).includes('all')
+  );
 }

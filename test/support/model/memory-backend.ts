@@ -14,7 +14,10 @@ const MULTIPART = { thresholdBytes: 64, partSizeBytes: 32 };
 
 export function memoryBackend(opts: { defaultSse?: 'aws:kms' } = {}): MemoryBackend {
   const bucket = 'model';
-  const s3 = new MemoryS3({ minPartSize: MULTIPART.partSizeBytes, ...(opts.defaultSse ? { defaultSse: opts.defaultSse } : {}) }).createBucket(bucket);
+  const s3 = new MemoryS3({
+    minPartSize: MULTIPART.partSizeBytes,
+    ...(opts.defaultSse ? { defaultSse: opts.defaultSse } : {}),
+  }).createBucket(bucket);
   let client: MemoryBuckets | undefined;
   // A virtual clock: a pass's retry backoff (0.5, 1, 2 s while the server is down) moves it on
   // instead of waiting, so an outage in mid-pass costs no real time.
@@ -35,7 +38,8 @@ export function memoryBackend(opts: { defaultSse?: 'aws:kms' } = {}): MemoryBack
     runtime: () => ({ buckets: (client = new MemoryBuckets(s3)), multipart: MULTIPART, now, sleep }),
     async objects() {
       const out = new Map<string, Obj>();
-      for (const [k, o] of s3.objects(bucket)) out.set(k, { size: o.body.length, md5: createHash('md5').update(o.body).digest('hex') });
+      for (const [k, o] of s3.objects(bucket))
+        out.set(k, { size: o.body.length, md5: createHash('md5').update(o.body).digest('hex') });
       return out;
     },
     async put(key, data) {

@@ -79,7 +79,13 @@ export function initialModel(cfg: PairSettings): Model {
     tree: new Map(),
     unreadable: new Set(),
     cfg,
-    q: { present: false, files: new Map([['q1', 'q-one'], ['d/q2', 'q-two']]) },
+    q: {
+      present: false,
+      files: new Map([
+        ['q1', 'q-one'],
+        ['d/q2', 'q-two'],
+      ]),
+    },
     bucket: new Map([[`${FOREIGN}keep-me`, 'foreign']]),
     trash: new Map(),
     held: new Set(),
@@ -103,7 +109,6 @@ export function initialModel(cfg: PairSettings): Model {
 export const md5 = (s: string | Buffer): string => createHash('md5').update(s).digest('hex');
 export const nfc = (s: string): string => s.normalize('NFC');
 export const parentOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
-const baseOf = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
 
 /** The three patterns, with gitignore's meaning: `*.log` and `b/` at any depth, `a/c/` from the root. */
 function excluded(rel: string, patterns: readonly Pattern[]): boolean {
@@ -169,14 +174,20 @@ export type Want =
 export function wanted(m: Model): Map<string, Want> {
   const out = new Map<string, Want>();
   for (const [key, rels] of candidates(m)) {
-    const live = rels.length > 1 && m.holder.has(key) && rels.includes(m.holder.get(key)!) ? [m.holder.get(key)!] : rels;
+    const live =
+      rels.length > 1 && m.holder.has(key) && rels.includes(m.holder.get(key)!) ? [m.holder.get(key)!] : rels;
     const opts = live.map((rel) => ({ rel, data: (m.tree.get(rel) as { data: string }).data }));
     if (opts.length === 1) {
       out.set(key, m.unreadable.has(opts[0]!.rel) ? { kind: 'unchanged' } : { kind: 'data', ...opts[0]! });
     } else {
       const readable = opts.filter((o) => !m.unreadable.has(o.rel));
       if (!readable.length) out.set(key, { kind: 'unchanged' });
-      else out.set(key, { kind: 'either', options: readable, ...(readable.length < opts.length ? { orUnchanged: true } : {}) });
+      else
+        out.set(key, {
+          kind: 'either',
+          options: readable,
+          ...(readable.length < opts.length ? { orUnchanged: true } : {}),
+        });
     }
   }
   return out;

@@ -34,7 +34,9 @@ export interface ExploreOptions {
 const settings: fc.Arbitrary<PairSettings> = fc.record({
   prefix: fc.constantFrom(...PREFIXES),
   exclude: fc.subarray([...PATTERNS]),
-  delete: KNOWN.trashOverwrite ? fc.constantFrom('mirror' as const, 'keep' as const, 'trash' as const) : fc.constantFrom('mirror' as const, 'keep' as const),
+  delete: KNOWN.trashOverwrite
+    ? fc.constantFrom('mirror' as const, 'keep' as const, 'trash' as const)
+    : fc.constantFrom('mirror' as const, 'keep' as const),
   deleteExcluded: fc.boolean(),
   // Mostly a guard that only the empty-root rule trips, so deletes are predicted exactly; a fifth
   // of the runs keep the default 50 %, where the model checks the hold is all or nothing.
@@ -80,21 +82,30 @@ export async function replay(c: Case, backend: ExploreOptions['backend']): Promi
 
 /** Random cases; resolves with a report, which is empty when every case passed. */
 export async function explore(o: ExploreOptions): Promise<{ failure?: string; runs: number; seed: number }> {
-  const ops = steps({ outage: o.outage ?? false, multipart: o.multipart ?? false, crashWeight: o.crashWeight ?? 2, ...(o.crashPoints ? { crashPoints: o.crashPoints } : {}) }).map((a) => a.map((s) => new Op(s)));
-  const prop = fc.asyncProperty(settings, fc.commands(ops, { maxCommands: o.maxCommands ?? 25, size: 'max' }), async (cfg, cmds) => {
-    const { model, real } = await open(cfg, o.backend);
-    let ok = false;
-    try {
-      await fc.asyncModelRun(() => ({ model, real }), cmds);
-      ok = true;
-    } finally {
-      if (ok) await finish(model, real);
-      else {
-        resetFailpoints();
-        await real.close().catch(() => undefined);
+  const ops = steps({
+    outage: o.outage ?? false,
+    multipart: o.multipart ?? false,
+    crashWeight: o.crashWeight ?? 2,
+    ...(o.crashPoints ? { crashPoints: o.crashPoints } : {}),
+  }).map((a) => a.map((s) => new Op(s)));
+  const prop = fc.asyncProperty(
+    settings,
+    fc.commands(ops, { maxCommands: o.maxCommands ?? 25, size: 'max' }),
+    async (cfg, cmds) => {
+      const { model, real } = await open(cfg, o.backend);
+      let ok = false;
+      try {
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
+        ok = true;
+      } finally {
+        if (ok) await finish(model, real);
+        else {
+          resetFailpoints();
+          await real.close().catch(() => undefined);
+        }
       }
-    }
-  });
+    },
+  );
   const seed = o.seed ?? Date.now() ^ (Math.random() * 0x100000000);
   const details = await fc.check(prop, { seed, ...(o.path ? { path: o.path } : { numRuns: o.runs }) });
   if (!details.failed) return { runs: details.numRuns, seed };

@@ -54,7 +54,12 @@ const data = fc.oneof(
 const file = fc.constantFrom(...FILES);
 const dir = fc.constantFrom(...DIR_TARGETS);
 
-export function steps(opts: { outage: boolean; multipart: boolean; crashWeight: number; crashPoints?: readonly CrashPoint[] }): fc.Arbitrary<Step>[] {
+export function steps(opts: {
+  outage: boolean;
+  multipart: boolean;
+  crashWeight: number;
+  crashPoints?: readonly CrashPoint[];
+}): fc.Arbitrary<Step>[] {
   const points = opts.crashPoints ?? (opts.multipart ? [...CRASH_POINTS, ...MULTIPART_POINTS] : CRASH_POINTS);
   const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
   const all = [
@@ -72,7 +77,10 @@ export function steps(opts: { outage: boolean; multipart: boolean; crashWeight: 
     w(1, fc.tuple(fc.constant('odel' as const), file)),
     w(1, fc.tuple(fc.constant('prefix' as const), fc.constantFrom(...PREFIXES))),
     w(1, fc.tuple(fc.constant('exclude' as const), fc.constantFrom(...PATTERNS))),
-    w(1, fc.tuple(fc.constant('delete' as const), fc.constantFrom('mirror' as const, 'keep' as const, 'trash' as const))),
+    w(
+      1,
+      fc.tuple(fc.constant('delete' as const), fc.constantFrom('mirror' as const, 'keep' as const, 'trash' as const)),
+    ),
     w(1, fc.tuple(fc.constant('deleteExcluded' as const), fc.boolean())),
     w(1, fc.constant(['addq'] as ['addq'])),
     w(1, fc.constant(['rmq'] as ['rmq'])),

@@ -78,7 +78,9 @@ export interface PassOutcome {
 const PASS_TIMEOUT_MS = 10_000;
 
 /** S3MIRROR_MODEL_LOG=FILE: the engine's log of every pass (debug level), to read a failure by. */
-const log: Logger = process.env.S3MIRROR_MODEL_LOG ? createLogger({ destination: process.env.S3MIRROR_MODEL_LOG, level: 'debug' }) : silentLogger;
+const log: Logger = process.env.S3MIRROR_MODEL_LOG
+  ? createLogger({ destination: process.env.S3MIRROR_MODEL_LOG, level: 'debug' })
+  : silentLogger;
 
 /**
  * Thousands of passes each open, write and close a journal: on a disk, SQLite's fsyncs cost
@@ -143,7 +145,8 @@ export class World {
   async pass(m: Model, crash?: Crash): Promise<PassOutcome> {
     // Root reads every file: only this process's hook makes one unreadable, so a child cannot
     // see the model's unreadable files as such.
-    if (crash && this.backend.childCrashes && (m.unreadable.size === 0 || process.getuid?.() !== 0)) return this.childPass(m, crash);
+    if (crash && this.backend.childCrashes && (m.unreadable.size === 0 || process.getuid?.() !== 0))
+      return this.childPass(m, crash);
     if (crash) armFailpoint(crash.point, { skip: crash.skip, onCrash: () => this.backend.sever() });
     try {
       return await this.inProcessPass(m);
@@ -156,7 +159,10 @@ export class World {
     const before = this.backend.uploadedBytes();
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`syncOnce did not return within ${PASS_TIMEOUT_MS} ms`)), PASS_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`syncOnce did not return within ${PASS_TIMEOUT_MS} ms`)),
+        PASS_TIMEOUT_MS,
+      );
     });
     const out: PassOutcome = { uploaded: 0 };
     try {
@@ -180,7 +186,9 @@ export class World {
   private async childPass(m: Model, crash: Crash): Promise<PassOutcome> {
     const file = join(this.dir, 'config.json');
     writeFileSync(file, JSON.stringify(this.rawConfig(m)));
-    const child = spawnCli(['sync', '--once', '--json', '--config', file], { env: { S3MIRROR_FAILPOINTS: `${crash.point}:${crash.skip + 1}` } });
+    const child = spawnCli(['sync', '--once', '--json', '--config', file], {
+      env: { S3MIRROR_FAILPOINTS: `${crash.point}:${crash.skip + 1}` },
+    });
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), PASS_TIMEOUT_MS)));
     const r = await Promise.race([child.exited, hung]);
@@ -188,7 +196,9 @@ export class World {
     if (r === 'hung') {
       child.kill('SIGKILL');
       await child.exited;
-      throw new Error(`sync --once (child, ${crash.point}:${crash.skip + 1}) did not exit within ${PASS_TIMEOUT_MS} ms`);
+      throw new Error(
+        `sync --once (child, ${crash.point}:${crash.skip + 1}) did not exit within ${PASS_TIMEOUT_MS} ms`,
+      );
     }
     tally.children++;
     if (r.signal === 'SIGKILL') {
@@ -198,7 +208,8 @@ export class World {
     // A whole pass, as syncOnce returning is, prints its summary: 0 in sync, 1 some files failed,
     // 3 deletes held. Anything else (an exit 1 without a summary is a throw) is the pass failing.
     const out: PassOutcome = { uploaded: this.engineUploaded() };
-    if (!(summary(r.stdout)?.exitCode === r.code && [0, 1, 3].includes(r.code ?? -1))) out.error = new Error(`sync --once (child) exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+    if (!(summary(r.stdout)?.exitCode === r.code && [0, 1, 3].includes(r.code ?? -1)))
+      out.error = new Error(`sync --once (child) exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
     return out;
   }
 
