@@ -3,10 +3,9 @@ import type { Config } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import { EXIT, exitCodeFor } from '../exit.js';
 import type { Logger } from '../log.js';
-import { keyFor } from '../plan/keys.js';
-import { IGNORE_FILE } from '../watch/filter.js';
-import { walk } from '../watch/walker.js';
-import { Watcher, type ChangeEvent } from '../watch/watcher.js';
+import { EventAggregator } from '../watch/events.js';
+import { Watcher } from '../watch/watcher.js';
+import { eventSink } from './event-sink.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
@@ -41,8 +40,7 @@ function rootId(path: string): string | null {
 export class Daemon {
   readonly rt: Runtime;
   private readonly watcher = new Watcher();
-  private buffer: ChangeEvent[] = [];
-  private flushScheduled = false;
+  private readonly events: EventAggregator;
   private rescanTimer: NodeJS.Timeout | undefined;
   private rootTimer: NodeJS.Timeout | undefined;
   private checkingRoots = false;
@@ -51,8 +49,6 @@ export class Daemon {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private rescanning: Promise<void> | undefined;
-  /** The pending flush of buffered events: stop() flushes them itself and must not meet it later. */
-  private flushTimer: NodeJS.Timeout | undefined;
   private stopped: Promise<void> | undefined;
   private failWith!: (e: MirrorError) => void;
   /**
@@ -72,12 +68,13 @@ export class Daemon {
   ) {
     this.log = log;
     this.rt = Runtime.open(cfg, { mode: 'daemon', log, ...extra });
+    this.events = new EventAggregator(eventSink(this.rt));
   }
 
   async start(): Promise<void> {
     const { rt, cfg } = this;
     rt.startStatusWriter();
-    this.watcher.on('change', (e) => this.onEvent(e));
+    this.watcher.on('change', (e) => this.events.push(e));
     this.watcher.on('error', ({ pair, error }) => {
       if (!this.stopping) this.rt.noteWatcherError(pair, error);
     });
@@ -219,61 +216,6 @@ export class Daemon {
     }
   }
 
-  private onEvent(e: ChangeEvent): void {
-    this.buffer.push(e);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    this.flushTimer = setTimeout(() => this.flushEvents(), 10);
-  }
-
-  private flushEvents(): void {
-    this.flushScheduled = false;
-    clearTimeout(this.flushTimer);
-    const events = this.buffer;
-    this.buffer = [];
-    const { rt, cfg } = this;
-    const now = rt.now();
-    const dirs: ChangeEvent[] = [];
-    rt.journal.tx(() => {
-      for (const e of events) {
-        const pair = rt.engines.get(e.pair)!.pair;
-        if (e.kind === 'addDir') {
-          dirs.push(e);
-          continue;
-        }
-        if (e.kind === 'unlinkDir') continue; // its files get unlink events of their own
-        if (e.rel === IGNORE_FILE || e.rel.endsWith(`/${IGNORE_FILE}`)) {
-          rt.engines.get(e.pair)!.filter.invalidate(e.rel.includes('/') ? e.rel.slice(0, e.rel.lastIndexOf('/')) : '');
-        }
-        rt.journal.markDirty(e.pair, e.rel, keyFor(pair.prefix, e.rel), now, cfg.debounceMs, cfg.maxDelayMs);
-        // An unlink is a tombstone at once, so an add of the same content can pair with it.
-        if (e.kind === 'unlink') {
-          rt.journal.recordAbsent(e.pair, e.rel);
-          rt.journal.retryCollisions(e.pair, e.rel, now);
-        }
-      }
-    });
-    // A directory that appears (moved in, or created with content) is walked: events are hints.
-    for (const d of dirs) void this.walkNewDir(d);
-    rt.scheduler.wake();
-  }
-
-  private async walkNewDir(e: ChangeEvent): Promise<void> {
-    const engine = this.rt.engines.get(e.pair)!;
-    try {
-      const r = await walk(engine.pair.path, engine.filter, {
-        followSymlinks: engine.pair.followSymlinks,
-        under: e.rel,
-      });
-      const items = r.entries.map((x) => ({ rel: x.rel, key: keyFor(engine.pair.prefix, x.rel) }));
-      if (items.length)
-        this.rt.journal.markManyDirty(e.pair, items, this.rt.now(), this.cfg.debounceMs, this.cfg.maxDelayMs);
-      this.rt.scheduler.wake();
-    } catch {
-      /* gone again: nothing to do */
-    }
-  }
-
   /** Drain: stop watching, let transfers under way finish (bounded), flush the journal. */
   stop(): Promise<void> {
     // Every caller waits for the one drain (a signal while the daemon stops on its own).
@@ -287,7 +229,7 @@ export class Daemon {
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher.close();
-    if (this.buffer.length) this.flushEvents();
+    if (this.events.pending) this.events.flush();
     this.rt.scheduler.stop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.cfg.drainTimeoutMs)));

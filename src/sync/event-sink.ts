@@ -1,0 +1,49 @@
+import { keyFor } from '../plan/keys.js';
+import type { AggregatorOptions, FileEvent } from '../watch/events.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * Where the watcher's batches land: each names paths that may have changed, so each only marks
+ * journal rows dirty and wakes the scheduler, which does the rest.
+ */
+export function eventSink(rt: Runtime): Omit<AggregatorOptions, 'delayMs' | 'schedule'> {
+  return {
+    tree: (name) => {
+      const { pair, filter } = rt.engines.get(name)!;
+      return { root: pair.path, filter, followSymlinks: pair.followSymlinks };
+    },
+    onChanges: (events) => markChanged(rt, events),
+    onFound: (name, rels) => markFound(rt, name, rels),
+  };
+}
+
+/** One tick's events in one transaction. */
+function markChanged(rt: Runtime, events: readonly FileEvent[]): void {
+  const { cfg } = rt;
+  const now = rt.now();
+  rt.journal.tx(() => {
+    for (const e of events) {
+      const pair = rt.engines.get(e.pair)!.pair;
+      rt.journal.markDirty(e.pair, e.rel, keyFor(pair.prefix, e.rel), now, cfg.debounceMs, cfg.maxDelayMs);
+      // An unlink is a tombstone at once, so an add of the same content can pair with it.
+      if (e.kind === 'unlink') {
+        rt.journal.recordAbsent(e.pair, e.rel);
+        rt.journal.retryCollisions(e.pair, e.rel, now);
+      }
+    }
+  });
+  rt.scheduler.wake();
+}
+
+/** The files of a directory that appeared (moved in, or created with content). */
+function markFound(rt: Runtime, name: string, rels: readonly string[]): void {
+  const { cfg } = rt;
+  try {
+    const { prefix } = rt.engines.get(name)!.pair;
+    const items = rels.map((rel) => ({ rel, key: keyFor(prefix, rel) }));
+    if (items.length) rt.journal.markManyDirty(name, items, rt.now(), cfg.debounceMs, cfg.maxDelayMs);
+    rt.scheduler.wake();
+  } catch {
+    // The walk outlived stop() closing the journal: the next start reconciles the pair anyway.
+  }
+}
