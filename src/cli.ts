@@ -8,7 +8,7 @@ import { isMirrorError, MirrorError } from './errors.js';
 import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
-import { formatPairStats } from './summary.js';
+import { formatPairStats } from './status/summary.js';
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus, type Status } from '../src/status/status.js';
-import { formatPairStats } from '../src/summary.js';
+import { formatPairStats } from '../src/status/summary.js';
 import { warningLine } from '../src/warnings.js';
 
 /** Unit tables for what the CLI prints: the per-pair line of `sync --once`, one-line warnings, status lines. */

@@ -4,6 +4,7 @@ import { lockHolder, type HolderWait } from '../store/lock.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';
+import { readProcessRecord } from './record.js';
 
 const STATUS_SCHEMA_VERSION = 1;
 
@@ -116,15 +117,7 @@ function journalSeen(path: string): 'ok' | 'missing' | 'denied' {
 }
 
 function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Status {
-  const last = JSON.parse(journal.getMeta('process') ?? 'null') as null | {
-    pid: number;
-    mode: string;
-    startedAt: number;
-    heartbeat: number;
-    inFlight: { pair: string; rel: string; bytes: number; sent: number; multipart?: boolean }[];
-    reconciled?: string[];
-    watcherErrors?: Record<string, { at: number; message: string }>;
-  };
+  const last = readProcessRecord(journal);
   // Until the running process writes its first record, the journal holds the previous process's.
   const proc = running ? (last?.pid === pid ? last : null) : last;
   const transfers =

@@ -12,6 +12,7 @@ import type { Mode } from './deps.js';
 import { PairEngine } from './engine.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { Scheduler } from './scheduler.js';
+import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
 
 export interface RuntimeOptions {
@@ -47,13 +48,7 @@ export class Runtime {
   readonly scheduler: Scheduler;
   readonly now: () => number;
   readonly startedAt: number;
-  private statusTimer: NodeJS.Timeout | undefined;
-  /** Pairs reconciled without a root problem in this process: only they can be "in sync". */
-  private readonly reconciled = new Set<string>();
-  /** The last watcher error of each pair since it was (last) watched: its changes may be missed. */
-  readonly watcherErrors = new Map<string, { at: number; message: string }>();
-  /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
-  private readonly problems = new Map<string, { stamp: string; any: boolean }>();
+  private readonly status: StatusWriter;
 
   readonly cfg: Config;
 
@@ -114,6 +109,16 @@ export class Runtime {
       concurrency: cfg.concurrency,
       now: this.now,
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    });
+    this.status = new StatusWriter({
+      journal: this.journal,
+      engines: this.engines,
+      transfers: this.transfers,
+      counter: this.counter,
+      mode: opts.mode,
+      startedAt: this.startedAt,
+      now: this.now,
+      log: opts.log,
     });
   }
 
@@ -206,11 +211,11 @@ export class Runtime {
     });
     const log = this.opts.log.child({ pair: name });
     if (r.rootProblem) {
-      this.reconciled.delete(name);
+      this.status.reconciled.delete(name);
       this.journal.pairs.setState(name, 'error', r.rootProblem, this.now());
       log.error({ code: 'PAIR_PATH_MISSING' }, r.rootProblem);
     } else {
-      this.reconciled.add(name);
+      this.status.reconciled.add(name);
       if (this.journal.pairs.get(name)?.state === 'error') this.journal.pairs.setState(name, 'ok', null, this.now());
     }
     for (const u of r.unreadable) {
@@ -225,7 +230,7 @@ export class Runtime {
   noteWatcherError(pair: string, error: unknown): void {
     const { code, message } = describe(error);
     const at = this.now();
-    this.watcherErrors.set(pair, { at, message: `${code}: ${message}` });
+    this.status.watcherErrors.set(pair, { at, message: `${code}: ${message}` });
     this.journal.errors.add(
       at,
       pair,
@@ -238,80 +243,28 @@ export class Runtime {
 
   /** Watched anew: a new watcher, no error of its own yet. */
   clearWatcherError(pair: string): void {
-    this.watcherErrors.delete(pair);
-  }
-
-  /**
-   * Truly in sync now: reconciled by this process, its state ok (no hold, no error), nothing
-   * pending or in flight, no failed row, no held delete and no watcher error. Only then does
-   * "last sync" advance.
-   */
-  private inSync(n: string): boolean {
-    if (!this.reconciled.has(n) || this.watcherErrors.has(n)) return false;
-    if (this.journal.pairs.get(n)?.state !== 'ok') return false;
-    if (this.journal.pendingCount(n) > 0 || [...this.transfers.inFlight.values()].some((t) => t.pair === n))
-      return false;
-    // A scan of the pair's rows: asked again only once the journal has changed since.
-    const stamp = this.journal.changeStamp();
-    let p = this.problems.get(n);
-    if (p?.stamp !== stamp) {
-      p = { stamp, any: this.journal.query.hasProblems(n) };
-      this.problems.set(n, p);
-    }
-    return !p.any;
+    this.status.watcherErrors.delete(pair);
   }
 
   /** What status shows about this process; written to the journal so status needs no IPC. */
   writeStatus(): void {
-    const now = this.now();
-    const stats = Object.fromEntries([...this.engines].map(([n, e]) => [n, e.stats]));
-    const synced = [...this.engines.keys()].filter((n) => this.inSync(n));
-    for (const n of synced) this.journal.pairs.markSynced(n, now);
-    this.journal.setMeta(
-      'process',
-      JSON.stringify({
-        pid: process.pid,
-        mode: this.opts.mode,
-        startedAt: this.startedAt,
-        heartbeat: now,
-        stats,
-        inFlight: [...this.transfers.inFlight.values()],
-        requests: this.counter.snapshot(),
-        bytesUploaded: this.transfers.bytesUploaded,
-        bytesCopied: this.transfers.bytesCopied,
-        reconciled: [...this.reconciled],
-        watcherErrors: Object.fromEntries(this.watcherErrors),
-      }),
-    );
-    // The writes just made touch no file row: what was found stays true until something else writes.
-    const stamp = this.journal.changeStamp();
-    for (const n of synced) this.problems.set(n, { stamp, any: false });
+    this.status.write();
   }
 
   startStatusWriter(ms = 1000): void {
-    const write = () => {
-      try {
-        this.writeStatus();
-      } catch (e) {
-        this.opts.log.warn({ error: describe(e) }, 'status write failed');
-      }
-    };
-    // At once: until the first write, status would show the previous process's record.
-    write();
-    this.statusTimer = setInterval(write, ms);
-    this.statusTimer.unref();
+    this.status.start(ms);
   }
 
   /** After an in-process crash (a FailpointCrash): free the journal and lock as the kernel would, writing nothing. */
   abandon(): void {
-    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.status.stop();
     this.scheduler.abandon();
     this.journal.abandon();
     this.lock.release();
   }
 
   close(): void {
-    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.status.stop();
     try {
       this.writeStatus();
     } catch {

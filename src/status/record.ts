@@ -1,0 +1,47 @@
+import type { Journal } from '../store/journal.js';
+
+/** The journal meta key of the record. */
+const KEY = 'process';
+
+/** A transfer under way, as the record lists it. */
+interface RecordedTransfer {
+  pair: string;
+  rel: string;
+  bytes: number;
+  sent: number;
+  startedAt: number;
+  multipart?: boolean;
+}
+
+/**
+ * What the running (or last) process says about itself, written to the journal every second so
+ * `status` needs no IPC. The writer fills every field; those marked optional may be missing from
+ * a record another version wrote, and the reader does without them.
+ */
+export interface ProcessRecord {
+  pid: number;
+  mode: string;
+  startedAt: number;
+  heartbeat: number;
+  /** Per pair: files uploaded, copied, deleted, … by this process. */
+  stats: Record<string, object>;
+  inFlight: RecordedTransfer[];
+  /** HTTP attempts per SDK command. */
+  requests: Record<string, number>;
+  bytesUploaded: number;
+  bytesCopied: number;
+  /** Pairs this process reconciled without a root problem. */
+  reconciled?: string[];
+  /** Each pair's last watcher error since it was (last) watched. */
+  watcherErrors?: Record<string, { at: number; message: string }>;
+}
+
+export function writeProcessRecord(journal: Journal, record: ProcessRecord): void {
+  journal.setMeta(KEY, JSON.stringify(record));
+}
+
+/** The last record written, by this process or an earlier one; null if none ever was. */
+export function readProcessRecord(journal: Journal): ProcessRecord | null {
+  const text = journal.getMeta(KEY);
+  return text === undefined ? null : (JSON.parse(text) as ProcessRecord);
+}

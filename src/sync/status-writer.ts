@@ -1,0 +1,99 @@
+import { describe } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RequestCounter } from '../s3/client.js';
+import { writeProcessRecord } from '../status/record.js';
+import type { Journal } from '../store/journal.js';
+import type { Mode } from './deps.js';
+import type { PairEngine } from './engine.js';
+import type { Transfers } from './transfers.js';
+
+interface StatusSources {
+  journal: Journal;
+  engines: ReadonlyMap<string, PairEngine>;
+  transfers: Transfers;
+  counter: RequestCounter;
+  mode: Mode;
+  startedAt: number;
+  now: () => number;
+  log: Logger;
+}
+
+/**
+ * Writes this process's status record (src/status/record.ts) to the journal, and advances a pair's
+ * "last sync" only when it is truly in sync. What only this process knows (which pairs it has
+ * reconciled, which watchers failed) is kept here for the record.
+ */
+export class StatusWriter {
+  /** Pairs reconciled without a root problem in this process: only they can be "in sync". */
+  readonly reconciled = new Set<string>();
+  /** The last watcher error of each pair since it was (last) watched: its changes may be missed. */
+  readonly watcherErrors = new Map<string, { at: number; message: string }>();
+  /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
+  private readonly problems = new Map<string, { stamp: string; any: boolean }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly src: StatusSources) {}
+
+  /**
+   * Truly in sync now: reconciled by this process, its state ok (no hold, no error), nothing
+   * pending or in flight, no failed row, no held delete and no watcher error. Only then does
+   * "last sync" advance.
+   */
+  private inSync(n: string): boolean {
+    const { journal, transfers } = this.src;
+    if (!this.reconciled.has(n) || this.watcherErrors.has(n)) return false;
+    if (journal.pairs.get(n)?.state !== 'ok') return false;
+    if (journal.pendingCount(n) > 0 || [...transfers.inFlight.values()].some((t) => t.pair === n)) return false;
+    // A scan of the pair's rows: asked again only once the journal has changed since.
+    const stamp = journal.changeStamp();
+    let p = this.problems.get(n);
+    if (p?.stamp !== stamp) {
+      p = { stamp, any: journal.query.hasProblems(n) };
+      this.problems.set(n, p);
+    }
+    return !p.any;
+  }
+
+  write(): void {
+    const { journal, engines, transfers } = this.src;
+    const now = this.src.now();
+    const stats = Object.fromEntries([...engines].map(([n, e]) => [n, e.stats]));
+    const synced = [...engines.keys()].filter((n) => this.inSync(n));
+    for (const n of synced) journal.pairs.markSynced(n, now);
+    writeProcessRecord(journal, {
+      pid: process.pid,
+      mode: this.src.mode,
+      startedAt: this.src.startedAt,
+      heartbeat: now,
+      stats,
+      inFlight: [...transfers.inFlight.values()],
+      requests: this.src.counter.snapshot(),
+      bytesUploaded: transfers.bytesUploaded,
+      bytesCopied: transfers.bytesCopied,
+      reconciled: [...this.reconciled],
+      watcherErrors: Object.fromEntries(this.watcherErrors),
+    });
+    // The writes just made touch no file row: what was found stays true until something else writes.
+    const stamp = journal.changeStamp();
+    for (const n of synced) this.problems.set(n, { stamp, any: false });
+  }
+
+  /** Writes now and every `ms`; a failed write is logged, and the next one tries again. */
+  start(ms: number): void {
+    const write = () => {
+      try {
+        this.write();
+      } catch (e) {
+        this.src.log.warn({ error: describe(e) }, 'status write failed');
+      }
+    };
+    // At once: until the first write, status would show the previous process's record.
+    write();
+    this.timer = setInterval(write, ms);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
