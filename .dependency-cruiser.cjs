@@ -55,6 +55,22 @@ module.exports = {
       to: { path: '(^|/)node_modules/better-sqlite3/' },
     },
     {
+      name: 'watch-knows-no-journal',
+      severity: 'error',
+      comment:
+        'src/watch/ turns the file system into paths (events in, path batches out); what becomes of them is for src/sync/ to decide.',
+      from: { path: '^src/watch/' },
+      to: { path: '^src/(store|sync|s3|status)/' },
+    },
+    {
+      name: 'status-reads-the-journal',
+      severity: 'error',
+      comment:
+        'status reads what the running process wrote to the journal (src/status/record.ts): it works without that process, so it never reaches into the engine, S3 or the watcher.',
+      from: { path: '^src/status/' },
+      to: { path: ['^src/(sync|s3|watch)/', '(^|/)node_modules/(@aws-sdk|@smithy|chokidar|@parcel/watcher)/'] },
+    },
+    {
       name: 'store-knows-no-network',
       severity: 'error',
       comment: 'The journal is local state: it never reaches S3 or the network.',
