@@ -40,8 +40,8 @@ export interface AggregatorOptions {
  * Watcher events in, path batches out, in the manner of Syncthing's watch aggregator: a burst
  * (an unpacked archive, an editor's save dance) becomes one batch, so one journal transaction.
  * Events are hints, so directory events become walks: a directory that appears (moved in, or
- * created with content) may bring files no event names. It keeps no state beyond the pending
- * batch; the filters it invalidates belong to the pairs.
+ * created with content) may bring files no event names. It holds only the pending batch and the
+ * walks under way; the filters it invalidates belong to the pairs.
  */
 export class EventAggregator {
   private buffer: ChangeEvent[] = [];
