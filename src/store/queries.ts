@@ -87,6 +87,17 @@ export class FileQueries {
       .all(pair) as { rel: string; key: string }[];
   }
 
+  /**
+   * Files the journal knows for the pair as present or pending (the mass-delete guard's
+   * `knownFiles`): every row but a settled tombstone, so deletes still to be sent or held count.
+   */
+  knownFiles(pair: string): number {
+    return this.sql
+      .st("SELECT count(*) FROM files WHERE pair = ? AND (present = 1 OR state <> 'clean')")
+      .pluck()
+      .get(pair) as number;
+  }
+
   /** Tombstones whose object still exists: candidates for the source of a rename. */
   pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
     return selectFiles(

@@ -148,7 +148,7 @@ export class PairDeletes {
     const verdict = guardDeletes({
       rootProblem: root.problem,
       rootEmpty: root.empty,
-      knownFiles: groups.length,
+      knownFiles: journal.query.knownFiles(this.pair.name),
       objects: journal.remote.count(this.pair.name),
       pending: counted.length + undecided,
       recent: this.deleteTimes.length,
