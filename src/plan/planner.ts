@@ -63,7 +63,14 @@ export type Decision =
   /** Cannot be mirrored as it is named: a per-file error the operator must fix. */
   | { op: 'refuse'; reason: string; code: 'KEY_TOO_LONG' };
 
-export function sameStat(a: LocalStat, j: JournalView): boolean {
+/** What the journal recorded of a file's stat (null: never stat'ed). */
+export type StatView = Pick<JournalView, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino'>;
+
+/**
+ * "Changed since the last scan": size, mtime, ctime and inode all match what the journal
+ * recorded. The planner skips such a file without a read; a rescan leaves its row alone.
+ */
+export function sameStat(a: LocalStat, j: StatView): boolean {
   return a.size === j.size && a.mtimeNs === j.mtimeNs && a.ctimeNs === j.ctimeNs && a.ino === j.ino;
 }
 

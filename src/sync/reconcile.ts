@@ -2,6 +2,7 @@ import { type BigIntStats, readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { keyFor, keyOfRel, relForKey } from '../plan/keys.js';
 import { leftAtPreviousPrefix, previousKeysListed } from '../plan/moves.js';
+import { sameStat, type StatView } from '../plan/planner.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
@@ -50,8 +51,9 @@ export interface ReconcileResult {
   rootProblem: string | null;
 }
 
-function statDiffers(r: ReconcileRow, s: { size: number; mtimeNs: string; ctimeNs: string; ino: string }): boolean {
-  return r.size !== s.size || r.mtime_ns !== s.mtimeNs || r.ctime_ns !== s.ctimeNs || r.ino !== s.ino;
+/** The stat a row recorded, as the planner's sameStat compares it. */
+function statOf(r: ReconcileRow): StatView {
+  return { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino };
 }
 
 /**
@@ -143,7 +145,7 @@ export async function reconcile(
       return;
     }
     if (r.state === 'skipped' || r.state === 'failed') {
-      const changed = statDiffers(r, e.stat) || r.kind !== e.kind;
+      const changed = !sameStat(e.stat, statOf(r)) || r.kind !== e.kind;
       if (
         r.state === 'skipped'
           ? changed
@@ -153,7 +155,8 @@ export async function reconcile(
       return;
     }
     const o = remote.get(key);
-    if (statDiffers(r, e.stat) || !o || o.etag !== r.etag || o.size !== r.remote_size) dirty.push({ rel: e.rel, key });
+    if (!sameStat(e.stat, statOf(r)) || !o || o.etag !== r.etag || o.size !== r.remote_size)
+      dirty.push({ rel: e.rel, key });
   });
   const under = walked.unreadable.map((u) => (u.rel ? `${u.rel}/` : ''));
   for (const r of rows) {
