@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import { previousPrefixSource } from '../plan/moves.js';
 import { afterFailure } from '../plan/retry.js';
+import { awaitRenamePartner } from '../plan/rename-wait.js';
 import type { SyncedContent } from '../model.js';
 import type { FileRow } from '../store/types.js';
 import type { Hashed } from './hasher.js';
@@ -223,9 +224,7 @@ export class PairEngine {
         case 'delete':
         case 'trash':
           journal.recordAbsent(this.pair.name, row.rel);
-          if (this.d.mode === 'daemon' && row.size !== null && this.mayBeRenameSource(row)) {
-            return;
-          }
+          if (this.waitsForRenamePartner(row)) return;
           this.deletes.add(row, decision.op === 'trash');
           return;
         case 'forget':
@@ -292,13 +291,20 @@ export class PairEngine {
     });
   }
 
-  /** A delete waits (up to maxDelayMs) while a new file of the same size is still settling: it may be a move. */
-  private mayBeRenameSource(row: FileRow): boolean {
-    const now = this.d.now();
-    if (now - (row.dirty_since ?? now) >= this.d.cfg.maxDelayMs) return false;
-    if (!this.d.journal.query.hasPendingNewFileOfSize(this.pair.name, row.size!)) return false;
-    this.d.journal.postpone(this.pair.name, row.rel, now + Math.max(100, Math.round(this.d.cfg.debounceMs / 2)));
-    return true;
+  /** Postpones a delete that may be half of a rename (awaitRenamePartner); true if it waits. */
+  private waitsForRenamePartner(row: FileRow): boolean {
+    const { journal, cfg } = this.d;
+    const v = awaitRenamePartner({
+      mode: this.d.mode,
+      now: this.d.now(),
+      dirtySince: row.dirty_since,
+      size: row.size,
+      debounceMs: cfg.debounceMs,
+      maxDelayMs: cfg.maxDelayMs,
+      newFileOfSizePending: (size) => journal.query.hasPendingNewFileOfSize(this.pair.name, size),
+    });
+    if (v.action === 'wait') journal.postpone(this.pair.name, row.rel, v.until);
+    return v.action === 'wait';
   }
 
   fail(row: FileRow, err: unknown): void {
