@@ -3,6 +3,7 @@ import type { PairConfig } from '../config.js';
 import { MirrorError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import type { Logger } from '../log.js';
+import { DELETE_BATCH_KEYS, deferGuard, inDeleteWindow } from '../plan/delete-flush.js';
 import { guardDeletes } from '../plan/guard.js';
 import { trashKey } from '../plan/trash.js';
 import type { FileRow } from '../store/types.js';
@@ -30,8 +31,6 @@ function byKeyOf(items: readonly PendingDelete[]): KeyDelete[] {
   }
   return [...groups.values()];
 }
-
-const DELETE_WINDOW_MS = 60_000;
 
 /**
  * One pair's deletes: collected as rows are examined, sent in DeleteObjects batches of up to
@@ -120,7 +119,7 @@ export class PairDeletes {
    * Send pending deletes (≤ 1000 keys a call), unless the guard holds them. The guard weighs the
    * deletes in hand together with those still undecided in the journal, and leaves out the old
    * keys of renames (their content lives on under the new key). A daemon whose verdict would be
-   * a hold while part of the picture is still undecided waits for the rest before holding.
+   * a hold while part of the picture is still undecided waits for the rest first (deferGuard).
    */
   async flush(): Promise<void> {
     if (!this.items.size) return;
@@ -134,7 +133,7 @@ export class PairDeletes {
       if (journal.getFile(this.pair.name, rel)?.generation !== gen) this.movedAway.delete(rel);
     if (!items.length) return;
     const now = this.d.now();
-    this.deleteTimes = this.deleteTimes.filter((t) => this.d.mode === 'once' || t > now - DELETE_WINDOW_MS);
+    this.deleteTimes = inDeleteWindow(this.deleteTimes, this.d.mode, now);
     const groups = byKeyOf(items);
     const counted = groups.filter((g) => !this.exempt(g));
     const inHand = new Set(groups.map((g) => g[0]!.row.key));
@@ -155,16 +154,17 @@ export class PairDeletes {
       maxDeletePercent: this.pair.maxDeletePercent,
       maxDeleteCount: this.pair.maxDeleteCount,
     });
-    // Wait for the rest of the picture, but not forever: a pair that churns always has some
-    // undecided delete, and a hold that never comes would hide a mass delete from status.
-    this.deferredSince ??= now;
-    if (
-      verdict.hold &&
-      undecided > 0 &&
-      !root.problem &&
-      this.d.mode === 'daemon' &&
-      now - this.deferredSince < this.d.cfg.maxDelayMs
-    ) {
+    const wait = deferGuard({
+      hold: verdict.hold,
+      undecided,
+      rootProblem: root.problem,
+      mode: this.d.mode,
+      now,
+      deferredSince: this.deferredSince,
+      maxDelayMs: this.d.cfg.maxDelayMs,
+    });
+    if (wait.action === 'defer') {
+      this.deferredSince = wait.since;
       this.items = new Map([...items.map((i): [string, PendingDelete] => [i.row.rel, i]), ...this.items]);
       for (const i of this.items.values()) this.indexKey(i.row);
       return;
@@ -244,9 +244,9 @@ export class PairDeletes {
       );
       go = go.filter((g) => !g[0]!.trash || moved[trash.indexOf(g)]);
     }
-    for (let at = 0; at < go.length; at += 1000) {
+    for (let at = 0; at < go.length; at += DELETE_BATCH_KEYS) {
       const chunk = go
-        .slice(at, at + 1000)
+        .slice(at, at + DELETE_BATCH_KEYS)
         .map((g) => this.current(g))
         .filter((g) => g.length > 0);
       if (!chunk.length) continue;

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import { previousPrefixSource } from '../plan/moves.js';
 import { afterFailure } from '../plan/retry.js';
+import { flushAfterBatch } from '../plan/delete-flush.js';
 import { awaitRenamePartner } from '../plan/rename-wait.js';
 import type { SyncedContent } from '../model.js';
 import type { FileRow } from '../store/types.js';
@@ -89,9 +90,7 @@ export class PairEngine {
     const copies = this.pairRenames(maybeMoved, examined);
     await Promise.all([...acts, ...maybeMoved.map((e) => this.settle(e, copies.get(e.row.rel)))]);
     this.d.journal.flush();
-    // The daemon sends full batches as they fill; a pass sends its deletes last (runOnce), so that
-    // every rename in it has had its chance to become a copy first.
-    if (this.d.mode === 'daemon' && this.deletes.pending >= 1000) await this.deletes.flush();
+    if (flushAfterBatch(this.d.mode, this.deletes.pending).action === 'flush') await this.deletes.flush();
     this.d.journal.pairs.clearHoldIfNone(this.pair.name);
   }
 
