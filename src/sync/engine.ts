@@ -3,17 +3,16 @@ import type { PairConfig } from '../config.js';
 import { describe, MirrorError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import type { Logger } from '../log.js';
-import { baseName, matchRenames, sourceHolds } from '../plan/renames.js';
 import { previousPrefixSource } from '../plan/moves.js';
 import { afterFailure } from '../plan/retry.js';
 import { flushAfterBatch } from '../plan/delete-flush.js';
-import { awaitRenamePartner } from '../plan/rename-wait.js';
 import type { SyncedContent } from '../model.js';
 import type { FileRow } from '../store/types.js';
 import type { Hashed } from './hasher.js';
 import { Filter } from '../watch/filter.js';
 import { examine, type Examined, type ExamineContext } from './examine.js';
 import { PairDeletes } from './deletes.js';
+import { mayBeMoved, pairRenames, waitsForRenamePartner } from './rename-pairing.js';
 import type { EngineDeps, PairStats } from './deps.js';
 
 /** Awaited later with the rest of its batch: marked handled now, so a rejection cannot go unhandled meanwhile. */
@@ -82,22 +81,16 @@ export class PairEngine {
           const e = await this.examineSafe(r, batch);
           if (!e) return;
           examined.push(e);
-          if (this.mayBeMoved(e)) maybeMoved.push(e);
+          if (mayBeMoved(this.d, this.pair, e)) maybeMoved.push(e);
           else acts.push(handled(this.settle(e, undefined)));
         }),
       ),
     );
-    const copies = this.pairRenames(maybeMoved, examined);
+    const copies = pairRenames(this.d, this.pair, maybeMoved, examined);
     await Promise.all([...acts, ...maybeMoved.map((e) => this.settle(e, copies.get(e.row.rel)))]);
     this.d.journal.flush();
     if (flushAfterBatch(this.d.mode, this.deletes.pending).action === 'flush') await this.deletes.flush();
     this.d.journal.pairs.clearHoldIfNone(this.pair.name);
-  }
-
-  /** New content with the size and MD5 of a pending delete: perhaps the far end of a move. */
-  private mayBeMoved(e: Examined): boolean {
-    if (e.decision.op !== 'upload' || e.remote || !e.hashed) return false;
-    return this.d.journal.query.hasPendingTombstone(this.pair.name, e.hashed.stat.size, e.hashed.md5);
   }
 
   private async examineSafe(row: FileRow, batch: ExamineContext['batch']): Promise<Examined | undefined> {
@@ -119,31 +112,6 @@ export class PairEngine {
       this.fail(row, e);
       return undefined;
     }
-  }
-
-  private pairRenames(uploads: readonly Examined[], examined: readonly Examined[]): Map<string, FileRow> {
-    if (!uploads.length) return new Map();
-    const sources = new Map<string, FileRow>();
-    for (const e of examined) {
-      if ((e.decision.op === 'delete' || e.decision.op === 'trash') && e.row.md5 && e.row.size !== null)
-        sources.set(e.row.rel, e.row);
-    }
-    for (const u of uploads) {
-      for (const t of this.d.journal.query.pendingTombstones(this.pair.name, u.hashed!.stat.size, u.hashed!.md5))
-        sources.set(t.rel, t);
-    }
-    // A source is only usable while its object still holds the content we matched on.
-    const opaque = this.d.transfers.encryption.trust(this.pair) === 'opaque';
-    for (const [rel, t] of sources) {
-      const obj = this.d.journal.remote.get(this.pair.name, t.key);
-      const view = obj && { size: obj.size, etag: obj.etag, metaMd5: obj.meta_md5 };
-      if (!sourceHolds(view, { size: t.size!, md5: t.md5!, etag: t.etag }, opaque)) sources.delete(rel);
-    }
-    const m = matchRenames(
-      uploads.map((u) => ({ id: u.row.rel, size: u.hashed!.stat.size, md5: u.hashed!.md5, name: baseName(u.row.rel) })),
-      [...sources.values()].map((t) => ({ id: t.rel, size: t.size!, md5: t.md5!, name: baseName(t.rel) })),
-    );
-    return new Map([...m].map(([to, from]) => [to, sources.get(from)!]));
   }
 
   /** Act, then give back what the examination held (a small file's body in the byte budget). */
@@ -223,7 +191,7 @@ export class PairEngine {
         case 'delete':
         case 'trash':
           journal.recordAbsent(this.pair.name, row.rel);
-          if (this.waitsForRenamePartner(row)) return;
+          if (waitsForRenamePartner(this.d, this.pair, row)) return;
           this.deletes.add(row, decision.op === 'trash');
           return;
         case 'forget':
@@ -288,22 +256,6 @@ export class PairEngine {
       journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c, now(), cfg.debounceMs);
       journal.remote.put(this.pair.name, row.key, h.stat.size, c.etag, h.md5, now());
     });
-  }
-
-  /** Postpones a delete that may be half of a rename (awaitRenamePartner); true if it waits. */
-  private waitsForRenamePartner(row: FileRow): boolean {
-    const { journal, cfg } = this.d;
-    const v = awaitRenamePartner({
-      mode: this.d.mode,
-      now: this.d.now(),
-      dirtySince: row.dirty_since,
-      size: row.size,
-      debounceMs: cfg.debounceMs,
-      maxDelayMs: cfg.maxDelayMs,
-      newFileOfSizePending: (size) => journal.query.hasPendingNewFileOfSize(this.pair.name, size),
-    });
-    if (v.action === 'wait') journal.postpone(this.pair.name, row.rel, v.until);
-    return v.action === 'wait';
   }
 
   fail(row: FileRow, err: unknown): void {
