@@ -34,6 +34,14 @@ module.exports = {
       to: { path: '^src/(store|s3|watch|sync|local|status)/' },
     },
     {
+      name: 'local-knows-no-sync',
+      severity: 'error',
+      comment:
+        'Local-file I/O (reading, hashing, the byte budget) serves the engine; it never reaches back into it, the journal or S3.',
+      from: { path: '^src/local/' },
+      to: { path: '^src/(sync|store|s3|status)/' },
+    },
+    {
       name: 'sdk-only-in-s3',
       severity: 'error',
       comment: 'Only src/s3/ knows the AWS SDK: the rest talks to the Bucket interface (src/bucket.ts).',

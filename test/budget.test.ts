@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool, ByteBudget } from '../src/sync/budget.js';
+import { BufferPool, ByteBudget } from '../src/local/budget.js';
 
-/** The global bound on bytes held for transfers (src/sync/budget.ts): pure, no I/O, no timers. */
+/** The global bound on bytes held for transfers (src/local/budget.ts): pure, no I/O, no timers. */
 describe('ByteBudget', () => {
   it('rejects a limit that is not a positive integer, naming it', () => {
     for (const bad of [0, -1, 1.5, Number.NaN])
@@ -56,7 +56,7 @@ describe('ByteBudget', () => {
   });
 });
 
-/** Part buffers for reuse (src/sync/budget.ts): pure, no I/O. */
+/** Part buffers for reuse (src/local/budget.ts): pure, no I/O. */
 describe('BufferPool', () => {
   it('gives back the same buffers for parts of one size, keeping at most maxBytes of them idle', () => {
     const pool = new BufferPool(3 * 8);

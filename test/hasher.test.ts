@@ -3,18 +3,18 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ByteBudget } from '../src/sync/budget.js';
+import { ByteBudget } from '../src/local/budget.js';
 import { treePath } from '../src/local/safe-open.js';
-import { readAndHash } from '../src/sync/hasher.js';
+import { readAndHash } from '../src/local/hasher.js';
 import {
   PartHashError,
   PartHasherUnavailable,
   partHasherRequests,
   partMd5sOffThread,
   stopPartHasher,
-} from '../src/sync/part-hasher.js';
+} from '../src/local/part-hasher.js';
 
-/** The hasher's two paths for multipart files (src/sync/hasher.ts, part-hasher.ts) on real files. */
+/** The hasher's two paths for multipart files (src/local/hasher.ts, part-hasher.ts) on real files. */
 const dir = mkdtempSync(join(tmpdir(), 's3mirror-hasher-'));
 afterAll(async () => {
   await stopPartHasher();

@@ -8,7 +8,7 @@ import { silentLogger } from '../src/log.js';
 import { readStatus } from '../src/status/status.js';
 import { Journal, type FileRow } from '../src/store/journal.js';
 import { PairEngine } from '../src/sync/engine.js';
-import { changed } from '../src/sync/hasher.js';
+import { changed } from '../src/local/hasher.js';
 import { Scheduler } from '../src/sync/scheduler.js';
 
 // A file that never stops changing, under the daemon's scheduler and a real journal, on one fake

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lstatInTree, openInTreeSync, treePath } from '../src/local/safe-open.js';
-import { openForRead, readAndHash, readWhole } from '../src/sync/hasher.js';
+import { openForRead, readAndHash, readWhole } from '../src/local/hasher.js';
 import { walk } from '../src/watch/walker.js';
 import { Filter } from '../src/watch/filter.js';
 

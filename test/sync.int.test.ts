@@ -11,7 +11,7 @@ import {
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../src/store/journal.js';
-import { partHasherRequests } from '../src/sync/part-hasher.js';
+import { partHasherRequests } from '../src/local/part-hasher.js';
 import { listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
 import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';

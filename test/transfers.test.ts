@@ -9,7 +9,7 @@ import { treePath } from '../src/local/safe-open.js';
 import { md5Hex } from '../src/plan/etag.js';
 import { Journal } from '../src/store/journal.js';
 import type { FileRow } from '../src/store/types.js';
-import { readAndHash } from '../src/sync/hasher.js';
+import { readAndHash } from '../src/local/hasher.js';
 import { Transfers } from '../src/sync/transfers.js';
 import { MemoryBuckets, MemoryS3 } from './support/memory-bucket.js';
 import { blob } from './support/memory-mirror.js';

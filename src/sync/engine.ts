@@ -8,7 +8,7 @@ import { afterFailure } from '../plan/retry.js';
 import { flushAfterBatch } from '../plan/delete-flush.js';
 import type { SyncedContent } from '../model.js';
 import type { FileRow } from '../store/types.js';
-import type { Hashed } from './hasher.js';
+import type { Hashed } from '../local/hasher.js';
 import { Filter } from '../watch/filter.js';
 import { examine, type Examined, type ExamineContext } from './examine.js';
 import { PairDeletes } from './deletes.js';

@@ -9,9 +9,9 @@ import type { Journal } from '../store/journal.js';
 import type { FileRow, RemoteRow } from '../store/types.js';
 import type { Filter } from '../watch/filter.js';
 import { kindOf, toLocalStat } from '../watch/stat.js';
-import type { ByteBudget } from './budget.js';
+import type { ByteBudget } from '../local/budget.js';
 import type { BucketEncryption } from './encryption.js';
-import { readAndHash, type Hashed } from './hasher.js';
+import { readAndHash, type Hashed } from '../local/hasher.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
 export interface Examined {

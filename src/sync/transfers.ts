@@ -10,9 +10,9 @@ import type { Journal } from '../store/journal.js';
 import type { SyncedContent } from '../model.js';
 import type { FileRow } from '../store/types.js';
 import { toLocalStat } from '../watch/stat.js';
-import { BufferPool, ByteBudget } from './budget.js';
+import { BufferPool, ByteBudget } from '../local/budget.js';
 import { BucketEncryption } from './encryption.js';
-import { changed, openForRead, readPart, readWhole, sameContentStat, type Hashed } from './hasher.js';
+import { changed, openForRead, readPart, readWhole, sameContentStat, type Hashed } from '../local/hasher.js';
 
 /** Content types by extension, loaded at the first upload: a pass with nothing to send never needs them (~8 ms of start-up). */
 let mime: typeof import('mime-types') | undefined;

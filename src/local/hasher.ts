@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, readSync, type BigIntStats } from 'nod
 import type { FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
 import { readFailpoint } from '../failpoints.js';
-import { absOf, openInTree, openInTreeSync, type TreePath } from '../local/safe-open.js';
+import { absOf, openInTree, openInTreeSync, type TreePath } from './safe-open.js';
 import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
 import type { LocalStat } from '../model.js';
 import { toLocalStat } from '../watch/stat.js';
