@@ -4,7 +4,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
 import { readFailpoint } from '../failpoints.js';
 import { absOf, openInTree, openInTreeSync, type TreePath } from './safe-open.js';
-import { md5Hex, multipartEtag, partSizeFor } from '../plan/etag.js';
+import { md5Hex, multipartEtag } from '../plan/etag.js';
+import { hashRead, uploadShape, type PartOptions } from '../plan/parts.js';
 import type { LocalStat } from '../model.js';
 import { toLocalStat } from '../watch/stat.js';
 import type { ByteBudget } from './budget.js';
@@ -20,19 +21,13 @@ export interface Hashed {
   localEtag: string;
   /** Per-part MD5s (hex) for a multipart upload: each part is re-checked against them. */
   partMd5s: string[];
-  /** The whole content of a small file (≤ 256 KiB): what we hashed is what we send. */
+  /** The whole content of a small file (see hashRead in plan/parts.ts): what we hashed is what we send. */
   body?: Buffer;
   /** Gives the body's bytes back to the transfers' byte budget; called once it is sent or moot. */
   release?: () => void;
 }
 
 const CHUNK = 1024 * 1024;
-/**
- * Files up to this size are read with synchronous calls: for small files the promise machinery
- * of fs/promises (open, fstat, read, fstat, close) costs far more CPU than the reads, and on a
- * 2-core machine client CPU is throughput. Small enough that a cold read barely blocks the loop.
- */
-const SYNC_READ_BYTES = 256 * 1024;
 
 /**
  * Non-blocking: a path swapped for a FIFO between the stat and the open must not hang the open
@@ -53,10 +48,10 @@ export async function openForRead(p: TreePath): Promise<FileHandle> {
 /**
  * The small-file path of readAndHash: the body is kept for the upload, counted in the byte
  * budget so that files examined ahead of their upload stay within it. Undefined (the caller
- * streams instead, keeping nothing) when the file turned out larger than `limit` or the budget
- * has no room now.
+ * streams instead, keeping nothing) when the open file is too large to be read whole after all or
+ * the budget has no room now.
  */
-function readSmall(p: TreePath, limit: number, budget: ByteBudget | undefined): Hashed | undefined {
+function readSmall(p: TreePath, opts: PartOptions, budget: ByteBudget | undefined): Hashed | undefined {
   const abs = absOf(p);
   let fd: number;
   try {
@@ -69,7 +64,7 @@ function readSmall(p: TreePath, limit: number, budget: ByteBudget | undefined): 
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new MirrorError('UNSUPPORTED_FILE', `${abs} is not a regular file`);
     const size = Number(before.size);
-    if (size > limit) return undefined;
+    if (hashRead(size, opts).kind !== 'whole') return undefined;
     const release = budget ? budget.tryAcquire(size) : () => undefined;
     if (!release) return undefined;
     try {
@@ -108,17 +103,18 @@ function hashBody(fd: number, abs: string, before: BigIntStats, size: number, re
  */
 export async function readAndHash(
   p: TreePath,
-  opts: { thresholdBytes: number; partSizeBytes: number },
+  opts: PartOptions,
   sizeHint?: number,
   budget?: ByteBudget,
   /** True when no transfer is queued or running: the link waits on this hash. */
   linkIdle: () => boolean = () => false,
 ): Promise<Hashed> {
-  if (sizeHint !== undefined && sizeHint <= SYNC_READ_BYTES && sizeHint < opts.thresholdBytes) {
-    const small = readSmall(p, Math.min(SYNC_READ_BYTES, opts.thresholdBytes - 1), budget);
+  const read = hashRead(sizeHint, opts).kind;
+  if (read === 'whole') {
+    const small = readSmall(p, opts, budget);
     if (small) return small;
   }
-  if (sizeHint !== undefined && sizeHint >= opts.thresholdBytes) {
+  if (read === 'parts') {
     return oneAtATime(async () => {
       // Two cores for the hash only while the link waits on it; otherwise a second hashing thread
       // takes CPU from the uploads (and from a local server). Asked one turn later, once the file
@@ -146,11 +142,7 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function readAndHashStreamed(
-  p: TreePath,
-  opts: { thresholdBytes: number; partSizeBytes: number },
-  offThread: boolean,
-): Promise<Hashed> {
+async function readAndHashStreamed(p: TreePath, opts: PartOptions, offThread: boolean): Promise<Hashed> {
   const abs = absOf(p);
   const fh = await openForRead(p);
   let partsOffThread: Promise<string[]> | undefined;
@@ -160,9 +152,9 @@ async function readAndHashStreamed(
     const size = Number(before.size);
     const stat = toLocalStat(before);
     const mode = Number(before.mode & 0o7777n);
-    // Streamed, nothing kept: a file above SYNC_READ_BYTES is read again when it is sent (under
+    // Streamed, nothing kept: a file above SMALL_READ_BYTES is read again when it is sent (under
     // the transfers' byte budget), so examining ahead of the uploads never holds whole files.
-    const partSize = size < opts.thresholdBytes ? 0 : partSizeFor(size, opts.partSizeBytes);
+    const { partSize } = uploadShape(size, opts);
     // Inside the before/after stats like the loop below, so a write during either read is caught.
     // On this descriptor, so the stats above and below cover the worker's read too.
     partsOffThread = partSize && offThread ? partMd5sOffThread(fh.fd, partSize, size) : undefined;

@@ -5,6 +5,7 @@ import { MirrorError, fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { treePath } from '../local/safe-open.js';
 import { MAX_COPY_BYTES, partCount, partSizeFor } from '../plan/etag.js';
+import { copyShape } from '../plan/parts.js';
 import type { Bucket, BucketProvider, ObjectSettings, Stored } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { SyncedContent } from '../model.js';
@@ -214,7 +215,8 @@ export class Transfers {
     // Copy only the object we matched on: if it changed since it was listed (or, given, since we
     // stored it), the server refuses and the caller uploads instead.
     const ifMatch = sourceEtag ?? (this.journal.remote.get(pair.name, from.key)?.etag || undefined);
-    if (h.stat.size <= this.copyLimit) {
+    const { kind, partSize } = copyShape(h.stat.size, this.copyOptions, h.partSize);
+    if (kind === 'single') {
       const st = await this.bucketOf(pair).copy(from.key, key, {
         replace: this.settingsFor(pair, key, h),
         ...(ifMatch ? { ifMatch } : {}),
@@ -227,7 +229,6 @@ export class Transfers {
         localEtag: from.local_etag ?? h.md5,
       });
     }
-    const partSize = h.partSize || partSizeFor(h.stat.size, this.opts.partSizeBytes);
     const st = await this.copyInParts(
       pair,
       rel,
@@ -248,7 +249,7 @@ export class Transfers {
   async trashCopy(pair: PairConfig, row: FileRow, to: string): Promise<void> {
     // A remote-only row knows no size of its own: the listing does.
     const size = row.remote_size ?? this.journal.remote.get(pair.name, row.key)?.size ?? row.size ?? 0;
-    if (size <= this.copyLimit) {
+    if (copyShape(size, this.copyOptions).kind === 'single') {
       this.encryption.written(pair, (await this.bucketOf(pair).copy(row.key, to, { keep: objectOptions(pair) })).sse);
     } else {
       const src = await this.bucketOf(pair).head(row.key);
@@ -269,6 +270,7 @@ export class Transfers {
         mtimeNs: row.mtime_ns ?? '0',
         ...(src.etag ? { ifMatch: src.etag } : {}),
       };
+      // Parts of the size HEAD found: the object copied may not be the one the journal knows.
       await this.copyInParts(pair, row.rel, source, to, partSizeFor(src.size, this.opts.partSizeBytes), s);
     }
     this.bytesCopied += size;
@@ -278,8 +280,8 @@ export class Transfers {
     return this.buckets.bucket(pair.bucket);
   }
 
-  private get copyLimit(): number {
-    return this.opts.copyLimitBytes ?? MAX_COPY_BYTES;
+  private get copyOptions(): { copyLimitBytes: number; partSizeBytes: number } {
+    return { copyLimitBytes: this.opts.copyLimitBytes ?? MAX_COPY_BYTES, partSizeBytes: this.opts.partSizeBytes };
   }
 
   /**
