@@ -66,16 +66,16 @@ describe('deletes', () => {
     // a.txt was the source of a rename whose copy went through; before its delete was sent, a
     // file came back at a.txt (its tombstone is void: a newer generation).
     const now = rt.now();
-    journal.markDirty('p', 'a.txt', 'a.txt', now, 0, 0);
+    journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now, debounceMs: 0, maxDelayMs: 0 });
     journal.recordAbsent('p', 'a.txt');
     deletes.moved('a.txt', journal.getFile('p', 'a.txt')!.generation);
-    journal.markDirty('p', 'a.txt', 'a.txt', now, 0, 0);
+    journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now, debounceMs: 0, maxDelayMs: 0 });
     await deletes.flush();
 
     // Later, six of seven files go at once: the guard holds every one of them, a.txt included.
     for (const n of names) {
       unlinkSync(`${s.root}/${n}`);
-      journal.markDirty('p', n, n, now, 0, 0);
+      journal.markDirty({ pair: 'p', rel: n, key: n, now, debounceMs: 0, maxDelayMs: 0 });
       journal.recordAbsent('p', n);
       deletes.add(journal.getFile('p', n)!, false);
     }
@@ -98,7 +98,7 @@ describe('deletes', () => {
     const { journal } = rt;
     const engine = rt.engines.get('p')!;
     unlinkSync(`${s.root}/a.txt`);
-    journal.markDirty('p', 'a.txt', 'a.txt', rt.now(), 0, 0);
+    journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: rt.now(), debounceMs: 0, maxDelayMs: 0 });
     journal.recordAbsent('p', 'a.txt');
     await engine.processBatch([journal.getFile('p', 'a.txt')!]);
     expect(engine.pendingDeletes).toBe(1);
@@ -108,7 +108,7 @@ describe('deletes', () => {
     const flushing = engine.flushDeletes();
     await eventually(() => expect(proxy!.counts.get('DeleteObjects')).toBe(1));
     s.write('a.txt', 'same content');
-    journal.markDirty('p', 'a.txt', 'a.txt', rt.now(), 0, 0);
+    journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: rt.now(), debounceMs: 0, maxDelayMs: 0 });
     await engine.processBatch([journal.getFile('p', 'a.txt')!]);
     await flushing;
 
@@ -129,7 +129,7 @@ describe('deletes', () => {
     const { journal } = rt;
     const engine = rt.engines.get('p')!;
     unlinkSync(`${s.root}/big.bin`);
-    journal.markDirty('p', 'big.bin', 'big.bin', rt.now(), 0, 0);
+    journal.markDirty({ pair: 'p', rel: 'big.bin', key: 'big.bin', now: rt.now(), debounceMs: 0, maxDelayMs: 0 });
     journal.recordAbsent('p', 'big.bin');
     await engine.processBatch([journal.getFile('p', 'big.bin')!]);
     expect(engine.pendingDeletes).toBe(1);
@@ -139,7 +139,7 @@ describe('deletes', () => {
     // the DeleteObjects round trip, so the delete lands between that read and the skip.
     const flushing = engine.flushDeletes();
     s.write('big.bin', big);
-    journal.markDirty('p', 'big.bin', 'big.bin', rt.now(), 0, 0);
+    journal.markDirty({ pair: 'p', rel: 'big.bin', key: 'big.bin', now: rt.now(), debounceMs: 0, maxDelayMs: 0 });
     await Promise.all([engine.processBatch([journal.getFile('p', 'big.bin')!]), flushing]);
 
     expect(journal.getFile('p', 'big.bin')!.state).toBe('clean');

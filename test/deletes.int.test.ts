@@ -53,7 +53,7 @@ describe('PairDeletes', () => {
     // What the engine does for a file found gone: a dirty tombstone, then a pending delete.
     const now = rt.now();
     for (const n of names) {
-      journal.markDirty('p', n, n, now, cfg.debounceMs, cfg.maxDelayMs);
+      journal.markDirty({ pair: 'p', rel: n, key: n, now, debounceMs: cfg.debounceMs, maxDelayMs: cfg.maxDelayMs });
       journal.recordAbsent('p', n);
       deletes.add(journal.getFile('p', n)!, false);
     }

@@ -59,15 +59,15 @@ async function run(outcome: 'shipped' | 'changed-while-read') {
           for (const r of rows) {
             if (outcome === 'changed-while-read' && changing) real.fail(r, changed(join(cfg.pairs[0]!.path, r.rel)));
             else
-              journal.recordSynced(
-                'p',
-                r.rel,
-                r.generation,
-                { size: 1, mtimeNs: '1', ctimeNs: '1', ino: '1' },
-                { md5: 'm', partSize: 0, localEtag: 'm', etag: 'm', etagKind: 'md5' },
-                Date.now(),
-                DEBOUNCE,
-              );
+              journal.recordSynced({
+                pair: 'p',
+                rel: r.rel,
+                gen: r.generation,
+                stat: { size: 1, mtimeNs: '1', ctimeNs: '1', ino: '1' },
+                content: { md5: 'm', partSize: 0, localEtag: 'm', etag: 'm', etagKind: 'md5' },
+                now: Date.now(),
+                debounceMs: DEBOUNCE,
+              });
           }
           resolve();
         }, SEND_MS),
@@ -93,7 +93,14 @@ async function run(outcome: 'shipped' | 'changed-while-read') {
   };
   // Written every 20 ms for 6 s, as a log file or a download would be.
   for (let t = 0; t < 6000; t += 20) {
-    journal.markDirty('p', 'busy.log', 'busy.log', Date.now(), DEBOUNCE, MAX_DELAY);
+    journal.markDirty({
+      pair: 'p',
+      rel: 'busy.log',
+      key: 'busy.log',
+      now: Date.now(),
+      debounceMs: DEBOUNCE,
+      maxDelayMs: MAX_DELAY,
+    });
     scheduler.wake();
     await vi.advanceTimersByTimeAsync(20);
   }

@@ -29,20 +29,20 @@ function journalAt(prefix: string, bucket = 'b1'): Journal {
   const j = Journal.open(dir);
   j.pairs.upsert({ name: 'p', root: '/r', bucket, prefix });
   for (const rel of [NFD, 'held.txt', 'released.txt']) {
-    j.markDirty('p', rel, keyFor(prefix, rel), 0, 0, 0);
-    j.recordSynced('p', rel, 1, STAT, C, 0, 0);
-    j.remote.put('p', keyFor(prefix, rel), 1, C.etag, null, 0);
+    j.markDirty({ pair: 'p', rel, key: keyFor(prefix, rel), now: 0, debounceMs: 0, maxDelayMs: 0 });
+    j.recordSynced({ pair: 'p', rel, gen: 1, stat: STAT, content: C, now: 0, debounceMs: 0 });
+    j.remote.put({ pair: 'p', key: keyFor(prefix, rel), size: 1, etag: C.etag, metaMd5: null, now: 0 });
   }
   for (const rel of ['held.txt', 'released.txt']) {
-    j.markDirty('p', rel, keyFor(prefix, rel), 1, 0, 0);
+    j.markDirty({ pair: 'p', rel, key: keyFor(prefix, rel), now: 1, debounceMs: 0, maxDelayMs: 0 });
     j.recordHeld('p', rel, 2, 'root directory is empty', 1);
   }
   j.pairs.setState('p', 'deletes-held', 'root directory is empty', 1);
   j.pairs.releaseHeld('p', 2);
-  j.markDirty('p', 'held.txt', keyFor(prefix, 'held.txt'), 3, 0, 0);
+  j.markDirty({ pair: 'p', rel: 'held.txt', key: keyFor(prefix, 'held.txt'), now: 3, debounceMs: 0, maxDelayMs: 0 });
   j.recordHeld('p', 'held.txt', 3, 'root directory is empty', 3);
   j.pairs.setState('p', 'deletes-held', 'root directory is empty', 3);
-  j.markDirty('p', 'long.txt', keyFor(prefix, 'long.txt'), 0, 0, 0);
+  j.markDirty({ pair: 'p', rel: 'long.txt', key: keyFor(prefix, 'long.txt'), now: 0, debounceMs: 0, maxDelayMs: 0 });
   j.recordFailure('p', 'long.txt', 1, 'KEY_TOO_LONG', 'object key is too long', null, 0);
   return j;
 }

@@ -38,18 +38,18 @@ function setup(): {
     writeFileSync(join(root, rel), content);
     const stat = toLocalStat(statSync(join(root, rel), { bigint: true }));
     const key = keyFor('', rel);
-    j.markDirty('p', rel, key, NOW, 0, 0);
+    j.markDirty({ pair: 'p', rel, key, now: NOW, debounceMs: 0, maxDelayMs: 0 });
     const etag = `${rel.length}`.padStart(32, '0');
-    j.recordSynced(
-      'p',
+    j.recordSynced({
+      pair: 'p',
       rel,
-      j.getFile('p', rel)!.generation,
+      gen: j.getFile('p', rel)!.generation,
       stat,
-      { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' },
-      NOW,
-      0,
-    );
-    j.remote.put('p', key, stat.size, etag, etag, NOW);
+      content: { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' },
+      now: NOW,
+      debounceMs: 0,
+    });
+    j.remote.put({ pair: 'p', key, size: stat.size, etag, metaMd5: etag, now: NOW });
   };
   const rescan = (now: number) =>
     reconcile(cfg.pairs[0]!, {
@@ -66,7 +66,7 @@ describe('retry state across rescans', () => {
   it('a rescan keeps a row in backoff where it is: its due time and its failure count', async () => {
     const { j, synced, rescan } = setup();
     synced('a.txt', 'a');
-    j.markDirty('p', 'a.txt', 'a.txt', NOW + 1000, 0, 0);
+    j.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     const gen = j.getFile('p', 'a.txt')!.generation;
     j.recordFailure('p', 'a.txt', gen, 'S3_SERVER_ERROR', '500', NOW + 60_000, NOW + 1000);
     j.recordFailure('p', 'a.txt', gen, 'S3_SERVER_ERROR', '500', NOW + 120_000, NOW + 2000);
@@ -79,7 +79,7 @@ describe('retry state across rescans', () => {
   it('a change seen by the watcher does not reset the failure count either (backoff and "retrying" survive it)', () => {
     const { j, synced } = setup();
     synced('a.txt', 'a');
-    j.markDirty('p', 'a.txt', 'a.txt', NOW + 1000, 0, 0);
+    j.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     j.recordFailure(
       'p',
       'a.txt',
@@ -89,7 +89,7 @@ describe('retry state across rescans', () => {
       NOW + 60_000,
       NOW + 1000,
     );
-    j.markDirty('p', 'a.txt', 'a.txt', NOW + 2000, 100, 10_000);
+    j.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: NOW + 2000, debounceMs: 100, maxDelayMs: 10_000 });
     expect(j.getFile('p', 'a.txt')!.attempts).toBe(1);
     expect(j.query.retryingCount('p')).toBe(1);
   });
@@ -99,7 +99,7 @@ describe('retry state across rescans', () => {
     synced('b.txt', 'b');
     // Its object was deleted by someone else; the re-upload failed four times in the last pass.
     j.remote.drop('p', 'b.txt');
-    j.markDirty('p', 'b.txt', 'b.txt', NOW + 1000, 0, 0);
+    j.markDirty({ pair: 'p', rel: 'b.txt', key: 'b.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     const gen = j.getFile('p', 'b.txt')!.generation;
     for (let i = 0; i < 3; i++) j.recordFailure('p', 'b.txt', gen, 'S3_SERVER_ERROR', '500', NOW + 2000, NOW + 1000);
     j.recordFailure('p', 'b.txt', gen, 'S3_SERVER_ERROR', '500', null, NOW + 1000);
@@ -112,7 +112,7 @@ describe('retry state across rescans', () => {
   it('an unreadable file that did not change stays failed (only a change can cure it)', async () => {
     const { j, synced, rescan } = setup();
     synced('u.txt', 'u');
-    j.markDirty('p', 'u.txt', 'u.txt', NOW + 1000, 0, 0);
+    j.markDirty({ pair: 'p', rel: 'u.txt', key: 'u.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     j.recordFailure('p', 'u.txt', j.getFile('p', 'u.txt')!.generation, 'FILE_UNREADABLE', 'denied', null, NOW + 1000);
     await rescan(NOW + 5000);
     expect(j.getFile('p', 'u.txt')!.state).toBe('failed');
@@ -126,7 +126,7 @@ describe('retry state across rescans', () => {
     // holder's presence decides.
     synced(nfd, 'loser');
     synced(nfc, 'holder');
-    j.markDirty('p', nfd, keyFor('', nfd), NOW, 0, 0);
+    j.markDirty({ pair: 'p', rel: nfd, key: keyFor('', nfd), now: NOW, debounceMs: 0, maxDelayMs: 0 });
     j.recordFailure('p', nfd, j.getFile('p', nfd)!.generation, 'KEY_COLLISION', 'same key', null, NOW);
     await rescan(NOW + 1000);
     expect(j.getFile('p', nfd)!.state).toBe('failed');
@@ -142,9 +142,9 @@ describe('retry state across rescans', () => {
     const nfd = 'cafe\u0301.txt';
     synced(nfc, 'holder');
     writeFileSync(join(root, nfd), 'loser');
-    j.markDirty('p', nfd, keyFor('', nfd), NOW, 0, 0);
+    j.markDirty({ pair: 'p', rel: nfd, key: keyFor('', nfd), now: NOW, debounceMs: 0, maxDelayMs: 0 });
     j.recordFailure('p', nfd, j.getFile('p', nfd)!.generation, 'KEY_COLLISION', 'same key', null, NOW);
-    j.markDirty('p', nfc, keyFor('', nfc), NOW + 1000, 100, 1000);
+    j.markDirty({ pair: 'p', rel: nfc, key: keyFor('', nfc), now: NOW + 1000, debounceMs: 100, maxDelayMs: 1000 });
     j.recordAbsent('p', nfc);
     j.retryCollisions('p', nfc, NOW + 1000);
     const r = j.getFile('p', nfd)!;
@@ -155,7 +155,7 @@ describe('retry state across rescans', () => {
     const { j, root, synced, rescan } = setup();
     synced('h.txt', 'h');
     unlinkSync(join(root, 'h.txt'));
-    j.markDirty('p', 'h.txt', 'h.txt', NOW + 1000, 0, 0);
+    j.markDirty({ pair: 'p', rel: 'h.txt', key: 'h.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     j.recordAbsent('p', 'h.txt');
     j.recordHeld('p', 'h.txt', j.getFile('p', 'h.txt')!.generation, 'root is empty', NOW + 1000);
     const before = j.getFile('p', 'h.txt')!;

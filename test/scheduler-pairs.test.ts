@@ -21,8 +21,9 @@ function setup() {
   dir = mkdtempSync(join(tmpdir(), 's3mirror-schedpairs-'));
   const journal = Journal.open(dir);
   const now = Date.now();
-  for (const rel of ['a', 'b']) journal.markDirty('p', rel, rel, now, 0, 0);
-  for (const rel of ['x', 'y']) journal.markDirty('gone', rel, rel, now - 5, 0, 0);
+  for (const rel of ['a', 'b']) journal.markDirty({ pair: 'p', rel, key: rel, now, debounceMs: 0, maxDelayMs: 0 });
+  for (const rel of ['x', 'y'])
+    journal.markDirty({ pair: 'gone', rel, key: rel, now: now - 5, debounceMs: 0, maxDelayMs: 0 });
   const taken: string[] = [];
   const engine = {
     async processBatch(rows: readonly FileRow[]): Promise<void> {

@@ -253,7 +253,15 @@ describe('Scheduler (injected clock, real journal)', () => {
           const rels = step.slice(1) as string[];
           // As the daemon does with one tick of watcher events: one transaction, then a wake-up.
           journal.tx(() => {
-            for (const rel of rels) journal.markDirty('p', rel, rel, Date.now(), c.debounceMs, c.maxDelayMs);
+            for (const rel of rels)
+              journal.markDirty({
+                pair: 'p',
+                rel,
+                key: rel,
+                now: Date.now(),
+                debounceMs: c.debounceMs,
+                maxDelayMs: c.maxDelayMs,
+              });
           });
           scheduler.wake();
           await vi.advanceTimersByTimeAsync(0);

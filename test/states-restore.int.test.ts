@@ -142,7 +142,7 @@ describe('a fresh journal in front of a full bucket', () => {
     // What reconcile used to record for the listed NFC key beside the NFD file's own row.
     const j = Journal.open(cfg.stateDir);
     try {
-      j.markDirty('p', nfc, nfc, Date.now(), 0, 0);
+      j.markDirty({ pair: 'p', rel: nfc, key: nfc, now: Date.now(), debounceMs: 0, maxDelayMs: 0 });
       j.markRemoteOnly('p', nfc);
     } finally {
       j.close();

@@ -23,13 +23,15 @@ describe('status counts as retrying every pending row whose last try failed', ()
   it('also after a rescan marked it dirty again (attempts back to 0); not a re-dirtied skip or hold', () => {
     const j = journal();
     const now = 1_000_000;
-    for (const rel of ['fails', 'symlink', 'held', 'fine']) j.markDirty('p', rel, rel, now, 100, 1000);
+    for (const rel of ['fails', 'symlink', 'held', 'fine'])
+      j.markDirty({ pair: 'p', rel, key: rel, now, debounceMs: 100, maxDelayMs: 1000 });
     j.recordFailure('p', 'fails', gen(j, 'fails'), 'S3_REQUEST_FAILED', 'server said 503', now + 5000, now);
     j.recordSkipped('p', 'symlink', gen(j, 'symlink'), 'symlink', 'UNSUPPORTED_FILE', 'symlink skipped', now);
     j.recordHeld('p', 'held', gen(j, 'held'), 'too many deletes', now);
     expect(j.query.retryingCount('p')).toBe(1);
     // A rescan (or any hint) marks every one of them dirty again.
-    for (const rel of ['fails', 'symlink', 'held', 'fine']) j.markDirty('p', rel, rel, now + 10, 100, 1000);
+    for (const rel of ['fails', 'symlink', 'held', 'fine'])
+      j.markDirty({ pair: 'p', rel, key: rel, now: now + 10, debounceMs: 100, maxDelayMs: 1000 });
     expect(j.query.retryingCount('p')).toBe(1);
     j.close();
   });

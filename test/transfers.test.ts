@@ -139,7 +139,14 @@ describe('transfers on the in-memory bucket', () => {
     const { s3, t, pair, journal, file } = setup();
     const { h } = await file('new', 'content');
     s3.putObject('bkt', 'old', 'content');
-    journal.remote.put('p', 'old', 7, md5Hex('content'), md5Hex('content'), Date.now());
+    journal.remote.put({
+      pair: 'p',
+      key: 'old',
+      size: 7,
+      etag: md5Hex('content'),
+      metaMd5: md5Hex('content'),
+      now: Date.now(),
+    });
     const c = await t.renameCopy(pair, 'new', sourceRow('old', 7, md5Hex('content')), 'new', h);
     expect(c.etag).toBe(md5Hex('content'));
     expect(s3.getObject('bkt', 'new')!.metadata.md5).toBe(md5Hex('content'));
@@ -156,7 +163,14 @@ describe('transfers on the in-memory bucket', () => {
     const data = blob(2 * PART + 100, 5);
     const { h } = await file('new', data);
     s3.putObject('bkt', 'old', data);
-    journal.remote.put('p', 'old', data.length, s3.getObject('bkt', 'old')!.etag, h.md5, Date.now());
+    journal.remote.put({
+      pair: 'p',
+      key: 'old',
+      size: data.length,
+      etag: s3.getObject('bkt', 'old')!.etag,
+      metaMd5: h.md5,
+      now: Date.now(),
+    });
     const c = await t.renameCopy(pair, 'new', sourceRow('old', data.length, h.md5), 'new', h);
     expect(s3.counts()).toMatchObject({ UploadPartCopy: 3, CompleteMultipartUpload: 1 });
     expect(c.etag).toBe(h.localEtag);

@@ -62,13 +62,14 @@ export class RemoteTable {
   get(pair: string, key: string): RemoteRow | undefined {
     return this.sql.st('SELECT * FROM remote WHERE pair = ? AND key = ?').get(pair, key) as RemoteRow | undefined;
   }
-  put(pair: string, key: string, size: number, etag: string, metaMd5: string | null, now: number): void {
+  /** What one of our writes or a HEAD taught us about one object. */
+  put(o: { pair: string; key: string; size: number; etag: string; metaMd5: string | null; now: number }): void {
     this.sql
       .st(
         `INSERT INTO remote (pair, key, size, etag, meta_md5, listed_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = excluded.meta_md5, listed_at = excluded.listed_at`,
       )
-      .run(pair, key, size, etag, metaMd5, now);
+      .run(o.pair, o.key, o.size, o.etag, o.metaMd5, o.now);
   }
   drop(pair: string, key: string): void {
     this.sql.st('DELETE FROM remote WHERE pair = ? AND key = ?').run(pair, key);

@@ -154,7 +154,17 @@ export class PairEngine {
             etag,
             etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
           };
-          journal.soon(() => journal.recordSynced(this.pair.name, row.rel, row.generation, stat, c, now(), debounce));
+          journal.soon(() =>
+            journal.recordSynced({
+              pair: this.pair.name,
+              rel: row.rel,
+              gen: row.generation,
+              stat,
+              content: c,
+              now: now(),
+              debounceMs: debounce,
+            }),
+          );
           this.stats.skipped++;
           return;
         }
@@ -253,8 +263,23 @@ export class PairEngine {
   private uploaded(row: FileRow, h: Hashed, c: SyncedContent): void {
     const { journal, now, cfg } = this.d;
     journal.soon(() => {
-      journal.recordSynced(this.pair.name, row.rel, row.generation, h.stat, c, now(), cfg.debounceMs);
-      journal.remote.put(this.pair.name, row.key, h.stat.size, c.etag, h.md5, now());
+      journal.recordSynced({
+        pair: this.pair.name,
+        rel: row.rel,
+        gen: row.generation,
+        stat: h.stat,
+        content: c,
+        now: now(),
+        debounceMs: cfg.debounceMs,
+      });
+      journal.remote.put({
+        pair: this.pair.name,
+        key: row.key,
+        size: h.stat.size,
+        etag: c.etag,
+        metaMd5: h.md5,
+        now: now(),
+      });
     });
   }
 

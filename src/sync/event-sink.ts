@@ -24,7 +24,14 @@ function markChanged(rt: Runtime, events: readonly FileEvent[]): void {
   rt.journal.tx(() => {
     for (const e of events) {
       const pair = rt.engines.get(e.pair)!.pair;
-      rt.journal.markDirty(e.pair, e.rel, keyFor(pair.prefix, e.rel), now, cfg.debounceMs, cfg.maxDelayMs);
+      rt.journal.markDirty({
+        pair: e.pair,
+        rel: e.rel,
+        key: keyFor(pair.prefix, e.rel),
+        now,
+        debounceMs: cfg.debounceMs,
+        maxDelayMs: cfg.maxDelayMs,
+      });
       // An unlink is a tombstone at once, so an add of the same content can pair with it.
       if (e.kind === 'unlink') {
         rt.journal.recordAbsent(e.pair, e.rel);

@@ -163,7 +163,14 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
           c.journal.remote.drop(c.pair.name, row.key);
           remote = null;
         } else {
-          c.journal.remote.put(c.pair.name, row.key, h.size, h.etag, h.metaMd5 ?? '', c.now());
+          c.journal.remote.put({
+            pair: c.pair.name,
+            key: row.key,
+            size: h.size,
+            etag: h.etag,
+            metaMd5: h.metaMd5 ?? '',
+            now: c.now(),
+          });
           remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5 };
         }
         continue;
