@@ -17,7 +17,7 @@ export interface Bucket {
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored>;
   createMultipart(key: string, s: ObjectSettings): Promise<string>;
   /** The part's ETag, and its encryption (an SSE-KMS part's ETag is not its MD5). */
-  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored>;
+  uploadPart(p: PartUpload): Promise<Stored>;
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored>;
   /** True once the upload is gone (or cannot be aborted on this server); else the error. */
   abortMultipart(key: string, uploadId: string): Promise<true | MirrorError>;
@@ -28,14 +28,7 @@ export interface Bucket {
    */
   copy(from: string, to: string, o: CopyOptions): Promise<Stored>;
   /** Bytes [start, end] of `from` as part `n` of an upload to `key`; the part's ETag. */
-  uploadPartCopy(
-    from: string,
-    key: string,
-    uploadId: string,
-    n: number,
-    range: { start: number; end: number },
-    ifMatch?: string,
-  ): Promise<string>;
+  uploadPartCopy(p: PartCopy): Promise<string>;
   /** One DeleteObjects call for at most 1000 keys; per-key failures are returned, not thrown. */
   deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }>;
 }
@@ -59,6 +52,27 @@ export interface ListOptions {
   onPage?: (objects: readonly Listed[]) => void;
   /** The ranges were given up (keys out of order) and the listing starts again: forget the pages so far. */
   onRestart?: () => void;
+}
+
+/** Part `n` (from 1) of the multipart upload `uploadId` to `key`. */
+export interface PartUpload {
+  key: string;
+  uploadId: string;
+  n: number;
+  body: Buffer;
+  /** The part's MD5, sent as Content-MD5: a server that checks it refuses a part that changed. */
+  md5Hex: string;
+}
+
+/** Bytes [start, end] of the object `from` as part `n` (from 1) of the multipart upload `uploadId` to `key`. */
+export interface PartCopy {
+  from: string;
+  key: string;
+  uploadId: string;
+  n: number;
+  range: { start: number; end: number };
+  /** The source's expected ETag: the server refuses if the object changed since. */
+  ifMatch?: string;
 }
 
 export interface ObjectSettings {

@@ -45,6 +45,8 @@ type Step = [name: string, run: (c: Ctx) => Promise<unknown>];
 
 const big = fill(5 * MiB, 1);
 const tail = fill(1000, 2);
+/** The multipart upload a step started under `name`, to `key`. */
+const upload = (c: Ctx, name: string, key: string) => ({ key, uploadId: c.uploads.get(name)! });
 const keys = ['p/a', 'p/B', 'p/a b', 'p/a/b', 'p/é', 'p/\uFF61', 'p/\u{1F600}', 'p/z+#?&=', 'q/outside'];
 
 /** The table: each step's answer is compared between the memory bucket and the server. */
@@ -102,9 +104,12 @@ const steps: Step[] = [
   ['copy a missing source', (c) => c.b.copy('p/none', 'r/none', { replace: other })],
   ['copy a key with + # ? & =', (c) => c.b.copy('p/z+#?&=', 'r/z', { replace: other }).then((r) => r.etag)],
   ['create a multipart upload', async (c) => void c.uploads.set('m', await c.b.createMultipart('m/big', text))],
-  ['upload part 1', (c) => c.b.uploadPart('m/big', c.uploads.get('m')!, 1, big, md5(big))],
-  ['upload part 2 with a wrong Content-MD5', (c) => c.b.uploadPart('m/big', c.uploads.get('m')!, 2, tail, md5('x'))],
-  ['upload part 2', (c) => c.b.uploadPart('m/big', c.uploads.get('m')!, 2, tail, md5(tail))],
+  ['upload part 1', (c) => c.b.uploadPart({ ...upload(c, 'm', 'm/big'), n: 1, body: big, md5Hex: md5(big) })],
+  [
+    'upload part 2 with a wrong Content-MD5',
+    (c) => c.b.uploadPart({ ...upload(c, 'm', 'm/big'), n: 2, body: tail, md5Hex: md5('x') }),
+  ],
+  ['upload part 2', (c) => c.b.uploadPart({ ...upload(c, 'm', 'm/big'), n: 2, body: tail, md5Hex: md5(tail) })],
   [
     'complete',
     (c) =>
@@ -119,15 +124,18 @@ const steps: Step[] = [
     'head the multipart object',
     (c) => c.b.head('m/big').then((h) => h && { etag: h.etag, size: h.size, metaMd5: h.metaMd5 }),
   ],
-  ['upload a part to an unknown upload', (c) => c.b.uploadPart('m/big', 'no-such-upload', 1, tail, md5(tail))],
+  [
+    'upload a part to an unknown upload',
+    (c) => c.b.uploadPart({ key: 'm/big', uploadId: 'no-such-upload', n: 1, body: tail, md5Hex: md5(tail) }),
+  ],
   ['copy a multipart object', (c) => c.b.copy('m/big', 'm/copy', { replace: text }).then((r) => r.etag)],
   [
     'small parts cannot complete',
     async (c) => {
       const id = await c.b.createMultipart('m/small', text);
       c.uploads.set('small', id);
-      await c.b.uploadPart('m/small', id, 1, tail, md5(tail));
-      await c.b.uploadPart('m/small', id, 2, tail, md5(tail));
+      await c.b.uploadPart({ key: 'm/small', uploadId: id, n: 1, body: tail, md5Hex: md5(tail) });
+      await c.b.uploadPart({ key: 'm/small', uploadId: id, n: 2, body: tail, md5Hex: md5(tail) });
       return c.b
         .completeMultipart('m/small', id, [
           { n: 1, etag: md5(tail) },
@@ -137,14 +145,18 @@ const steps: Step[] = [
     },
   ],
   ['abort', (c) => c.b.abortMultipart('m/small', c.uploads.get('small')!)],
-  ['a part after the abort', (c) => c.b.uploadPart('m/small', c.uploads.get('small')!, 3, tail, md5(tail))],
+  [
+    'a part after the abort',
+    (c) => c.b.uploadPart({ ...upload(c, 'small', 'm/small'), n: 3, body: tail, md5Hex: md5(tail) }),
+  ],
   ['abort an unknown upload', (c) => c.b.abortMultipart('m/small', 'no-such-upload')],
   [
     'multipart copy by ranges',
     async (c) => {
       const id = await c.b.createMultipart('m/ranged', other);
-      const e1 = await c.b.uploadPartCopy('m/big', 'm/ranged', id, 1, { start: 0, end: 5 * MiB - 1 });
-      const e2 = await c.b.uploadPartCopy('m/big', 'm/ranged', id, 2, { start: 5 * MiB, end: 5 * MiB + 999 });
+      const to = { from: 'm/big', key: 'm/ranged', uploadId: id };
+      const e1 = await c.b.uploadPartCopy({ ...to, n: 1, range: { start: 0, end: 5 * MiB - 1 } });
+      const e2 = await c.b.uploadPartCopy({ ...to, n: 2, range: { start: 5 * MiB, end: 5 * MiB + 999 } });
       return [
         e1,
         e2,
@@ -162,7 +174,8 @@ const steps: Step[] = [
     async (c) => {
       const id = await c.b.createMultipart('m/refused', other);
       c.uploads.set('refused', id);
-      return c.b.uploadPartCopy('m/big', 'm/refused', id, 1, { start: 0, end: 9 }, md5('stale'));
+      const to = { from: 'm/big', key: 'm/refused', uploadId: id };
+      return c.b.uploadPartCopy({ ...to, n: 1, range: { start: 0, end: 9 }, ifMatch: md5('stale') });
     },
   ],
   ['deleteMany with missing keys', (c) => c.b.deleteMany(['p/a', 'p/never', 'q/outside']).then((r) => [...r.failed])],

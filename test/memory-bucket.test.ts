@@ -58,7 +58,13 @@ describe('memory bucket', () => {
     expect(r.etag).toMatch(/^[0-9a-f]{32}$/);
     expect(r.etag).not.toBe(md5Hex('hello'));
     const id = await b.createMultipart('m', settings);
-    const { etag: e1, sse: partSse } = await b.uploadPart('m', id, 1, body('ab'), md5Hex('ab'));
+    const { etag: e1, sse: partSse } = await b.uploadPart({
+      key: 'm',
+      uploadId: id,
+      n: 1,
+      body: body('ab'),
+      md5Hex: md5Hex('ab'),
+    });
     expect(partSse).toBe('aws:kms');
     expect(e1).not.toBe(md5Hex('ab'));
     const done = await b.completeMultipart('m', id, [{ n: 1, etag: e1 }]);
@@ -71,8 +77,8 @@ describe('memory bucket', () => {
   it('completing refuses parts under the minimum size (but the last), unknown parts and wrong order', async () => {
     const { s3, b } = setup({ minPartSize: 4 });
     const id = await b.createMultipart('m', settings);
-    const { etag: e1 } = await b.uploadPart('m', id, 1, body('abc'), md5Hex('abc'));
-    const { etag: e2 } = await b.uploadPart('m', id, 2, body('d'), md5Hex('d'));
+    const { etag: e1 } = await b.uploadPart({ key: 'm', uploadId: id, n: 1, body: body('abc'), md5Hex: md5Hex('abc') });
+    const { etag: e2 } = await b.uploadPart({ key: 'm', uploadId: id, n: 2, body: body('d'), md5Hex: md5Hex('d') });
     await expect(
       b.completeMultipart('m', id, [
         { n: 1, etag: e1 },

@@ -147,12 +147,20 @@ describe('transfers on the in-memory bucket', () => {
       metaMd5: md5Hex('content'),
       now: Date.now(),
     });
-    const c = await t.renameCopy(pair, 'new', sourceRow('old', 7, md5Hex('content')), 'new', h);
+    const c = await t.renameCopy({
+      pair,
+      rel: 'new',
+      from: sourceRow('old', 7, md5Hex('content')),
+      key: 'new',
+      hashed: h,
+    });
     expect(c.etag).toBe(md5Hex('content'));
     expect(s3.getObject('bkt', 'new')!.metadata.md5).toBe(md5Hex('content'));
 
     s3.putObject('bkt', 'old', 'changed!');
-    await expect(t.renameCopy(pair, 'new2', sourceRow('old', 7, md5Hex('content')), 'new2', h)).rejects.toMatchObject({
+    await expect(
+      t.renameCopy({ pair, rel: 'new2', from: sourceRow('old', 7, md5Hex('content')), key: 'new2', hashed: h }),
+    ).rejects.toMatchObject({
       code: 'S3_REQUEST_FAILED',
     });
     expect(s3.getObject('bkt', 'new2')).toBeUndefined();
@@ -171,7 +179,13 @@ describe('transfers on the in-memory bucket', () => {
       metaMd5: h.md5,
       now: Date.now(),
     });
-    const c = await t.renameCopy(pair, 'new', sourceRow('old', data.length, h.md5), 'new', h);
+    const c = await t.renameCopy({
+      pair,
+      rel: 'new',
+      from: sourceRow('old', data.length, h.md5),
+      key: 'new',
+      hashed: h,
+    });
     expect(s3.counts()).toMatchObject({ UploadPartCopy: 3, CompleteMultipartUpload: 1 });
     expect(c.etag).toBe(h.localEtag);
     expect(s3.bytesReceived).toBe(0);

@@ -1,6 +1,14 @@
 // src/s3/: implements the Bucket interface (src/bucket.ts) over the AWS SDK, the only code that imports it.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Bucket, BucketProvider, CopyOptions, ListOptions, ObjectSettings } from '../bucket.js';
+import type {
+  Bucket,
+  BucketProvider,
+  CopyOptions,
+  ListOptions,
+  ObjectSettings,
+  PartCopy,
+  PartUpload,
+} from '../bucket.js';
 import { S3Store } from './store.js';
 
 /** One bucket over the shared SDK client: the S3Store calls with the bucket name bound. */
@@ -25,8 +33,8 @@ class S3Bucket implements Bucket {
   createMultipart(key: string, s: ObjectSettings) {
     return this.store.createMultipart(this.name, key, s);
   }
-  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string) {
-    return this.store.uploadPart(this.name, key, uploadId, n, body, md5Hex);
+  uploadPart(p: PartUpload) {
+    return this.store.uploadPart(this.name, p);
   }
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]) {
     return this.store.completeMultipart(this.name, key, uploadId, parts);
@@ -37,15 +45,8 @@ class S3Bucket implements Bucket {
   copy(from: string, to: string, o: CopyOptions) {
     return this.store.copy(this.name, from, to, o);
   }
-  uploadPartCopy(
-    from: string,
-    key: string,
-    uploadId: string,
-    n: number,
-    range: { start: number; end: number },
-    ifMatch?: string,
-  ) {
-    return this.store.uploadPartCopy(this.name, from, key, uploadId, n, range, ifMatch);
+  uploadPartCopy(p: PartCopy) {
+    return this.store.uploadPartCopy(this.name, p);
   }
   deleteMany(keys: readonly string[]) {
     return this.store.deleteMany(this.name, keys);

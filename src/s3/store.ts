@@ -5,7 +5,7 @@ import type {
   ServiceInputTypes,
   ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
-import type { CopyOptions, Head, ObjectSettings, Stored } from '../bucket.js';
+import type { CopyOptions, Head, ObjectSettings, PartCopy, PartUpload, Stored } from '../bucket.js';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
@@ -129,14 +129,7 @@ export class S3Store {
     return r.UploadId;
   }
 
-  async uploadPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    n: number,
-    body: Buffer,
-    md5Hex: string,
-  ): Promise<Stored> {
+  async uploadPart(bucket: string, { key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
     const r = await this.send(
       `UploadPart ${key} #${n}`,
       () =>
@@ -232,15 +225,7 @@ export class S3Store {
   }
 
   /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
-  async uploadPartCopy(
-    bucket: string,
-    from: string,
-    key: string,
-    uploadId: string,
-    n: number,
-    range: { start: number; end: number },
-    ifMatch?: string,
-  ): Promise<string> {
+  async uploadPartCopy(bucket: string, { from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
     const what = `UploadPartCopy ${from} -> ${key} #${n}`;
     const r = await this.send(
       what,

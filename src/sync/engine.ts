@@ -174,7 +174,13 @@ export class PairEngine {
           if (renameFrom) {
             try {
               const c = await this.d.queue.add(() =>
-                this.d.transfers.renameCopy(this.pair, row.rel, renameFrom, row.key, h),
+                this.d.transfers.renameCopy({
+                  pair: this.pair,
+                  rel: row.rel,
+                  from: renameFrom,
+                  key: row.key,
+                  hashed: h,
+                }),
               );
               failpoint('rename-after-copy');
               this.uploaded(row, h, c!);
@@ -244,7 +250,14 @@ export class PairEngine {
     if (!src) return false;
     try {
       const c = await this.d.queue.add(() =>
-        this.d.transfers.renameCopy(this.pair, row.rel, { ...row, key: src.key }, row.key, h, src.ifMatch),
+        this.d.transfers.renameCopy({
+          pair: this.pair,
+          rel: row.rel,
+          from: { ...row, key: src.key },
+          key: row.key,
+          hashed: h,
+          sourceEtag: src.ifMatch,
+        }),
       );
       this.uploaded(row, h, c!);
       this.stats.copied++;

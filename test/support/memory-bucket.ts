@@ -23,6 +23,8 @@ import type {
   ListOptions,
   Listed,
   ObjectSettings,
+  PartCopy,
+  PartUpload,
   Stored,
 } from '../../src/bucket.js';
 import type { MirrorError } from '../../src/errors.js';
@@ -181,7 +183,7 @@ class MemoryBucket implements Bucket {
     return this.req('CreateMultipartUpload', key, what, () => this.s3.newUpload(this.name, key, s, what));
   }
 
-  uploadPart(key: string, uploadId: string, n: number, body: Buffer, md5Hex: string): Promise<Stored> {
+  uploadPart({ key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
     const what = `UploadPart ${key} #${n}`;
     const copy = Buffer.from(body);
     return this.req(
@@ -250,14 +252,7 @@ class MemoryBucket implements Bucket {
     });
   }
 
-  uploadPartCopy(
-    from: string,
-    key: string,
-    uploadId: string,
-    n: number,
-    range: { start: number; end: number },
-    ifMatch?: string,
-  ): Promise<string> {
+  uploadPartCopy({ from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
     const what = `UploadPartCopy ${from} -> ${key} #${n}`;
     return this.req('UploadPartCopy', key, what, () => {
       const u = this.s3.upload(this.name, key, uploadId, what);
