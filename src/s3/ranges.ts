@@ -66,7 +66,7 @@ export async function listPrefix(
     if (ranges) return ranges;
     opts.onRestart?.();
   }
-  return (await listRange(client, bucket, prefix, undefined, undefined, opts.onPage)) as Listed[];
+  return (await listRange({ client, bucket, prefix, onPage: opts.onPage })) as Listed[];
 }
 
 /** The ranges cut at `splits`, chained on response headers; undefined when out of order. */
@@ -90,7 +90,16 @@ async function listRanges(
       f?.();
     };
     runs.push(
-      listRange(client, bucket, prefix, i === 0 ? undefined : splits[i - 1], splits[i], onPage, abandoned, once).then(
+      listRange({
+        client,
+        bucket,
+        prefix,
+        after: i === 0 ? undefined : splits[i - 1],
+        upTo: splits[i],
+        onPage,
+        abandoned,
+        onFirstHeaders: once,
+      }).then(
         (v) => {
           once();
           return { ok: true as const, v };
@@ -116,19 +125,32 @@ async function listRanges(
   return abandoned.now ? undefined : out;
 }
 
-/** Keys in (after, upTo], page by page; OUT_OF_ORDER when the server's order is not ours. */
-async function listRange(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-  after: string | undefined,
-  upTo: string | undefined,
-  onPage: ListOptions['onPage'],
+interface RangeList {
+  client: S3Client;
+  bucket: string;
+  prefix: string;
+  /** Exclusive lower bound; none: from the start of the prefix. */
+  after?: string | undefined;
+  /** Inclusive upper bound; none: to the end of the prefix. */
+  upTo?: string | undefined;
+  onPage: ListOptions['onPage'];
   /** Set when listing in ranges: order is checked, and a range out of order stops all of them. */
-  abandoned?: { now: boolean },
+  abandoned?: { now: boolean };
   /** Called when the first page's response starts to arrive. */
-  onFirstHeaders?: () => void,
-): Promise<Listed[] | typeof OUT_OF_ORDER> {
+  onFirstHeaders?: () => void;
+}
+
+/** Keys in (after, upTo], page by page; OUT_OF_ORDER when the server's order is not ours. */
+async function listRange({
+  client,
+  bucket,
+  prefix,
+  after,
+  upTo,
+  onPage,
+  abandoned,
+  onFirstHeaders,
+}: RangeList): Promise<Listed[] | typeof OUT_OF_ORDER> {
   const out: Listed[] = [];
   let token: string | undefined;
   let last = after;

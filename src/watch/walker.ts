@@ -65,19 +65,20 @@ export async function walk(
         out.unreadable.push({ rel: dirRel, error: (e as Error).message });
         continue;
       }
-      await listDir(
+      const sliceOver = () => performance.now() > sliceEnd;
+      await listDir({
         dir,
         dirRel,
         names,
         chain,
         filter,
-        opts.followSymlinks,
+        follow: opts.followSymlinks,
         out,
         found,
         below,
-        () => performance.now() > sliceEnd,
+        sliceOver,
         pause,
-      );
+      });
       if (!dir.stillAt()) continue;
     } finally {
       dir.close();
@@ -91,20 +92,26 @@ export async function walk(
 
 type Frame = { rel: string; chain: readonly string[] };
 
+interface DirList {
+  dir: TreeDir;
+  dirRel: string;
+  /** The directory's entry names, as readdir gave them. */
+  names: string[];
+  /** The identities of the directory and its ancestors: a followed link back to one is a loop. */
+  chain: readonly string[];
+  filter: Filter;
+  follow: boolean;
+  /** Where loops are reported. */
+  out: WalkResult;
+  found: WalkEntry[];
+  below: Frame[];
+  sliceOver: () => boolean;
+  pause: () => Promise<void>;
+}
+
 /** One directory's entries: files into `found`, directories to walk into `below`. */
-async function listDir(
-  dir: TreeDir,
-  dirRel: string,
-  names: string[],
-  chain: readonly string[],
-  filter: Filter,
-  follow: boolean,
-  out: WalkResult,
-  found: WalkEntry[],
-  below: Frame[],
-  sliceOver: () => boolean,
-  pause: () => Promise<void>,
-): Promise<void> {
+async function listDir(d: DirList): Promise<void> {
+  const { dir, dirRel, names, chain, filter, follow, out, found, below, sliceOver, pause } = d;
   // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
   const under = dir.path.endsWith(sep) ? dir.path : dir.path + sep;
   names.sort();
