@@ -154,17 +154,8 @@ export class PairEngine {
             etag,
             etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
           };
-          journal.soon(() =>
-            journal.recordSynced({
-              pair: this.pair.name,
-              rel: row.rel,
-              gen: row.generation,
-              stat,
-              content: c,
-              now: now(),
-              debounceMs: debounce,
-            }),
-          );
+          const synced = { pair: this.pair.name, rel: row.rel, gen: row.generation, stat, content: c };
+          journal.soon(() => journal.recordSynced({ ...synced, now: now(), debounceMs: debounce }));
           this.stats.skipped++;
           return;
         }
@@ -249,16 +240,8 @@ export class PairEngine {
     const src = previousPrefixSource(this.movedFrom, row, { size: h.stat.size, md5: h.md5 });
     if (!src) return false;
     try {
-      const c = await this.d.queue.add(() =>
-        this.d.transfers.renameCopy({
-          pair: this.pair,
-          rel: row.rel,
-          from: { ...row, key: src.key },
-          key: row.key,
-          hashed: h,
-          sourceEtag: src.ifMatch,
-        }),
-      );
+      const copy = { pair: this.pair, rel: row.rel, from: { ...row, key: src.key }, key: row.key, hashed: h };
+      const c = await this.d.queue.add(() => this.d.transfers.renameCopy({ ...copy, sourceEtag: src.ifMatch }));
       this.uploaded(row, h, c!);
       this.stats.copied++;
       this.log.info({ rel: row.rel, from: src.key, reason: 'same content under the previous prefix' }, 'copied');
@@ -275,24 +258,11 @@ export class PairEngine {
   /** The object at row.key now holds this content: recorded with the next group of outcomes. */
   private uploaded(row: FileRow, h: Hashed, c: SyncedContent): void {
     const { journal, now, cfg } = this.d;
+    const { rel, key, generation: gen } = row;
+    const pair = this.pair.name;
     journal.soon(() => {
-      journal.recordSynced({
-        pair: this.pair.name,
-        rel: row.rel,
-        gen: row.generation,
-        stat: h.stat,
-        content: c,
-        now: now(),
-        debounceMs: cfg.debounceMs,
-      });
-      journal.remote.put({
-        pair: this.pair.name,
-        key: row.key,
-        size: h.stat.size,
-        etag: c.etag,
-        metaMd5: h.md5,
-        now: now(),
-      });
+      journal.recordSynced({ pair, rel, gen, stat: h.stat, content: c, now: now(), debounceMs: cfg.debounceMs });
+      journal.remote.put({ pair, key, size: h.stat.size, etag: c.etag, metaMd5: h.md5, now: now() });
     });
   }
 
