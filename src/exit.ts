@@ -1,4 +1,4 @@
-import { isMirrorError, type ErrorCode } from './errors.js';
+import { type ExitReason, exitReason, isMirrorError } from './errors.js';
 
 /** Exit codes are part of the contract (README, systemd's RestartPreventExitStatus). */
 export const EXIT = {
@@ -8,25 +8,11 @@ export const EXIT = {
   deletesHeld: 3,
   s3Unusable: 4,
   busy: 75,
-} as const;
+} as const satisfies Record<'ok' | ExitReason, number>;
 
-const BY_CODE: Partial<Record<ErrorCode, number>> = {
-  CONFIG_INVALID: EXIT.usage,
-  CONFIG_UNREADABLE: EXIT.usage,
-  USAGE: EXIT.usage,
-  // No region anywhere is a config problem: retrying or restarting cannot help until it is set.
-  REGION_MISSING: EXIT.usage,
-  REGION_WRONG: EXIT.usage,
-  STATE_DIR_BUSY: EXIT.busy,
-  ENDPOINT_UNREACHABLE: EXIT.s3Unusable,
-  BUCKET_MISSING: EXIT.s3Unusable,
-  CREDENTIALS_INVALID: EXIT.s3Unusable,
-  ACCESS_DENIED: EXIT.s3Unusable,
-  DELETES_HELD: EXIT.deletesHeld,
-};
-
+/** An error's code picks the exit (its row in errors.ts); an error without one is a failure like any. */
 export function exitCodeFor(e: unknown): number {
-  return isMirrorError(e) ? (BY_CODE[e.code] ?? EXIT.someFailed) : EXIT.someFailed;
+  return isMirrorError(e) ? EXIT[exitReason(e.code)] : EXIT.someFailed;
 }
 
 /** What each exit code means, for `--help` (and kept in step with the README's list). */

@@ -1,7 +1,9 @@
 /**
  * When a row that failed is tried again: after a failure (`afterFailure`), and at the next pass or
  * rescan for a row that gave up (`recheckFailed`). Pure: the clock and the jitter are inputs.
+ * Which codes are local or unsettled is their class (src/errors.ts); the timing is decided here.
  */
+import { errorClass, type StatusCode } from '../errors.js';
 
 /** Tries per row in one `sync --once` pass; the next pass starts again from zero. */
 const ONCE_MAX_ATTEMPTS = 4;
@@ -9,16 +11,12 @@ const ONCE_MAX_ATTEMPTS = 4;
 const MAX_BACKOFF_MS = 300_000;
 
 /** Failures that only a change to the file itself (its name, type or permissions) can cure. */
-const LOCAL_CODES: ReadonlySet<string> = new Set([
-  'FILE_UNREADABLE',
-  'UNSUPPORTED_FILE',
-  'KEY_TOO_LONG',
-  'KEY_COLLISION',
-]);
-const UNSETTLED_CODES: ReadonlySet<string> = new Set(['FILE_CHANGED', 'FILE_NEVER_SETTLES']);
+const isLocal = (code: string): boolean => errorClass(code) === 'file';
+/** The file changed while it was read: tried again once it is quiet. */
+const isUnsettled = (code: string): boolean => errorClass(code) === 'settle';
 
 export interface Failure {
-  code: string;
+  code: StatusCode;
   retryable: boolean;
   /** Failures of the row since its last success, this one not counted. */
   attempts: number;
@@ -36,13 +34,13 @@ export interface Retry {
   /** When to try again; null: only when the file changes (or the next pass, see recheckFailed). */
   retryAt: number | null;
   /** The code to record: a file changed at two reads in a row is named as one that never settles. */
-  code: string;
+  code: StatusCode;
 }
 
 export function afterFailure(f: Failure): Retry {
   const n = f.attempts + 1;
-  if (UNSETTLED_CODES.has(f.code)) {
-    const again = f.attempts > 0 && f.previousCode !== null && UNSETTLED_CODES.has(f.previousCode);
+  if (isUnsettled(f.code)) {
+    const again = f.attempts > 0 && f.previousCode !== null && isUnsettled(f.previousCode);
     const code = again ? 'FILE_NEVER_SETTLES' : 'FILE_CHANGED';
     if (f.mode === 'once') return { retryAt: onceBackoff(n, f.now), code };
     // Once it has been quiet for debounceMs; a file that keeps changing gets one read per
@@ -55,7 +53,7 @@ export function afterFailure(f: Failure): Retry {
     return { retryAt: f.now + Math.round(base * (0.75 + f.jitter / 2)), code: f.code };
   }
   // Bucket-side refusals (access, a missing bucket) may be fixed without any local change.
-  if (f.mode === 'daemon' && !LOCAL_CODES.has(f.code)) return { retryAt: f.now + MAX_BACKOFF_MS, code: f.code };
+  if (f.mode === 'daemon' && !isLocal(f.code)) return { retryAt: f.now + MAX_BACKOFF_MS, code: f.code };
   return { retryAt: null, code: f.code };
 }
 
@@ -79,5 +77,5 @@ export interface FailedRow {
 export function recheckFailed(r: FailedRow): boolean {
   if (r.changed) return true;
   if (r.code === 'KEY_COLLISION') return !r.keyHeldByOther;
-  return r.code === null || !LOCAL_CODES.has(r.code);
+  return r.code === null || !isLocal(r.code);
 }

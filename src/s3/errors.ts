@@ -61,7 +61,6 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
     /ECONNREFUSED|socket hang up|ENOTFOUND|ETIMEDOUT/.test(err?.message ?? '')
   ) {
     return new MirrorError('ENDPOINT_UNREACHABLE', msg, {
-      retryable: true,
       hint: 'check s3.endpoint and that the server is up; s3mirror retries',
       cause: e,
     });
@@ -106,16 +105,13 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
     });
   }
   if (name === 'BadDigest' || name === 'InvalidDigest') {
-    return new MirrorError('S3_BAD_DIGEST', `${msg}; the file changed while it was read`, {
-      retryable: true,
-      cause: e,
-    });
+    return new MirrorError('S3_BAD_DIGEST', `${msg}; the file changed while it was read`, { cause: e });
   }
   if (name === 'SlowDown' || status === 503 || status === 429) {
-    return new MirrorError('S3_THROTTLED', msg, { retryable: true, cause: e });
+    return new MirrorError('S3_THROTTLED', msg, { cause: e });
   }
   if (status !== undefined && status >= 500) {
-    return new MirrorError('S3_SERVER_ERROR', msg, { retryable: true, cause: e });
+    return new MirrorError('S3_SERVER_ERROR', msg, { cause: e });
   }
   if (name === 'NotFound' && status === 404 && /HeadBucket/.test(what)) {
     return new MirrorError('BUCKET_MISSING', msg, { hint: 'create the bucket or fix pairs[].bucket', cause: e });

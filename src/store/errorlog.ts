@@ -1,10 +1,11 @@
+import type { StatusCode } from '../errors.js';
 import type { Sql } from './sql.js';
 
 /** The `errors` table: a bounded history of recent errors for status; the logs keep the rest. */
 export class ErrorLog {
   constructor(private readonly sql: Sql) {}
 
-  add(at: number, pair: string | null, rel: string | null, code: string, message: string): void {
+  add(at: number, pair: string | null, rel: string | null, code: StatusCode, message: string): void {
     this.sql
       .st('INSERT INTO errors (at, pair, rel, code, message) VALUES (?, ?, ?, ?, ?)')
       .run(at, pair, rel, code, message);

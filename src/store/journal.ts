@@ -1,5 +1,6 @@
 // src/store/: the SQLite journal, the single source of truth for pending work, and the state lock.
 import type { Database as Db, Statement } from 'better-sqlite3';
+import type { StatusCode } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { closeConnection, openConnection } from './connection.js';
 import { DirtyRows, type DirtyMark } from './dirty.js';
@@ -202,7 +203,7 @@ export class Journal {
     pair: string,
     rel: string,
     gen: number,
-    code: string,
+    code: StatusCode,
     message: string,
     retryAt: number | null,
     now: number,
@@ -214,7 +215,7 @@ export class Journal {
     rel: string,
     gen: number,
     kind: FileRow['kind'],
-    code: string,
+    code: StatusCode,
     message: string,
     now: number,
   ): void {

@@ -1,3 +1,4 @@
+import type { StatusCode } from '../errors.js';
 import type { LocalStat, SyncedContent } from '../model.js';
 import type { ErrorLog } from './errorlog.js';
 import type { Sql } from './sql.js';
@@ -109,7 +110,7 @@ export class FileOutcomes {
     pair: string,
     rel: string,
     gen: number,
-    code: string,
+    code: StatusCode,
     message: string,
     retryAt: number | null,
     now: number,
@@ -132,7 +133,7 @@ export class FileOutcomes {
     rel: string,
     gen: number,
     kind: FileRow['kind'],
-    code: string,
+    code: StatusCode,
     message: string,
     now: number,
   ): void {

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { describe, MirrorError } from '../errors.js';
-import { EXIT, exitCodeFor } from '../exit.js';
+import { describe, errorClass, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
 import { Watcher } from '../watch/watcher.js';
@@ -13,7 +12,7 @@ const ROOT_CHECK_MS = 10_000;
 
 /** Errors no retry can fix (config and usage, exit 2): the daemon stops instead of retrying. */
 function isConfigClass(e: unknown): e is MirrorError {
-  return e instanceof MirrorError && exitCodeFor(e) === EXIT.usage;
+  return e instanceof MirrorError && errorClass(e.code) === 'config';
 }
 
 export interface DaemonOptions extends Partial<RuntimeOptions> {
