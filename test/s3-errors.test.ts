@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fromFsError, MirrorError, type ErrorCode } from '../src/errors.js';
 import { EXIT, exitCodeFor } from '../src/exit.js';
 import { mapS3Error } from '../src/s3/errors.js';
+import type { S3Operation } from '../src/s3/operation.js';
 
 /** Unit tables for src/s3/errors.ts: every SDK failure becomes one code, message and hint (and exit code). */
 
@@ -17,12 +18,12 @@ const sdkError = (name: string, message: string, status?: number) =>
 const netError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
 
 describe('mapS3Error', () => {
-  it.each<[string, unknown, string, ErrorCode, number, RegExp, RegExp | undefined]>([
+  it.each<[string, unknown, S3Operation, ErrorCode, number, RegExp, RegExp | undefined]>([
     // [what, error, operation, code, exit code, message, hint]
     [
       'no region anywhere (the SDK resolver throws a plain Error)',
       new Error('Region is missing'),
-      'HeadBucket bkt3',
+      { op: 'HeadBucket', bucket: 'bkt3' },
       'REGION_MISSING',
       EXIT.usage,
       /^no AWS region: set s3\.region in the config, or AWS_REGION$/,
@@ -31,7 +32,7 @@ describe('mapS3Error', () => {
     [
       'a bare 403 on HEAD (no body, so no code)',
       sdkError('Unknown', 'UnknownError', 403),
-      'HeadBucket bkt',
+      { op: 'HeadBucket', bucket: 'bkt' },
       'ACCESS_DENIED',
       EXIT.s3Unusable,
       /^HeadBucket bkt answered 403 \(a HEAD response carries no error code\): the access key may be wrong, or it lacks permission for this bucket$/,
@@ -40,7 +41,7 @@ describe('mapS3Error', () => {
     [
       'a bare 403 named by its status',
       sdkError('403', '403', 403),
-      'HeadObject docs/a.txt',
+      { op: 'HeadObject', key: 'docs/a.txt' },
       'ACCESS_DENIED',
       EXIT.s3Unusable,
       /^HeadObject docs\/a\.txt answered 403 \(a HEAD response carries no error code\): the access key may be wrong/,
@@ -49,7 +50,7 @@ describe('mapS3Error', () => {
     [
       'a bare 403 on a request that has a body',
       sdkError('Unknown', 'UnknownError', 403),
-      'PutObject a.txt',
+      { op: 'PutObject', key: 'a.txt' },
       'ACCESS_DENIED',
       EXIT.s3Unusable,
       /^PutObject a\.txt answered 403 \(the response carried no error code\): the access key may be wrong/,
@@ -58,7 +59,7 @@ describe('mapS3Error', () => {
     [
       'AccessDenied with its code: a permission problem',
       sdkError('AccessDenied', 'Access Denied', 403),
-      'PutObject a.txt',
+      { op: 'PutObject', key: 'a.txt' },
       'ACCESS_DENIED',
       EXIT.s3Unusable,
       /^PutObject a\.txt: AccessDenied \(Access Denied\)$/,
@@ -67,7 +68,7 @@ describe('mapS3Error', () => {
     [
       'InvalidAccessKeyId with its code',
       sdkError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403),
-      'ListObjectsV2 bkt/',
+      { op: 'ListObjectsV2', bucket: 'bkt', prefix: '' },
       'CREDENTIALS_INVALID',
       EXIT.s3Unusable,
       /^ListObjectsV2 bkt\/: InvalidAccessKeyId/,
@@ -76,7 +77,7 @@ describe('mapS3Error', () => {
     [
       'SignatureDoesNotMatch',
       sdkError('SignatureDoesNotMatch', 'sig', 403),
-      'PutObject a',
+      { op: 'PutObject', key: 'a' },
       'CREDENTIALS_INVALID',
       EXIT.s3Unusable,
       /SignatureDoesNotMatch/,
@@ -85,7 +86,7 @@ describe('mapS3Error', () => {
     [
       'no credentials at all',
       sdkError('CredentialsProviderError', 'Could not load credentials from any providers'),
-      'HeadBucket b',
+      { op: 'HeadBucket', bucket: 'b' },
       'CREDENTIALS_INVALID',
       EXIT.s3Unusable,
       /Could not load credentials/,
@@ -94,7 +95,7 @@ describe('mapS3Error', () => {
     [
       'NoSuchBucket',
       sdkError('NoSuchBucket', 'The specified bucket does not exist', 404),
-      'ListObjectsV2 b/',
+      { op: 'ListObjectsV2', bucket: 'b', prefix: '' },
       'BUCKET_MISSING',
       EXIT.s3Unusable,
       /NoSuchBucket/,
@@ -103,7 +104,7 @@ describe('mapS3Error', () => {
     [
       'HeadBucket 404 (no body)',
       sdkError('NotFound', 'NotFound', 404),
-      'HeadBucket b',
+      { op: 'HeadBucket', bucket: 'b' },
       'BUCKET_MISSING',
       EXIT.s3Unusable,
       /^HeadBucket b: NotFound$/,
@@ -112,7 +113,7 @@ describe('mapS3Error', () => {
     [
       'connection refused',
       netError('ECONNREFUSED'),
-      'HeadBucket b',
+      { op: 'HeadBucket', bucket: 'b' },
       'ENDPOINT_UNREACHABLE',
       EXIT.s3Unusable,
       /ECONNREFUSED/,
@@ -121,7 +122,7 @@ describe('mapS3Error', () => {
     [
       'SlowDown',
       sdkError('SlowDown', 'Please reduce your request rate.', 503),
-      'PutObject a',
+      { op: 'PutObject', key: 'a' },
       'S3_THROTTLED',
       EXIT.someFailed,
       /SlowDown/,
@@ -130,7 +131,7 @@ describe('mapS3Error', () => {
     [
       'a 500',
       sdkError('InternalError', 'We encountered an internal error.', 500),
-      'PutObject a',
+      { op: 'PutObject', key: 'a' },
       'S3_SERVER_ERROR',
       EXIT.someFailed,
       /InternalError/,
@@ -139,7 +140,7 @@ describe('mapS3Error', () => {
     [
       'BadDigest',
       sdkError('BadDigest', 'The Content-MD5 you specified did not match', 400),
-      'PutObject a',
+      { op: 'PutObject', key: 'a' },
       'S3_BAD_DIGEST',
       EXIT.someFailed,
       /the file changed while it was read/,
@@ -150,7 +151,7 @@ describe('mapS3Error', () => {
       Object.assign(sdkError('Unknown', 'UnknownError', 301), {
         $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
       }),
-      'HeadBucket b',
+      { op: 'HeadBucket', bucket: 'b' },
       'REGION_WRONG',
       EXIT.usage,
       /^HeadBucket b: the bucket is in region eu-west-1/,
@@ -162,7 +163,7 @@ describe('mapS3Error', () => {
         sdkError('AuthorizationHeaderMalformed', 'the region us-east-1 is wrong; expecting eu-west-1', 400),
         { $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } } },
       ),
-      'ListObjectsV2 b/',
+      { op: 'ListObjectsV2', bucket: 'b', prefix: '' },
       'REGION_WRONG',
       EXIT.usage,
       /region eu-west-1/,
@@ -173,7 +174,7 @@ describe('mapS3Error', () => {
       Object.assign(sdkError('InvalidArgument', 'bad', 400), {
         $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
       }),
-      'PutObject a',
+      { op: 'PutObject', key: 'a' },
       'S3_REQUEST_FAILED',
       EXIT.someFailed,
       /InvalidArgument/,
@@ -182,7 +183,7 @@ describe('mapS3Error', () => {
     [
       'anything else',
       sdkError('InvalidArgument', 'bad', 400),
-      'PutObject a',
+      { op: 'PutObject', key: 'a' },
       'S3_REQUEST_FAILED',
       EXIT.someFailed,
       /^PutObject a: InvalidArgument \(bad\)$/,
@@ -199,21 +200,22 @@ describe('mapS3Error', () => {
   });
 
   it('REGION_MISSING and ACCESS_DENIED are not retried', () => {
-    expect(mapS3Error(new Error('Region is missing'), 'HeadBucket b').retryable).toBe(false);
-    expect(mapS3Error(sdkError('Unknown', 'UnknownError', 403), 'HeadBucket b').retryable).toBe(false);
+    const op: S3Operation = { op: 'HeadBucket', bucket: 'b' };
+    expect(mapS3Error(new Error('Region is missing'), op).retryable).toBe(false);
+    expect(mapS3Error(sdkError('Unknown', 'UnknownError', 403), op).retryable).toBe(false);
   });
 
   it('a 400 to a HEAD naming the very region we sign for is not REGION_WRONG (e.g. an SSE-C object)', () => {
     const e = Object.assign(sdkError('BadRequest', 'Bad Request', 400), {
       $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
     });
-    expect(mapS3Error(e, 'HeadObject a', 'eu-west-1').code).toBe('S3_REQUEST_FAILED');
-    expect(mapS3Error(e, 'HeadObject a', 'us-east-1').code).toBe('REGION_WRONG');
+    expect(mapS3Error(e, { op: 'HeadObject', key: 'a' }, 'eu-west-1').code).toBe('S3_REQUEST_FAILED');
+    expect(mapS3Error(e, { op: 'HeadObject', key: 'a' }, 'us-east-1').code).toBe('REGION_WRONG');
   });
 
   it('passes a MirrorError through unchanged (fromFsError too)', () => {
     const e = new MirrorError('KEY_TOO_LONG', 'x');
-    expect(mapS3Error(e, 'PutObject a')).toBe(e);
+    expect(mapS3Error(e, { op: 'PutObject', key: 'a' })).toBe(e);
     expect(fromFsError(e, '/srv/a')).toBe(e);
     expect(
       fromFsError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), '/srv/a'),
@@ -246,7 +248,7 @@ describe('mapS3Error', () => {
       client.destroy();
     }
     expect(thrown, 'the SDK should have thrown').toBeDefined();
-    const m = mapS3Error(thrown, `${op} bkt`);
+    const m = mapS3Error(thrown, op === 'HeadBucket' ? { op, bucket: 'bkt' } : { op, key: 'bkt' });
     expect(m.code).toBe('ACCESS_DENIED');
     expect(m.message).toBe(
       `${op} bkt answered 403 (a HEAD response carries no error code): the access key may be wrong, or it lacks permission for this bucket`,

@@ -1,4 +1,5 @@
 import { MirrorError } from '../errors.js';
+import { isHead, operationLabel, type S3Operation } from './operation.js';
 
 const NETWORK = new Set([
   'ECONNREFUSED',
@@ -14,12 +15,13 @@ const NETWORK = new Set([
 ]);
 
 /**
- * Map an SDK error once, so every caller reports (and retries) it the same way. `signingRegion`,
- * when known, keeps a 400 that merely carries the bucket's own region (e.g. an SSE-C HEAD) from
- * passing for a wrong region.
+ * Map an SDK error of request `op` once, so every caller reports (and retries) it the same way.
+ * `signingRegion`, when known, keeps a 400 that merely carries the bucket's own region (e.g. an
+ * SSE-C HEAD) from passing for a wrong region.
  */
-export function mapS3Error(e: unknown, what: string, signingRegion?: string): MirrorError {
+export function mapS3Error(e: unknown, op: S3Operation, signingRegion?: string): MirrorError {
   if (e instanceof MirrorError) return e;
+  const what = operationLabel(op);
   const err = e as {
     name?: string;
     code?: string;
@@ -44,7 +46,7 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
   if (
     bucketRegion &&
     bucketRegion !== signingRegion &&
-    (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || /^Head/.test(what))))
+    (status === 301 || (status === 400 && (name === 'AuthorizationHeaderMalformed' || isHead(op))))
   ) {
     return new MirrorError(
       'REGION_WRONG',
@@ -86,7 +88,7 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
   // A 403 without an error code: HEAD responses have no body, so the server cannot say whether the
   // access key is unknown (InvalidAccessKeyId), the signature is wrong or the key lacks permission.
   if (status === 403 && !hasErrorCode(name)) {
-    const why = /^Head/.test(what) ? 'a HEAD response carries no error code' : 'the response carried no error code';
+    const why = isHead(op) ? 'a HEAD response carries no error code' : 'the response carried no error code';
     return new MirrorError(
       'ACCESS_DENIED',
       `${what} answered 403 (${why}): the access key may be wrong, or it lacks permission for this bucket`,
@@ -113,7 +115,7 @@ export function mapS3Error(e: unknown, what: string, signingRegion?: string): Mi
   if (status !== undefined && status >= 500) {
     return new MirrorError('S3_SERVER_ERROR', msg, { cause: e });
   }
-  if (name === 'NotFound' && status === 404 && /HeadBucket/.test(what)) {
+  if (name === 'NotFound' && status === 404 && op.op === 'HeadBucket') {
     return new MirrorError('BUCKET_MISSING', msg, { hint: 'create the bucket or fix pairs[].bucket', cause: e });
   }
   return new MirrorError('S3_REQUEST_FAILED', msg, { retryable: status === undefined || status >= 500, cause: e });

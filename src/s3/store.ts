@@ -9,6 +9,7 @@ import type { CopyOptions, Head, ObjectSettings, PartCopy, PartUpload, Stored } 
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
+import type { S3Operation } from './operation.js';
 import { listPrefix } from './ranges.js';
 import { sdk } from './sdk.js';
 import type { ListOptions, Listed } from '../bucket.js';
@@ -36,33 +37,33 @@ export class S3Store {
   constructor(readonly client: S3Client) {}
 
   /**
-   * One request; whatever it throws leaves as a MirrorError that names `what`. The command is
+   * One request; whatever it throws leaves as a MirrorError that names `op`. The command is
    * built inside the try too: building one can throw (a copy source with a lone surrogate).
    */
   private async send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
-    what: string,
+    op: S3Operation,
     command: () => $Command<I, O, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes>,
   ): Promise<O> {
     try {
       return await this.client.send(command());
     } catch (e) {
-      throw await this.mapError(e, what);
+      throw await this.mapError(e, op);
     }
   }
 
   /** mapS3Error, told the region we sign for (resolved only when an error needs it). */
-  private async mapError(e: unknown, what: string): Promise<MirrorError> {
+  private async mapError(e: unknown, op: S3Operation): Promise<MirrorError> {
     let region: string | undefined;
     try {
       region = await this.client.config.region();
     } catch {
       /* no region at all: mapS3Error reports that */
     }
-    return mapS3Error(e, what, region);
+    return mapS3Error(e, op, region);
   }
 
   async checkBucket(bucket: string): Promise<void> {
-    await this.send(`HeadBucket ${bucket}`, () => new HeadBucketCommand({ Bucket: bucket }));
+    await this.send({ op: 'HeadBucket', bucket }, () => new HeadBucketCommand({ Bucket: bucket }));
   }
 
   /** For the demo and tests' convenience; an existing bucket we own is fine. */
@@ -72,7 +73,7 @@ export class S3Store {
     } catch (e) {
       const name = (e as { name?: string }).name;
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
-        throw mapS3Error(e, `CreateBucket ${bucket}`);
+        throw mapS3Error(e, { op: 'CreateBucket', bucket });
     }
   }
 
@@ -81,7 +82,7 @@ export class S3Store {
     try {
       return await listPrefix(this.client, bucket, prefix, opts);
     } catch (e) {
-      throw mapS3Error(e, `ListObjectsV2 ${bucket}/${prefix}`);
+      throw mapS3Error(e, { op: 'ListObjectsV2', bucket, prefix });
     }
   }
 
@@ -99,13 +100,13 @@ export class S3Store {
       };
     } catch (e) {
       if (isNotFound(e)) return null;
-      throw await this.mapError(e, `HeadObject ${key}`);
+      throw await this.mapError(e, { op: 'HeadObject', key });
     }
   }
 
   async put(bucket: string, key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
     const r = await this.send(
-      `PutObject ${key}`,
+      { op: 'PutObject', key },
       () =>
         new PutObjectCommand({
           Bucket: bucket,
@@ -120,18 +121,15 @@ export class S3Store {
   }
 
   async createMultipart(bucket: string, key: string, s: ObjectSettings): Promise<string> {
-    const what = `CreateMultipartUpload ${key}`;
-    const r = await this.send(
-      what,
-      () => new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }),
-    );
-    if (!r.UploadId) throw mapS3Error(new Error('no UploadId in response'), what);
+    const op: S3Operation = { op: 'CreateMultipartUpload', key };
+    const r = await this.send(op, () => new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }));
+    if (!r.UploadId) throw mapS3Error(new Error('no UploadId in response'), op);
     return r.UploadId;
   }
 
   async uploadPart(bucket: string, { key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
     const r = await this.send(
-      `UploadPart ${key} #${n}`,
+      { op: 'UploadPart', key, part: n },
       () =>
         new UploadPartCommand({
           Bucket: bucket,
@@ -155,7 +153,7 @@ export class S3Store {
     parts: readonly { n: number; etag: string }[],
   ): Promise<Stored> {
     const r = await this.send(
-      `CompleteMultipartUpload ${key}`,
+      { op: 'CompleteMultipartUpload', key },
       () =>
         new CompleteMultipartUploadCommand({
           Bucket: bucket,
@@ -188,7 +186,7 @@ export class S3Store {
         status === 501
       )
         return true;
-      return this.mapError(e, `AbortMultipartUpload ${key}`);
+      return this.mapError(e, { op: 'AbortMultipartUpload', key });
     }
   }
 
@@ -201,7 +199,7 @@ export class S3Store {
   async copy(bucket: string, from: string, to: string, o: CopyOptions): Promise<Stored> {
     const keep = o.keep ?? {};
     const r = await this.send(
-      `CopyObject ${from} -> ${to}`,
+      { op: 'CopyObject', from, to },
       () =>
         new CopyObjectCommand({
           Bucket: bucket,
@@ -226,9 +224,9 @@ export class S3Store {
 
   /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
   async uploadPartCopy(bucket: string, { from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
-    const what = `UploadPartCopy ${from} -> ${key} #${n}`;
+    const op: S3Operation = { op: 'UploadPartCopy', from, key, part: n };
     const r = await this.send(
-      what,
+      op,
       () =>
         new UploadPartCopyCommand({
           Bucket: bucket,
@@ -241,7 +239,7 @@ export class S3Store {
         }),
     );
     const etag = normalizeEtag(r.CopyPartResult?.ETag);
-    if (!etag) throw mapS3Error(new Error('no ETag in CopyPartResult'), what);
+    if (!etag) throw mapS3Error(new Error('no ETag in CopyPartResult'), op);
     return etag;
   }
 
@@ -249,7 +247,7 @@ export class S3Store {
   async deleteMany(bucket: string, keys: readonly string[]): Promise<{ failed: Map<string, string> }> {
     if (keys.length > 1000) throw new Error(`deleteMany: ${keys.length} keys > 1000`);
     const r = await this.send(
-      `DeleteObjects (${keys.length} keys)`,
+      { op: 'DeleteObjects', keys: keys.length },
       () =>
         new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
     );
@@ -260,7 +258,7 @@ export class S3Store {
 
   private async etagByHead(bucket: string, key: string): Promise<string> {
     const h = await this.head(bucket, key);
-    if (!h?.etag) throw mapS3Error(new Error('object has no ETag after upload'), `HeadObject ${key}`);
+    if (!h?.etag) throw mapS3Error(new Error('object has no ETag after upload'), { op: 'HeadObject', key });
     return h.etag;
   }
 }

@@ -1,10 +1,9 @@
-// An S3 server in memory behind the same Bucket/BucketProvider seam as the SDK implementation, so
-// the engine, transfers and deletes get fast tests and the model test can run thousands of
-// sequences. It behaves as S3 does where the engine can tell (test/memory-bucket.int.test.ts runs
-// the same table against s3rver and RGW): MD5 ETags, `md5(part ETags)-N` multipart ETags, UTF-8
-// key order in pages of at most 1,000, Content-MD5 checked, If-Match on a copy source, 404s,
-// NoSuchUpload, 5 MiB minimum parts, DeleteObjects ignoring missing keys. Errors are built as the
-// SDK throws them and go through mapS3Error, so they leave as the same MirrorErrors.
+// An S3 server in memory behind the same Bucket/BucketProvider seam as the SDK implementation, so the engine, transfers
+// and deletes get fast tests and the model test can run thousands of sequences. It behaves as S3 does where the engine
+// can tell (test/memory-bucket.int.test.ts runs the same table against s3rver and RGW): MD5 ETags, `md5(part ETags)-N`
+// multipart ETags, UTF-8 key order in pages of at most 1,000, Content-MD5 checked, If-Match on a copy source, 404s,
+// NoSuchUpload, 5 MiB minimum parts, DeleteObjects ignoring missing keys. Errors are built as the SDK throws them and
+// go through mapS3Error, so they leave as the same MirrorErrors.
 //
 //   const s3 = new MemoryS3({ minPartSize: 1024 }).createBucket('b');
 //   const provider = new MemoryBuckets(s3);      // RuntimeOptions.buckets
@@ -29,6 +28,7 @@ import type {
 } from '../../src/bucket.js';
 import type { MirrorError } from '../../src/errors.js';
 import { mapS3Error } from '../../src/s3/errors.js';
+import { operationLabel, type S3Operation } from '../../src/s3/operation.js';
 import { type MemoryS3, s3Error, utf8Order, type Operation, type Request, type StoredObject } from './memory-s3.js';
 
 export {
@@ -68,10 +68,10 @@ export class MemoryBuckets implements BucketProvider {
   }
 
   /** Run one request as the server would: outage and injected faults first, then `apply`. */
-  async request<T>(req: Request, what: string, apply: () => T): Promise<T> {
+  async request<T>(req: Request, what: S3Operation, apply: () => T): Promise<T> {
     await turn();
     if (this.severed) return never;
-    if (this.closed) throw new Error(`${what}: the bucket provider was closed`);
+    if (this.closed) throw new Error(`${operationLabel(what)}: the bucket provider was closed`);
     if (this.server.outageFrom !== undefined && this.server.requests.length >= this.server.outageFrom)
       this.server.outage = true;
     if (this.server.outage) {
@@ -101,7 +101,7 @@ class MemoryBucket implements Bucket {
   private req<T>(
     op: Operation,
     key: string | undefined,
-    what: string,
+    what: S3Operation,
     apply: () => T,
     bytes = 0,
     keys?: number,
@@ -114,14 +114,14 @@ class MemoryBucket implements Bucket {
   }
 
   check(): Promise<void> {
-    const what = `HeadBucket ${this.name}`;
+    const what: S3Operation = { op: 'HeadBucket', bucket: this.name };
     return this.req('HeadBucket', undefined, what, () => {
       if (!this.s3.hasBucket(this.name)) throw mapS3Error(s3Error('NotFound', 404), what);
     });
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<Listed[]> {
-    const what = `ListObjectsV2 ${this.name}/${prefix}`;
+    const what: S3Operation = { op: 'ListObjectsV2', bucket: this.name, prefix };
     const out: Listed[] = [];
     let after: string | undefined;
     for (;;) {
@@ -144,7 +144,7 @@ class MemoryBucket implements Bucket {
   }
 
   async head(key: string): Promise<Head | null> {
-    const what = `HeadObject ${key}`;
+    const what: S3Operation = { op: 'HeadObject', key };
     // HEAD has no body: a missing bucket is a 404 like a missing key.
     const o = await this.req('HeadObject', key, what, () => this.s3.getObject(this.name, key));
     if (!o) return null;
@@ -160,7 +160,7 @@ class MemoryBucket implements Bucket {
   }
 
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
-    const what = `PutObject ${key}`;
+    const what: S3Operation = { op: 'PutObject', key };
     const copy = Buffer.from(body);
     return this.req(
       'PutObject',
@@ -179,12 +179,12 @@ class MemoryBucket implements Bucket {
   }
 
   createMultipart(key: string, s: ObjectSettings): Promise<string> {
-    const what = `CreateMultipartUpload ${key}`;
+    const what: S3Operation = { op: 'CreateMultipartUpload', key };
     return this.req('CreateMultipartUpload', key, what, () => this.s3.newUpload(this.name, key, s, what));
   }
 
   uploadPart({ key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
-    const what = `UploadPart ${key} #${n}`;
+    const what: S3Operation = { op: 'UploadPart', key, part: n };
     const copy = Buffer.from(body);
     return this.req(
       'UploadPart',
@@ -202,14 +202,14 @@ class MemoryBucket implements Bucket {
   }
 
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored> {
-    const what = `CompleteMultipartUpload ${key}`;
+    const what: S3Operation = { op: 'CompleteMultipartUpload', key };
     return this.req('CompleteMultipartUpload', key, what, () =>
       this.s3.stored(this.s3.complete(this.name, key, uploadId, parts, what)),
     );
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<true | MirrorError> {
-    const what = `AbortMultipartUpload ${key}`;
+    const what: S3Operation = { op: 'AbortMultipartUpload', key };
     try {
       return await this.req('AbortMultipartUpload', key, what, () => {
         // Nothing to abort (NoSuchUpload, or no bucket: a 404 either way) means it is gone.
@@ -222,7 +222,7 @@ class MemoryBucket implements Bucket {
   }
 
   copy(from: string, to: string, o: CopyOptions): Promise<Stored> {
-    const what = `CopyObject ${from} -> ${to}`;
+    const what: S3Operation = { op: 'CopyObject', from, to };
     return this.req('CopyObject', to, what, () => {
       const src = this.s3.source(this.name, from, o.ifMatch, what);
       this.s3.checkKey(to, what);
@@ -253,7 +253,7 @@ class MemoryBucket implements Bucket {
   }
 
   uploadPartCopy({ from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
-    const what = `UploadPartCopy ${from} -> ${key} #${n}`;
+    const what: S3Operation = { op: 'UploadPartCopy', from, key, part: n };
     return this.req('UploadPartCopy', key, what, () => {
       const u = this.s3.upload(this.name, key, uploadId, what);
       const src = this.s3.source(this.name, from, ifMatch, what);
@@ -266,7 +266,7 @@ class MemoryBucket implements Bucket {
 
   async deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }> {
     if (keys.length > 1000) throw new Error(`deleteMany: ${keys.length} keys > 1000`);
-    const what = `DeleteObjects (${keys.length} keys)`;
+    const what: S3Operation = { op: 'DeleteObjects', keys: keys.length };
     return this.req(
       'DeleteObjects',
       undefined,
@@ -289,7 +289,7 @@ class MemoryBucket implements Bucket {
   }
 }
 
-function checkDigest(body: Buffer, md5Hex: string, what: string): void {
+function checkDigest(body: Buffer, md5Hex: string, what: S3Operation): void {
   if (createHash('md5').update(body).digest('hex') !== md5Hex.toLowerCase()) {
     throw mapS3Error(s3Error('BadDigest', 400, 'The Content-MD5 you specified did not match what we received.'), what);
   }

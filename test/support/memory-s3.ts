@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ObjectSettings, Stored } from '../../src/bucket.js';
 import { mapS3Error } from '../../src/s3/errors.js';
+import type { S3Operation } from '../../src/s3/operation.js';
 
 export interface StoredObject {
   body: Buffer;
@@ -140,12 +141,12 @@ export class MemoryS3 {
     const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
     const settings: ObjectSettings = { contentType: 'binary/octet-stream', metadata: {}, ...s };
     const o = this.object(b, this.etagOf(b, settings.sse), settings);
-    this.state(bucket, 'PutObject').objects.set(key, o);
+    this.state(bucket, { op: 'PutObject', key }).objects.set(key, o);
     return o;
   }
 
   deleteObject(bucket: string, key: string): void {
-    this.state(bucket, 'DeleteObject').objects.delete(key);
+    this.state(bucket, { op: 'DeleteObjects', keys: 1 }).objects.delete(key);
   }
 
   getObject(bucket: string, key: string): StoredObject | undefined {
@@ -170,14 +171,14 @@ export class MemoryS3 {
   // ---- the server's side of each request (MemoryBucket calls these) ----
 
   /** The bucket's state; a missing bucket answers as S3 does (404 NoSuchBucket). */
-  state(bucket: string, what: string): MemoryBucketState {
+  state(bucket: string, what: S3Operation): MemoryBucketState {
     const s = this.buckets.get(bucket);
     if (!s) throw mapS3Error(s3Error('NoSuchBucket', 404, 'The specified bucket does not exist'), what);
     return s;
   }
 
   /** S3 refuses to store under a key longer than 1,024 bytes of UTF-8 (or an empty one). */
-  checkKey(key: string, what: string): void {
+  checkKey(key: string, what: S3Operation): void {
     const n = Buffer.byteLength(key, 'utf8');
     if (n > 1024) throw mapS3Error(s3Error('KeyTooLongError', 400, 'Your key is too long'), what);
     if (n === 0) throw mapS3Error(s3Error('InvalidArgument', 400, 'An empty key is not allowed'), what);
@@ -211,14 +212,14 @@ export class MemoryS3 {
     return { etag: o.etag, ...(o.sse ? { sse: o.sse } : {}) };
   }
 
-  upload(bucket: string, key: string, uploadId: string, what: string): Upload {
+  upload(bucket: string, key: string, uploadId: string, what: S3Operation): Upload {
     const u = this.state(bucket, what).uploads.get(uploadId);
     if (!u || u.key !== key)
       throw mapS3Error(s3Error('NoSuchUpload', 404, 'The specified upload does not exist'), what);
     return u;
   }
 
-  newUpload(bucket: string, key: string, s: ObjectSettings, what: string): string {
+  newUpload(bucket: string, key: string, s: ObjectSettings, what: S3Operation): string {
     this.checkKey(key, what);
     const id = randomBytes(12).toString('base64url');
     this.state(bucket, what).uploads.set(id, { key, settings: s, parts: new Map(), initiated: Date.now() });
@@ -235,7 +236,7 @@ export class MemoryS3 {
     key: string,
     uploadId: string,
     parts: readonly { n: number; etag: string }[],
-    what: string,
+    what: S3Operation,
   ): StoredObject {
     const u = this.upload(bucket, key, uploadId, what);
     if (!parts.length) throw mapS3Error(s3Error('MalformedXML', 400), what);
@@ -261,7 +262,7 @@ export class MemoryS3 {
   }
 
   /** The source of a copy, if it matches `ifMatch` (else 412, as S3 answers a failed x-amz-copy-source-if-match). */
-  source(bucket: string, from: string, ifMatch: string | undefined, what: string): StoredObject {
+  source(bucket: string, from: string, ifMatch: string | undefined, what: S3Operation): StoredObject {
     const o = this.state(bucket, what).objects.get(from);
     if (!o) throw mapS3Error(s3Error('NoSuchKey', 404, 'The specified key does not exist.'), what);
     if (ifMatch !== undefined && ifMatch.replace(/"/g, '').toLowerCase() !== o.etag) {
@@ -273,7 +274,7 @@ export class MemoryS3 {
     return o;
   }
 
-  part(u: Upload, n: number, body: Buffer, sse: string | undefined, what: string): string {
+  part(u: Upload, n: number, body: Buffer, sse: string | undefined, what: S3Operation): string {
     if (!Number.isInteger(n) || n < 1 || n > 10_000)
       throw mapS3Error(s3Error('InvalidArgument', 400, 'Part number must be an integer between 1 and 10000'), what);
     const etag = this.etagOf(body, sse);
