@@ -157,7 +157,7 @@ function errorMessage(e: unknown): string {
 }
 
 /** A one-line description of any error, safe for logs and status (no stack, no secrets). */
-export function describe(e: unknown): { code: ErrorCode | 'INTERNAL'; message: string; hint?: string } {
+export function errorSummary(e: unknown): { code: ErrorCode | 'INTERNAL'; message: string; hint?: string } {
   if (isMirrorError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   return { code: 'INTERNAL', message: errorMessage(e) };
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { describe, errorClass, MirrorError } from '../errors.js';
+import { errorClass, errorSummary, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
 import { Watcher } from '../watch/watcher.js';
@@ -95,7 +95,7 @@ export class Daemon {
     // Only where the bucket answers: a failed abort keeps its record for a later start.
     await rt
       .abortStaleUploads(new Set(pending))
-      .catch((e: unknown) => this.log.warn({ error: describe(e) }, 'could not abort stale uploads'));
+      .catch((e: unknown) => this.log.warn({ error: errorSummary(e) }, 'could not abort stale uploads'));
     if (pending.size) void this.retryBuckets(pending);
     this.rootTimer = setInterval(() => void this.checkRoots(), this.extra.rootCheckMs ?? ROOT_CHECK_MS);
     this.rootTimer.unref();
@@ -138,7 +138,7 @@ export class Daemon {
         this.rt.scheduler.wake();
       }
     } catch (e) {
-      this.log.error({ error: describe(e) }, 'root check failed; tried again shortly');
+      this.log.error({ error: errorSummary(e) }, 'root check failed; tried again shortly');
     } finally {
       this.checkingRoots = false;
     }
@@ -154,7 +154,10 @@ export class Daemon {
       const e = bad.get(name);
       if (isConfigClass(e)) throw e;
       if (e) {
-        this.log.error({ pair: name, error: describe(e) }, `bucket not usable; retrying in ${this.retryMs / 1000}s`);
+        this.log.error(
+          { pair: name, error: errorSummary(e) },
+          `bucket not usable; retrying in ${this.retryMs / 1000}s`,
+        );
         continue;
       }
       pending.delete(name);
@@ -177,11 +180,11 @@ export class Daemon {
         await this.checkBuckets(pending);
       } catch (e) {
         if (!isConfigClass(e)) {
-          this.log.error({ error: describe(e) }, 'bucket check failed');
+          this.log.error({ error: errorSummary(e) }, 'bucket check failed');
           continue;
         }
         // As at start: no retry can fix it, and exit 2 keeps systemd from restarting the daemon.
-        this.log.error({ error: describe(e) }, 'config error on a bucket check; stopping');
+        this.log.error({ error: errorSummary(e) }, 'config error on a bucket check; stopping');
         // Set first: a SIGTERM during this stop must exit with it too, not with 0.
         this.failure = e;
         await this.stop();
@@ -200,7 +203,7 @@ export class Daemon {
     this.rt.scheduler.wake();
     const unusable = new Set(this.cfg.pairs.map((p) => p.name).filter((n) => !this.ready.has(n)));
     await this.rt.abortStaleUploads(unusable).catch((e: unknown) => {
-      if (!this.stopping) this.log.warn({ error: describe(e) }, 'could not abort stale uploads');
+      if (!this.stopping) this.log.warn({ error: errorSummary(e) }, 'could not abort stale uploads');
     });
   }
 
@@ -210,8 +213,8 @@ export class Daemon {
     } catch (e) {
       // Cut short by stop() closing the journal under it: nothing to record, the next start rescans.
       if (this.stopping) return;
-      this.log.error({ pair: name, error: describe(e) }, 'reconcile failed; retried at the next rescan');
-      this.rt.journal.pairs.setState(name, 'error', describe(e).message, this.rt.now());
+      this.log.error({ pair: name, error: errorSummary(e) }, 'reconcile failed; retried at the next rescan');
+      this.rt.journal.pairs.setState(name, 'error', errorSummary(e).message, this.rt.now());
     }
   }
 

@@ -1,6 +1,6 @@
 // src/sync/: turns due journal rows into bucket operations and records what S3 confirmed.
 import type { PairConfig } from '../config.js';
-import { describe, MirrorError } from '../errors.js';
+import { errorSummary, MirrorError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import type { Logger } from '../log.js';
 import { previousPrefixSource } from '../plan/moves.js';
@@ -183,7 +183,7 @@ export class PairEngine {
               rethrowCrash(err);
               // Some servers cannot copy some keys (s3rver and `+#?&=`): an upload is always correct.
               this.log.warn(
-                { rel: row.rel, from: renameFrom.rel, error: describe(err) },
+                { rel: row.rel, from: renameFrom.rel, error: errorSummary(err) },
                 'server-side copy failed; uploading instead',
               );
             }
@@ -248,7 +248,7 @@ export class PairEngine {
       return true;
     } catch (err) {
       this.log.warn(
-        { rel: row.rel, from: src.key, error: describe(err) },
+        { rel: row.rel, from: src.key, error: errorSummary(err) },
         'server-side copy from the previous prefix failed; uploading instead',
       );
       return false;
@@ -268,10 +268,10 @@ export class PairEngine {
 
   fail(row: FileRow, err: unknown): void {
     rethrowCrash(err);
-    const { message } = describe(err);
+    const { message } = errorSummary(err);
     const now = this.d.now();
     const { retryAt, code } = afterFailure({
-      code: describe(err).code,
+      code: errorSummary(err).code,
       retryable: err instanceof MirrorError ? err.retryable : false,
       attempts: row.attempts,
       previousCode: row.error_code,

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Config } from '../config.js';
-import { describe, MirrorError } from '../errors.js';
+import { errorSummary, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
 import { keyOfRel } from '../plan/keys.js';
@@ -187,7 +187,7 @@ export class Runtime {
       if (r === true) this.journal.uploads.end(u.pair, u.upload_id);
       else {
         log.warn(
-          { key: u.key, uploadId: u.upload_id, error: describe(r) },
+          { key: u.key, uploadId: u.upload_id, error: errorSummary(r) },
           'could not abort an unfinished multipart upload; its parts stay stored (and billed) until it is; tried again at the next rescan or start',
         );
         this.journal.errors.add(
@@ -228,7 +228,7 @@ export class Runtime {
 
   /** Recorded where status sees it (recent errors, and the pair's verdict while this process runs). */
   noteWatcherError(pair: string, error: unknown): void {
-    const { code, message } = describe(error);
+    const { code, message } = errorSummary(error);
     const at = this.now();
     this.status.watcherErrors.set(pair, { at, message: `${code}: ${message}` });
     this.journal.errors.add(
@@ -238,7 +238,7 @@ export class Runtime {
       'WATCHER_ERROR',
       `${message} (changes may be missed until the pair is watched anew: restart, or its root is replaced; the periodic rescan still finds them)`,
     );
-    this.opts.log.error({ pair, error: describe(error) }, 'watcher error');
+    this.opts.log.error({ pair, error: errorSummary(error) }, 'watcher error');
   }
 
   /** Watched anew: a new watcher, no error of its own yet. */

@@ -1,4 +1,4 @@
-import { describe } from '../errors.js';
+import { errorSummary } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RequestCounter } from '../s3/client.js';
 import { writeProcessRecord } from '../status/record.js';
@@ -84,7 +84,7 @@ export class StatusWriter {
       try {
         this.write();
       } catch (e) {
-        this.src.log.warn({ error: describe(e) }, 'status write failed');
+        this.src.log.warn({ error: errorSummary(e) }, 'status write failed');
       }
     };
     // At once: until the first write, status would show the previous process's record.
