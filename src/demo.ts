@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { createClient, RequestCounter } from './s3/client.js';
-import { S3Store } from './s3/store.js';
+import { S3Bucket } from './s3/bucket.js';
 import { readStatus, renderStatus } from './status/status.js';
 import { Daemon } from './sync/daemon.js';
 
@@ -73,7 +73,7 @@ async function startDemo(
   writeFileSync(cfgFile, JSON.stringify(raw, null, 2));
   const cfg = parseConfig(raw, base, cfgFile);
   const admin = createClient(cfg.s3, { concurrency: 1, credentials }, new RequestCounter());
-  await new S3Store(admin).createBucket('demo');
+  await new S3Bucket(admin, 'demo').create();
   admin.destroy();
 
   const log = createLogger({ level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });

@@ -1,9 +1,9 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { parseListPage, type ListPage } from '../src/s3/listing.js';
+import { parseListPage, type ListPage } from '../src/s3/list-page.js';
 
 /**
- * src/s3/listing.ts reads ListObjectsV2 pages without the SDK's deserializer. It must read every
+ * src/s3/list-page.ts reads ListObjectsV2 pages without the SDK's deserializer. It must read every
  * page it accepts exactly as the SDK does (differential tests below, against the SDK itself), and
  * give a page back to the SDK whenever it meets something it does not know.
  */
@@ -228,10 +228,10 @@ describe('parseListPage gives the page back to the SDK when it meets what it doe
   });
 });
 
-describe('S3Store.list with a real client: pages read directly, or by the SDK when given back', () => {
+describe('S3Bucket.list with a real client: pages read directly, or by the SDK when given back', () => {
   async function listWith(pages: string[]): Promise<{ keys: string[]; requests: number }> {
     const { createClient, RequestCounter } = await import('../src/s3/client.js');
-    const { S3Store } = await import('../src/s3/store.js');
+    const { S3Bucket } = await import('../src/s3/bucket.js');
     const { Readable } = await import('node:stream');
     let n = 0;
     const client = createClient(
@@ -251,7 +251,7 @@ describe('S3Store.list with a real client: pages read directly, or by the SDK wh
       }),
       destroy() {},
     };
-    const listed = await new S3Store(client).list('bkt', '');
+    const listed = await new S3Bucket(client, 'bkt').list('');
     return { keys: listed.map((o) => o.key), requests: n };
   }
 

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { compareKeys } from '../src/s3/ranges.js';
-import { S3Store } from '../src/s3/store.js';
+import { compareKeys } from '../src/s3/listing.js';
+import { S3Bucket } from '../src/s3/bucket.js';
 
 /**
- * Unit tables for S3Store.list: listing cut at keys of the previous listing (StartAfter ranges)
+ * Unit tables for S3Bucket.list: listing cut at keys of the previous listing (StartAfter ranges)
  * returns exactly what a plain page-by-page listing returns, with one request per page when
  * nothing changed, and falls back to the plain listing when the server's order is not S3's.
  */
@@ -44,7 +44,7 @@ function fakeServer(keys: readonly string[], o: FakeOptions = {}) {
       };
     },
   };
-  return { store: new S3Store(client as unknown as S3Client), requests };
+  return { bucket: new S3Bucket(client as unknown as S3Client, 'b'), requests };
 }
 
 const keysOf = (n: number, prefix = '') =>
@@ -91,11 +91,11 @@ describe('compareKeys: S3 order (UTF-8 bytes)', () => {
   });
 });
 
-describe('S3Store.list', () => {
+describe('S3Bucket.list', () => {
   it('without split keys: page after page', async () => {
     const keys = keysOf(2500);
-    const { store, requests } = fakeServer(keys);
-    const listed = await store.list('b', '');
+    const { bucket, requests } = fakeServer(keys);
+    const listed = await bucket.list('');
     expect(listed.map((o) => o.key)).toEqual([...keys].sort(compareKeys));
     expect(requests).toHaveLength(3);
     expect(requests.filter((r) => r.StartAfter !== undefined)).toHaveLength(0);
@@ -107,8 +107,8 @@ describe('S3Store.list', () => {
     ['1,001 keys', 1001],
   ])('unchanged bucket, %s: one request per 1,000 keys, same listing', async (_, n) => {
     const keys = keysOf(n);
-    const { store, requests } = fakeServer(keys);
-    const listed = await store.list('b', '', { splitAfter: splitsOf(keys) });
+    const { bucket, requests } = fakeServer(keys);
+    const listed = await bucket.list('', { splitAfter: splitsOf(keys) });
     expect(listed.map((o) => o.key)).toEqual([...keys].sort(compareKeys));
     expect(listed[0]).toEqual({
       key: listed[0]!.key,
@@ -124,8 +124,8 @@ describe('S3Store.list', () => {
     const added = ['d03/f000003a', 'd03/f000003b', ...Array.from({ length: 20 }, (_, i) => `d10/x${i}`)];
     const removed = new Set(before.filter((_, i) => i % 7 === 0));
     const now = [...before.filter((k) => !removed.has(k)), ...added];
-    const { store, requests } = fakeServer(now);
-    const listed = await store.list('b', '', { splitAfter: splits });
+    const { bucket, requests } = fakeServer(now);
+    const listed = await bucket.list('', { splitAfter: splits });
     expect(listed.map((o) => o.key)).toEqual([...now].sort(compareKeys));
     // Fewer keys than ranges×1000 but additions in two ranges: at most two extra pages.
     expect(requests.length).toBeLessThanOrEqual(5 + 2);
@@ -133,17 +133,17 @@ describe('S3Store.list', () => {
 
   it('split keys that no longer exist (or are outside the prefix) still partition the listing', async () => {
     const keys = keysOf(3000, 'p/');
-    const { store } = fakeServer([...keys, 'other/x', 'q']);
+    const { bucket } = fakeServer([...keys, 'other/x', 'q']);
     const splits = ['a', 'p/d00/zzz', 'p/d05/f000000', 'p/d20/f999999', 'zz'];
-    const listed = await store.list('b', 'p/', { splitAfter: splits });
+    const listed = await bucket.list('p/', { splitAfter: splits });
     expect(listed.map((o) => o.key)).toEqual([...keys].sort(compareKeys));
   });
 
   it('a server that ignores StartAfter: detected, listed again page by page', async () => {
     const keys = keysOf(3000);
-    const { store, requests } = fakeServer(keys, { ignoresStartAfter: true });
+    const { bucket, requests } = fakeServer(keys, { ignoresStartAfter: true });
     let restarted = 0;
-    const listed = await store.list('b', '', { splitAfter: splitsOf(keys), onRestart: () => restarted++ });
+    const listed = await bucket.list('', { splitAfter: splitsOf(keys), onRestart: () => restarted++ });
     expect(listed.map((o) => o.key)).toEqual([...keys].sort(compareKeys));
     expect(restarted).toBe(1);
     expect(requests.slice(-3).every((r) => r.StartAfter === undefined)).toBe(true);
@@ -157,9 +157,9 @@ describe('S3Store.list', () => {
     ).concat(['k00001\uFF5E\u{1F389}', 'k00001\u{1F389}\uFF5E']);
     const utf16 = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     const splits = [...keys].sort(compareKeys).filter((_, i) => (i + 1) % 1000 === 0);
-    const { store } = fakeServer(keys, { order: utf16 });
+    const { bucket } = fakeServer(keys, { order: utf16 });
     let restarted = 0;
-    const listed = await store.list('b', '', { splitAfter: splits, onRestart: () => restarted++ });
+    const listed = await bucket.list('', { splitAfter: splits, onRestart: () => restarted++ });
     expect(restarted).toBe(1);
     expect(new Set(listed.map((o) => o.key))).toEqual(new Set(keys));
     expect(listed).toHaveLength(keys.length);
@@ -167,9 +167,9 @@ describe('S3Store.list', () => {
 
   it('onPage sees every object once, in pages', async () => {
     const keys = keysOf(4321);
-    const { store } = fakeServer(keys);
+    const { bucket } = fakeServer(keys);
     const seen: string[] = [];
-    const listed = await store.list('b', '', {
+    const listed = await bucket.list('', {
       splitAfter: splitsOf(keys),
       onPage: (p) => seen.push(...p.map((o) => o.key)),
     });

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
-import { parseListPage, type ListPage } from './listing.js';
+import { parseListPage, type ListPage } from './list-page.js';
 import { NodeHttpHandler, sdk } from './sdk.js';
 
 /** Requests per command name, counted once per call and once per HTTP attempt (retries included). */
@@ -32,12 +32,12 @@ export function onResponseHeaders(input: object, fn: () => void): void {
   headersWaiters.set(input, fn);
 }
 
-/** Listing pages read by listing.ts, by the input they were fetched with (null: not read yet). */
+/** Listing pages read by list-page.ts, by the input they were fetched with (null: not read yet). */
 const directPages = new WeakMap<object, ListPage | null>();
 
 /**
- * Have the page fetched with `input` read by listing.ts rather than by the SDK's deserializer
- * (which then reads an empty page); takeListPage(input) returns it. A page listing.ts does not
+ * Have the page fetched with `input` read by list-page.ts rather than by the SDK's deserializer
+ * (which then reads an empty page); takeListPage(input) returns it. A page list-page.ts does not
  * accept is left to the SDK, and takeListPage returns undefined.
  */
 export function readListPageDirectly(input: object): void {

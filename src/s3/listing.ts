@@ -1,204 +1,194 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ListOptions, Listed } from '../bucket.js';
+import { normalizeEtag } from '../plan/etag.js';
+import { onResponseHeaders, readListPageDirectly, takeListPage } from './client.js';
+import type { ListedObject } from './list-page.js';
+import { sdk } from './sdk.js';
+
+const { ListObjectsV2Command } = sdk;
+
+const OUT_OF_ORDER = Symbol('out of order');
+
 /**
- * A ListObjectsV2 page read straight from its XML. The SDK builds a full object per listed key
- * through its schema deserializer: 13 ms a 1,000-key page warm and 30-45 ms for the first pages
- * of a process (measured), about 180 ms of CPU per 10,000 keys, which on a small machine is
- * taken from the server answering the next page. Only what the mirror uses is read here (Key,
- * Size, ETag, IsTruncated, NextContinuationToken), with the SDK's own XML rules (line endings,
- * entities, whitespace-only text); anything this reader does not know (CDATA, comments,
- * processing instructions, a DOCTYPE, EncodingType, unexpected text or nesting, a malformed
- * number) makes it give up, and the SDK reads the page as before.
+ * S3's key order: UTF-8 bytes, i.e. code points. JavaScript compares UTF-16 units, which differ only
+ * where a surrogate (a code point above U+FFFF) meets a unit from U+E000 up.
  */
-export interface ListedObject {
-  key: string;
-  size: number;
-  /** As sent (quoted), entities decoded: the caller normalises it. */
-  etag: string | undefined;
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys && (xs ? y : x) >= 0xe000) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
-export interface ListPage {
-  contents: ListedObject[];
-  isTruncated: boolean;
-  nextToken: string | undefined;
+/** The SDK's listing entries in list-page.ts's shape (entries without a key are skipped). */
+function sdkContents(contents: readonly { Key?: string; Size?: number; ETag?: string }[] | undefined): ListedObject[] {
+  const out: ListedObject[] = [];
+  for (const o of contents ?? []) if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag });
+  return out;
 }
 
-/** The entity references the SDK's XML parser (@aws-sdk/xml-builder) decodes, decoded the same way. */
-const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z][a-zA-Z0-9]{0,30}));/g;
-const NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const QUOTED_MD5 = /^"[0-9a-f]{32}"$/;
 
-function decode(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(ENTITY, (_m, hex: string | undefined, dec: string | undefined, named: string) =>
-    hex ? String.fromCharCode(parseInt(hex, 16)) : dec ? String.fromCharCode(parseInt(dec, 10)) : (NAMED[named] ?? ''),
-  );
+/** normalizeEtag for the 1,000 ETags of a listing page: the usual quoted lower-case MD5 takes one test. */
+function listedEtag(raw: string | undefined): string {
+  return raw !== undefined && raw.length === 34 && QUOTED_MD5.test(raw) ? raw.slice(1, 33) : (normalizeEtag(raw) ?? '');
 }
 
-/** Leaf text as the SDK reads it: decoded, and empty when it is only whitespace with a newline. */
-function leafText(raw: string): string {
-  const t = decode(raw);
-  return t.trim() === '' && t.includes('\n') ? '' : t;
+/**
+ * Every object under `prefix`, in key order. With `splitAfter` — keys that existed at the last
+ * listing, ascending in S3's order, typically every 1,000th — the key space is cut at those keys
+ * and the ranges (start, k1], (k1, k2], …, (kn, end) are listed with StartAfter, each one
+ * requested as soon as the response to the previous one starts to arrive: the server is never
+ * idle while the client reads and parses a page (unlike continuation tokens, which only a parsed
+ * page yields), and never lists two ranges at once (a single-threaded server only gets slower).
+ * An unchanged bucket costs one request per page; a range stops at its upper key, so
+ * it costs one more page only where the bucket gained objects. The ranges partition the key
+ * space whichever keys are used; a server that does not list in UTF-8 order or ignores
+ * StartAfter is detected (keys out of order) and listed again from the start, page by page.
+ * Errors leave as the SDK threw them: the caller maps them.
+ */
+export async function listPrefix(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  opts: ListOptions = {},
+): Promise<Listed[]> {
+  const splits = (opts.splitAfter ?? []).filter((k) => k.startsWith(prefix));
+  if (splits.length && splits.every((k, i) => i === 0 || compareKeys(splits[i - 1]!, k) < 0)) {
+    const ranges = await listRanges(client, bucket, prefix, splits, opts.onPage);
+    if (ranges) return ranges;
+    opts.onRestart?.();
+  }
+  return (await listRange({ client, bucket, prefix, onPage: opts.onPage })) as Listed[];
 }
 
-const GIVE_UP = Symbol('give up');
-const SPACE = /\s/;
-
-class Reader {
-  i = 0;
-  constructor(readonly x: string) {}
-
-  skipSpace(): void {
-    const { x } = this;
-    while (this.i < x.length && (x[this.i] === ' ' || x[this.i] === '\t' || x[this.i] === '\n')) this.i++;
+/** The ranges cut at `splits`, chained on response headers; undefined when out of order. */
+async function listRanges(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  splits: readonly string[],
+  onPage: ListOptions['onPage'],
+): Promise<Listed[] | undefined> {
+  const n = splits.length + 1;
+  const abandoned = { now: false };
+  const runs: Promise<{ ok: true; v: Listed[] | typeof OUT_OF_ORDER } | { ok: false; e: unknown }>[] = [];
+  const start = () => {
+    const i = runs.length;
+    if (i >= n || abandoned.now) return;
+    let next: (() => void) | undefined = start;
+    const once = () => {
+      const f = next;
+      next = undefined;
+      f?.();
+    };
+    runs.push(
+      listRange({
+        client,
+        bucket,
+        prefix,
+        after: i === 0 ? undefined : splits[i - 1],
+        upTo: splits[i],
+        onPage,
+        abandoned,
+        onFirstHeaders: once,
+      }).then(
+        (v) => {
+          once();
+          return { ok: true as const, v };
+        },
+        (e: unknown) => {
+          abandoned.now = true;
+          return { ok: false as const, e };
+        },
+      ),
+    );
+  };
+  start();
+  const out: Listed[] = [];
+  let failure: { e: unknown } | undefined;
+  // `runs` grows while we wait: each range starts the next.
+  for (let i = 0; i < runs.length; i++) {
+    const r = await runs[i]!;
+    if (!r.ok) failure ??= { e: r.e };
+    else if (r.v === OUT_OF_ORDER) abandoned.now = true;
+    else for (const x of r.v) out.push(x);
   }
-
-  /** At '<' of an opening tag: its name; `i` moves past '>'. Self-closing tags report `empty`. */
-  open(attrsAllowed: boolean): { tag: string; empty: boolean } {
-    const { x } = this;
-    const end = x.indexOf('>', this.i);
-    if (end < 0) throw GIVE_UP;
-    let inner = x.slice(this.i + 1, end);
-    this.i = end + 1;
-    const empty = inner.endsWith('/');
-    if (empty) inner = inner.slice(0, -1);
-    const sp = inner.search(SPACE);
-    const tag = sp < 0 ? inner : inner.slice(0, sp);
-    // Attributes are expected on the root only (xmlns); elsewhere the SDK would build an object.
-    if (!tag || (!attrsAllowed && sp >= 0 && inner.slice(sp).trim() !== '')) throw GIVE_UP;
-    return { tag, empty };
-  }
-
-  /** The text of a leaf element up to its closing tag, which must close `tag`. */
-  leaf(tag: string): string {
-    const { x } = this;
-    const lt = x.indexOf('<', this.i);
-    if (lt < 0 || x[lt + 1] !== '/') throw GIVE_UP; // nested element: not a leaf
-    const raw = x.slice(this.i, lt);
-    this.i = lt;
-    this.close(tag);
-    return leafText(raw);
-  }
-
-  /** At '</': the closing tag must be `tag` (the SDK allows spaces before '>'). */
-  close(tag: string): void {
-    const { x } = this;
-    if (!x.startsWith('</', this.i)) throw GIVE_UP;
-    const end = x.indexOf('>', this.i);
-    if (end < 0 || x.slice(this.i + 2, end).trim() !== tag) throw GIVE_UP;
-    this.i = end + 1;
-  }
-
-  /** Skip an element whose opening tag was read (nested elements included). */
-  skip(tag: string): void {
-    let depth = 1;
-    const { x } = this;
-    while (depth > 0) {
-      const lt = x.indexOf('<', this.i);
-      if (lt < 0) throw GIVE_UP;
-      this.i = lt;
-      if (x[lt + 1] === '/') {
-        depth--;
-        if (depth === 0) {
-          this.close(tag);
-          return;
-        }
-        const end = x.indexOf('>', lt);
-        if (end < 0) throw GIVE_UP;
-        this.i = end + 1;
-      } else if (!this.open(false).empty) depth++;
-    }
-  }
-
-  /** Between child elements only whitespace may stand (the SDK keeps other text as '#text'). */
-  betweenChildren(): void {
-    const { x } = this;
-    const lt = x.indexOf('<', this.i);
-    if (lt < 0) throw GIVE_UP;
-    if (x.slice(this.i, lt).trim() !== '') throw GIVE_UP;
-    this.i = lt;
-  }
+  if (failure) throw failure.e;
+  return abandoned.now ? undefined : out;
 }
 
-function contents(r: Reader): ListedObject {
-  let key: string | undefined;
-  let size: number | undefined;
-  let etag: string | undefined;
+interface RangeList {
+  client: S3Client;
+  bucket: string;
+  prefix: string;
+  /** Exclusive lower bound; none: from the start of the prefix. */
+  after?: string | undefined;
+  /** Inclusive upper bound; none: to the end of the prefix. */
+  upTo?: string | undefined;
+  onPage: ListOptions['onPage'];
+  /** Set when listing in ranges: order is checked, and a range out of order stops all of them. */
+  abandoned?: { now: boolean };
+  /** Called when the first page's response starts to arrive. */
+  onFirstHeaders?: () => void;
+}
+
+/** Keys in (after, upTo], page by page; OUT_OF_ORDER when the server's order is not ours. */
+async function listRange({
+  client,
+  bucket,
+  prefix,
+  after,
+  upTo,
+  onPage,
+  abandoned,
+  onFirstHeaders,
+}: RangeList): Promise<Listed[] | typeof OUT_OF_ORDER> {
+  const out: Listed[] = [];
+  let token: string | undefined;
+  let last = after;
   for (;;) {
-    r.betweenChildren();
-    if (r.x.startsWith('</', r.i)) {
-      r.close('Contents');
-      break;
-    }
-    const { tag, empty } = r.open(false);
-    const value = empty ? '' : undefined;
-    switch (tag) {
-      case 'Key':
-        if (key !== undefined) throw GIVE_UP;
-        key = value ?? r.leaf(tag);
-        break;
-      case 'Size': {
-        if (size !== undefined) throw GIVE_UP;
-        const s = value ?? r.leaf(tag);
-        if (!/^\d{1,15}$/.test(s)) throw GIVE_UP;
-        size = Number(s);
+    const input = {
+      Bucket: bucket,
+      Prefix: prefix || undefined,
+      MaxKeys: 1000,
+      ...(token ? { ContinuationToken: token } : after !== undefined ? { StartAfter: after } : {}),
+    };
+    if (onFirstHeaders && !token) onResponseHeaders(input, onFirstHeaders);
+    readListPageDirectly(input);
+    const r = await client.send(new ListObjectsV2Command(input));
+    const direct = takeListPage(input);
+    const page: Listed[] = [];
+    let done = false;
+    for (const o of direct ? direct.contents : sdkContents(r.Contents)) {
+      if (abandoned) {
+        if (abandoned.now || (last !== undefined && compareKeys(o.key, last) <= 0)) {
+          abandoned.now = true;
+          return OUT_OF_ORDER;
+        }
+        last = o.key;
+        if (upTo !== undefined && compareKeys(o.key, upTo) > 0) {
+          done = true; // the next range's
+          break;
+        }
+      }
+      page.push({ key: o.key, size: o.size, etag: listedEtag(o.etag) });
+      if (o.key === upTo) {
+        done = true;
         break;
       }
-      case 'ETag':
-        if (etag !== undefined) throw GIVE_UP;
-        etag = value ?? r.leaf(tag);
-        break;
-      default:
-        if (!empty) r.skip(tag);
     }
-  }
-  if (key === undefined) throw GIVE_UP;
-  return { key, size: size ?? 0, etag };
-}
-
-/** The page, or undefined when the SDK should read it. */
-export function parseListPage(xml: string): ListPage | undefined {
-  // CDATA, comments and DOCTYPEs all start with '<!'; EncodingType=url would mean encoded keys.
-  if (xml.includes('<!') || xml.includes('<EncodingType')) return undefined;
-  // The SDK normalises line endings in the whole document before it reads any text.
-  const x = xml.includes('\r') ? xml.replace(/\r\n?/g, '\n') : xml;
-  const r = new Reader(x);
-  try {
-    r.skipSpace();
-    if (x.startsWith('<?xml', r.i)) {
-      const end = x.indexOf('?>', r.i);
-      if (end < 0) return undefined;
-      r.i = end + 2;
-      r.skipSpace();
-    }
-    if (x.indexOf('<?', r.i) >= 0) return undefined;
-    if (x[r.i] !== '<') return undefined;
-    const root = r.open(true);
-    if (root.tag !== 'ListBucketResult' || root.empty) return undefined;
-    const out: ListPage = { contents: [], isTruncated: false, nextToken: undefined };
-    let truncated: string | undefined;
-    for (;;) {
-      r.betweenChildren();
-      if (x.startsWith('</', r.i)) {
-        r.close('ListBucketResult');
-        break;
-      }
-      const { tag, empty } = r.open(false);
-      if (tag === 'Contents') {
-        if (empty) return undefined;
-        out.contents.push(contents(r));
-      } else if (tag === 'IsTruncated') {
-        if (truncated !== undefined) return undefined;
-        truncated = empty ? '' : r.leaf(tag);
-      } else if (tag === 'NextContinuationToken') {
-        if (out.nextToken !== undefined) return undefined;
-        out.nextToken = empty ? '' : r.leaf(tag);
-      } else if (!empty) r.skip(tag);
-    }
-    r.skipSpace();
-    if (r.i !== x.length) return undefined;
-    if (truncated === 'true') out.isTruncated = true;
-    else if (truncated !== undefined && truncated !== 'false') return undefined;
-    return out;
-  } catch (e) {
-    if (e === GIVE_UP) return undefined;
-    throw e;
+    for (const x of page) out.push(x);
+    onPage?.(page);
+    if (done || !(direct ? direct.isTruncated : r.IsTruncated)) return out;
+    token = direct ? direct.nextToken : r.NextContinuationToken;
+    if (!token) return out;
   }
 }

@@ -37,7 +37,7 @@ export class RemoteTable {
   /**
    * Every `every`-th key of the pair in S3's order (UTF-8 bytes, which is SQLite's BINARY order),
    * the last key excluded: where to cut the next listing so that, if nothing changed, each range
-   * is one page (listPrefix in src/s3/ranges.ts).
+   * is one page (listPrefix in src/s3/listing.ts).
    */
   splitKeys(pair: string, every: number): string[] {
     return this.sql

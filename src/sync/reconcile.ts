@@ -70,7 +70,7 @@ export async function reconcile(
   const trash = pair.prefix + pair.trashPrefix;
   // Started first (the walk yields to it): the listing is the long pole of a pass with no changes.
   // Cut where the last listing's pages ended, each page is requested without waiting for the
-  // previous one to be parsed (listPrefix in src/s3/ranges.ts).
+  // previous one to be parsed (listPrefix in src/s3/listing.ts).
   const listing =
     deps.list === false
       ? undefined

@@ -5,12 +5,12 @@ import type {
   ServiceInputTypes,
   ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
-import type { CopyOptions, Head, ObjectSettings, PartCopy, PartUpload, Stored } from '../bucket.js';
+import type { Bucket, CopyOptions, Head, ObjectSettings, PartCopy, PartUpload, Stored } from '../bucket.js';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
 import type { S3Operation } from './operation.js';
-import { listPrefix } from './ranges.js';
+import { listPrefix } from './listing.js';
 import { sdk } from './sdk.js';
 import type { ListOptions, Listed } from '../bucket.js';
 
@@ -29,12 +29,15 @@ const {
 } = sdk;
 
 /**
- * The bucket operations s3mirror needs, over one pooled client. Every error leaves here as a
+ * The SDK implementation of the Bucket interface: one bucket, over the pooled client all buckets share. Every error leaves here as a
  * MirrorError; every ETag leaves normalised. Where a server omits an ETag, we HEAD rather than
  * record a wrong one (RGW answers CompleteMultipartUpload with an empty ETag).
  */
-export class S3Store {
-  constructor(readonly client: S3Client) {}
+export class S3Bucket implements Bucket {
+  constructor(
+    readonly client: S3Client,
+    readonly name: string,
+  ) {}
 
   /**
    * One request; whatever it throws leaves as a MirrorError that names `op`. The command is
@@ -62,14 +65,16 @@ export class S3Store {
     return mapS3Error(e, op, region);
   }
 
-  async checkBucket(bucket: string): Promise<void> {
-    await this.send({ op: 'HeadBucket', bucket }, () => new HeadBucketCommand({ Bucket: bucket }));
+  async check(): Promise<void> {
+    const bucket = this.name;
+    await this.send({ op: 'HeadBucket', bucket }, () => new HeadBucketCommand({ Bucket: this.name }));
   }
 
   /** For the demo and tests' convenience; an existing bucket we own is fine. */
-  async createBucket(bucket: string): Promise<void> {
+  async create(): Promise<void> {
+    const bucket = this.name;
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await this.client.send(new CreateBucketCommand({ Bucket: this.name }));
     } catch (e) {
       const name = (e as { name?: string }).name;
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
@@ -77,18 +82,18 @@ export class S3Store {
     }
   }
 
-  /** Every object under `prefix`, in key order; `splitAfter` lists it in ranges (see ranges.ts). */
-  async list(bucket: string, prefix: string, opts: ListOptions = {}): Promise<Listed[]> {
+  /** Every object under `prefix`, in key order; `splitAfter` lists it in ranges (see listing.ts). */
+  async list(prefix: string, opts: ListOptions = {}): Promise<Listed[]> {
     try {
-      return await listPrefix(this.client, bucket, prefix, opts);
+      return await listPrefix(this.client, this.name, prefix, opts);
     } catch (e) {
-      throw mapS3Error(e, { op: 'ListObjectsV2', bucket, prefix });
+      throw mapS3Error(e, { op: 'ListObjectsV2', bucket: this.name, prefix });
     }
   }
 
-  async head(bucket: string, key: string): Promise<Head | null> {
+  async head(key: string): Promise<Head | null> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
       return {
         etag: normalizeEtag(r.ETag) ?? '',
         size: r.ContentLength ?? 0,
@@ -104,12 +109,12 @@ export class S3Store {
     }
   }
 
-  async put(bucket: string, key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
+  async put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
     const r = await this.send(
       { op: 'PutObject', key },
       () =>
         new PutObjectCommand({
-          Bucket: bucket,
+          Bucket: this.name,
           Key: key,
           Body: body,
           ContentLength: body.length,
@@ -117,22 +122,25 @@ export class S3Store {
           ...settings(s),
         }),
     );
-    return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key)), r.ServerSideEncryption);
+    return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(key)), r.ServerSideEncryption);
   }
 
-  async createMultipart(bucket: string, key: string, s: ObjectSettings): Promise<string> {
+  async createMultipart(key: string, s: ObjectSettings): Promise<string> {
     const op: S3Operation = { op: 'CreateMultipartUpload', key };
-    const r = await this.send(op, () => new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...settings(s) }));
+    const r = await this.send(
+      op,
+      () => new CreateMultipartUploadCommand({ Bucket: this.name, Key: key, ...settings(s) }),
+    );
     if (!r.UploadId) throw mapS3Error(new Error('no UploadId in response'), op);
     return r.UploadId;
   }
 
-  async uploadPart(bucket: string, { key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
+  async uploadPart({ key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
     const r = await this.send(
       { op: 'UploadPart', key, part: n },
       () =>
         new UploadPartCommand({
-          Bucket: bucket,
+          Bucket: this.name,
           Key: key,
           UploadId: uploadId,
           PartNumber: n,
@@ -147,7 +155,6 @@ export class S3Store {
   }
 
   async completeMultipart(
-    bucket: string,
     key: string,
     uploadId: string,
     parts: readonly { n: number; etag: string }[],
@@ -156,13 +163,13 @@ export class S3Store {
       { op: 'CompleteMultipartUpload', key },
       () =>
         new CompleteMultipartUploadCommand({
-          Bucket: bucket,
+          Bucket: this.name,
           Key: key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
         }),
     );
-    return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(bucket, key)), r.ServerSideEncryption);
+    return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(key)), r.ServerSideEncryption);
   }
 
   /**
@@ -170,9 +177,9 @@ export class S3Store {
    * or no way to (a server without AbortMultipartUpload, like s3rver: a lifecycle rule is the
    * backstop there). Otherwise the error: the abort failed and is worth trying again later.
    */
-  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<true | MirrorError> {
+  async abortMultipart(key: string, uploadId: string): Promise<true | MirrorError> {
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.name, Key: key, UploadId: uploadId }));
       return true;
     } catch (e) {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -196,15 +203,15 @@ export class S3Store {
    * keeps the source's (COPY: what the trash wants), with `keep`'s storage class and encryption.
    * `ifMatch`: the source's expected ETag; the server refuses (412) if the object changed since.
    */
-  async copy(bucket: string, from: string, to: string, o: CopyOptions): Promise<Stored> {
+  async copy(from: string, to: string, o: CopyOptions): Promise<Stored> {
     const keep = o.keep ?? {};
     const r = await this.send(
       { op: 'CopyObject', from, to },
       () =>
         new CopyObjectCommand({
-          Bucket: bucket,
+          Bucket: this.name,
           Key: to,
-          CopySource: copySource(bucket, from),
+          CopySource: copySource(this.name, from),
           ...(o.ifMatch ? { CopySourceIfMatch: `"${o.ifMatch}"` } : {}),
           ...(o.replace
             ? { MetadataDirective: 'REPLACE' as const, ...settings(o.replace) }
@@ -216,24 +223,21 @@ export class S3Store {
               }),
         }),
     );
-    return stored(
-      normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(bucket, to)),
-      r.ServerSideEncryption,
-    );
+    return stored(normalizeEtag(r.CopyObjectResult?.ETag) ?? (await this.etagByHead(to)), r.ServerSideEncryption);
   }
 
   /** One part of a multipart copy: bytes [start, end] of `from`, copied inside the server. */
-  async uploadPartCopy(bucket: string, { from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
+  async uploadPartCopy({ from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
     const op: S3Operation = { op: 'UploadPartCopy', from, key, part: n };
     const r = await this.send(
       op,
       () =>
         new UploadPartCopyCommand({
-          Bucket: bucket,
+          Bucket: this.name,
           Key: key,
           UploadId: uploadId,
           PartNumber: n,
-          CopySource: copySource(bucket, from),
+          CopySource: copySource(this.name, from),
           CopySourceRange: `bytes=${range.start}-${range.end}`,
           ...(ifMatch ? { CopySourceIfMatch: `"${ifMatch}"` } : {}),
         }),
@@ -244,20 +248,20 @@ export class S3Store {
   }
 
   /** One DeleteObjects call for at most 1000 keys; per-key failures are returned, not thrown. */
-  async deleteMany(bucket: string, keys: readonly string[]): Promise<{ failed: Map<string, string> }> {
+  async deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }> {
     if (keys.length > 1000) throw new Error(`deleteMany: ${keys.length} keys > 1000`);
     const r = await this.send(
       { op: 'DeleteObjects', keys: keys.length },
       () =>
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+        new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
     );
     const failed = new Map<string, string>();
     for (const er of r.Errors ?? []) if (er.Key) failed.set(er.Key, `${er.Code ?? 'Error'}: ${er.Message ?? ''}`);
     return { failed };
   }
 
-  private async etagByHead(bucket: string, key: string): Promise<string> {
-    const h = await this.head(bucket, key);
+  private async etagByHead(key: string): Promise<string> {
+    const h = await this.head(key);
     if (!h?.etag) throw mapS3Error(new Error('object has no ETag after upload'), { op: 'HeadObject', key });
     return h.etag;
   }
