@@ -67,7 +67,7 @@ describe('deletes', () => {
     // file came back at a.txt (its tombstone is void: a newer generation).
     const now = rt.now();
     journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now, debounceMs: 0, maxDelayMs: 0 });
-    journal.recordAbsent('p', 'a.txt');
+    journal.markDeletePending('p', 'a.txt');
     deletes.moved('a.txt', journal.getFile('p', 'a.txt')!.generation);
     journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now, debounceMs: 0, maxDelayMs: 0 });
     await deletes.flush();
@@ -76,7 +76,7 @@ describe('deletes', () => {
     for (const n of names) {
       unlinkSync(`${s.root}/${n}`);
       journal.markDirty({ pair: 'p', rel: n, key: n, now, debounceMs: 0, maxDelayMs: 0 });
-      journal.recordAbsent('p', n);
+      journal.markDeletePending('p', n);
       deletes.add(journal.getFile('p', n)!, false);
     }
     await deletes.flush();
@@ -99,7 +99,7 @@ describe('deletes', () => {
     const engine = rt.engines.get('p')!;
     unlinkSync(`${s.root}/a.txt`);
     journal.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: rt.now(), debounceMs: 0, maxDelayMs: 0 });
-    journal.recordAbsent('p', 'a.txt');
+    journal.markDeletePending('p', 'a.txt');
     await engine.processBatch([journal.getFile('p', 'a.txt')!]);
     expect(engine.pendingDeletes).toBe(1);
 
@@ -130,7 +130,7 @@ describe('deletes', () => {
     const engine = rt.engines.get('p')!;
     unlinkSync(`${s.root}/big.bin`);
     journal.markDirty({ pair: 'p', rel: 'big.bin', key: 'big.bin', now: rt.now(), debounceMs: 0, maxDelayMs: 0 });
-    journal.recordAbsent('p', 'big.bin');
+    journal.markDeletePending('p', 'big.bin');
     await engine.processBatch([journal.getFile('p', 'big.bin')!]);
     expect(engine.pendingDeletes).toBe(1);
 

@@ -54,7 +54,7 @@ describe('PairDeletes', () => {
     const now = rt.now();
     for (const n of names) {
       journal.markDirty({ pair: 'p', rel: n, key: n, now, debounceMs: cfg.debounceMs, maxDelayMs: cfg.maxDelayMs });
-      journal.recordAbsent('p', n);
+      journal.markDeletePending('p', n);
       deletes.add(journal.getFile('p', n)!, false);
     }
     // f0 examined again at the same generation while its delete waited: still one delete.

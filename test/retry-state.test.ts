@@ -145,7 +145,7 @@ describe('retry state across rescans', () => {
     j.markDirty({ pair: 'p', rel: nfd, key: keyFor('', nfd), now: NOW, debounceMs: 0, maxDelayMs: 0 });
     j.recordFailure('p', nfd, j.getFile('p', nfd)!.generation, 'KEY_COLLISION', 'same key', null, NOW);
     j.markDirty({ pair: 'p', rel: nfc, key: keyFor('', nfc), now: NOW + 1000, debounceMs: 100, maxDelayMs: 1000 });
-    j.recordAbsent('p', nfc);
+    j.markDeletePending('p', nfc);
     j.retryCollisions('p', nfc, NOW + 1000);
     const r = j.getFile('p', nfd)!;
     expect([r.state, r.due_at]).toEqual(['dirty', NOW + 1000]);
@@ -156,7 +156,7 @@ describe('retry state across rescans', () => {
     synced('h.txt', 'h');
     unlinkSync(join(root, 'h.txt'));
     j.markDirty({ pair: 'p', rel: 'h.txt', key: 'h.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
-    j.recordAbsent('p', 'h.txt');
+    j.markDeletePending('p', 'h.txt');
     j.recordHeld('p', 'h.txt', j.getFile('p', 'h.txt')!.generation, 'root is empty', NOW + 1000);
     const before = j.getFile('p', 'h.txt')!;
     await rescan(NOW + 5000);

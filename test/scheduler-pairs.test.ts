@@ -29,7 +29,7 @@ function setup() {
     async processBatch(rows: readonly FileRow[]): Promise<void> {
       for (const r of rows) {
         taken.push(`${r.pair}/${r.rel}`);
-        journal.recordGone(r.pair, r.rel, r.generation, Date.now(), 0);
+        journal.recordRemovalSettled(r.pair, r.rel, r.generation, Date.now(), 0);
       }
     },
     fail(row: FileRow, err: unknown): void {

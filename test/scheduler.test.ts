@@ -217,7 +217,7 @@ describe('Scheduler (injected clock, real journal)', () => {
         return new Promise<void>((resolve) => {
           seen.push({ at: Date.now() - T0, rels: rows.map((r) => r.rel).sort(), end: resolve });
           if (!c.settle) return;
-          for (const r of rows) journal.recordGone(r.pair, r.rel, r.generation, Date.now(), c.debounceMs);
+          for (const r of rows) journal.recordRemovalSettled(r.pair, r.rel, r.generation, Date.now(), c.debounceMs);
           resolve();
         });
       },

@@ -17,7 +17,7 @@ import { UploadTable } from './uploads.js';
 export { JOURNAL_FILE } from './connection.js';
 export type { FileRow, ReconcileRow } from './types.js';
 
-const SOON_MS = 100;
+const QUEUED_WRITE_MS = 100;
 
 /**
  * The single source of truth for pending work (docs/architecture.md, "Data flow"). Every
@@ -40,7 +40,7 @@ export class Journal {
   private readonly dirty: DirtyRows;
   private readonly outcomes: FileOutcomes;
   private pendingWrites: (() => void)[] = [];
-  private soonTimer: NodeJS.Timeout | undefined;
+  private queueTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     db: Db,
@@ -71,7 +71,7 @@ export class Journal {
 
   /** What a kill -9 leaves (in-process crash tests): outcomes not yet committed are lost. */
   abandon(): void {
-    clearTimeout(this.soonTimer);
+    clearTimeout(this.queueTimer);
     this.pendingWrites = [];
     this.db.close();
   }
@@ -90,27 +90,27 @@ export class Journal {
 
   /**
    * Outcomes that may reach the journal a moment late, committed together instead of one
-   * transaction per file: within SOON_MS, at `flush()` (each batch ends with one), or at close.
+   * transaction per file: within QUEUED_WRITE_MS, at `flush()` (each batch ends with one), or at close.
    * A crash in between only costs a re-check: the object is in the bucket, and the next pass
    * recognises it by its ETag or x-amz-meta-md5.
    */
-  soon(write: () => void): void {
+  queueWrite(write: () => void): void {
     this.pendingWrites.push(write);
-    if (!this.soonTimer) {
-      this.soonTimer = setTimeout(() => {
+    if (!this.queueTimer) {
+      this.queueTimer = setTimeout(() => {
         try {
           this.flush();
         } catch {
           /* kept queued by flush; the batch's own flush (or close) tries again */
         }
-      }, SOON_MS);
-      this.soonTimer.unref();
+      }, QUEUED_WRITE_MS);
+      this.queueTimer.unref();
     }
   }
 
   flush(): void {
-    clearTimeout(this.soonTimer);
-    this.soonTimer = undefined;
+    clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
     if (!this.pendingWrites.length) return;
     const writes = this.pendingWrites;
     this.pendingWrites = [];
@@ -187,17 +187,18 @@ export class Journal {
   recordSynced(o: SyncedOutcome): void {
     this.outcomes.recordSynced(o);
   }
-  recordGone(pair: string, rel: string, gen: number, now: number, debounceMs: number): void {
-    this.outcomes.recordGone(pair, rel, gen, now, debounceMs);
+  recordRemovalSettled(pair: string, rel: string, gen: number, now: number, debounceMs: number): void {
+    this.outcomes.recordRemovalSettled(pair, rel, gen, now, debounceMs);
   }
   markRemoteOnly(pair: string, rel: string): void {
     this.outcomes.markRemoteOnly(pair, rel);
   }
-  recordAbsent(pair: string, rel: string): void {
-    this.outcomes.recordAbsent(pair, rel);
+  markDeletePending(pair: string, rel: string): void {
+    this.outcomes.markDeletePending(pair, rel);
   }
-  forget(pair: string, rel: string, gen?: number): void {
-    this.outcomes.forget(pair, rel, gen);
+  /** Nothing is left to do or remember for this path: the row goes (only at `gen`, when given). */
+  dropRow(pair: string, rel: string, gen?: number): void {
+    this.outcomes.dropRow(pair, rel, gen);
   }
   recordFailure(
     pair: string,

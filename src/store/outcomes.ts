@@ -70,7 +70,7 @@ export class FileOutcomes {
   }
 
   /** The local file is gone and the remote side is settled (deleted, trashed or kept). */
-  recordGone(pair: string, rel: string, gen: number, now: number, debounceMs: number): void {
+  recordRemovalSettled(pair: string, rel: string, gen: number, now: number, debounceMs: number): void {
     this.sql
       .st(
         `UPDATE files SET present = 0, synced_generation = @gen, attempts = 0, error_code = NULL, error = NULL, updated_at = @now,
@@ -91,11 +91,12 @@ export class FileOutcomes {
   }
 
   /** Mark a row as a tombstone whose delete is pending (keeps md5/size to pair a rename). */
-  recordAbsent(pair: string, rel: string): void {
+  markDeletePending(pair: string, rel: string): void {
     this.sql.st('UPDATE files SET present = 0 WHERE pair = ? AND rel = ?').run(pair, rel);
   }
 
-  forget(pair: string, rel: string, gen?: number): void {
+  /** Nothing is left to do or remember for this path: the row goes (only at `gen`, when given). */
+  dropRow(pair: string, rel: string, gen?: number): void {
     if (gen === undefined) this.sql.st('DELETE FROM files WHERE pair = ? AND rel = ?').run(pair, rel);
     else this.sql.st('DELETE FROM files WHERE pair = ? AND rel = ? AND generation = ?').run(pair, rel, gen);
   }

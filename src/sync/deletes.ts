@@ -92,7 +92,13 @@ export class PairDeletes {
       if (!item || item.row.key !== key) continue;
       this.items.delete(rel);
       if (by !== undefined && rel !== by)
-        this.d.journal.recordGone(this.pair.name, rel, item.row.generation, this.d.now(), this.d.cfg.debounceMs);
+        this.d.journal.recordRemovalSettled(
+          this.pair.name,
+          rel,
+          item.row.generation,
+          this.d.now(),
+          this.d.cfg.debounceMs,
+        );
     }
     this.byKey.delete(key);
     // A delete of the key held by the guard is void as well: a file maps to the key now, under
@@ -177,7 +183,7 @@ export class PairDeletes {
           journal.recordHeld(this.pair.name, first!.row.rel, first!.row.generation, verdict.reason, now);
           // One held delete per object: the other names' tombstones are that delete, and a
           // tombstone left to decide again would pass the guard alone at a later pass.
-          for (const o of others) journal.forget(this.pair.name, o.row.rel, o.row.generation);
+          for (const o of others) journal.dropRow(this.pair.name, o.row.rel, o.row.generation);
         }
         journal.pairs.setState(this.pair.name, 'deletes-held', verdict.reason, now);
       });
@@ -259,7 +265,7 @@ export class PairDeletes {
           for (const g of chunk) {
             if (failed.get(keyOf(g))) continue;
             for (const i of g)
-              journal.recordGone(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
+              journal.recordRemovalSettled(this.pair.name, i.row.rel, i.row.generation, t, this.d.cfg.debounceMs);
             journal.remote.drop(this.pair.name, keyOf(g));
           }
         });

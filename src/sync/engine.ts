@@ -155,7 +155,7 @@ export class PairEngine {
             etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
           };
           const synced = { pair: this.pair.name, rel: row.rel, gen: row.generation, stat, content: c };
-          journal.soon(() => journal.recordSynced({ ...synced, now: now(), debounceMs: debounce }));
+          journal.queueWrite(() => journal.recordSynced({ ...synced, now: now(), debounceMs: debounce }));
           this.stats.skipped++;
           return;
         }
@@ -197,14 +197,14 @@ export class PairEngine {
         }
         case 'delete':
         case 'trash':
-          journal.recordAbsent(this.pair.name, row.rel);
+          journal.markDeletePending(this.pair.name, row.rel);
           if (waitsForRenamePartner(this.d, this.pair, row)) return;
           this.deletes.add(row, decision.op === 'trash');
           return;
         case 'forget':
           if (row.present === 1 || row.kind === 'remote' || e.local)
-            journal.forget(this.pair.name, row.rel, row.generation);
-          else journal.recordGone(this.pair.name, row.rel, row.generation, now(), debounce);
+            journal.dropRow(this.pair.name, row.rel, row.generation);
+          else journal.recordRemovalSettled(this.pair.name, row.rel, row.generation, now(), debounce);
           return;
         case 'refuse':
           this.fail(
@@ -260,7 +260,7 @@ export class PairEngine {
     const { journal, now, cfg } = this.d;
     const { rel, key, generation: gen } = row;
     const pair = this.pair.name;
-    journal.soon(() => {
+    journal.queueWrite(() => {
       journal.recordSynced({ pair, rel, gen, stat: h.stat, content: c, now: now(), debounceMs: cfg.debounceMs });
       journal.remote.put({ pair, key, size: h.stat.size, etag: c.etag, metaMd5: h.md5, now: now() });
     });

@@ -34,7 +34,7 @@ function markChanged(rt: Runtime, events: readonly FileEvent[]): void {
       });
       // An unlink is a tombstone at once, so an add of the same content can pair with it.
       if (e.kind === 'unlink') {
-        rt.journal.recordAbsent(e.pair, e.rel);
+        rt.journal.markDeletePending(e.pair, e.rel);
         rt.journal.retryCollisions(e.pair, e.rel, now);
       }
     }

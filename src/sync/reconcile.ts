@@ -187,10 +187,10 @@ export async function reconcile(
   journal.tx(() => {
     journal.markManyDirty(pair.name, dirty, now, 0, 0);
     // Known gone now, so a new file with the same content can pair with it as a rename.
-    for (const rel of gone) journal.recordAbsent(pair.name, rel);
+    for (const rel of gone) journal.markDeletePending(pair.name, rel);
     // Remote-only objects have no local file: mark their rows so the planner sees them as such.
     for (const d of dirty) if (!keysKnown.has(d.key) && !seen.has(d.rel)) journal.markRemoteOnly(pair.name, d.rel);
-    for (const rel of cancelled) journal.forget(pair.name, rel);
+    for (const rel of cancelled) journal.dropRow(pair.name, rel);
     if (cancelled.length) journal.pairs.clearHoldIfNone(pair.name);
     if (root.dev && root.ino) journal.pairs.setRootIdentity(pair.name, root.dev, root.ino);
   });
