@@ -74,7 +74,7 @@ export function createLogger(opts: { level?: string; destination?: number | stri
     );
   };
   const threshold = LEVELS[level];
-  // An unknown level is pino's to reject, at once, as before.
+  // An unknown level is pino's to reject, and at once: a lazy logger would defer the error.
   return threshold === undefined ? make() : lazyLogger(make, threshold);
 }
 

@@ -1,7 +1,5 @@
-/**
- * Value types shared by the layers: the planner, the journal, local file I/O and the engine all
- * speak them, so none has to import another's internals for a type.
- */
+// Value types shared by the layers: the planner, the journal, local file I/O and the engine all
+// speak them, so none has to import another's internals for a type.
 
 /** What a stat says about a local file; times and identities are exact decimal strings. */
 export interface LocalStat {

@@ -1,11 +1,11 @@
-/**
- * Process warnings as one line each. cli.ts imports this module first, so the handler is in place
- * before anything else (the AWS SDK above all) is evaluated. Node's default printer spreads a
- * warning over several lines on stderr (the SDK's NodeVersionSupportWarning takes eight), which
- * breaks "one JSON object per line" in journald: the daemon routes warnings through its pino
- * logger instead (`routeWarnings`), and one-shot commands print `s3mirror: warning: …` on stderr.
- * `--no-warnings` / NODE_NO_WARNINGS=1 still silence them, as they silence Node's printer.
- */
+// Process warnings as one line each. cli.ts imports this module first, so the handler is in place
+// before anything else (the AWS SDK above all) is evaluated. Node's default printer spreads a
+// warning over several lines on stderr (the SDK's NodeVersionSupportWarning takes eight), which
+// breaks "one JSON object per line" in journald: the daemon routes warnings through its pino
+// logger instead (`routeWarnings`), and one-shot commands print `s3mirror: warning: …` on stderr.
+// `--no-warnings` / NODE_NO_WARNINGS=1 still silence them, as they silence Node's printer.
+
+/** Where a warning line goes. */
 export type WarningSink = (w: Error, line: string) => void;
 
 /** One line: the warning's name (unless it is the generic "Warning"), code and message, whitespace collapsed. */

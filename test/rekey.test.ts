@@ -43,7 +43,15 @@ function journalAt(prefix: string, bucket = 'b1'): Journal {
   j.recordHeld('p', 'held.txt', 3, 'root directory is empty', 3);
   j.pairs.setState('p', 'deletes-held', 'root directory is empty', 3);
   j.markDirty({ pair: 'p', rel: 'long.txt', key: keyFor(prefix, 'long.txt'), now: 0, debounceMs: 0, maxDelayMs: 0 });
-  j.recordFailure('p', 'long.txt', 1, 'KEY_TOO_LONG', 'object key is too long', null, 0);
+  j.recordFailure({
+    pair: 'p',
+    rel: 'long.txt',
+    gen: 1,
+    code: 'KEY_TOO_LONG',
+    message: 'object key is too long',
+    retryAt: null,
+    now: 0,
+  });
   return j;
 }
 

@@ -68,8 +68,24 @@ describe('retry state across rescans', () => {
     synced('a.txt', 'a');
     j.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     const gen = j.getFile('p', 'a.txt')!.generation;
-    j.recordFailure('p', 'a.txt', gen, 'S3_SERVER_ERROR', '500', NOW + 60_000, NOW + 1000);
-    j.recordFailure('p', 'a.txt', gen, 'S3_SERVER_ERROR', '500', NOW + 120_000, NOW + 2000);
+    j.recordFailure({
+      pair: 'p',
+      rel: 'a.txt',
+      gen,
+      code: 'S3_SERVER_ERROR',
+      message: '500',
+      retryAt: NOW + 60_000,
+      now: NOW + 1000,
+    });
+    j.recordFailure({
+      pair: 'p',
+      rel: 'a.txt',
+      gen,
+      code: 'S3_SERVER_ERROR',
+      message: '500',
+      retryAt: NOW + 120_000,
+      now: NOW + 2000,
+    });
     await rescan(NOW + 3000);
     const r = j.getFile('p', 'a.txt')!;
     expect([r.state, r.due_at, r.attempts, r.error_code]).toEqual(['dirty', NOW + 120_000, 2, 'S3_SERVER_ERROR']);
@@ -80,15 +96,15 @@ describe('retry state across rescans', () => {
     const { j, synced } = setup();
     synced('a.txt', 'a');
     j.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
-    j.recordFailure(
-      'p',
-      'a.txt',
-      j.getFile('p', 'a.txt')!.generation,
-      'S3_SERVER_ERROR',
-      '500',
-      NOW + 60_000,
-      NOW + 1000,
-    );
+    j.recordFailure({
+      pair: 'p',
+      rel: 'a.txt',
+      gen: j.getFile('p', 'a.txt')!.generation,
+      code: 'S3_SERVER_ERROR',
+      message: '500',
+      retryAt: NOW + 60_000,
+      now: NOW + 1000,
+    });
     j.markDirty({ pair: 'p', rel: 'a.txt', key: 'a.txt', now: NOW + 2000, debounceMs: 100, maxDelayMs: 10_000 });
     expect(j.getFile('p', 'a.txt')!.attempts).toBe(1);
     expect(j.query.retryingCount('p')).toBe(1);
@@ -101,8 +117,25 @@ describe('retry state across rescans', () => {
     j.remote.drop('p', 'b.txt');
     j.markDirty({ pair: 'p', rel: 'b.txt', key: 'b.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
     const gen = j.getFile('p', 'b.txt')!.generation;
-    for (let i = 0; i < 3; i++) j.recordFailure('p', 'b.txt', gen, 'S3_SERVER_ERROR', '500', NOW + 2000, NOW + 1000);
-    j.recordFailure('p', 'b.txt', gen, 'S3_SERVER_ERROR', '500', null, NOW + 1000);
+    for (let i = 0; i < 3; i++)
+      j.recordFailure({
+        pair: 'p',
+        rel: 'b.txt',
+        gen,
+        code: 'S3_SERVER_ERROR',
+        message: '500',
+        retryAt: NOW + 2000,
+        now: NOW + 1000,
+      });
+    j.recordFailure({
+      pair: 'p',
+      rel: 'b.txt',
+      gen,
+      code: 'S3_SERVER_ERROR',
+      message: '500',
+      retryAt: null,
+      now: NOW + 1000,
+    });
     expect(j.getFile('p', 'b.txt')!.state).toBe('failed');
     await rescan(NOW + 5000);
     const r = j.getFile('p', 'b.txt')!;
@@ -113,7 +146,15 @@ describe('retry state across rescans', () => {
     const { j, synced, rescan } = setup();
     synced('u.txt', 'u');
     j.markDirty({ pair: 'p', rel: 'u.txt', key: 'u.txt', now: NOW + 1000, debounceMs: 0, maxDelayMs: 0 });
-    j.recordFailure('p', 'u.txt', j.getFile('p', 'u.txt')!.generation, 'FILE_UNREADABLE', 'denied', null, NOW + 1000);
+    j.recordFailure({
+      pair: 'p',
+      rel: 'u.txt',
+      gen: j.getFile('p', 'u.txt')!.generation,
+      code: 'FILE_UNREADABLE',
+      message: 'denied',
+      retryAt: null,
+      now: NOW + 1000,
+    });
     await rescan(NOW + 5000);
     expect(j.getFile('p', 'u.txt')!.state).toBe('failed');
   });
@@ -127,7 +168,15 @@ describe('retry state across rescans', () => {
     synced(nfd, 'loser');
     synced(nfc, 'holder');
     j.markDirty({ pair: 'p', rel: nfd, key: keyFor('', nfd), now: NOW, debounceMs: 0, maxDelayMs: 0 });
-    j.recordFailure('p', nfd, j.getFile('p', nfd)!.generation, 'KEY_COLLISION', 'same key', null, NOW);
+    j.recordFailure({
+      pair: 'p',
+      rel: nfd,
+      gen: j.getFile('p', nfd)!.generation,
+      code: 'KEY_COLLISION',
+      message: 'same key',
+      retryAt: null,
+      now: NOW,
+    });
     await rescan(NOW + 1000);
     expect(j.getFile('p', nfd)!.state).toBe('failed');
     unlinkSync(join(root, nfc));
@@ -143,7 +192,15 @@ describe('retry state across rescans', () => {
     synced(nfc, 'holder');
     writeFileSync(join(root, nfd), 'loser');
     j.markDirty({ pair: 'p', rel: nfd, key: keyFor('', nfd), now: NOW, debounceMs: 0, maxDelayMs: 0 });
-    j.recordFailure('p', nfd, j.getFile('p', nfd)!.generation, 'KEY_COLLISION', 'same key', null, NOW);
+    j.recordFailure({
+      pair: 'p',
+      rel: nfd,
+      gen: j.getFile('p', nfd)!.generation,
+      code: 'KEY_COLLISION',
+      message: 'same key',
+      retryAt: null,
+      now: NOW,
+    });
     j.markDirty({ pair: 'p', rel: nfc, key: keyFor('', nfc), now: NOW + 1000, debounceMs: 100, maxDelayMs: 1000 });
     j.markDeletePending('p', nfc);
     j.retryCollisions('p', nfc, NOW + 1000);

@@ -25,8 +25,24 @@ describe('status counts as retrying every pending row whose last try failed', ()
     const now = 1_000_000;
     for (const rel of ['fails', 'symlink', 'held', 'fine'])
       j.markDirty({ pair: 'p', rel, key: rel, now, debounceMs: 100, maxDelayMs: 1000 });
-    j.recordFailure('p', 'fails', gen(j, 'fails'), 'S3_REQUEST_FAILED', 'server said 503', now + 5000, now);
-    j.recordSkipped('p', 'symlink', gen(j, 'symlink'), 'symlink', 'UNSUPPORTED_FILE', 'symlink skipped', now);
+    j.recordFailure({
+      pair: 'p',
+      rel: 'fails',
+      gen: gen(j, 'fails'),
+      code: 'S3_REQUEST_FAILED',
+      message: 'server said 503',
+      retryAt: now + 5000,
+      now,
+    });
+    j.recordSkipped({
+      pair: 'p',
+      rel: 'symlink',
+      gen: gen(j, 'symlink'),
+      kind: 'symlink',
+      code: 'UNSUPPORTED_FILE',
+      message: 'symlink skipped',
+      now,
+    });
     j.recordHeld('p', 'held', gen(j, 'held'), 'too many deletes', now);
     expect(j.query.retryingCount('p')).toBe(1);
     // A rescan (or any hint) marks every one of them dirty again.

@@ -1,7 +1,4 @@
-/**
- * The mass-delete guard (README "Mass-delete guard"): deletes are held, never executed, when the
- * evidence says the local side is not what it seems. Pure: the caller gathers the facts.
- */
+/** What the guard weighs: the pair's deletes in hand and what the journal and listing know. */
 export interface GuardFacts {
   /** Why the root cannot be trusted (missing, not a directory, another device), or null. */
   rootProblem: string | null;
@@ -21,6 +18,10 @@ export interface GuardFacts {
 
 export type GuardVerdict = { hold: false } | { hold: true; reason: string };
 
+/**
+ * The mass-delete guard (README "Mass-delete guard"): deletes are held, never executed, when the
+ * evidence says the local side is not what it seems. Pure: the caller gathers the facts.
+ */
 export function guardDeletes(f: GuardFacts): GuardVerdict {
   if (f.pending === 0) return { hold: false };
   if (f.rootProblem) return { hold: true, reason: f.rootProblem };

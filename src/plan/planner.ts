@@ -3,12 +3,7 @@ import type { LocalStat, SyncedContent } from '../model.js';
 import { etagKind, etagParts } from './etag.js';
 import { MAX_KEY_BYTES } from './keys.js';
 
-/**
- * The decision for one path, as a pure function of what the disk, the journal and the bucket say
- * (docs/architecture.md lists the rules in order). Every branch returns a reason, which is logged
- * with the action. Steps that need I/O to decide (`hash`, `head`) are decisions too: the caller
- * performs them and asks again.
- */
+/** What the disk says of the path (null: nothing there). */
 export interface LocalView {
   kind: 'file' | 'symlink' | 'special';
   stat: LocalStat;
@@ -74,6 +69,12 @@ export function sameStat(a: LocalStat, j: StatView): boolean {
   return a.size === j.size && a.mtimeNs === j.mtimeNs && a.ctimeNs === j.ctimeNs && a.ino === j.ino;
 }
 
+/**
+ * The decision for one path, as a pure function of what the disk, the journal and the bucket say
+ * (docs/architecture.md lists the rules in order). Every branch returns a reason, which is logged
+ * with the action. Steps that need I/O to decide (`hash`, `head`) are decisions too: the caller
+ * performs them and asks again.
+ */
 export function plan(
   local: LocalView | null,
   journal: JournalView | null,

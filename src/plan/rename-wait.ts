@@ -1,9 +1,4 @@
-/**
- * Whether a delete waits for a rename's other half. In the daemon a move arrives as a delete and
- * a new file, which may be examined apart: while a new file of the same size is still settling,
- * the delete is postponed, so the pair can become a server-side copy instead of a delete and an
- * upload. Pure: the caller asks the journal and postpones the row.
- */
+/** What the caller knows of a delete that may be one half of a rename. */
 export interface PartnerFacts {
   mode: 'once' | 'daemon';
   now: number;
@@ -25,6 +20,12 @@ export type PartnerVerdict = { action: 'wait'; until: number; reason: string } |
 /** How long a waiting delete is postponed each time: half a debounce, at least 100 ms. */
 const MIN_WAIT_MS = 100;
 
+/**
+ * Whether a delete waits for a rename's other half. In the daemon a move arrives as a delete and
+ * a new file, which may be examined apart: while a new file of the same size is still settling,
+ * the delete is postponed, so the pair can become a server-side copy instead of a delete and an
+ * upload. Pure: the caller asks the journal and postpones the row.
+ */
 export function awaitRenamePartner(f: PartnerFacts): PartnerVerdict {
   if (f.mode === 'once') return { action: 'delete', reason: 'a pass sends its deletes after its copies' };
   if (f.size === null) return { action: 'delete', reason: 'size unknown: no rename to pair with' };

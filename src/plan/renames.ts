@@ -1,11 +1,6 @@
 import { etagKind } from './etag.js';
 
-/**
- * Pair uploads of new content with pending deletes of the same content: a move inside a pair
- * becomes a server-side copy plus a delete instead of a second upload. Pure; greedy, each
- * tombstone used once; among candidates the one with the same file name wins (a folder rename
- * keeps names), then the lexically first, so the outcome is deterministic.
- */
+/** An upload or a pending delete, by the content it carries. */
 export interface RenameCandidate {
   id: string;
   size: number;
@@ -13,6 +8,12 @@ export interface RenameCandidate {
   name: string;
 }
 
+/**
+ * Pair uploads of new content with pending deletes of the same content: a move inside a pair
+ * becomes a server-side copy plus a delete instead of a second upload. Pure; greedy, each
+ * tombstone used once; among candidates the one with the same file name wins (a folder rename
+ * keeps names), then the lexically first, so the outcome is deterministic.
+ */
 export function matchRenames(
   uploads: readonly RenameCandidate[],
   tombstones: readonly RenameCandidate[],

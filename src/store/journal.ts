@@ -1,12 +1,11 @@
 // src/store/: the SQLite journal, the single source of truth for pending work, and the state lock.
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { StatusCode } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { closeConnection, openConnection } from './connection.js';
 import { DirtyRows, type DirtyMark } from './dirty.js';
 import { ErrorLog } from './errorlog.js';
 import { selectFile } from './filerows.js';
-import { FileOutcomes, type SyncedOutcome } from './outcomes.js';
+import { type FailureOutcome, FileOutcomes, type SkipOutcome, type SyncedOutcome } from './outcomes.js';
 import { PairTable } from './pairs.js';
 import { FileQueries } from './queries.js';
 import { RemoteTable } from './remote.js';
@@ -196,31 +195,14 @@ export class Journal {
   markDeletePending(pair: string, rel: string): void {
     this.outcomes.markDeletePending(pair, rel);
   }
-  /** Nothing is left to do or remember for this path: the row goes (only at `gen`, when given). */
   dropRow(pair: string, rel: string, gen?: number): void {
     this.outcomes.dropRow(pair, rel, gen);
   }
-  recordFailure(
-    pair: string,
-    rel: string,
-    gen: number,
-    code: StatusCode,
-    message: string,
-    retryAt: number | null,
-    now: number,
-  ): void {
-    this.outcomes.recordFailure(pair, rel, gen, code, message, retryAt, now);
+  recordFailure(f: FailureOutcome): void {
+    this.outcomes.recordFailure(f);
   }
-  recordSkipped(
-    pair: string,
-    rel: string,
-    gen: number,
-    kind: FileRow['kind'],
-    code: StatusCode,
-    message: string,
-    now: number,
-  ): void {
-    this.outcomes.recordSkipped(pair, rel, gen, kind, code, message, now);
+  recordSkipped(f: SkipOutcome): void {
+    this.outcomes.recordSkipped(f);
   }
   recordHeld(pair: string, rel: string, gen: number, reason: string, now: number): void {
     this.outcomes.recordHeld(pair, rel, gen, reason, now);

@@ -15,6 +15,28 @@ export interface SyncedOutcome {
   debounceMs: number;
 }
 
+/** A failure on a row: `retryAt` null waits for the file to change. */
+export interface FailureOutcome {
+  pair: string;
+  rel: string;
+  gen: number;
+  code: StatusCode;
+  message: string;
+  retryAt: number | null;
+  now: number;
+}
+
+/** A path deliberately not mirrored (a symlink, a special file), with the code status shows. */
+export interface SkipOutcome {
+  pair: string;
+  rel: string;
+  gen: number;
+  kind: FileRow['kind'];
+  code: StatusCode;
+  message: string;
+  now: number;
+}
+
 /**
  * What work on a row came to, written to `files`. Each outcome is guarded by the generation the
  * work started from: a row that changed meanwhile stays dirty and is due again.
@@ -107,15 +129,7 @@ export class FileOutcomes {
    * that changes faster than it can be read looped read → abort → read. Its maxDelayMs counts
    * from this failure.
    */
-  recordFailure(
-    pair: string,
-    rel: string,
-    gen: number,
-    code: StatusCode,
-    message: string,
-    retryAt: number | null,
-    now: number,
-  ): void {
+  recordFailure({ pair, rel, gen, code, message, retryAt, now }: FailureOutcome): void {
     this.sql
       .st(
         `UPDATE files SET attempts = attempts + 1, error_code = @code, error = @message, updated_at = @now,
@@ -129,15 +143,7 @@ export class FileOutcomes {
   }
 
   /** Not mirrored on purpose (symlink, FIFO, over-long key …): listed in status, retried on change. */
-  recordSkipped(
-    pair: string,
-    rel: string,
-    gen: number,
-    kind: FileRow['kind'],
-    code: StatusCode,
-    message: string,
-    now: number,
-  ): void {
+  recordSkipped({ pair, rel, gen, kind, code, message, now }: SkipOutcome): void {
     this.sql
       .st(
         `UPDATE files SET kind = @kind, error_code = @code, error = @message, updated_at = @now, synced_generation = @gen,

@@ -23,10 +23,9 @@ function handled<T>(p: Promise<T>): Promise<T> {
 
 /**
  * Wait for the event loop's next turn. Examining a small file is synchronous work (stat, read,
- * hash, journal lookups: ~50-80 µs); run back to back, a batch's examines held the loop for ~10 ms
- * at a time, while the 16 transfers' responses waited and the server ran dry. One turn per
- * examine lets finished transfers be answered between them (W1: the client's idle time while
- * every transfer is at the server fell from ~1.0 s to ~0.6 s).
+ * hash, journal lookups: ~50-80 µs); run back to back, a batch's examines hold the loop for ~10 ms
+ * at a time, while the transfers' responses wait and the server runs dry. One turn per examine
+ * lets finished transfers be answered between them.
  */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -215,15 +214,15 @@ export class PairEngine {
           );
           return;
         case 'ignore':
-          journal.recordSkipped(
-            this.pair.name,
-            row.rel,
-            row.generation,
-            e.local?.kind ?? 'file',
-            decision.code,
-            decision.reason,
-            now(),
-          );
+          journal.recordSkipped({
+            pair: this.pair.name,
+            rel: row.rel,
+            gen: row.generation,
+            kind: e.local?.kind ?? 'file',
+            code: decision.code,
+            message: decision.reason,
+            now: now(),
+          });
           this.log.info({ rel: row.rel, code: decision.code, reason: decision.reason }, 'skipped');
           return;
         case 'hash':
@@ -285,7 +284,15 @@ export class PairEngine {
       code === 'FILE_NEVER_SETTLES'
         ? `${row.rel} never settles: it changed while it was read, again; tried at most once every ${this.d.cfg.maxDelayMs} ms`
         : message;
-    this.d.journal.recordFailure(this.pair.name, row.rel, row.generation, code, text, retryAt, now);
+    this.d.journal.recordFailure({
+      pair: this.pair.name,
+      rel: row.rel,
+      gen: row.generation,
+      code,
+      message: text,
+      retryAt,
+      now,
+    });
     if (retryAt === null) this.stats.failed++;
     this.log.warn({ rel: row.rel, code, retryAt }, text);
   }
