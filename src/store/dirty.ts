@@ -24,6 +24,11 @@ export interface DirtyMark {
   maxDelayMs: number;
 }
 
+/** Many paths of one pair marked dirty at once, with one due time. */
+export interface DirtyMarks extends Omit<DirtyMark, 'rel' | 'key'> {
+  items: readonly { rel: string; key: string }[];
+}
+
 /**
  * The pending work in `files`: rows marked dirty with a due time (the debounce lives here, not in
  * timers), taken in due order under a lease, and put back.
@@ -47,13 +52,7 @@ export class DirtyRows {
   }
 
   /** markDirty for many rows in one statement (half the time of one statement per row), in order. */
-  markManyDirty(
-    pair: string,
-    items: readonly { rel: string; key: string }[],
-    now: number,
-    debounceMs: number,
-    maxDelayMs: number,
-  ): void {
+  markManyDirty({ pair, items, now, debounceMs, maxDelayMs }: DirtyMarks): void {
     if (!items.length) return;
     this.sql
       .st(

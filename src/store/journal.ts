@@ -2,7 +2,7 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { failpoint } from '../failpoints.js';
 import { closeConnection, openConnection } from './connection.js';
-import { DirtyRows, type DirtyMark } from './dirty.js';
+import { type DirtyMark, type DirtyMarks, DirtyRows } from './dirty.js';
 import { ErrorLog } from './errorlog.js';
 import { selectFile } from './filerows.js';
 import { type FailureOutcome, FileOutcomes, type SkipOutcome, type SyncedOutcome } from './outcomes.js';
@@ -151,14 +151,8 @@ export class Journal {
   markDirty(m: DirtyMark): void {
     this.dirty.markDirty(m);
   }
-  markManyDirty(
-    pair: string,
-    items: readonly { rel: string; key: string }[],
-    now: number,
-    debounceMs: number,
-    maxDelayMs: number,
-  ): void {
-    this.dirty.markManyDirty(pair, items, now, debounceMs, maxDelayMs);
+  markManyDirty(m: DirtyMarks): void {
+    this.dirty.markManyDirty(m);
   }
   makeAllDue(now: number, pairs: readonly string[]): void {
     this.dirty.makeAllDue(now, pairs);

@@ -48,7 +48,14 @@ function markFound(rt: Runtime, name: string, rels: readonly string[]): void {
   try {
     const { prefix } = rt.engines.get(name)!.pair;
     const items = rels.map((rel) => ({ rel, key: keyFor(prefix, rel) }));
-    if (items.length) rt.journal.markManyDirty(name, items, rt.now(), cfg.debounceMs, cfg.maxDelayMs);
+    if (items.length)
+      rt.journal.markManyDirty({
+        pair: name,
+        items,
+        now: rt.now(),
+        debounceMs: cfg.debounceMs,
+        maxDelayMs: cfg.maxDelayMs,
+      });
     rt.scheduler.wake();
   } catch {
     // The walk outlived stop() closing the journal: the next start reconciles the pair anyway.

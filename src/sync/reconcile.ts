@@ -185,7 +185,7 @@ export async function reconcile(
     }
   }
   journal.tx(() => {
-    journal.markManyDirty(pair.name, dirty, now, 0, 0);
+    journal.markManyDirty({ pair: pair.name, items: dirty, now, debounceMs: 0, maxDelayMs: 0 });
     // Known gone now, so a new file with the same content can pair with it as a rename.
     for (const rel of gone) journal.markDeletePending(pair.name, rel);
     // Remote-only objects have no local file: mark their rows so the planner sees them as such.
