@@ -37,9 +37,9 @@ module.exports = {
       name: 'local-knows-no-sync',
       severity: 'error',
       comment:
-        'Local-file I/O (reading, hashing, the byte budget) serves the engine; it never reaches back into it, the journal or S3.',
+        'Local-file I/O (reading, hashing, the byte budget) serves the engine; it never reaches back into it, the watcher, the journal or S3.',
       from: { path: '^src/local/' },
-      to: { path: '^src/(sync|store|s3|status)/' },
+      to: { path: '^src/(sync|store|s3|status|watch)/' },
     },
     {
       name: 'sdk-only-in-s3',

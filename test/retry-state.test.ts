@@ -7,7 +7,7 @@ import { keyFor } from '../src/plan/keys.js';
 import { Journal } from '../src/store/journal.js';
 import { reconcile } from '../src/sync/reconcile.js';
 import { Filter } from '../src/watch/filter.js';
-import { toLocalStat } from '../src/watch/stat.js';
+import { toLocalStat } from '../src/local/stat.js';
 
 // What a rescan (reconcile against the journal's own remote table, no listing) does to rows that
 // failed, wait in backoff, or hold a delete: real files, a real journal, an injected clock.

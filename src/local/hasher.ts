@@ -7,7 +7,7 @@ import { absOf, openInTree, openInTreeSync, type TreePath } from './safe-open.js
 import { md5Hex, multipartEtag } from '../plan/etag.js';
 import { hashRead, uploadShape, type PartOptions } from '../plan/parts.js';
 import type { LocalStat } from '../model.js';
-import { toLocalStat } from '../watch/stat.js';
+import { toLocalStat } from './stat.js';
 import type { ByteBudget } from './budget.js';
 import { PartHashError, partHasherAvailable, PartHasherUnavailable, partMd5sOffThread } from './part-hasher.js';
 

@@ -8,7 +8,7 @@ import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow, RemoteRow } from '../store/types.js';
 import type { Filter } from '../watch/filter.js';
-import { kindOf, toLocalStat } from '../watch/stat.js';
+import { kindOf, toLocalStat } from '../local/stat.js';
 import type { ByteBudget } from '../local/budget.js';
 import type { BucketEncryption } from './encryption.js';
 import { readAndHash, type Hashed } from '../local/hasher.js';

@@ -9,7 +9,7 @@ import { treePath } from '../local/safe-open.js';
 import type { SyncedContent } from '../model.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
-import { toLocalStat } from '../watch/stat.js';
+import { toLocalStat } from '../local/stat.js';
 import { type RenameCopy, ServerCopies } from './copies.js';
 import { BucketEncryption } from './encryption.js';
 import { MultipartUploads, runParts } from './multipart.js';

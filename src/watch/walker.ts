@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import { openDirInTree, treePath, type TreeDir } from '../local/safe-open.js';
 import type { LocalStat } from '../model.js';
 import type { Filter } from './filter.js';
-import { kindOf, toLocalStat } from './stat.js';
+import { kindOf, toLocalStat } from '../local/stat.js';
 
 interface WalkEntry {
   rel: string;
