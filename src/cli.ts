@@ -68,7 +68,13 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    await daemon.start();
+    const started = daemon.start();
+    // SIGHUP (systemd's ExecReload=) re-reads the config, once started; by default it would kill the process.
+    process.on('SIGHUP', () => {
+      log.info({ signal: 'SIGHUP' }, 'signal received: reloading the config');
+      if (!stopping) void started.then(() => daemon.reload()).catch(() => undefined);
+    });
+    await started;
     // A config error first seen on a later bucket check: the daemon has stopped; exit as at start.
     void daemon.failed.then(fail);
   });

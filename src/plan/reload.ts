@@ -7,7 +7,7 @@
 
 /** A config as this module reads it: plain fields compared by value. */
 export type ConfigView = Readonly<Record<string, unknown>> & { readonly pairs: readonly PairView[] };
-export type PairView = Readonly<Record<string, unknown>> & { readonly name: string };
+type PairView = Readonly<Record<string, unknown>> & { readonly name: string };
 
 /** What one changed pair field asks of the daemon; a new engine is always made for the pair. */
 interface PairEffect {

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
 import { Watcher } from '../watch/watcher.js';
 import { eventSink } from './event-sink.js';
+import { applyReload, readReloaded, type ReloadHost } from './reload.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
@@ -59,9 +60,12 @@ export class Daemon {
   failure: MirrorError | undefined;
   private readonly ready = new Set<string>();
   private readonly log: Logger;
+  /** Reloads, root checks, bucket checks and rescans run one at a time: each may re-key or re-watch a pair. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly cfg: Config,
+    /** The config in force: the one started with, or the last reload applied. */
+    public cfg: Config,
     log: Logger,
     private readonly extra: DaemonOptions = {},
   ) {
@@ -97,16 +101,60 @@ export class Daemon {
       .abortStaleUploads(new Set(pending))
       .catch((e: unknown) => this.log.warn({ error: errorSummary(e) }, 'could not abort stale uploads'));
     if (pending.size) void this.retryBuckets(pending);
-    this.rootTimer = setInterval(() => void this.checkRoots(), this.extra.rootCheckMs ?? ROOT_CHECK_MS);
+    this.rootTimer = setInterval(
+      () => void this.exclusive(() => this.checkRoots()),
+      this.extra.rootCheckMs ?? ROOT_CHECK_MS,
+    );
     this.rootTimer.unref();
-    if (cfg.rescanIntervalMs > 0) {
-      // One rescan at a time (a large tree can take longer than the interval), and stop() waits for it.
-      this.rescanTimer = setInterval(() => {
-        this.rescanning ??= this.rescan().finally(() => (this.rescanning = undefined));
-      }, cfg.rescanIntervalMs);
-      this.rescanTimer.unref();
-    }
+    this.startRescans();
     this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
+  }
+
+  private startRescans(): void {
+    clearInterval(this.rescanTimer);
+    if (this.cfg.rescanIntervalMs <= 0) return;
+    // One rescan at a time (a large tree can take longer than the interval), and stop() waits for it.
+    this.rescanTimer = setInterval(() => {
+      this.rescanning ??= this.exclusive(() => this.rescan()).finally(() => (this.rescanning = undefined));
+    }, this.cfg.rescanIntervalMs);
+    this.rescanTimer.unref();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /** SIGHUP, once started: read the config again (tests pass `next`) and apply it (`applyReload`). */
+  async reload(next?: Config): Promise<void> {
+    await this.exclusive(async () => {
+      const cfg = next ?? readReloaded(this.cfg.source, this.log);
+      if (cfg && !this.stopping) await applyReload(this.reloadHost(), this.cfg, cfg);
+    });
+  }
+
+  private reloadHost(): ReloadHost {
+    return {
+      rt: this.rt,
+      log: this.log,
+      ready: this.ready,
+      running: () => !this.stopping,
+      adopt: (next) => {
+        this.cfg = next;
+        this.startRescans();
+      },
+      watch: (name) => this.watch(name),
+      watcher: this.watcher,
+      events: this.events,
+      rescan: (name) => this.rescanPair(name),
+      // As at start: reconciled and resumed once its bucket answers; a config error stops the daemon.
+      awaitBucket: async (name) => {
+        const pending = new Set([name]);
+        await this.checkBuckets(pending).catch(() => undefined);
+        if (pending.size) void this.retryBuckets(pending);
+      },
+    };
   }
 
   private async watch(name: string): Promise<void> {
@@ -150,6 +198,8 @@ export class Daemon {
    */
   private async checkBuckets(pending: Set<string>): Promise<void> {
     const bad = await this.rt.preflight();
+    // A pair a reload removed is no longer waited for.
+    for (const name of pending) if (!this.rt.engines.has(name)) pending.delete(name);
     for (const name of [...pending]) {
       const e = bad.get(name);
       if (isConfigClass(e)) throw e;
@@ -177,7 +227,7 @@ export class Daemon {
       await new Promise((r) => setTimeout(r, this.retryMs));
       if (this.stopping) return;
       try {
-        await this.checkBuckets(pending);
+        await this.exclusive(() => this.checkBuckets(pending));
       } catch (e) {
         if (!isConfigClass(e)) {
           this.log.error({ error: errorSummary(e) }, 'bucket check failed');
@@ -195,7 +245,7 @@ export class Daemon {
   }
 
   private async rescan(): Promise<void> {
-    for (const name of this.ready) {
+    for (const name of [...this.ready]) {
       if (this.stopping) return;
       await this.rescanPair(name);
     }
@@ -228,7 +278,7 @@ export class Daemon {
   private async drainAndClose(): Promise<void> {
     this.stopping = true;
     this.log.info('stopping: draining transfers');
-    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    clearInterval(this.rescanTimer);
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher.close();
     if (this.events.pending) this.events.flush();
@@ -236,7 +286,7 @@ export class Daemon {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.cfg.drainTimeoutMs)));
     const outcome = await Promise.race([
-      Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning]).then(() => 'drained' as const),
+      Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning, this.serial]).then(() => 'drained' as const),
       timeout,
     ]);
     clearTimeout(timer);

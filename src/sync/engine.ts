@@ -41,11 +41,13 @@ export class PairEngine {
   /** The prefix this pair mirrored to before the config changed it (same bucket), if any. */
   private readonly movedFrom: string | null;
 
+  /** `filter`: the one a reload keeps when root and excludes are unchanged (the watcher holds it). */
   constructor(
     readonly pair: PairConfig,
     private readonly d: EngineDeps,
+    filter?: Filter,
   ) {
-    this.filter = new Filter(pair.path, pair.exclude);
+    this.filter = filter ?? new Filter(pair.path, pair.exclude);
     this.log = d.log.child({ pair: pair.name });
     this.deletes = new PairDeletes(pair, d, this.log, this.stats, (row, err) => this.fail(row, err));
     this.movedFrom = d.journal.pairs.get(pair.name)?.moved_from ?? null;

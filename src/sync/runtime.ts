@@ -1,15 +1,16 @@
 import PQueue from 'p-queue';
-import type { Config } from '../config.js';
+import type { Config, PairConfig } from '../config.js';
 import { errorSummary, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
-import { keyOfRel } from '../plan/keys.js';
 import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
 import type { BucketProvider } from '../bucket.js';
 import { S3Buckets } from '../s3/buckets.js';
 import { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
-import { PairEngine } from './engine.js';
+import type { PairEngine } from './engine.js';
+import { openEngine } from './pair-open.js';
+import type { Filter } from '../watch/filter.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { Scheduler } from './scheduler.js';
 import { StatusWriter } from './status-writer.js';
@@ -50,14 +51,14 @@ export class Runtime {
   readonly startedAt: number;
   private readonly status: StatusWriter;
 
-  readonly cfg: Config;
+  private current: Config;
 
   private constructor(
     cfg: Config,
     private readonly lock: StateLock,
     readonly opts: RuntimeOptions,
   ) {
-    this.cfg = cfg = opts.multipart ? { ...cfg, multipart: opts.multipart } : cfg;
+    this.current = cfg = opts.multipart ? { ...cfg, multipart: opts.multipart } : cfg;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
@@ -78,32 +79,7 @@ export class Runtime {
     });
     this.queue = new PQueue({ concurrency: cfg.concurrency });
     this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
-    for (const p of cfg.pairs) {
-      const was = this.journal.pairs.rekey(p.name, p, (rel) => keyOfRel(p.prefix, rel), this.now());
-      if (was) {
-        opts.log
-          .child({ pair: p.name })
-          .warn(
-            { from: `s3://${was.bucket}/${was.prefix}`, to: `s3://${p.bucket}/${p.prefix}` },
-            'the pair mirrors to a new location: the tree is mirrored there (copied inside the bucket where it can be); objects at the old location are left as they are',
-          );
-      }
-      this.journal.pairs.upsert({ name: p.name, root: p.path, bucket: p.bucket, prefix: p.prefix });
-      this.engines.set(
-        p.name,
-        new PairEngine(p, {
-          cfg,
-          journal: this.journal,
-          bucket: this.buckets.bucket(p.bucket),
-          transfers: this.transfers,
-          queue: this.queue,
-          examineQueue: this.examineQueue,
-          log: opts.log,
-          mode: opts.mode,
-          now: this.now,
-        }),
-      );
-    }
+    for (const p of cfg.pairs) this.openPair(p);
     this.scheduler = new Scheduler(this.journal, this.engines, this.queue, {
       mode: opts.mode,
       concurrency: cfg.concurrency,
@@ -120,6 +96,34 @@ export class Runtime {
       now: this.now,
       log: opts.log,
     });
+  }
+
+  /** The config in force: the one started with, or the last reload applied (`reconfigure`). */
+  get cfg(): Config {
+    return this.current;
+  }
+
+  /**
+   * A pair of the config (at start, or added or changed by a reload) gets its engine. A new bucket
+   * or prefix re-keys its rows first, so the tree is mirrored to the new location.
+   */
+  openPair(p: PairConfig, filter?: Filter): void {
+    this.engines.set(p.name, openEngine(this, p, filter));
+  }
+
+  /** A pair a reload removed or is about to set up anew: no engine, and nothing this process knew of it. */
+  closePair(name: string): void {
+    this.engines.delete(name);
+    this.status.reconciled.delete(name);
+    this.status.watcherErrors.delete(name);
+  }
+
+  /** A reload's top-level settings (the planner let through only what applies live). */
+  reconfigure(next: Config): void {
+    this.current = this.opts.multipart ? { ...next, multipart: this.opts.multipart } : next;
+    this.queue.concurrency = next.concurrency;
+    this.examineQueue.concurrency = next.concurrency;
+    this.scheduler.resize(next.concurrency);
   }
 
   static open(cfg: Config, opts: RuntimeOptions): Runtime {

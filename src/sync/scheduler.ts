@@ -17,6 +17,10 @@ export class Scheduler {
   /** Rows taken again while in flight, with the lease that taking gave them. */
   private readonly retaken = new Map<string, number>();
   private readonly batches = new Set<Promise<void>>();
+  /** Each batch's pair, so a reload can wait for one pair's work alone. */
+  private readonly batchPair = new Map<Promise<void>, string>();
+  /** The daemon's delete flush under way, if any. */
+  private flushing: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private stopped = false;
   private abandoned = false;
@@ -32,6 +36,11 @@ export class Scheduler {
       sleep?: (ms: number) => Promise<void>;
     },
   ) {}
+
+  /** A reload changed `concurrency`: batches are sized to it from the next one on. */
+  resize(concurrency: number): void {
+    this.opts.concurrency = concurrency;
+  }
 
   private get batchSize(): number {
     return Math.max(64, this.opts.concurrency * 8);
@@ -106,9 +115,11 @@ export class Scheduler {
             if (leased !== undefined) this.journal.unlease(r.pair, r.rel, leased, this.opts.now());
           }
           this.batches.delete(p);
+          this.batchPair.delete(p);
           this.wake();
         });
       this.batches.add(p);
+      this.batchPair.set(p, pair);
       crashIsHandled(p, () => this.abandoned);
     }
     return rows.length;
@@ -156,12 +167,24 @@ export class Scheduler {
   async runForever(): Promise<void> {
     while (!this.stopped) {
       if (this.dispatch() > 0) continue;
-      if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) await untilCrash(this.flushAll());
+      if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) {
+        this.flushing = this.flushAll();
+        await untilCrash(this.flushing);
+      }
       const next = this.journal.nextDueAt(this.active());
       const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
       if (wait > 0 || this.batches.size)
         await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
     }
+  }
+
+  /**
+   * Nothing of this pair under way: its batches are done, and so is a delete flush that may hold
+   * its deletes. A reload pauses the pair first, then waits here before it replaces the engine.
+   */
+  async quiesce(pair: string): Promise<void> {
+    const mine = [...this.batchPair].filter(([, p]) => p === pair).map(([b]) => b);
+    await Promise.allSettled([...mine, this.flushing]);
   }
 
   /** Drain: wait for batches under way (bounded by the caller), then flush what can be flushed. */
