@@ -115,6 +115,10 @@ describe('systemd unit and README install recipe', () => {
       expect(unit.get('ReadWritePaths') ?? [], 'strict needs ReadWritePaths').toContain(example.stateDir);
   });
 
+  it('systemctl reload sends SIGHUP to the daemon, which re-reads its config', () => {
+    expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+  });
+
   it('a config error is not restarted, and the stop timeout outlasts the drain', () => {
     expect(one('RestartPreventExitStatus').split(/\s+/)).toContain(String(EXIT.usage));
     expect(Number(one('TimeoutStopSec')) * 1000).toBeGreaterThan(DEFAULTS.drainTimeoutMs);
