@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import type { Daemon } from '../src/sync/daemon.js';
 import { daemon, eventually, expectMirror, scratch, type Scratch } from './support/mirror.js';
-import { listAll } from './support/s3client.js';
+import { createBucket, emptyAndDeleteBucket, listAll, uniqueBucket } from './support/s3client.js';
 
 // A config reloaded into a running daemon (SIGHUP; here `Daemon.reload(next)` in-process, the
 // signal itself in cli-reload.int.test.ts): each kind of change takes effect without a restart.
@@ -68,6 +68,27 @@ describe('config reload', () => {
     // The new prefix is watched: a change lands there.
     s.write('d/w.txt', 'after the move');
     await eventually(async () => expect(await keys(s!.bucket, 'b/')).toContain('b/d/w.txt'));
+  });
+
+  it('a bucket change mirrors the tree into the new bucket by uploads; the old bucket is left as it is', async () => {
+    s = await scratch('reload-bucket');
+    s.write('a.txt', 'a');
+    s.write('d/b.txt', 'b');
+    d = daemon(withPairs(s, [{}]));
+    await d.start();
+    await eventually(() => expectMirror(s!.root, s!.bucket));
+    const other = await createBucket(uniqueBucket('reload-bucket2'));
+    try {
+      await d.reload(withPairs(s, [{ bucket: other }]));
+      await eventually(() => expectMirror(s!.root, other));
+      expect(d.rt.engines.get('p')!.stats).toMatchObject({ uploaded: 2, copied: 0 });
+      await expectMirror(s.root, s.bucket);
+      s.write('c.txt', 'after the move');
+      await eventually(async () => expect(await keys(other)).toEqual(['a.txt', 'c.txt', 'd/b.txt']));
+    } finally {
+      await d.stop();
+      await emptyAndDeleteBucket(other);
+    }
   });
 
   it('an exclude change rescans: what became included is uploaded, what became excluded is not', async () => {
