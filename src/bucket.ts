@@ -19,6 +19,13 @@ export interface Bucket {
   /** The part's ETag, and its encryption (an SSE-KMS part's ETag is not its MD5). */
   uploadPart(p: PartUpload): Promise<Stored>;
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored>;
+  /**
+   * The parts the server holds of an upload, in part order; `gone` when it has no such upload;
+   * `unsupported` on a server without ListParts (s3rver).
+   */
+  listParts(key: string, uploadId: string): Promise<ListedPart[] | 'gone' | 'unsupported'>;
+  /** Multipart uploads under way under `prefix`; `unsupported` without ListMultipartUploads (s3rver). */
+  listUploads(prefix: string): Promise<ListedUpload[] | 'unsupported'>;
   /** True once the upload is gone (or cannot be aborted on this server); else the error. */
   abortMultipart(key: string, uploadId: string): Promise<true | MirrorError>;
   /**
@@ -43,6 +50,19 @@ export interface Listed {
   key: string;
   size: number;
   etag: string;
+}
+
+export interface ListedPart {
+  n: number;
+  size: number;
+  etag: string;
+}
+
+export interface ListedUpload {
+  key: string;
+  uploadId: string;
+  /** When it was created, ms since the epoch. */
+  initiated: number;
 }
 
 export interface ListOptions {

@@ -13,6 +13,7 @@ export const DEFAULTS = {
   maxDelayMs: 10_000,
   rescanIntervalMs: 3_600_000,
   drainTimeoutMs: 30_000,
+  abortIncompleteAfterMs: 86_400_000,
   multipart: { thresholdBytes: 8 * 1024 * 1024, partSizeBytes: 8 * 1024 * 1024 },
   s3: { forcePathStyle: false, checksums: 'WHEN_REQUIRED' as const, signPayload: false },
   pair: {
@@ -101,6 +102,7 @@ const configSchema = z.strictObject({
   maxDelayMs: intIn(0, 86_400_000).default(DEFAULTS.maxDelayMs),
   rescanIntervalMs: intIn(0, 604_800_000).default(DEFAULTS.rescanIntervalMs),
   drainTimeoutMs: intIn(0, 3_600_000).default(DEFAULTS.drainTimeoutMs),
+  abortIncompleteAfterMs: intIn(60_000, 31_536_000_000).default(DEFAULTS.abortIncompleteAfterMs),
   multipart: z
     .strictObject({
       thresholdBytes: intIn(5 * MiB, 5 * GiB).default(DEFAULTS.multipart.thresholdBytes),

@@ -14,6 +14,7 @@ describe('parseConfig: defaults', () => {
     ['maxDelayMs', c.maxDelayMs, 10_000],
     ['rescanIntervalMs', c.rescanIntervalMs, 3_600_000],
     ['drainTimeoutMs', c.drainTimeoutMs, 30_000],
+    ['abortIncompleteAfterMs', c.abortIncompleteAfterMs, 86_400_000],
     ['multipart.thresholdBytes', c.multipart.thresholdBytes, 8 * 1024 * 1024],
     ['multipart.partSizeBytes', c.multipart.partSizeBytes, 8 * 1024 * 1024],
     ['s3.forcePathStyle', c.s3.forcePathStyle, false],

@@ -43,6 +43,11 @@ describe('parseConfig: errors', () => {
     ],
     ['drainTimeoutMs float', cfg({ drainTimeoutMs: 0.5 }), ['drainTimeoutMs: must be an integer 0..3600000, got 0.5']],
     [
+      'abortIncompleteAfterMs too small',
+      cfg({ abortIncompleteAfterMs: 1000 }),
+      ['abortIncompleteAfterMs: must be an integer 60000..31536000000, got 1000'],
+    ],
+    [
       'multipart.partSizeBytes below 5 MiB',
       cfg({ multipart: { partSizeBytes: 1024 } }),
       ['multipart.partSizeBytes: must be an integer 5242880..5368709120, got 1024'],

@@ -13,6 +13,7 @@ describe('config.example.json', () => {
     ['maxDelayMs', cfg.maxDelayMs, DEFAULTS.maxDelayMs],
     ['rescanIntervalMs', cfg.rescanIntervalMs, DEFAULTS.rescanIntervalMs],
     ['drainTimeoutMs', cfg.drainTimeoutMs, DEFAULTS.drainTimeoutMs],
+    ['abortIncompleteAfterMs', cfg.abortIncompleteAfterMs, DEFAULTS.abortIncompleteAfterMs],
     ['multipart.thresholdBytes', cfg.multipart.thresholdBytes, DEFAULTS.multipart.thresholdBytes],
     ['multipart.partSizeBytes', cfg.multipart.partSizeBytes, DEFAULTS.multipart.partSizeBytes],
     ['pairs[0].delete', cfg.pairs[0]!.delete, DEFAULTS.pair.delete],

@@ -16,6 +16,8 @@ const LABELS: readonly [S3Operation, string, boolean][] = [
   [{ op: 'UploadPart', key: 'a.bin', part: 3 }, 'UploadPart a.bin #3', false],
   [{ op: 'CompleteMultipartUpload', key: 'a.bin' }, 'CompleteMultipartUpload a.bin', false],
   [{ op: 'AbortMultipartUpload', key: 'a.bin' }, 'AbortMultipartUpload a.bin', false],
+  [{ op: 'ListParts', key: 'a.bin' }, 'ListParts a.bin', false],
+  [{ op: 'ListMultipartUploads', bucket: 'bkt', prefix: 'docs/' }, 'ListMultipartUploads bkt/docs/', false],
   [{ op: 'CopyObject', from: 'a.txt', to: 'b.txt' }, 'CopyObject a.txt -> b.txt', false],
   [{ op: 'UploadPartCopy', from: 'a.bin', key: 'b.bin', part: 2 }, 'UploadPartCopy a.bin -> b.bin #2', false],
   [{ op: 'DeleteObjects', keys: 7 }, 'DeleteObjects (7 keys)', false],

@@ -86,19 +86,18 @@ describe('journal migrations', () => {
       // Two more uploads of the same file (each after an abort that failed): three records.
       j.uploads.begin(...upload('p', 'big.bin', 'id-2', 6));
       j.uploads.begin(...upload('p', 'big.bin', 'id-3', 7));
-      j.uploads.recordPart('p', 'big.bin', 'id-2', 1, 'e2');
+      j.uploads.recordPart('p', 'id-2', { n: 1, size: 5 << 20, md5: 'm1', etag: 'e2' });
       expect(j.uploads.all().map((u) => [u.upload_id, u.bucket])).toEqual([
         ['id-v1', null],
         ['id-2', 'b'],
         ['id-3', 'b'],
       ]);
       expect(j.uploads.count()).toBe(3);
-      expect(
-        JSON.parse(j.db.prepare("SELECT parts FROM uploads WHERE upload_id = 'id-2'").pluck().get() as string),
-      ).toEqual([{ n: 1, etag: 'e2' }]);
+      expect(j.uploads.parts('p', 'id-2')).toEqual([{ n: 1, size: 5 << 20, md5: 'm1', etag: 'e2' }]);
 
-      // Each goes only when its own upload is gone.
+      // Each goes only when its own upload is gone, with its parts.
       j.uploads.end('p', 'id-2');
+      expect(j.uploads.parts('p', 'id-2')).toEqual([]);
       expect(j.uploads.all().map((u) => u.upload_id)).toEqual(['id-v1', 'id-3']);
     } finally {
       j.close();
@@ -111,6 +110,31 @@ describe('journal migrations', () => {
       expect(again.uploads.all().map((u) => u.upload_id)).toEqual(['id-v1', 'id-3']);
     } finally {
       again.close();
+    }
+  });
+
+  it('v3 → current: an upload recorded without ctime and inode is never resumed; new ones can be', () => {
+    const stateDir = journalAt(3, (db) => {
+      db.prepare(
+        `INSERT INTO uploads (pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, parts, created_at)
+         VALUES ('p', 'b', 'big.bin', 'big.bin', 'id-v3', 'abc', 11534336, 5242880, '1', '[{"n":1,"etag":"e1"}]', 5)`,
+      ).run();
+    });
+    const j = Journal.open(stateDir);
+    try {
+      expect(j.uploads.all()).toEqual([
+        expect.objectContaining({ upload_id: 'id-v3', ctime_ns: null, ino: null, resumable: 0 }),
+      ]);
+      expect(j.uploads.resumableOf('p', 'big.bin')).toEqual([]);
+      j.uploads.begin({ ...upload('p', 'big.bin', 'id-4', 6)[0], ctimeNs: '2', ino: '3' }, 6);
+      expect(j.uploads.resumableOf('p', 'big.bin').map((u) => [u.upload_id, u.ctime_ns, u.ino])).toEqual([
+        ['id-4', '2', '3'],
+      ]);
+      // Once its abort is decided, it is never picked up again, whatever the abort does.
+      j.uploads.giveUp('p', 'id-4');
+      expect(j.uploads.resumableOf('p', 'big.bin')).toEqual([]);
+    } finally {
+      j.close();
     }
   });
 

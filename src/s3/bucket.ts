@@ -11,8 +11,9 @@ import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
 import type { S3Operation } from './operation.js';
 import { listPrefix } from './listing.js';
+import { listParts, listUploads } from './multipart-list.js';
 import { sdk } from './sdk.js';
-import type { ListOptions, Listed } from '../bucket.js';
+import type { ListOptions, Listed, ListedPart, ListedUpload } from '../bucket.js';
 
 const {
   AbortMultipartUploadCommand,
@@ -170,6 +171,14 @@ export class S3Bucket implements Bucket {
         }),
     );
     return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(key)), r.ServerSideEncryption);
+  }
+
+  listParts(key: string, uploadId: string): Promise<ListedPart[] | 'gone' | 'unsupported'> {
+    return listParts(this.client, this.name, key, uploadId, (e, op) => this.mapError(e, op));
+  }
+
+  listUploads(prefix: string): Promise<ListedUpload[] | 'unsupported'> {
+    return listUploads(this.client, this.name, prefix, (e, op) => this.mapError(e, op));
   }
 
   /**

@@ -5,9 +5,15 @@
  */
 export type S3Operation =
   | { op: 'HeadBucket' | 'CreateBucket'; bucket: string }
-  | { op: 'ListObjectsV2'; bucket: string; prefix: string }
+  | { op: 'ListObjectsV2' | 'ListMultipartUploads'; bucket: string; prefix: string }
   | {
-      op: 'HeadObject' | 'PutObject' | 'CreateMultipartUpload' | 'CompleteMultipartUpload' | 'AbortMultipartUpload';
+      op:
+        | 'HeadObject'
+        | 'PutObject'
+        | 'CreateMultipartUpload'
+        | 'CompleteMultipartUpload'
+        | 'AbortMultipartUpload'
+        | 'ListParts';
       key: string;
     }
   | { op: 'UploadPart'; key: string; part: number }
@@ -27,6 +33,7 @@ export function operationLabel(o: S3Operation): string {
     case 'CreateBucket':
       return `${o.op} ${o.bucket}`;
     case 'ListObjectsV2':
+    case 'ListMultipartUploads':
       return `${o.op} ${o.bucket}/${o.prefix}`;
     case 'UploadPart':
       return `${o.op} ${o.key} #${o.part}`;

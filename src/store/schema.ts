@@ -123,6 +123,24 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE pairs ADD COLUMN moved_from TEXT;
   `,
+  // 4: resumable multipart uploads. An upload of a local file records the file's identity (size
+  // and mtime were there; ctime and inode now) and each confirmed part's size and MD5 beside its
+  // ETag, so a restart continues an unchanged file's upload instead of sending it again in full.
+  // `resumable` is 0 for copies, for records from older versions and once an abort was decided.
+  `
+  ALTER TABLE uploads ADD COLUMN ctime_ns TEXT;
+  ALTER TABLE uploads ADD COLUMN ino TEXT;
+  ALTER TABLE uploads ADD COLUMN resumable INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE upload_parts (
+    pair TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    md5 TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    PRIMARY KEY (pair, upload_id, n)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

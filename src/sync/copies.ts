@@ -8,7 +8,7 @@ import { copyShape } from '../plan/parts.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import type { BucketEncryption } from './encryption.js';
-import { type MultipartUploads, runParts } from './multipart.js';
+import { type MultipartUploads, partNumbers, runParts } from './multipart.js';
 import { objectOptions, settingsFor } from './object-settings.js';
 
 /** A rename done inside the server: the object of `from` copied to `key` for the file `rel`. */
@@ -150,7 +150,7 @@ export class ServerCopies {
     try {
       // Every part names the source ETag, so all parts come from one version of the object.
       const parts = await runParts(
-        partCount(size, partSize),
+        partNumbers(partCount(size, partSize)),
         Math.min(this.opts.concurrency, COPY_PART_WORKERS),
         (n) => {
           const start = (n - 1) * partSize;

@@ -45,7 +45,7 @@ function remoteView(r: RemoteRow | undefined): RemoteView | null {
 }
 
 /** A path under a directory that is a symlink now (and not followed) is gone from the tree. */
-function statLocal(p: TreePath): LocalView | null {
+export function statLocal(p: TreePath): LocalView | null {
   const abs = absOf(p);
   let st: BigIntStats | null;
   try {

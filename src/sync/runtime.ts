@@ -13,6 +13,7 @@ import { openEngine } from './pair-open.js';
 import type { Filter } from '../watch/filter.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { Scheduler } from './scheduler.js';
+import { StaleUploads } from './stale-uploads.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
 
@@ -50,6 +51,7 @@ export class Runtime {
   readonly now: () => number;
   readonly startedAt: number;
   private readonly status: StatusWriter;
+  private readonly stale: StaleUploads;
 
   private current: Config;
 
@@ -85,6 +87,14 @@ export class Runtime {
       concurrency: cfg.concurrency,
       now: this.now,
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    });
+    this.stale = new StaleUploads({
+      journal: this.journal,
+      buckets: this.buckets,
+      cfg: () => this.cfg,
+      log: opts.log,
+      now: this.now,
+      isActive: (id) => this.transfers.isActive(id),
     });
     this.status = new StatusWriter({
       journal: this.journal,
@@ -168,41 +178,12 @@ export class Runtime {
   }
 
   /**
-   * Abort recorded multipart uploads nobody works on: those a previous process left behind (this
-   * version cannot finish them) and those whose abort failed. At start, and in the daemon at every
-   * rescan, so a failed abort does not leave parts billed until the next restart.
+   * Multipart uploads nobody works on: kept where their file is unchanged (its upload resumes),
+   * aborted otherwise, and orphans on the server swept (see StaleUploads). At start, and in the
+   * daemon at every rescan, so a failed abort does not leave parts billed until the next restart.
    */
-  async abortStaleUploads(unusable: ReadonlySet<string> = new Set()): Promise<void> {
-    for (const u of this.journal.uploads.all()) {
-      // An unusable bucket would refuse the abort too: keep the record for a later try.
-      if (unusable.has(u.pair) || this.transfers.isActive(u.upload_id)) continue;
-      // Where it was started, even if the pair's bucket changed or the pair is gone since.
-      const bucket = u.bucket ?? this.cfg.pairs.find((p) => p.name === u.pair)?.bucket;
-      const log = this.opts.log.child({ pair: u.pair });
-      if (!bucket) {
-        log.warn(
-          { key: u.key, uploadId: u.upload_id },
-          'forgetting a multipart upload of a pair no longer configured: its bucket was not recorded; abort it by hand if it still exists',
-        );
-        this.journal.uploads.end(u.pair, u.upload_id);
-        continue;
-      }
-      const r = await this.buckets.bucket(bucket).abortMultipart(u.key, u.upload_id);
-      if (r === true) this.journal.uploads.end(u.pair, u.upload_id);
-      else {
-        log.warn(
-          { key: u.key, uploadId: u.upload_id, error: errorSummary(r) },
-          'could not abort an unfinished multipart upload; its parts stay stored (and billed) until it is; tried again at the next rescan or start',
-        );
-        this.journal.errors.add(
-          this.now(),
-          u.pair,
-          u.rel,
-          r.code,
-          `could not abort the unfinished multipart upload of ${u.key}: ${r.message}`,
-        );
-      }
-    }
+  abortStaleUploads(unusable: ReadonlySet<string> = new Set()): Promise<void> {
+    return this.stale.sweep(unusable);
   }
 
   async reconcilePair(name: string): Promise<ReconcileResult> {

@@ -12,7 +12,7 @@ import type { FileRow } from '../store/types.js';
 import { toLocalStat } from '../local/stat.js';
 import { type RenameCopy, ServerCopies } from './copies.js';
 import { BucketEncryption } from './encryption.js';
-import { MultipartUploads, runParts } from './multipart.js';
+import { MultipartUploads, partNumbers, runParts } from './multipart.js';
 import { settingsFor } from './object-settings.js';
 
 export interface InFlight {
@@ -117,14 +117,30 @@ export class Transfers {
     return this.copies.trashCopy(pair, row, to);
   }
 
-  private multipart(u: PartsSend): Promise<SyncedContent> {
+  /** An upload a crash cut short continues where it stopped if the file is unchanged; else a new one. */
+  private async multipart(u: PartsSend): Promise<SyncedContent> {
     const { pair, rel, key, settings, h } = u;
-    const record = { md5: h.md5, size: h.stat.size, partSize: h.partSize, mtimeNs: h.stat.mtimeNs };
     const bucket = this.buckets.bucket(pair.bucket);
-    return this.uploads.run({ bucket, pair, rel, key, settings, record }, (uploadId) => this.sendParts(u, uploadId));
+    const { partSize, partMd5s, md5 } = h;
+    const file = { key, identity: h.stat, md5, partSize, partMd5s };
+    const resumed = await this.uploads.pickUp({ bucket, pair: pair.name, rel, file });
+    if (resumed) {
+      const { uploadId, keep } = resumed;
+      return this.uploads.resume(uploadId, () => this.sendParts(u, uploadId, keep));
+    }
+    const { size, mtimeNs, ctimeNs, ino } = h.stat;
+    const record = { md5, size, partSize, mtimeNs, ctimeNs, ino };
+    return this.uploads.run({ bucket, pair, rel, key, settings, record }, (uploadId) =>
+      this.sendParts(u, uploadId, []),
+    );
   }
 
-  private async sendParts({ pair, rel, key, abs, h, t }: PartsSend, uploadId: string): Promise<SyncedContent> {
+  /** Send every part but those kept from before a restart, then complete. */
+  private async sendParts(
+    { pair, rel, key, abs, h, t }: PartsSend,
+    uploadId: string,
+    kept: readonly { n: number; etag: string }[],
+  ): Promise<SyncedContent> {
     const bucket = this.buckets.bucket(pair.bucket);
     let fh: FileHandle;
     try {
@@ -135,7 +151,10 @@ export class Transfers {
     }
     try {
       // The byte budget, not the worker count, is the real (global) bound on memory.
-      const parts = await runParts(h.partMd5s.length, this.opts.concurrency, async (n, stopped) => {
+      const have = new Set(kept.map((p) => p.n));
+      const send = partNumbers(h.partMd5s.length).filter((n) => !have.has(n));
+      t.sent = kept.reduce((b, p) => b + Math.min(h.partSize, h.stat.size - (p.n - 1) * h.partSize), 0);
+      const sent = await runParts(send, this.opts.concurrency, async (n, stopped) => {
         const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
         const release = await this.budget.acquire(len);
         try {
@@ -149,7 +168,7 @@ export class Transfers {
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
-          this.journal.uploads.recordPart(pair.name, rel, uploadId, n, etag);
+          this.journal.uploads.recordPart(pair.name, uploadId, { n, size: len, md5: md5Hex, etag });
           failpoint('after-part');
           t.sent += len;
           this.bytesUploaded += len;
@@ -160,6 +179,7 @@ export class Transfers {
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
       failpoint('before-complete');
+      const parts = [...kept, ...sent].sort((a, b) => a.n - b.n);
       const st = await bucket.completeMultipart(key, uploadId, parts);
       failpoint('after-complete');
       this.uploads.end(pair.name, uploadId);

@@ -13,7 +13,6 @@
 //   provider.sever();                            // the process "died": calls never settle
 //   new MemoryS3({ turns: () => rng(3) })        // reorder concurrent completions (seeded)
 //   s3.fault = (req) => ({ name: 'SlowDown', status: 503 })  // answer one request with an error
-import { createHash } from 'node:crypto';
 import type {
   Bucket,
   BucketProvider,
@@ -21,6 +20,8 @@ import type {
   Head,
   ListOptions,
   Listed,
+  ListedPart,
+  ListedUpload,
   ObjectSettings,
   PartCopy,
   PartUpload,
@@ -29,7 +30,15 @@ import type {
 import type { MirrorError } from '../../src/errors.js';
 import { mapS3Error } from '../../src/s3/errors.js';
 import { operationLabel, type S3Operation } from '../../src/s3/operation.js';
-import { type MemoryS3, s3Error, utf8Order, type Operation, type Request, type StoredObject } from './memory-s3.js';
+import {
+  checkDigest,
+  type MemoryS3,
+  s3Error,
+  utf8Order,
+  type Operation,
+  type Request,
+  type StoredObject,
+} from './memory-s3.js';
 
 export {
   MemoryS3,
@@ -208,6 +217,17 @@ class MemoryBucket implements Bucket {
     );
   }
 
+  async listParts(key: string, uploadId: string): Promise<ListedPart[] | 'gone'> {
+    const what: S3Operation = { op: 'ListParts', key };
+    return (await this.req('ListParts', key, what, () => this.s3.listParts(this.name, key, uploadId, what))) ?? 'gone';
+  }
+
+  async listUploads(prefix: string): Promise<ListedUpload[] | 'unsupported'> {
+    const what: S3Operation = { op: 'ListMultipartUploads', bucket: this.name, prefix };
+    const r = await this.req('ListMultipartUploads', prefix, what, () => this.s3.listUploads(this.name, prefix, what));
+    return r ?? 'unsupported';
+  }
+
   async abortMultipart(key: string, uploadId: string): Promise<true | MirrorError> {
     const what: S3Operation = { op: 'AbortMultipartUpload', key };
     try {
@@ -223,33 +243,7 @@ class MemoryBucket implements Bucket {
 
   copy(from: string, to: string, o: CopyOptions): Promise<Stored> {
     const what: S3Operation = { op: 'CopyObject', from, to };
-    return this.req('CopyObject', to, what, () => {
-      const src = this.s3.source(this.name, from, o.ifMatch, what);
-      this.s3.checkKey(to, what);
-      const keep = o.keep ?? {};
-      if (from === to && !o.replace && !keep.storageClass && !keep.sse) {
-        throw mapS3Error(
-          s3Error(
-            'InvalidRequest',
-            400,
-            'This copy request is illegal because it is trying to copy an object to itself without changing anything',
-          ),
-          what,
-        );
-      }
-      // COPY keeps the source's headers and metadata; storage class and encryption are the
-      // request's (or the defaults), never the source's.
-      const s: ObjectSettings = o.replace ?? {
-        contentType: src.contentType,
-        metadata: src.metadata,
-        ...(src.cacheControl ? { cacheControl: src.cacheControl } : {}),
-        ...keep,
-      };
-      // A copy is stored in one piece: its ETag is its MD5 (unless SSE-KMS), even from a multipart source.
-      const copied = this.s3.object(src.body, this.s3.etagOf(src.body, s.sse), s);
-      this.s3.state(this.name, what).objects.set(to, copied);
-      return this.s3.stored(copied);
-    });
+    return this.req('CopyObject', to, what, () => this.s3.stored(this.s3.copyObject(this.name, { from, to, o }, what)));
   }
 
   uploadPartCopy({ from, key, uploadId, n, range, ifMatch }: PartCopy): Promise<string> {
@@ -286,12 +280,6 @@ class MemoryBucket implements Bucket {
       0,
       keys.length,
     );
-  }
-}
-
-function checkDigest(body: Buffer, md5Hex: string, what: S3Operation): void {
-  if (createHash('md5').update(body).digest('hex') !== md5Hex.toLowerCase()) {
-    throw mapS3Error(s3Error('BadDigest', 400, 'The Content-MD5 you specified did not match what we received.'), what);
   }
 }
 

@@ -1,84 +1,32 @@
 // The server half of the in-memory S3 (memory-bucket.ts is the client half and the entry point):
 // the objects and uploads of every bucket, the switches tests turn, the requests it was asked.
-import { createHash, randomBytes } from 'node:crypto';
-import type { ObjectSettings, Stored } from '../../src/bucket.js';
+import { randomBytes } from 'node:crypto';
+import type { CopyOptions, ListedPart, ListedUpload, ObjectSettings, Stored } from '../../src/bucket.js';
 import { mapS3Error } from '../../src/s3/errors.js';
 import type { S3Operation } from '../../src/s3/operation.js';
+import {
+  MiB,
+  md5,
+  type MemoryBucketState,
+  type MemoryS3Options,
+  type Operation,
+  type Request,
+  s3Error,
+  type StoredObject,
+  type Upload,
+  utf8Order,
+} from './memory-s3-types.js';
 
-export interface StoredObject {
-  body: Buffer;
-  etag: string;
-  contentType: string;
-  metadata: Record<string, string>;
-  cacheControl?: string;
-  storageClass: string;
-  sse?: string;
-  kmsKeyId?: string;
-}
-
-export interface Upload {
-  key: string;
-  settings: ObjectSettings;
-  parts: Map<number, { body: Buffer; etag: string }>;
-  initiated: number;
-}
-
-interface MemoryBucketState {
-  objects: Map<string, StoredObject>;
-  uploads: Map<string, Upload>;
-}
-
-export interface MemoryS3Options {
-  /** The buckets' default encryption. 'aws:kms' makes ETags opaque (not MD5s), as S3 does. */
-  defaultSse?: 'AES256' | 'aws:kms';
-  /** S3 refuses to complete an upload whose parts (all but the last) are smaller; tests lower it. */
-  minPartSize?: number;
-  /**
-   * Extra event-loop turns a request waits before the server applies it (default none): a seeded
-   * choice per request reorders concurrent requests' completions, as a real network does.
-   */
-  turns?: (r: Request) => number;
-}
-
-export type Operation =
-  | 'HeadBucket'
-  | 'ListObjectsV2'
-  | 'HeadObject'
-  | 'PutObject'
-  | 'CreateMultipartUpload'
-  | 'UploadPart'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'CopyObject'
-  | 'UploadPartCopy'
-  | 'DeleteObjects';
-
-/** One request as the server saw it: what the tests count and search. */
-export interface Request {
-  op: Operation;
-  bucket: string;
-  key?: string;
-  /** Body bytes sent with the request (PutObject, UploadPart). */
-  bytes: number;
-  /** Keys named (DeleteObjects). */
-  keys?: number;
-}
-
-/** An error as the SDK throws it for a response (name = the S3 error code). */
-export function s3Error(name: string, status: number, message = name): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
-}
-
-const MiB = 1024 * 1024;
-
-/** S3's key order: the keys' UTF-8 bytes. */
-export function utf8Order(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-function md5(b: Buffer | string): Buffer {
-  return createHash('md5').update(b).digest();
-}
+export {
+  checkDigest,
+  type MemoryS3Options,
+  type Operation,
+  type Request,
+  s3Error,
+  type StoredObject,
+  type Upload,
+  utf8Order,
+} from './memory-s3-types.js';
 
 /**
  * The server: every bucket's objects and uploads, the switches tests turn (outage), what it was
@@ -272,6 +220,53 @@ export class MemoryS3 {
       );
     }
     return o;
+  }
+
+  /** CopyObject: from `from` to `to`, inside the bucket. */
+  copyObject(bucket: string, c: { from: string; to: string; o: CopyOptions }, what: S3Operation): StoredObject {
+    const { from, to, o } = c;
+    const src = this.source(bucket, from, o.ifMatch, what);
+    this.checkKey(to, what);
+    const keep = o.keep ?? {};
+    if (from === to && !o.replace && !keep.storageClass && !keep.sse) {
+      throw mapS3Error(
+        s3Error(
+          'InvalidRequest',
+          400,
+          'This copy request is illegal because it is trying to copy an object to itself without changing anything',
+        ),
+        what,
+      );
+    }
+    // COPY keeps the source's headers and metadata; storage class and encryption are the
+    // request's (or the defaults), never the source's.
+    const s: ObjectSettings = o.replace ?? {
+      contentType: src.contentType,
+      metadata: src.metadata,
+      ...(src.cacheControl ? { cacheControl: src.cacheControl } : {}),
+      ...keep,
+    };
+    // A copy is stored in one piece: its ETag is its MD5 (unless SSE-KMS), even from a multipart source.
+    const copied = this.object(src.body, this.etagOf(src.body, s.sse), s);
+    this.state(bucket, what).objects.set(to, copied);
+    return copied;
+  }
+
+  /** ListParts: null when there is no such upload (NoSuchUpload). */
+  listParts(bucket: string, key: string, uploadId: string, what: S3Operation): ListedPart[] | null {
+    const u = this.state(bucket, what).uploads.get(uploadId);
+    if (!u || u.key !== key) return null;
+    return [...u.parts].sort(([a], [b]) => a - b).map(([n, p]) => ({ n, size: p.body.length, etag: p.etag }));
+  }
+
+  /** ListMultipartUploads under `prefix`, in key order; null where the server has none (s3rver). */
+  listUploads(bucket: string, prefix: string, what: S3Operation): ListedUpload[] | null {
+    const uploads = this.state(bucket, what).uploads;
+    if (this.opts.listUploads === false) return null;
+    return [...uploads]
+      .filter(([, u]) => u.key.startsWith(prefix))
+      .map(([uploadId, u]) => ({ key: u.key, uploadId, initiated: u.initiated }))
+      .sort((a, b) => utf8Order(a.key, b.key));
   }
 
   part(u: Upload, n: number, body: Buffer, sse: string | undefined, what: S3Operation): string {

@@ -1,0 +1,91 @@
+// The in-memory S3's shapes (objects, uploads, requests) and the helpers both of its halves use.
+import { createHash } from 'node:crypto';
+import type { ObjectSettings } from '../../src/bucket.js';
+import { mapS3Error } from '../../src/s3/errors.js';
+import type { S3Operation } from '../../src/s3/operation.js';
+
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  cacheControl?: string;
+  storageClass: string;
+  sse?: string;
+  kmsKeyId?: string;
+}
+
+export interface Upload {
+  key: string;
+  settings: ObjectSettings;
+  parts: Map<number, { body: Buffer; etag: string }>;
+  initiated: number;
+}
+
+export interface MemoryBucketState {
+  objects: Map<string, StoredObject>;
+  uploads: Map<string, Upload>;
+}
+
+export interface MemoryS3Options {
+  /** The buckets' default encryption. 'aws:kms' makes ETags opaque (not MD5s), as S3 does. */
+  defaultSse?: 'AES256' | 'aws:kms';
+  /** S3 refuses to complete an upload whose parts (all but the last) are smaller; tests lower it. */
+  minPartSize?: number;
+  /**
+   * Extra event-loop turns a request waits before the server applies it (default none): a seeded
+   * choice per request reorders concurrent requests' completions, as a real network does.
+   */
+  turns?: (r: Request) => number;
+  /** False mimics s3rver, which has no ListMultipartUploads (501 NotImplemented). Default true. */
+  listUploads?: boolean;
+}
+
+export type Operation =
+  | 'HeadBucket'
+  | 'ListObjectsV2'
+  | 'HeadObject'
+  | 'PutObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts'
+  | 'ListMultipartUploads'
+  | 'CopyObject'
+  | 'UploadPartCopy'
+  | 'DeleteObjects';
+
+/** One request as the server saw it: what the tests count and search. */
+export interface Request {
+  op: Operation;
+  bucket: string;
+  key?: string;
+  /** Body bytes sent with the request (PutObject, UploadPart). */
+  bytes: number;
+  /** Keys named (DeleteObjects). */
+  keys?: number;
+}
+
+/** An error as the SDK throws it for a response (name = the S3 error code). */
+export function s3Error(name: string, status: number, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+export const MiB = 1024 * 1024;
+
+/** S3's key order: the keys' UTF-8 bytes. */
+export function utf8Order(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+export function md5(b: Buffer | string): Buffer {
+  return createHash('md5').update(b).digest();
+}
+
+/** S3 checks a body against its Content-MD5 and refuses (400 BadDigest) what differs. */
+export function checkDigest(body: Buffer, md5Hex: string, what: S3Operation): void {
+  if (createHash('md5').update(body).digest('hex') !== md5Hex.toLowerCase()) {
+    throw mapS3Error(s3Error('BadDigest', 400, 'The Content-MD5 you specified did not match what we received.'), what);
+  }
+}
