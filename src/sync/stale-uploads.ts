@@ -9,6 +9,8 @@ import type { Journal } from '../store/journal.js';
 import type { UploadRecord } from '../store/uploads.js';
 import { statLocal } from './examine.js';
 
+const SWEEP_EVERY_MS = 3_600_000;
+
 interface Deps {
   journal: Journal;
   buckets: BucketProvider;
@@ -99,8 +101,16 @@ export class StaleUploads {
     );
   }
 
-  /** Uploads under the pair's prefix that no record knows (a crash before the record): aborted once old. */
+  /**
+   * Uploads under the pair's prefix that no record knows (a crash before the record): aborted once
+   * old. At most once an hour per pair (remembered in the journal), so a pass with nothing to do
+   * stays one listing.
+   */
   private async sweepOrphans(pair: string, bucketName: string, prefix: string): Promise<void> {
+    const at = this.d.now();
+    const metaKey = `orphan-sweep:${pair}`;
+    const last = Number(this.d.journal.getMeta(metaKey) ?? Number.NEGATIVE_INFINITY);
+    if (at - last < Math.min(SWEEP_EVERY_MS, this.d.cfg().abortIncompleteAfterMs) && at >= last) return;
     const log = this.d.log.child({ pair });
     const bucket = this.d.buckets.bucket(bucketName);
     let listed: Awaited<ReturnType<typeof bucket.listUploads>>;
@@ -113,6 +123,7 @@ export class StaleUploads {
       );
       return;
     }
+    this.d.journal.setMeta(metaKey, String(at));
     if (listed === 'unsupported') {
       if (!this.unlisted.has(bucketName)) {
         this.unlisted.add(bucketName);
