@@ -41,7 +41,7 @@ export type ResumeDecision =
   | { action: 'abort'; reason: string }
   | { action: 'forget'; reason: string };
 
-export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
