@@ -50,6 +50,8 @@ const LIVE_FIELDS: ReadonlySet<string> = new Set([
   'maxDelayMs',
   'rescanIntervalMs',
   'drainTimeoutMs',
+  // Read at every sweep of unfinished uploads.
+  'abortIncompleteAfterMs',
 ]);
 /** Not settings: where the config was read from, and the pairs (compared one by one). */
 const NOT_SETTINGS: ReadonlySet<string> = new Set(['source', 'pairs']);
