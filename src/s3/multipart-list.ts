@@ -19,6 +19,12 @@ function unsupported(e: unknown): boolean {
   return err.name === 'NotImplemented' || err.name === 'MethodNotAllowed' || status === 405 || status === 501;
 }
 
+/** No such upload: NoSuchUpload, or a bare 404 (Debian's RGW) that is not about the bucket. */
+function gone(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err.name === 'NoSuchUpload' || (err.$metadata?.httpStatusCode === 404 && err.name !== 'NoSuchBucket');
+}
+
 /** Every part of the upload (pages of 1,000), `gone` on NoSuchUpload, `unsupported` without ListParts. */
 export async function listParts(
   client: S3Client,
@@ -41,7 +47,7 @@ export async function listParts(
         }),
       );
     } catch (e) {
-      if ((e as { name?: string }).name === 'NoSuchUpload') return 'gone';
+      if (gone(e)) return 'gone';
       if (unsupported(e)) return 'unsupported';
       throw await mapError(e, { op: 'ListParts', key });
     }
