@@ -83,6 +83,13 @@ describe('planReload: pairs and settings', () => {
       ['concurrency', 'debounceMs'],
       ['keep', 'keep'],
     ],
+    [
+      'the age at which unfinished uploads are aborted: live',
+      { ...base, abortIncompleteAfterMs: 3_600_000 },
+      'apply',
+      ['abortIncompleteAfterMs'],
+      ['keep', 'keep'],
+    ],
   ] as const)('%s', (_why, next, action, settings, ops) => {
     const r = planReload(base, next as ConfigView);
     expect(r.action).toBe(action);
