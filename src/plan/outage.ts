@@ -1,0 +1,85 @@
+/**
+ * When a bucket counts as offline, and how often an offline bucket is probed. Pure: the clock is
+ * an input. Offline stops per-file attempts for the bucket's pairs (src/sync/outage.ts): while
+ * the server is down, retrying every file re-reads every file and learns nothing new.
+ */
+/** What one request to a bucket came to, as far as the link to the server is concerned. */
+export type RequestOutcome =
+  /** The server answered: success, or a refusal that proves it is up (404, 403, 400 …). */
+  | 'answered'
+  /** No answer: connection refused or reset, DNS failure, a socket idle past its timeout. */
+  | 'unreachable'
+  /** A 5xx other than throttling. */
+  | 'server-error'
+  /** 503 SlowDown or 429: the server is up and asks us to slow down. */
+  | 'throttled';
+
+/** Server errors in a row that make a bucket offline: s3rver answers one 500 to a DeleteObjects that succeeded. */
+export const SERVER_ERRORS_FOR_OUTAGE = 3;
+/** The first probe of an offline bucket waits this long, doubling up to PROBE_MAX_MS. */
+const PROBE_FIRST_MS = 2_000;
+export const PROBE_MAX_MS = 10_000;
+
+/** The outcome of a request that failed with `code` (null: it succeeded). */
+export function outcomeOf(code: string | null): RequestOutcome {
+  if (code === null) return 'answered';
+  if (code === 'ENDPOINT_UNREACHABLE') return 'unreachable';
+  if (code === 'S3_THROTTLED') return 'throttled';
+  if (code === 'S3_SERVER_ERROR') return 'server-error';
+  // A refusal of any other kind (access, a missing key, a bad request) proves the server is up.
+  return 'answered';
+}
+
+export interface LinkState {
+  /** Since when the bucket is offline; null: online. */
+  offlineSince: number | null;
+  /** 5xx answers in a row (throttling neither counts nor breaks the run). */
+  serverErrors: number;
+  /** The error that made it offline, or the last one seen while offline. */
+  lastError: string | null;
+}
+
+export const ONLINE: LinkState = { offlineSince: null, serverErrors: 0, lastError: null };
+
+export interface LinkChange {
+  state: LinkState;
+  /** The bucket went offline or came back with this request; null: no change. */
+  change: 'offline' | 'online' | null;
+  reason: string;
+}
+
+/** The link's state after one request's outcome. */
+export function nextLink(s: LinkState, outcome: RequestOutcome, now: number, error: string | null): LinkChange {
+  const offline = s.offlineSince !== null;
+  switch (outcome) {
+    case 'answered':
+      if (offline) return { state: ONLINE, change: 'online', reason: 'the server answers again' };
+      return { state: s.serverErrors ? ONLINE : s, change: null, reason: 'the server answers' };
+    case 'throttled':
+      // Throttling is the server at work: the caller slows down, the link stays as it is.
+      return { state: s, change: null, reason: 'throttled: slowing down, not an outage' };
+    case 'unreachable':
+      if (offline) return { state: { ...s, lastError: error }, change: null, reason: 'still unreachable' };
+      return {
+        state: { offlineSince: now, serverErrors: s.serverErrors, lastError: error },
+        change: 'offline',
+        reason: 'the server does not answer (connection failed or timed out)',
+      };
+    case 'server-error': {
+      const n = s.serverErrors + 1;
+      if (offline) return { state: { ...s, serverErrors: n, lastError: error }, change: null, reason: 'still failing' };
+      if (n < SERVER_ERRORS_FOR_OUTAGE)
+        return { state: { ...s, serverErrors: n }, change: null, reason: `${n} server error(s) in a row` };
+      return {
+        state: { offlineSince: now, serverErrors: n, lastError: error },
+        change: 'offline',
+        reason: `${n} server errors in a row`,
+      };
+    }
+  }
+}
+
+/** How long to wait before the probe after `failed` failed probes (0: the first one). */
+export function probeDelay(failed: number): number {
+  return Math.min(PROBE_MAX_MS, PROBE_FIRST_MS * 2 ** Math.min(Math.max(failed, 0), 10));
+}
