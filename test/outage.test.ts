@@ -36,13 +36,7 @@ const SEQUENCES: readonly [string, LinkState, RequestOutcome[], (string | null)[
   ['a refused or reset connection is an outage at once', ONLINE, ['unreachable'], ['offline'], true],
   ['one 5xx is not an outage (s3rver: a DeleteObjects that succeeded)', ONLINE, ['server-error'], [null], false],
   ['two 5xx are not either', ONLINE, ['server-error', 'server-error'], [null, null], false],
-  [
-    'three 5xx in a row are',
-    ONLINE,
-    ['server-error', 'server-error', 'server-error'],
-    [null, null, 'offline'],
-    true,
-  ],
+  ['three 5xx in a row are', ONLINE, ['server-error', 'server-error', 'server-error'], [null, null, 'offline'], true],
   [
     'an answer between them breaks the run',
     ONLINE,

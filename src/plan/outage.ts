@@ -15,7 +15,7 @@ export type RequestOutcome =
   | 'throttled';
 
 /** Server errors in a row that make a bucket offline: s3rver answers one 500 to a DeleteObjects that succeeded. */
-export const SERVER_ERRORS_FOR_OUTAGE = 3;
+const SERVER_ERRORS_FOR_OUTAGE = 3;
 /** The first probe of an offline bucket waits this long, doubling up to PROBE_MAX_MS. */
 const PROBE_FIRST_MS = 2_000;
 export const PROBE_MAX_MS = 10_000;

@@ -38,6 +38,7 @@ export class S3Bucket implements Bucket {
   constructor(
     readonly client: S3Client,
     readonly name: string,
+    private readonly probeClient: S3Client = client,
   ) {}
 
   /**
@@ -68,7 +69,11 @@ export class S3Bucket implements Bucket {
 
   async check(): Promise<void> {
     const bucket = this.name;
-    await this.send({ op: 'HeadBucket', bucket }, () => new HeadBucketCommand({ Bucket: this.name }));
+    try {
+      await this.probeClient.send(new HeadBucketCommand({ Bucket: this.name }));
+    } catch (e) {
+      throw await this.mapError(e, { op: 'HeadBucket', bucket });
+    }
   }
 
   /** For the demo and tests' convenience; an existing bucket we own is fine. */

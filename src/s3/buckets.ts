@@ -7,12 +7,16 @@ import { S3Bucket } from './bucket.js';
 export class S3Buckets implements BucketProvider {
   private readonly byName = new Map<string, Bucket>();
 
-  constructor(readonly client: S3Client) {}
+  /** `probeClient` checks buckets (one attempt per check, retried by the caller's own schedule). */
+  constructor(
+    readonly client: S3Client,
+    private readonly probeClient: S3Client = client,
+  ) {}
 
   bucket(name: string): Bucket {
     let b = this.byName.get(name);
     if (!b) {
-      b = new S3Bucket(this.client, name);
+      b = new S3Bucket(this.client, name, this.probeClient);
       this.byName.set(name, b);
     }
     return b;
@@ -20,5 +24,6 @@ export class S3Buckets implements BucketProvider {
 
   close(): void {
     this.client.destroy();
+    if (this.probeClient !== this.client) this.probeClient.destroy();
   }
 }

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
+import { isTimeout } from './errors.js';
 import { parseListPage, type ListPage } from './list-page.js';
 import { NodeHttpHandler, sdk } from './sdk.js';
 
@@ -61,7 +62,25 @@ export interface ClientOptions {
   concurrency: number;
   /** Test and bench override; production credentials come from the AWS default chain. */
   credentials?: S3ClientConfig['credentials'];
+  /**
+   * An attempt to `bucket` timed out (connect, or a socket idle past its timeout): called at once,
+   * before the SDK's own retries of it, so a hung server is noticed within one timeout.
+   */
+  onAttemptTimeout?: (bucket: string, message: string) => void;
+  /**
+   * Asked before each attempt of `command` to `bucket`: an error returned fails the request at
+   * once, unsent and not retried (a bucket found offline since the request began).
+   */
+  gate?: (bucket: string, command: string) => Error | undefined;
+  /** Attempts per request, the first included (default: the SDK's 3). */
+  maxAttempts?: number;
 }
+
+/**
+ * A socket that carries nothing for this long fails its request: a hung server is noticed within
+ * 30 s (connect timeout included), yet a slow link that still moves bytes is never cut.
+ */
+const SOCKET_IDLE_TIMEOUT_MS = 20_000;
 
 /**
  * One pooled client for the whole process: a keep-alive agent whose socket pool matches the
@@ -85,11 +104,12 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     responseChecksumValidation: cfg.checksums,
     ...(cfg.profile ? { profile: cfg.profile } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOpts),
       httpsAgent: new HttpsAgent(agentOpts),
       connectionTimeout: 10_000,
-      requestTimeout: 300_000,
+      socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
     }),
   });
   client.middlewareStack.add(
@@ -104,7 +124,16 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       counter.attempts.set(name, (counter.attempts.get(name) ?? 0) + 1);
-      return next(args);
+      const bucket = (args.input as { Bucket?: unknown }).Bucket;
+      if (typeof bucket !== 'string') return next(args);
+      const refused = opts.gate?.(bucket, name);
+      if (refused) throw refused;
+      try {
+        return await next(args);
+      } catch (e) {
+        if (isTimeout(e)) opts.onAttemptTimeout?.(bucket, `ENDPOINT_UNREACHABLE: ${name}: ${(e as Error).message}`);
+        throw e;
+      }
     },
     { step: 'finalizeRequest', name: 's3mirrorCountAttempts', priority: 'low' },
   );

@@ -130,3 +130,9 @@ export function isNotFound(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
   return err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404;
 }
+
+/** A request that got no answer in time: the connection or the socket timed out. */
+export function isTimeout(e: unknown): boolean {
+  const err = e as { name?: string; code?: string };
+  return err?.name === 'TimeoutError' || err?.code === 'ETIMEDOUT';
+}

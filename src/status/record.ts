@@ -34,6 +34,8 @@ export interface ProcessRecord {
   reconciled?: string[];
   /** Each pair's last watcher error since it was (last) watched. */
   watcherErrors?: Record<string, { at: number; message: string }>;
+  /** Pairs whose bucket is offline: since when, and the last error (absent: all online). */
+  offline?: Record<string, { since: number; lastError: string | null }>;
 }
 
 export function writeProcessRecord(journal: Journal, record: ProcessRecord): void {

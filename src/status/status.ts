@@ -30,6 +30,8 @@ interface PairStatus {
   verdict: string;
   /** The running process's last watcher error on this pair: changes may be missed. */
   watcherError: { at: string; message: string } | null;
+  /** The running process found the pair's bucket offline: since when, and the last error. */
+  offline: { since: string; lastError: string | null } | null;
   problems: { rel: string; state: string; code: string | null; error: string | null }[];
 }
 
@@ -79,6 +81,7 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
       lastSyncAt: null,
       verdict: state,
       watcherError: null,
+      offline: null,
       problems: [],
     })),
     transfers: [],
@@ -137,6 +140,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       counts.filter(pred).reduce((a, c) => a + c.n, 0);
     const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
     const we = running ? proc?.watcherErrors?.[p.name] : undefined;
+    const off = running ? proc?.offline?.[p.name] : undefined;
     const base = {
       name: p.name,
       path: p.path,
@@ -153,6 +157,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       inFlight: transfers.filter((t) => t.pair === p.name).length,
       lastSyncAt: iso(row?.last_sync_at),
       watcherError: we ? { at: iso(we.at)!, message: we.message } : null,
+      offline: off ? { since: iso(off.since)!, lastError: off.lastError } : null,
       problems: journal.query
         .failedFiles(p.name, 20)
         .map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
@@ -191,6 +196,7 @@ function bytes(n: number): string {
 /** What needs the operator (a hold, a blind watcher) outranks progress; "in sync" is what is left. */
 function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
   if (p.state !== 'ok') return p.state;
+  if (p.offline) return 'offline';
   if (p.held > 0) return 'deletes-held';
   if (p.watcherError) return 'watcher-error';
   if (scanning) return 'scanning';
@@ -219,6 +225,8 @@ export function renderStatus(s: Status): string {
       out.push(
         `  watcher:   ${p.watcherError.at} ${p.watcherError.message} (changes may be missed; restart to watch anew)`,
       );
+    if (p.offline)
+      out.push(`  offline:   since ${p.offline.since} (${p.offline.lastError ?? 'no answer'}); probing every ≤ 10 s`);
     for (const f of p.problems.slice(0, 10))
       out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
     if (p.held > 0) out.push(`  release with: s3mirror resume --config FILE --pair ${p.name} --allow-deletes`);

@@ -79,6 +79,13 @@ export class DirtyRows {
       .run(now, JSON.stringify(pairs));
   }
 
+  /** The pair's bucket answers again: rows waiting out a retry backoff are due now. */
+  makeRetriesDue(now: number, pair: string): number {
+    return this.sql
+      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair = ? AND error_code IS NOT NULL AND due_at > ?")
+      .run(now, pair, now).changes;
+  }
+
   /**
    * Take up to `limit` due rows of these pairs and lease them until `leaseUntil`, so the next pick
    * skips them. Rows of any other pair (removed from the config, or paused) are never taken: no

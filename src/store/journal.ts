@@ -160,6 +160,10 @@ export class Journal {
   takeDue(now: number, limit: number, leaseUntil: number, pairs: readonly string[]): FileRow[] {
     return this.dirty.takeDue(now, limit, leaseUntil, pairs);
   }
+  makeRetriesDue(now: number, pair: string): number {
+    return this.dirty.makeRetriesDue(now, pair);
+  }
+
   nextDueAt(pairs: readonly string[]): number | undefined {
     return this.dirty.nextDueAt(pairs);
   }

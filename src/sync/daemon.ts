@@ -1,10 +1,11 @@
-import { statSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { errorClass, errorSummary, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
 import { Watcher } from '../watch/watcher.js';
+import { rootId } from '../local/stat.js';
 import { eventSink } from './event-sink.js';
+import { type OutageWatch, outageWatch } from './outage.js';
 import { applyReload, readReloaded, type ReloadHost } from './reload.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
@@ -21,16 +22,8 @@ export interface DaemonOptions extends Partial<RuntimeOptions> {
   rootCheckMs?: number;
   /** How often an unusable bucket is checked again (default 10 s). */
   preflightRetryMs?: number;
-}
-
-/** A root's identity (device and inode), or null when it is not a directory we can see. */
-function rootId(path: string): string | null {
-  try {
-    const st = statSync(path, { bigint: true });
-    return st.isDirectory() ? `${st.dev}:${st.ino}` : null;
-  } catch {
-    return null;
-  }
+  /** Tests: how an offline bucket's probe waits its turn (see OutageWatch). */
+  probeSleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -60,6 +53,7 @@ export class Daemon {
   failure: MirrorError | undefined;
   private readonly ready = new Set<string>();
   private readonly log: Logger;
+  readonly outage: OutageWatch;
   /** Reloads, root checks, bucket checks and rescans run one at a time: each may re-key or re-watch a pair. */
   private serial: Promise<unknown> = Promise.resolve();
 
@@ -72,11 +66,13 @@ export class Daemon {
     this.log = log;
     this.rt = Runtime.open(cfg, { mode: 'daemon', log, ...extra });
     this.events = new EventAggregator(eventSink(this.rt));
+    this.outage = outageWatch(this.rt, log, extra.probeSleep);
   }
 
   async start(): Promise<void> {
     const { rt, cfg } = this;
     rt.startStatusWriter();
+    this.outage.start();
     this.watcher.on('change', (e) => this.events.push(e));
     this.watcher.on('error', ({ pair, error }) => {
       if (!this.stopping) this.rt.noteWatcherError(pair, error);
@@ -224,8 +220,10 @@ export class Daemon {
   /** In the background, so usable pairs never wait for a missing bucket. */
   private async retryBuckets(pending: Set<string>): Promise<void> {
     while (pending.size && !this.stopping) {
-      await new Promise((r) => setTimeout(r, this.retryMs));
+      // An offline bucket is probed by the outage watch; its first answer ends this wait.
+      await this.outage.waitOrAnswer(this.retryMs);
       if (this.stopping) return;
+      if ([...pending].every((n) => this.outage.offline(n))) continue;
       try {
         await this.exclusive(() => this.checkBuckets(pending));
       } catch (e) {
@@ -247,11 +245,14 @@ export class Daemon {
   private async rescan(): Promise<void> {
     for (const name of [...this.ready]) {
       if (this.stopping) return;
-      await this.rescanPair(name);
+      // Nothing to learn from a bucket that does not answer; changes wait in the journal.
+      if (!this.outage.offline(name)) await this.rescanPair(name);
     }
     if (this.stopping) return;
     this.rt.scheduler.wake();
-    const unusable = new Set(this.cfg.pairs.map((p) => p.name).filter((n) => !this.ready.has(n)));
+    const unusable = new Set(
+      this.cfg.pairs.map((p) => p.name).filter((n) => !this.ready.has(n) || this.outage.offline(n)),
+    );
     await this.rt.abortStaleUploads(unusable).catch((e: unknown) => {
       if (!this.stopping) this.log.warn({ error: errorSummary(e) }, 'could not abort stale uploads');
     });
@@ -280,6 +281,7 @@ export class Daemon {
     this.log.info('stopping: draining transfers');
     clearInterval(this.rescanTimer);
     if (this.rootTimer) clearInterval(this.rootTimer);
+    await this.outage.stop();
     await this.watcher.close();
     if (this.events.pending) this.events.flush();
     this.rt.scheduler.stop();

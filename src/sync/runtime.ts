@@ -14,6 +14,7 @@ import type { Filter } from '../watch/filter.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { Scheduler } from './scheduler.js';
 import { StaleUploads } from './stale-uploads.js';
+import { Links } from './links.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
 
@@ -43,6 +44,8 @@ export class Runtime {
   readonly journal: Journal;
   readonly counter = new RequestCounter();
   readonly buckets: BucketProvider;
+  /** Whether each bucket answers (every request through `buckets` is noted). */
+  readonly links: Links;
   readonly transfers: Transfers;
   readonly queue: PQueue;
   readonly examineQueue: PQueue;
@@ -64,15 +67,17 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
-    this.buckets =
-      opts.buckets ??
-      new S3Buckets(
-        createClient(
-          cfg.s3,
-          { concurrency: cfg.concurrency, ...(opts.credentials ? { credentials: opts.credentials } : {}) },
-          this.counter,
-        ),
-      );
+    this.links = new Links(this.now);
+    const links = this.links;
+    const clientOpts = {
+      concurrency: cfg.concurrency,
+      onAttemptTimeout: (bucket: string, message: string) => links.note(bucket, 'unreachable', message),
+      gate: (bucket: string, command: string) => links.gate(bucket, command),
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    };
+    // Bucket checks (start-up, outage probes) go out once each: their callers have their own schedule.
+    const probe = () => createClient(cfg.s3, { ...clientOpts, concurrency: 1, maxAttempts: 1 }, this.counter);
+    this.buckets = links.watch(opts.buckets ?? new S3Buckets(createClient(cfg.s3, clientOpts, this.counter), probe()));
     this.transfers = new Transfers(this.buckets, this.journal, {
       concurrency: cfg.concurrency,
       partSizeBytes: cfg.multipart.partSizeBytes,
@@ -126,6 +131,7 @@ export class Runtime {
     this.engines.delete(name);
     this.status.reconciled.delete(name);
     this.status.watcherErrors.delete(name);
+    this.status.offline.delete(name);
   }
 
   /** A reload's top-level settings (the planner let through only what applies live). */
@@ -224,6 +230,12 @@ export class Runtime {
       `${message} (changes may be missed until the pair is watched anew: restart, or its root is replaced; the periodic rescan still finds them)`,
     );
     this.opts.log.error({ pair, error: errorSummary(error) }, 'watcher error');
+  }
+
+  /** A pair's bucket is offline since `since` (null: online again): status shows it. */
+  noteOffline(pair: string, state: { since: number; lastError: string | null } | null): void {
+    if (state) this.status.offline.set(pair, state);
+    else this.status.offline.delete(pair);
   }
 
   /** Watched anew: a new watcher, no error of its own yet. */

@@ -57,10 +57,18 @@ export class Scheduler {
     this.wake();
   }
 
-  /** The pairs whose rows may be taken: configured (they have an engine) and not paused. */
+  private readonly offline = new Set<string>();
+
+  /** A pair whose bucket is offline (src/sync/outage.ts): no per-file attempts until it answers. */
+  setOffline(pair: string, offline: boolean): void {
+    if (offline) this.offline.add(pair);
+    else if (this.offline.delete(pair)) this.wake();
+  }
+
+  /** The pairs whose rows may be taken: configured (they have an engine), not paused, not offline. */
   private active(): string[] {
     const out: string[] = [];
-    for (const name of this.engines.keys()) if (!this.paused.has(name)) out.push(name);
+    for (const name of this.engines.keys()) if (!this.paused.has(name) && !this.offline.has(name)) out.push(name);
     return out;
   }
 
@@ -139,7 +147,8 @@ export class Scheduler {
   }
 
   private async flushAll(): Promise<void> {
-    await Promise.all([...this.engines.values()].map((e) => e.flushDeletes()));
+    const online = [...this.engines].filter(([name]) => !this.offline.has(name));
+    await Promise.all(online.map(([, e]) => e.flushDeletes()));
   }
 
   /** `sync --once`: everything pending is due now; return when nothing is left to try. */

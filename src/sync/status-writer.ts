@@ -28,6 +28,8 @@ export class StatusWriter {
   readonly reconciled = new Set<string>();
   /** The last watcher error of each pair since it was (last) watched: its changes may be missed. */
   readonly watcherErrors = new Map<string, { at: number; message: string }>();
+  /** Pairs whose bucket is offline (src/sync/outage.ts): since when, and the last error. */
+  readonly offline = new Map<string, { since: number; lastError: string | null }>();
   /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
   private readonly problems = new Map<string, { stamp: string; any: boolean }>();
   private timer: NodeJS.Timeout | undefined;
@@ -41,7 +43,7 @@ export class StatusWriter {
    */
   private inSync(n: string): boolean {
     const { journal, transfers } = this.src;
-    if (!this.reconciled.has(n) || this.watcherErrors.has(n)) return false;
+    if (!this.reconciled.has(n) || this.watcherErrors.has(n) || this.offline.has(n)) return false;
     if (journal.pairs.get(n)?.state !== 'ok') return false;
     if (journal.pendingCount(n) > 0 || [...transfers.inFlight.values()].some((t) => t.pair === n)) return false;
     // A scan of the pair's rows: asked again only once the journal has changed since.
@@ -72,6 +74,7 @@ export class StatusWriter {
       bytesCopied: transfers.bytesCopied,
       reconciled: [...this.reconciled],
       watcherErrors: Object.fromEntries(this.watcherErrors),
+      offline: Object.fromEntries(this.offline),
     });
     // The writes just made touch no file row: what was found stays true until something else writes.
     const stamp = journal.changeStamp();

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { denyReads, resetFailpoints } from '../src/failpoints.js';
+import { PROBE_MAX_MS } from '../src/plan/outage.js';
+import { readStatus } from '../src/status/status.js';
+import type { Daemon } from '../src/sync/daemon.js';
+import { viaProxy } from './support/faults.js';
+import { bytes, daemon, eventually, expectMirror, scratch, type Scratch } from './support/mirror.js';
+import { startProxy, type FaultProxy } from './support/proxy.js';
+import { testEnv } from './support/s3server.js';
+
+// Outage mode (src/plan/outage.ts, src/sync/outage.ts): a bucket that does not answer is put
+// offline; its pairs make no per-file attempts and read no file, one cheap probe per interval
+// asks whether it is back, and the first answer lets all due work flow. Faults come from the proxy.
+
+let s: Scratch | undefined;
+let proxy: FaultProxy | undefined;
+let d: Daemon | undefined;
+afterEach(async () => {
+  resetFailpoints();
+  await d?.stop();
+  d = undefined;
+  s?.cleanup();
+  await proxy?.close();
+  proxy = undefined;
+});
+
+/** Files opened for reading in this process, by path (through the read failpoint's hook). */
+function countReads(): string[] {
+  const reads: string[] = [];
+  denyReads((abs) => {
+    reads.push(abs);
+    return false;
+  });
+  return reads;
+}
+
+/** Requests the proxy saw from index `from` on, by operation. */
+function opsSince(p: FaultProxy, from: number): string[] {
+  return p.requests.slice(from).map((r) => r.op);
+}
+
+describe('outage mode', () => {
+  it('refused: offline at once, no per-file attempt or read while down, ≤ 1 probe per 10 s, back within one probe', async () => {
+    s = await scratch('outage-refused');
+    s.write('a.txt', 'a');
+    s.write('big.bin', bytes(600 * 1024));
+    proxy = await startProxy(testEnv().endpoint);
+    const p = proxy;
+    // Each probe waits a second of real time for the interval it asks for: the intervals add up
+    // to a virtual clock, against which probes are counted.
+    const asked: number[] = [];
+    const probeSleep = (ms: number) => {
+      asked.push(ms);
+      return new Promise<void>((r) => setTimeout(r, 1000));
+    };
+    const cfg = viaProxy(s, p, { debounceMs: 100 });
+    d = daemon(cfg, { probeSleep });
+    await d.start();
+    await eventually(() => expectMirror(s!.root, s!.bucket));
+    const reads = countReads();
+
+    p.setFault({ kind: 'drop' });
+    s.write('big.bin', bytes(600 * 1024, 2));
+    s.write('new.txt', 'written while the server refuses');
+    await eventually(() => expect(d!.rt.links.isOffline(s!.bucket)).toBe(true));
+    await eventually(() => {
+      const st = readStatus(cfg).pairs[0]!;
+      expect(st.verdict).toBe('offline');
+      expect(st.offline?.since).toMatch(/^\d{4}-/);
+      expect(st.offline?.lastError).toMatch(/ENDPOINT_UNREACHABLE/);
+    });
+    // Whatever was examined before the outage was noticed has settled (failed, backing off).
+    await eventually(() => expect(d!.rt.transfers.inFlight.size).toBe(0));
+
+    // Quiet: six probes' worth of time, in which the failed rows' backoffs (2 s, 4 s) come due.
+    const from = p.requests.length;
+    const readsBefore = reads.length;
+    const probesBefore = d.outage.probes;
+    const askedBefore = asked.length;
+    await eventually(() => expect(d!.outage.probes - probesBefore).toBeGreaterThanOrEqual(6), 20_000);
+    const ops = opsSince(p, from);
+    const probes = ops.length;
+    expect(new Set(ops), 'only probes while offline').toEqual(new Set(['HeadBucket']));
+    expect(reads.length - readsBefore, 'files read while offline').toBe(0);
+    const virtualMs = asked.slice(askedBefore, askedBefore + probes).reduce((a, b) => a + b, 0);
+    // ≤ 1 probe per 10 s once the backoff reached its cap, and the ramp up to it costs ≤ 2 more.
+    expect(probes).toBeLessThanOrEqual(Math.ceil(virtualMs / PROBE_MAX_MS) + 2);
+
+    // Back: the first probe that is answered lets the due work go, no second probe needed.
+    const back = p.requests.length;
+    p.setFault(null);
+    await eventually(() => expect(opsSince(p, back)).toContain('PutObject'), 20_000);
+    const before = opsSince(p, back);
+    expect(before.slice(0, before.indexOf('PutObject')).filter((o) => o === 'HeadBucket').length).toBeLessThanOrEqual(
+      1,
+    );
+    await eventually(() => expectMirror(s!.root, s!.bucket), 20_000);
+    await eventually(() => expect(readStatus(cfg).pairs[0]!.verdict).toBe('in sync'));
+    expect(readStatus(cfg).pairs[0]!.offline).toBeNull();
+  }, 60_000);
+
+  it('hung: a server that accepts and never answers is offline within 30 s, and the mirror catches up after', async () => {
+    s = await scratch('outage-hung');
+    s.write('a.txt', 'a');
+    proxy = await startProxy(testEnv().endpoint);
+    const p = proxy;
+    const cfg = viaProxy(s, p, { debounceMs: 100 });
+    d = daemon(cfg);
+    await d.start();
+    await eventually(() => expectMirror(s!.root, s!.bucket));
+
+    const puts = p.counts.get('PutObject') ?? 0;
+    p.setFault({ kind: 'delay', ms: 10 * 60_000 });
+    s.write('b.txt', 'written while the server hangs');
+    // The socket idle timeout (20 s) fails the first attempt: noticed before the SDK's retries.
+    await eventually(() => expect(d!.rt.links.isOffline(s!.bucket)).toBe(true), 30_000);
+    // One attempt, not the SDK's three: the retries of a request caught in the outage are refused unsent.
+    await eventually(() => expect(d!.rt.transfers.inFlight.size).toBe(0));
+    expect((p.counts.get('PutObject') ?? 0) - puts).toBe(1);
+
+    p.setFault(null);
+    await eventually(() => expectMirror(s!.root, s!.bucket), 40_000);
+    expect(d.rt.links.isOffline(s.bucket)).toBe(false);
+  }, 90_000);
+});
