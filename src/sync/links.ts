@@ -27,7 +27,14 @@ export class Links {
   private readonly states = new Map<string, LinkState>();
   private readonly listeners = new Set<(e: LinkEvent) => void>();
 
-  constructor(private readonly now: () => number) {}
+  /**
+   * `refuse`: requests to an offline bucket fail at once (the daemon, which probes it). A `sync
+   * --once` pass has no probe and only tracks the state: its own retries decide.
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly refuse: boolean,
+  ) {}
 
   note(bucket: string, outcome: RequestOutcome, error: string | null): void {
     const r = nextLink(this.state(bucket), outcome, this.now(), error);
@@ -49,7 +56,7 @@ export class Links {
   /** The error a request to an offline bucket fails with at once; undefined while it is online. */
   refusal(bucket: string): MirrorError | undefined {
     const s = this.state(bucket);
-    if (s.offlineSince === null) return undefined;
+    if (!this.refuse || s.offlineSince === null) return undefined;
     const e = new MirrorError('ENDPOINT_UNREACHABLE', `bucket ${bucket} is offline: ${s.lastError ?? 'no answer'}`, {
       hint: 'check s3.endpoint and that the server is up; s3mirror probes it and resumes on its own',
     });

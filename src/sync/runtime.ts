@@ -67,7 +67,7 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
-    this.links = new Links(this.now);
+    this.links = new Links(this.now, opts.mode === 'daemon');
     const links = this.links;
     const clientOpts = {
       concurrency: cfg.concurrency,
