@@ -69,8 +69,11 @@ describe('outage mode', () => {
       expect(st.offline?.since).toMatch(/^\d{4}-/);
       expect(st.offline?.lastError).toMatch(/ENDPOINT_UNREACHABLE/);
     });
-    // Whatever was examined before the outage was noticed has settled (failed, backing off).
+    // Whatever was examined before the outage was noticed has settled (failed, backing off);
+    // big.bin was read and hashed for its upload.
     await eventually(() => expect(d!.rt.transfers.inFlight.size).toBe(0));
+    await eventually(() => expect(d!.rt.journal.getFile('p', 'big.bin')?.error_code).toBe('ENDPOINT_UNREACHABLE'));
+    expect(reads.filter((r) => r.endsWith('big.bin')).length).toBeGreaterThan(0);
 
     // Quiet: six probes' worth of time, in which the failed rows' backoffs (2 s, 4 s) come due.
     const from = p.requests.length;
@@ -88,6 +91,7 @@ describe('outage mode', () => {
 
     // Back: the first probe that is answered lets the due work go, no second probe needed.
     const back = p.requests.length;
+    const readsBack = reads.length;
     p.setFault(null);
     await eventually(() => expect(opsSince(p, back)).toContain('PutObject'), 20_000);
     const before = opsSince(p, back);
@@ -95,6 +99,8 @@ describe('outage mode', () => {
       1,
     );
     await eventually(() => expectMirror(s!.root, s!.bucket), 20_000);
+    // Its stat unchanged, big.bin kept its hash: read once more to be sent, not hashed again.
+    expect(reads.slice(readsBack).filter((r) => r.endsWith('big.bin'))).toHaveLength(1);
     await eventually(() => expect(readStatus(cfg).pairs[0]!.verdict).toBe('in sync'));
     expect(readStatus(cfg).pairs[0]!.offline).toBeNull();
   }, 60_000);

@@ -3,6 +3,7 @@ import type { Bucket } from '../bucket.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Journal } from '../store/journal.js';
+import type { HashCache } from './hash-cache.js';
 import type { Transfers } from './transfers.js';
 
 /** What a pair's engine and its deletes work with: one home, so neither imports the other for it. */
@@ -19,6 +20,8 @@ export interface EngineDeps {
   /** Stat, read-and-hash and HEAD: kept apart so examining never takes a transfer's place. */
   examineQueue: PQueue;
   log: Logger;
+  /** Hashes of files read, kept while their stat holds (shared by all pairs). */
+  hashes?: HashCache;
   mode: Mode;
   now: () => number;
 }

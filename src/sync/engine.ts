@@ -106,6 +106,7 @@ export class PairEngine {
         thresholdBytes: this.d.cfg.multipart.thresholdBytes,
         partSizeBytes: this.d.cfg.multipart.partSizeBytes,
         budget: this.d.transfers.budget,
+        hashes: this.d.hashes,
         linkIdle: () => this.d.transfers.inFlight.size === 0 && this.d.queue.size === 0 && this.d.queue.pending === 0,
         now: this.d.now,
       });

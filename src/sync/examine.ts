@@ -11,6 +11,7 @@ import type { Filter } from '../watch/filter.js';
 import { kindOf, toLocalStat } from '../local/stat.js';
 import type { ByteBudget } from '../local/budget.js';
 import type { BucketEncryption } from './encryption.js';
+import type { HashCache } from './hash-cache.js';
 import { readAndHash, type Hashed } from '../local/hasher.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
@@ -79,6 +80,8 @@ export interface ExamineContext {
   partSizeBytes: number;
   /** Bodies of small files kept for their upload are counted here. */
   budget: ByteBudget;
+  /** The last hash of each file, while its stat holds: a retry does not hash it again. */
+  hashes?: HashCache;
   /** No transfer queued or running (see readAndHash). */
   linkIdle?: () => boolean;
   now: () => number;
@@ -141,13 +144,17 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     for (let step = 0; step < 4; step++) {
       const decision = plan(local, jv, remote, opts);
       if (decision.op === 'hash' && local && !hashed) {
-        hashed = await readAndHash(
-          where,
-          { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes },
-          local.stat.size,
-          c.budget,
-          c.linkIdle,
-        );
+        hashed = c.hashes?.get(c.pair.name, row.rel, local.stat);
+        if (!hashed) {
+          hashed = await readAndHash(
+            where,
+            { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes },
+            local.stat.size,
+            c.budget,
+            c.linkIdle,
+          );
+          c.hashes?.put(c.pair.name, row.rel, hashed);
+        }
         local.stat = hashed.stat;
         local.md5 = hashed.md5;
         local.localEtag = hashed.localEtag;

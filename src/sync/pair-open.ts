@@ -4,6 +4,7 @@ import type { Filter } from '../watch/filter.js';
 import { PairEngine } from './engine.js';
 import type { BucketProvider } from '../bucket.js';
 import type { EngineDeps } from './deps.js';
+import type { HashCache } from './hash-cache.js';
 
 /** What a pair's engine is wired to: the runtime's parts (not the runtime, which opens engines). */
 interface EngineHome {
@@ -13,6 +14,7 @@ interface EngineHome {
   readonly transfers: EngineDeps['transfers'];
   readonly queue: EngineDeps['queue'];
   readonly examineQueue: EngineDeps['examineQueue'];
+  readonly hashes: HashCache;
   readonly opts: { log: EngineDeps['log']; mode: EngineDeps['mode'] };
   readonly now: () => number;
 }
@@ -46,6 +48,7 @@ export function openEngine(rt: EngineHome, p: PairConfig, filter?: Filter): Pair
       queue: rt.queue,
       examineQueue: rt.examineQueue,
       log: opts.log,
+      hashes: rt.hashes,
       mode: opts.mode,
       now: rt.now,
     },

@@ -14,6 +14,7 @@ import type { Filter } from '../watch/filter.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { Scheduler } from './scheduler.js';
 import { StaleUploads } from './stale-uploads.js';
+import { HashCache } from './hash-cache.js';
 import { Links } from './links.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
@@ -43,6 +44,7 @@ export interface RuntimeOptions {
 export class Runtime {
   readonly journal: Journal;
   readonly counter = new RequestCounter();
+  readonly hashes = new HashCache();
   readonly buckets: BucketProvider;
   /** Whether each bucket answers (every request through `buckets` is noted). */
   readonly links: Links;
