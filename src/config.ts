@@ -12,6 +12,7 @@ export const DEFAULTS = {
   debounceMs: 1000,
   maxDelayMs: 10_000,
   rescanIntervalMs: 3_600_000,
+  degradedRescanMs: 60_000,
   drainTimeoutMs: 30_000,
   abortIncompleteAfterMs: 86_400_000,
   multipart: { thresholdBytes: 8 * 1024 * 1024, partSizeBytes: 8 * 1024 * 1024 },
@@ -101,6 +102,7 @@ const configSchema = z.strictObject({
   debounceMs: intIn(0, 3_600_000).default(DEFAULTS.debounceMs),
   maxDelayMs: intIn(0, 86_400_000).default(DEFAULTS.maxDelayMs),
   rescanIntervalMs: intIn(0, 604_800_000).default(DEFAULTS.rescanIntervalMs),
+  degradedRescanMs: intIn(100, 86_400_000).default(DEFAULTS.degradedRescanMs),
   drainTimeoutMs: intIn(0, 3_600_000).default(DEFAULTS.drainTimeoutMs),
   abortIncompleteAfterMs: intIn(60_000, 31_536_000_000).default(DEFAULTS.abortIncompleteAfterMs),
   multipart: z

@@ -98,10 +98,21 @@ async function startDemo(
   process.stdout.write(
     [
       `s3mirror demo is running: ${folder}  →  s3://demo/mirror/ at ${server.endpoint}`,
-      `Drop, edit or delete files in ${folder} and they are mirrored within a second.`,
+      watchedLine(daemon, folder),
       `In another terminal:  npx s3mirror status --config ${cfgFile}`,
       'Press Ctrl-C to stop (the demo server and its data are removed).',
       '',
     ].join('\n'),
   );
+}
+
+/** What the demo promises about changes: within a second only if the folder is watched. */
+function watchedLine(daemon: Daemon, folder: string): string {
+  const d = daemon.rt.degradedOf('demo');
+  if (!d) return `Drop, edit or delete files in ${folder} and they are mirrored within a second.`;
+  return [
+    `The folder is NOT watched (${d.cause}).`,
+    `Changes in ${folder} are mirrored by a rescan every ${Math.round(d.rescanEveryMs / 1000)} s.`,
+    `Fix: ${d.fix}`,
+  ].join('\n');
 }

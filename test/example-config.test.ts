@@ -12,6 +12,7 @@ describe('config.example.json', () => {
     ['debounceMs', cfg.debounceMs, DEFAULTS.debounceMs],
     ['maxDelayMs', cfg.maxDelayMs, DEFAULTS.maxDelayMs],
     ['rescanIntervalMs', cfg.rescanIntervalMs, DEFAULTS.rescanIntervalMs],
+    ['degradedRescanMs', cfg.degradedRescanMs, DEFAULTS.degradedRescanMs],
     ['drainTimeoutMs', cfg.drainTimeoutMs, DEFAULTS.drainTimeoutMs],
     ['abortIncompleteAfterMs', cfg.abortIncompleteAfterMs, DEFAULTS.abortIncompleteAfterMs],
     ['multipart.thresholdBytes', cfg.multipart.thresholdBytes, DEFAULTS.multipart.thresholdBytes],

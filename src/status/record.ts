@@ -13,6 +13,18 @@ interface RecordedTransfer {
   multipart?: boolean;
 }
 
+/** A pair whose watcher failed: rescanned every `rescanEveryMs` until watching works again. */
+export interface DegradedRecord {
+  since: number;
+  /** The watcher's error code (`ENOSPC`, `EMFILE`, …) or `EVENTLESS_FS`. */
+  code: string;
+  cause: string;
+  fix: string;
+  /** Watch errors seen since, the first included (ENOSPC comes once per file not watched). */
+  errors: number;
+  rescanEveryMs: number;
+}
+
 /**
  * What the running (or last) process says about itself, written to the journal every second so
  * `status` needs no IPC. The writer fills every field; those marked optional may be missing from
@@ -36,6 +48,8 @@ export interface ProcessRecord {
   watcherErrors?: Record<string, { at: number; message: string }>;
   /** Pairs whose bucket is offline: since when, and the last error (absent: all online). */
   offline?: Record<string, { since: number; lastError: string | null }>;
+  /** Pairs whose watching failed, and what to do about it. */
+  degraded?: Record<string, DegradedRecord>;
 }
 
 export function writeProcessRecord(journal: Journal, record: ProcessRecord): void {

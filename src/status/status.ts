@@ -32,6 +32,11 @@ interface PairStatus {
   watcherError: { at: string; message: string } | null;
   /** The running process found the pair's bucket offline: since when, and the last error. */
   offline: { since: string; lastError: string | null } | null;
+  /**
+   * Set while the running process cannot watch the pair (verdict `degraded`): since when, what
+   * failed, how to fix it, and how often the pair is rescanned meanwhile.
+   */
+  degraded: { since: string; code: string; cause: string; fix: string; errors: number; rescanEveryMs: number } | null;
   problems: { rel: string; state: string; code: string | null; error: string | null }[];
 }
 
@@ -82,6 +87,7 @@ export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
       verdict: state,
       watcherError: null,
       offline: null,
+      degraded: null,
       problems: [],
     })),
     transfers: [],
@@ -141,6 +147,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
     const clean = counts.filter((c) => c.state === 'clean' && c.present === 1);
     const we = running ? proc?.watcherErrors?.[p.name] : undefined;
     const off = running ? proc?.offline?.[p.name] : undefined;
+    const dg = running ? proc?.degraded?.[p.name] : undefined;
     const base = {
       name: p.name,
       path: p.path,
@@ -158,6 +165,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       lastSyncAt: iso(row?.last_sync_at),
       watcherError: we ? { at: iso(we.at)!, message: we.message } : null,
       offline: off ? { since: iso(off.since)!, lastError: off.lastError } : null,
+      degraded: dg ? { ...dg, since: iso(dg.since)! } : null,
       problems: journal.query
         .failedFiles(p.name, 20)
         .map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),
@@ -198,6 +206,8 @@ function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
   if (p.state !== 'ok') return p.state;
   if (p.offline) return 'offline';
   if (p.held > 0) return 'deletes-held';
+  if (p.degraded) return 'degraded';
+  // A record from a version that did not write `degraded`.
   if (p.watcherError) return 'watcher-error';
   if (scanning) return 'scanning';
   if (p.pending > p.retrying || p.inFlight > 0) return 'syncing';
@@ -221,7 +231,10 @@ export function renderStatus(s: Status): string {
     out.push(`  pending:   ${p.pending}${p.retrying ? ` (${p.retrying} retrying)` : ''}   in flight: ${p.inFlight}`);
     out.push(`  failed:    ${p.failed}   held deletes: ${p.held}   skipped: ${p.skipped}`);
     out.push(`  last sync: ${p.lastSyncAt ?? 'never'}`);
-    if (p.watcherError)
+    if (p.degraded) {
+      out.push(`  degraded:  since ${p.degraded.since}: ${p.degraded.cause}`);
+      out.push(`  fix:       ${p.degraded.fix}`);
+    } else if (p.watcherError)
       out.push(
         `  watcher:   ${p.watcherError.at} ${p.watcherError.message} (changes may be missed; restart to watch anew)`,
       );

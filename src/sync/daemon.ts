@@ -2,12 +2,13 @@ import type { Config } from '../config.js';
 import { errorClass, errorSummary, MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
-import { Watcher } from '../watch/watcher.js';
+import { type PairWatcher, Watcher } from '../watch/watcher.js';
 import { rootId } from '../local/stat.js';
-import { eventSink } from './event-sink.js';
+import { eventSink, rescanSubtree } from './event-sink.js';
 import { type OutageWatch, outageWatch } from './outage.js';
 import { applyReload, readReloaded, type ReloadHost } from './reload.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
+import { Watching } from './watching.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
 const ROOT_CHECK_MS = 10_000;
@@ -24,6 +25,8 @@ export interface DaemonOptions extends Partial<RuntimeOptions> {
   preflightRetryMs?: number;
   /** Tests: how an offline bucket's probe waits its turn (see OutageWatch). */
   probeSleep?: (ms: number) => Promise<void>;
+  /** Tests only: a watcher of their own (one that fails, as a kernel out of inotify watches does). */
+  watcher?: PairWatcher;
 }
 
 /**
@@ -32,7 +35,8 @@ export interface DaemonOptions extends Partial<RuntimeOptions> {
  */
 export class Daemon {
   readonly rt: Runtime;
-  private readonly watcher = new Watcher();
+  private readonly watcher: PairWatcher;
+  private readonly watching: Watching;
   private readonly events: EventAggregator;
   private rescanTimer: NodeJS.Timeout | undefined;
   private rootTimer: NodeJS.Timeout | undefined;
@@ -65,7 +69,20 @@ export class Daemon {
   ) {
     this.log = log;
     this.rt = Runtime.open(cfg, { mode: 'daemon', log, ...extra });
-    this.events = new EventAggregator(eventSink(this.rt));
+    this.watcher = extra.watcher ?? new Watcher();
+    this.watching = new Watching({
+      rt: this.rt,
+      watcher: this.watcher,
+      log,
+      rescan: (name, opts) => this.rescanPair(name, opts),
+      rescanUnder: (name, under) => rescanSubtree(this.rt, name, under),
+      ready: (name) => this.ready.has(name),
+      stopping: () => this.stopping,
+    });
+    this.events = new EventAggregator({
+      ...eventSink(this.rt),
+      onFilterChanged: (pair, dir) => this.watching.refilter(pair, dir),
+    });
     this.outage = outageWatch(this.rt, log, extra.probeSleep);
   }
 
@@ -74,9 +91,6 @@ export class Daemon {
     rt.startStatusWriter();
     this.outage.start();
     this.watcher.on('change', (e) => this.events.push(e));
-    this.watcher.on('error', ({ pair, error }) => {
-      if (!this.stopping) this.rt.noteWatcherError(pair, error);
-    });
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
     rt.journal.makeAllDue(
@@ -103,6 +117,7 @@ export class Daemon {
     );
     this.rootTimer.unref();
     this.startRescans();
+    this.watching.start();
     this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
   }
 
@@ -154,11 +169,8 @@ export class Daemon {
   }
 
   private async watch(name: string): Promise<void> {
-    const engine = this.rt.engines.get(name)!;
-    const p = engine.pair;
-    this.watchedRoots.set(name, rootId(p.path));
-    this.rt.clearWatcherError(name);
-    await this.watcher.add(name, p.path, engine.filter, p.followSymlinks, [this.cfg.stateDir]);
+    this.watchedRoots.set(name, rootId(this.rt.engines.get(name)!.pair.path));
+    await this.watching.watch(name);
   }
 
   /**
@@ -258,9 +270,10 @@ export class Daemon {
     });
   }
 
-  private async rescanPair(name: string): Promise<void> {
+  private async rescanPair(name: string, opts: { list?: boolean } = {}): Promise<void> {
     try {
-      await this.rt.reconcilePair(name);
+      await this.rt.reconcilePair(name, opts);
+      this.watching.refresh(name);
     } catch (e) {
       // Cut short by stop() closing the journal under it: nothing to record, the next start rescans.
       if (this.stopping) return;
@@ -282,13 +295,16 @@ export class Daemon {
     clearInterval(this.rescanTimer);
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.outage.stop();
+    const watching = this.watching.stop();
     await this.watcher.close();
     if (this.events.pending) this.events.flush();
     this.rt.scheduler.stop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.cfg.drainTimeoutMs)));
     const outcome = await Promise.race([
-      Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning, this.serial]).then(() => 'drained' as const),
+      Promise.all([this.loop, this.rt.scheduler.drain(), this.rescanning, this.serial, watching]).then(
+        () => 'drained' as const,
+      ),
       timeout,
     ]);
     clearTimeout(timer);

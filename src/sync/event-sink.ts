@@ -1,5 +1,6 @@
 import { keyFor } from '../plan/keys.js';
 import type { AggregatorOptions, FileEvent } from '../watch/events.js';
+import { walk } from '../watch/walker.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -60,4 +61,29 @@ function markFound(rt: Runtime, name: string, rels: readonly string[]): void {
   } catch {
     // The walk outlived stop() closing the journal: the next start reconciles the pair anyway.
   }
+}
+
+/**
+ * After what a directory's filters exclude changed: every file now under it (newly included ones
+ * too) and every row the journal has there (newly excluded ones too) is looked at again.
+ */
+export async function rescanSubtree(rt: Runtime, name: string, under: string): Promise<void> {
+  const { pair, filter } = rt.engines.get(name)!;
+  const items = new Map<string, string>();
+  const prefix = under ? `${under}/` : '';
+  for (const r of rt.journal.query.reconcileRows(name))
+    if (r.present === 1 && r.rel.startsWith(prefix) && !r.rel.startsWith('/')) items.set(r.rel, r.key);
+  try {
+    const walked = await walk(pair.path, filter, { followSymlinks: pair.followSymlinks, under });
+    for (const e of walked.entries) if (!items.has(e.rel)) items.set(e.rel, keyFor(pair.prefix, e.rel));
+  } catch {
+    // The directory is gone: its rows are looked at (and found gone) all the same.
+  }
+  rt.journal.markManyDirty({
+    pair: name,
+    items: [...items].map(([rel, key]) => ({ rel, key })),
+    now: rt.now(),
+    debounceMs: rt.cfg.debounceMs,
+    maxDelayMs: rt.cfg.maxDelayMs,
+  });
 }

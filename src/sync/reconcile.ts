@@ -46,6 +46,8 @@ const LIST_PAGE_KEYS = 1000;
 export interface ReconcileResult {
   dirty: number;
   localFiles: number;
+  /** Directories walked (0 when the root was not walked). */
+  localDirs: number;
   remoteObjects: number;
   unreadable: string[];
   rootProblem: string | null;
@@ -86,6 +88,7 @@ export async function reconcile(
     return {
       dirty: 0,
       localFiles: 0,
+      localDirs: 0,
       remoteObjects: journal.remote.count(pair.name),
       unreadable: [],
       rootProblem: root.problem,
@@ -197,6 +200,7 @@ export async function reconcile(
   return {
     dirty: dirty.length,
     localFiles: walked.entries.length,
+    localDirs: walked.dirs,
     remoteObjects: remote.size,
     unreadable: walked.unreadable.map((u) => `${u.rel || '.'}: ${u.error}`),
     rootProblem: null,

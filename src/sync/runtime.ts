@@ -16,6 +16,7 @@ import { Scheduler } from './scheduler.js';
 import { StaleUploads } from './stale-uploads.js';
 import { HashCache } from './hash-cache.js';
 import { Links } from './links.js';
+import type { DegradedRecord } from '../status/record.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
 
@@ -55,6 +56,8 @@ export class Runtime {
   readonly scheduler: Scheduler;
   readonly now: () => number;
   readonly startedAt: number;
+  /** Each pair's directories and files at its last walk: the inotify watches it needs. */
+  readonly treeEntries = new Map<string, number>();
   private readonly status: StatusWriter;
   private readonly stale: StaleUploads;
 
@@ -194,14 +197,17 @@ export class Runtime {
     return this.stale.sweep(unusable);
   }
 
-  async reconcilePair(name: string): Promise<ReconcileResult> {
+  /** `list: false` compares with the listing the journal holds (a degraded pair's frequent rescans). */
+  async reconcilePair(name: string, opts: { list?: boolean } = {}): Promise<ReconcileResult> {
     const engine = this.engines.get(name)!;
     const r = await reconcile(engine.pair, {
       journal: this.journal,
       bucket: this.buckets.bucket(engine.pair.bucket),
       filter: engine.filter,
       now: this.now,
+      ...opts,
     });
+    if (!r.rootProblem) this.treeEntries.set(name, r.localFiles + r.localDirs);
     const log = this.opts.log.child({ pair: name });
     if (r.rootProblem) {
       this.status.reconciled.delete(name);
@@ -219,19 +225,16 @@ export class Runtime {
     return r;
   }
 
-  /** Recorded where status sees it (recent errors, and the pair's verdict while this process runs). */
-  noteWatcherError(pair: string, error: unknown): void {
-    const { code, message } = errorSummary(error);
-    const at = this.now();
-    this.status.watcherErrors.set(pair, { at, message: `${code}: ${message}` });
-    this.journal.errors.add(
-      at,
-      pair,
-      null,
-      'WATCHER_ERROR',
-      `${message} (changes may be missed until the pair is watched anew: restart, or its root is replaced; the periodic rescan still finds them)`,
-    );
-    this.opts.log.error({ pair, error: errorSummary(error) }, 'watcher error');
+  /**
+   * A pair's watching failed (or is worth less than it seems): status shows it `degraded` with
+   * what to do, never "in sync". Recorded in the error log and logged once per failure, not per
+   * file the kernel refused; `again` updates what status shows (new counts) without either.
+   */
+  noteDegraded(pair: string, d: DegradedRecord, again = false): void {
+    this.status.degraded.set(pair, d);
+    if (again) return;
+    this.journal.errors.add(d.since, pair, null, 'WATCHER_ERROR', `${d.cause}. Fix: ${d.fix}`);
+    this.opts.log.error({ pair, code: d.code, cause: d.cause, fix: d.fix }, 'watching failed: pair degraded');
   }
 
   /** A pair's bucket is offline since `since` (null: online again): status shows it. */
@@ -240,9 +243,14 @@ export class Runtime {
     else this.status.offline.delete(pair);
   }
 
-  /** Watched anew: a new watcher, no error of its own yet. */
-  clearWatcherError(pair: string): void {
-    this.status.watcherErrors.delete(pair);
+  degradedOf(pair: string): DegradedRecord | undefined {
+    return this.status.degraded.get(pair);
+  }
+
+  /** Watched again without an error: the pair's events can be trusted again. */
+  clearDegraded(pair: string): void {
+    if (this.status.degraded.delete(pair))
+      this.opts.log.warn({ pair }, 'watching works again: pair no longer degraded');
   }
 
   /** What status shows about this process; written to the journal so status needs no IPC. */

@@ -1,7 +1,7 @@
 import { errorSummary } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RequestCounter } from '../s3/client.js';
-import { writeProcessRecord } from '../status/record.js';
+import { type DegradedRecord, writeProcessRecord } from '../status/record.js';
 import type { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
 import type { PairEngine } from './engine.js';
@@ -26,10 +26,10 @@ interface StatusSources {
 export class StatusWriter {
   /** Pairs reconciled without a root problem in this process: only they can be "in sync". */
   readonly reconciled = new Set<string>();
-  /** The last watcher error of each pair since it was (last) watched: its changes may be missed. */
-  readonly watcherErrors = new Map<string, { at: number; message: string }>();
   /** Pairs whose bucket is offline (src/sync/outage.ts): since when, and the last error. */
   readonly offline = new Map<string, { since: number; lastError: string | null }>();
+  /** Pairs whose watching failed: their changes may be missed between rescans. */
+  readonly degraded = new Map<string, DegradedRecord>();
   /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
   private readonly problems = new Map<string, { stamp: string; any: boolean }>();
   private timer: NodeJS.Timeout | undefined;
@@ -38,12 +38,12 @@ export class StatusWriter {
 
   /**
    * Truly in sync now: reconciled by this process, its state ok (no hold, no error), nothing
-   * pending or in flight, no failed row, no held delete and no watcher error. Only then does
+   * pending or in flight, no failed row, no held delete, and watched (not degraded). Only then does
    * "last sync" advance.
    */
   private inSync(n: string): boolean {
     const { journal, transfers } = this.src;
-    if (!this.reconciled.has(n) || this.watcherErrors.has(n) || this.offline.has(n)) return false;
+    if (!this.reconciled.has(n) || this.degraded.has(n) || this.offline.has(n)) return false;
     if (journal.pairs.get(n)?.state !== 'ok') return false;
     if (journal.pendingCount(n) > 0 || [...transfers.inFlight.values()].some((t) => t.pair === n)) return false;
     // A scan of the pair's rows: asked again only once the journal has changed since.
@@ -73,7 +73,11 @@ export class StatusWriter {
       bytesUploaded: transfers.bytesUploaded,
       bytesCopied: transfers.bytesCopied,
       reconciled: [...this.reconciled],
-      watcherErrors: Object.fromEntries(this.watcherErrors),
+      // What an older status reads; `degraded` says more.
+      watcherErrors: Object.fromEntries(
+        [...this.degraded].map(([n, d]) => [n, { at: d.since, message: `${d.code}: ${d.cause}` }]),
+      ),
+      degraded: Object.fromEntries(this.degraded),
       offline: Object.fromEntries(this.offline),
     });
     // The writes just made touch no file row: what was found stays true until something else writes.

@@ -30,6 +30,11 @@ export interface AggregatorOptions {
   onChanges: (events: readonly FileEvent[]) => void;
   /** The files found under a directory that appeared: once per walked directory, even if empty. */
   onFound: (pair: string, rels: readonly string[]) => void;
+  /**
+   * What a directory's filters exclude changed (its ignore file was written or removed): once per
+   * directory per batch, after the batch's file events.
+   */
+  onFilterChanged?: (pair: string, dirRel: string) => void;
   /** How long events gather before a batch goes out (default 10 ms). */
   delayMs?: number;
   /** Tests only: a timer they fire themselves. */
@@ -73,16 +78,22 @@ export class EventAggregator {
     this.buffer = [];
     const files: FileEvent[] = [];
     const dirs: ChangeEvent[] = [];
+    const refiltered = new Map<string, { pair: string; dir: string }>();
     for (const e of events) {
       if (e.kind === 'addDir') dirs.push(e);
       else if (e.kind !== 'unlinkDir') {
         // A changed ignore file changes what its directory excludes: read it again at next use.
-        if (isIgnoreFile(e.rel)) this.opts.tree(e.pair).filter.invalidate(parentOf(e.rel));
+        if (isIgnoreFile(e.rel)) {
+          const dir = parentOf(e.rel);
+          this.opts.tree(e.pair).filter.invalidate(dir);
+          refiltered.set(`${e.pair}\0${dir}`, { pair: e.pair, dir });
+        }
         files.push({ pair: e.pair, rel: e.rel, kind: e.kind });
       }
       // An unlinkDir needs nothing: each file under it gets an unlink event of its own.
     }
     this.opts.onChanges(files);
+    for (const r of refiltered.values()) this.opts.onFilterChanged?.(r.pair, r.dir);
     for (const d of dirs) this.track(this.walkNewDir(d.pair, d.rel));
   }
 

@@ -17,6 +17,8 @@ export interface WalkResult {
   unreadable: { rel: string; error: string }[];
   /** Symlinked directories not followed again because they lead back into the walk. */
   loops: string[];
+  /** Directories listed, the root included: with the entries, the watches the tree needs. */
+  dirs: number;
 }
 
 /** The longest the walk keeps the event loop to itself. */
@@ -32,7 +34,7 @@ export async function walk(
   filter: Filter,
   opts: { followSymlinks: boolean; under?: string },
 ): Promise<WalkResult> {
-  const out: WalkResult = { entries: [], unreadable: [], loops: [] };
+  const out: WalkResult = { entries: [], unreadable: [], loops: [], dirs: 0 };
   const start = opts.under ?? '';
   const rootStat = statSync(join(root, start), { bigint: true });
   // Each directory carries the identities of its ancestors: a followed symlink that leads to one
@@ -61,6 +63,7 @@ export async function walk(
     try {
       try {
         names = readdirSync(dir.path);
+        out.dirs++;
       } catch (e) {
         out.unreadable.push({ rel: dirRel, error: (e as Error).message });
         continue;

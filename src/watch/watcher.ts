@@ -11,27 +11,48 @@ export interface ChangeEvent {
   kind: ChangeKind;
 }
 
+/** One pair's tree to watch. */
+export interface WatchTarget {
+  pair: string;
+  root: string;
+  filter: Filter;
+  followSymlinks: boolean;
+  /** Absolute paths never watched (the stateDir). */
+  ignoreAbs: readonly string[];
+}
+
+interface WatcherEvents {
+  change: [ChangeEvent];
+  error: [{ pair: string; error: Error }];
+  ready: [string];
+}
+
+/**
+ * What the daemon needs of a watcher: the seam tests replace with one that fails. `add` for a
+ * pair already watched watches it anew (the new watch is ready before the old one closes, so no
+ * change falls between them); it resolves once the tree is watched, any errors reported before.
+ */
+export interface PairWatcher extends EventEmitter<WatcherEvents> {
+  add(t: WatchTarget): Promise<void>;
+  remove(pair: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * The only module that knows chokidar. Options are explicit: no initial scan (our walker
  * reconciles), symlinks as configured, and `atomic` off, because it silently drops `*~` and
  * `.*.swp` paths the walker would still upload; our own debounce coalesces editors' save dances.
  */
-export class Watcher extends EventEmitter<{
-  change: [ChangeEvent];
-  error: [{ pair: string; error: Error }];
-  ready: [string];
-}> {
+export class Watcher extends EventEmitter<WatcherEvents> implements PairWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
+  /** Watchers being replaced: closed once their successor is ready, or at close(). */
+  private readonly retiring = new Set<FSWatcher>();
   private closed = false;
 
-  add(
-    pair: string,
-    root: string,
-    filter: Filter,
-    followSymlinks: boolean,
-    ignoreAbs: readonly string[],
-  ): Promise<void> {
+  add({ pair, root, filter, followSymlinks, ignoreAbs }: WatchTarget): Promise<void> {
     if (this.closed) return Promise.resolve();
+    const previous = this.watchers.get(pair);
+    if (previous) this.retiring.add(previous);
     const rel = (abs: string) => relative(root, abs).split(sep).join('/');
     const w = watch(root, {
       ignoreInitial: true,
@@ -57,6 +78,7 @@ export class Watcher extends EventEmitter<{
     return new Promise((resolve) =>
       w.once('ready', () => {
         this.emit('ready', pair);
+        if (previous && this.retiring.delete(previous)) void previous.close();
         resolve();
       }),
     );
@@ -71,7 +93,8 @@ export class Watcher extends EventEmitter<{
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.watchers.values()].map((w) => w.close()));
+    await Promise.all([...this.watchers.values(), ...this.retiring].map((w) => w.close()));
     this.watchers.clear();
+    this.retiring.clear();
   }
 }
