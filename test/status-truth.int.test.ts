@@ -30,6 +30,7 @@ interface PairJson {
   failed: number;
   held: number;
   watcherError: { at: string; message: string } | null;
+  degraded: { code: string; cause: string; fix: string } | null;
 }
 interface StatusJson {
   daemon: { running: boolean };
@@ -172,7 +173,7 @@ describe('status tells the truth (issue 7)', () => {
     expect((await status(path)).pairs[0]!.verdict).toBe('deletes-held');
   });
 
-  it('a watcher error is recorded and shown, and the pair is not "in sync" until it is watched anew', async () => {
+  it('a watcher error makes the pair degraded, recorded and shown, and not "in sync" until it is watched anew', async () => {
     s = await scratch('st-watch');
     s.write('a.txt', 'a');
     const { path, cfg } = configFile(s);
@@ -192,12 +193,13 @@ describe('status tells the truth (issue 7)', () => {
     const before = journalView(s.stateDir).lastSync;
     await twoStatusWrites(s.stateDir);
     expect(journalView(s.stateDir).lastSync).toBe(before);
-    expect(await verdict(path)).toBe('watcher-error');
+    expect(await verdict(path)).toBe('degraded');
     const st = await status(path);
     expect(st.recentErrors.map((e) => [e.pair, e.code])).toContainEqual(['p', 'WATCHER_ERROR']);
     expect(st.pairs[0]).toMatchObject({
-      verdict: 'watcher-error',
+      verdict: 'degraded',
       watcherError: { message: expect.stringContaining('ENOSPC') },
+      degraded: { code: 'ENOSPC', fix: expect.stringContaining('fs.inotify.max_user_watches') },
     });
   });
 });

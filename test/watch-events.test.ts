@@ -42,13 +42,15 @@ function setup(files: Record<string, string> = {}, patterns: string[] = []) {
   const timer = manualTimer();
   const changes: (readonly FileEvent[])[] = [];
   const found: { pair: string; rels: readonly string[] }[] = [];
+  const refiltered: [string, string][] = [];
   const agg = new EventAggregator({
     tree: () => ({ root, filter, followSymlinks: false }),
     onChanges: (events) => changes.push(events),
     onFound: (pair, rels) => found.push({ pair, rels }),
+    onFilterChanged: (pair, dir) => refiltered.push([pair, dir]),
     schedule: timer.schedule,
   });
-  return { root, filter, timer, changes, found, agg };
+  return { root, filter, timer, changes, found, refiltered, agg };
 }
 
 const ev = (rel: string, kind: ChangeEvent['kind'] = 'change', pair = 'p'): ChangeEvent => ({ pair, rel, kind });
@@ -138,6 +140,23 @@ describe('ignore files', () => {
     timer.fire();
     expect(filter.excludes('sub/a.tmp')).toBe(false);
     expect(filter.excludes('sub/a.log')).toBe(true);
+  });
+
+  it('each directory whose rules changed is reported once per batch, after its file events', () => {
+    const { timer, changes, refiltered, agg } = setup();
+    agg.push(ev(IGNORE_FILE));
+    agg.push(ev(`sub/${IGNORE_FILE}`, 'add'));
+    agg.push(ev(IGNORE_FILE));
+    agg.push(ev(`sub/${IGNORE_FILE}`, 'unlink', 'q'));
+    agg.push(ev('plain.txt'));
+    expect(refiltered).toEqual([]);
+    timer.fire();
+    expect(changes).toHaveLength(1);
+    expect(refiltered).toEqual([
+      ['p', ''],
+      ['p', 'sub'],
+      ['q', 'sub'],
+    ]);
   });
 
   it('a removed ignore file stops excluding', () => {

@@ -56,7 +56,11 @@ const FAILURES: readonly [string, Partial<WatchFailureFacts>, { cause: RegExp; f
   [
     'a root on a network filesystem stays degraded: watching it again would not help',
     { code: 'EVENTLESS_FS', filesystem: 'nfs' },
-    { cause: /on nfs, which does not report changes made on other machines/, fix: /local filesystem/, retryWatch: false },
+    {
+      cause: /on nfs, which does not report changes made on other machines/,
+      fix: /local filesystem/,
+      retryWatch: false,
+    },
   ],
 ];
 
