@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Machine-wide changes (the inotify limit) would break parallel files: vitest.alone.config.ts.
+    exclude: [...configDefaults.exclude, 'test/**/*.alone.int.test.ts'],
     // Starts s3rver (child process, random 127.0.0.1 port) unless S3MIRROR_TEST_ENDPOINT is set.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,

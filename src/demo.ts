@@ -112,7 +112,7 @@ function watchedLine(daemon: Daemon, folder: string): string {
   if (!d) return `Drop, edit or delete files in ${folder} and they are mirrored within a second.`;
   return [
     `The folder is NOT watched (${d.cause}).`,
-    `Changes in ${folder} are mirrored by a rescan every ${Math.round(d.rescanEveryMs / 1000)} s.`,
+    `Changes in ${folder} are mirrored by a rescan every ${Math.round(d.rescanEveryMs / 1000)} s until it is.`,
     `Fix: ${d.fix}`,
   ].join('\n');
 }

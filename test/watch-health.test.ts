@@ -44,6 +44,11 @@ const FAILURES: readonly [string, Partial<WatchFailureFacts>, { cause: RegExp; f
     { cause: /is unknown here; this tree has not counted yet/, fix: /=8192,/, retryWatch: true },
   ],
   [
+    "inside a user namespace with a lower limit of its own, that limit's sysctl is named",
+    { watchLimit: 40, watchSysctl: 'user.max_inotify_watches', treeEntries: 600 },
+    { cause: /user\.max_inotify_watches is 40;/, fix: /sudo sysctl user\.max_inotify_watches=9216/, retryWatch: true },
+  ],
+  [
     'EMFILE names the instance limit and the open-file limit',
     { code: 'EMFILE' },
     { cause: /max_user_instances is 128/, fix: /LimitNOFILE=/, retryWatch: true },
@@ -52,6 +57,11 @@ const FAILURES: readonly [string, Partial<WatchFailureFacts>, { cause: RegExp; f
     'another watcher error is named as it came',
     { code: 'EPERM', message: 'operation not permitted', degradedRescanMs: 5000 },
     { cause: /EPERM: operation not permitted.*every 5 s/, fix: /tried again at each rescan/, retryWatch: true },
+  ],
+  [
+    'a rescan interval under a second is said in milliseconds',
+    { code: 'EPERM', message: 'operation not permitted', degradedRescanMs: 300 },
+    { cause: /every 300 ms/, fix: /tried again at each rescan/, retryWatch: true },
   ],
   [
     'a root on a network filesystem stays degraded: watching it again would not help',

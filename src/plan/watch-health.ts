@@ -10,8 +10,10 @@ export interface WatchFailureFacts {
   /** The error code the watcher gave (`ENOSPC`, `EMFILE`, …), or `EVENTLESS_FS` for a root on a filesystem without events. */
   code: string;
   message: string;
-  /** `fs.inotify.max_user_watches` now, where the kernel has it. */
+  /** The inotify watch limit now, where the kernel has it. */
   watchLimit: number | null;
+  /** The sysctl that sets it, when not `fs.inotify.max_user_watches` (a user namespace's own). */
+  watchSysctl?: string;
   /** `fs.inotify.max_user_instances` now, where the kernel has it. */
   instanceLimit: number | null;
   /** Directories and files in the pair's tree, from the last walk (null before the first). */
@@ -59,7 +61,7 @@ export function watchesNeeded(treeEntries: number, currentLimit: number | null):
 }
 
 export function watchFailure(f: WatchFailureFacts): WatchFailure {
-  const every = `changes are found by a rescan every ${Math.round(f.degradedRescanMs / 1000)} s until watching works again`;
+  const every = `changes are found by a rescan every ${interval(f.degradedRescanMs)} until watching works again`;
   if (f.code === 'EVENTLESS_FS') {
     return {
       cause: `the pair's root is on ${f.filesystem ?? 'a network filesystem'}, which does not report changes made on other machines; ${every}`,
@@ -71,9 +73,10 @@ export function watchFailure(f: WatchFailureFacts): WatchFailure {
     const now = f.watchLimit === null ? 'unknown here' : String(f.watchLimit);
     const tree = f.treeEntries === null ? 'not counted yet' : `${f.treeEntries} directories and files`;
     const target = watchesNeeded(f.treeEntries ?? 0, f.watchLimit);
+    const name = f.watchSysctl ?? WATCH_LIMIT_SYSCTL;
     return {
-      cause: `inotify watch limit reached (${WATCH_LIMIT_SYSCTL} is ${now}; this tree has ${tree}): some files are not watched; ${every}`,
-      fix: `raise it to at least ${target}: sudo sysctl ${WATCH_LIMIT_SYSCTL}=${target}, and to keep it after a reboot: echo ${WATCH_LIMIT_SYSCTL}=${target} | sudo tee /etc/sysctl.d/60-s3mirror.conf`,
+      cause: `inotify watch limit reached (${name} is ${now}; this tree has ${tree}): some files are not watched; ${every}`,
+      fix: `raise it to at least ${target}: sudo sysctl ${name}=${target}, and to keep it after a reboot: echo ${name}=${target} | sudo tee /etc/sysctl.d/60-s3mirror.conf`,
       retryWatch: true,
     };
   }
@@ -90,4 +93,8 @@ export function watchFailure(f: WatchFailureFacts): WatchFailure {
     fix: 'see the log for the failing path; watching is tried again at each rescan, and a restart watches anew',
     retryWatch: true,
   };
+}
+
+function interval(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

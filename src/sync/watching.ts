@@ -157,6 +157,7 @@ export class Watching {
       code,
       message,
       watchLimit: limits.watches,
+      watchSysctl: limits.watchSysctl,
       instanceLimit: limits.instances,
       treeEntries: this.d.rt.treeEntries.get(name) ?? null,
       ...(code === EVENTLESS ? { filesystem: message } : {}),

@@ -9,10 +9,22 @@ function readNumber(path: string): number | null {
   }
 }
 
-/** The kernel's inotify limits where it has them (Linux), for the advice a failed watch gets. */
-export function inotifyLimits(): { watches: number | null; instances: number | null } {
+/**
+ * The kernel's inotify watch limit where it has one (Linux), and the sysctl that sets it: the
+ * machine's `fs.inotify.max_user_watches`, or inside a user namespace (a container) a lower
+ * `user.max_inotify_watches` of its own.
+ */
+export function inotifyLimits(): {
+  watches: number | null;
+  watchSysctl: string;
+  instances: number | null;
+} {
+  const machine = readNumber('/proc/sys/fs/inotify/max_user_watches');
+  const ns = readNumber('/proc/sys/user/max_inotify_watches');
+  const nsLower = ns !== null && (machine === null || ns < machine);
   return {
-    watches: readNumber('/proc/sys/fs/inotify/max_user_watches'),
+    watches: nsLower ? ns : machine,
+    watchSysctl: nsLower ? 'user.max_inotify_watches' : 'fs.inotify.max_user_watches',
     instances: readNumber('/proc/sys/fs/inotify/max_user_instances'),
   };
 }

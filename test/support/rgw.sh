@@ -335,6 +335,8 @@ cmd_test() {
   local rc=0
   # vitest treats positional args as file-name filters; integration files are *.int.test.ts.
   npx vitest run int.test "$@" || rc=$?
+  # Then, on their own, the files that change something machine-wide (vitest.alone.config.ts).
+  npx vitest run --config vitest.alone.config.ts --passWithNoTests int.test "$@" || rc=$?
   exit "$rc"
 }
 
