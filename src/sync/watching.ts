@@ -6,6 +6,11 @@ import type { PairWatcher } from '../watch/watcher.js';
 import type { Runtime } from './runtime.js';
 
 const EVENTLESS = 'EVENTLESS_FS';
+/**
+ * A limit that has not changed since the last failed try is tried again only every this many
+ * rescans: watching a large tree anew costs a walk of its own.
+ */
+const SAME_LIMIT_TRY_EVERY = 10;
 
 interface WatchingDeps {
   rt: Runtime;
@@ -34,6 +39,8 @@ export class Watching {
   /** Per pair: directories whose filters changed, waiting for the pair's next refilter run. */
   private readonly refilterDirs = new Map<string, Set<string>>();
   private readonly refiltering = new Map<string, Promise<void>>();
+  /** Per degraded pair: the watch limit at its last failed try, and the rescans since. */
+  private readonly tries = new Map<string, { limit: number | null; skipped: number }>();
 
   constructor(private readonly d: WatchingDeps) {
     d.watcher.on('error', ({ pair, error }) => this.onError(pair, error));
@@ -57,7 +64,10 @@ export class Watching {
     const eventless = type === null ? null : eventlessFilesystem(type);
     if (eventless) {
       if (rt.degradedOf(name)?.code !== EVENTLESS) this.degrade(name, EVENTLESS, eventless);
-    } else if (!this.failedNow.has(name)) rt.clearDegraded(name);
+    } else if (!this.failedNow.has(name)) {
+      this.tries.delete(name);
+      rt.clearDegraded(name);
+    }
   }
 
   /** Rescans degraded pairs every `degradedRescanMs`. */
@@ -112,21 +122,36 @@ export class Watching {
 
   private async tick(): Promise<void> {
     const { rt } = this.d;
-    for (const name of rt.engines.keys()) {
-      const cur = rt.degradedOf(name);
-      if (!cur || this.d.stopping() || !this.d.ready(name)) continue;
-      // Watched first, then walked: a change made meanwhile is caught by one or the other.
-      if (cur.code !== EVENTLESS) await this.watch(name);
-      if (this.d.stopping()) return;
-      // The local tree is what a blind watcher misses; the bucket is listed at the periodic rescan.
-      await this.d.rescan(name, { list: false });
-      this.refresh(name);
+    try {
+      for (const name of rt.engines.keys()) {
+        const cur = rt.degradedOf(name);
+        if (!cur || this.d.stopping() || !this.d.ready(name)) continue;
+        // Watched first, then walked: a change made meanwhile is caught by one or the other.
+        if (this.worthWatching(name, cur.code)) await this.watch(name);
+        if (this.d.stopping()) return;
+        // The local tree is what a blind watcher misses; the bucket is listed at the periodic rescan.
+        await this.d.rescan(name, { list: false });
+        this.refresh(name);
+      }
+      if (!this.d.stopping()) rt.scheduler.wake();
+    } catch (e) {
+      if (!this.d.stopping()) this.d.log.error({ error: errorSummary(e).message }, 'degraded rescan failed');
     }
-    if (!this.d.stopping()) rt.scheduler.wake();
+  }
+
+  /** Out of watches with the same limit as last time: tried again only now and then. */
+  private worthWatching(name: string, code: string): boolean {
+    if (code === EVENTLESS) return false;
+    const t = this.tries.get(name);
+    if (!t || code !== 'ENOSPC' || inotifyLimits().watches !== t.limit) return true;
+    // Other processes may have let watches go: every so often, try anyway.
+    return ++t.skipped % SAME_LIMIT_TRY_EVERY === 0;
   }
 
   private onError(pair: string, error: Error): void {
     if (this.d.stopping()) return;
+    // The limit as the kernel applied it, read once per failed try (not once per refused file).
+    if (!this.failedNow.has(pair)) this.tries.set(pair, { limit: inotifyLimits().watches, skipped: 0 });
     this.failedNow.add(pair);
     const code = (error as NodeJS.ErrnoException).code ?? 'WATCHER_ERROR';
     const cur = this.d.rt.degradedOf(pair);
