@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import { errorClass, errorSummary, MirrorError } from '../errors.js';
+import { rootId } from '../local/stat.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
 import { type PairWatcher, Watcher } from '../watch/watcher.js';
-import { rootId } from '../local/stat.js';
-import { eventSink, rescanSubtree } from './event-sink.js';
+import { eventSink } from './event-sink.js';
 import { type OutageWatch, outageWatch } from './outage.js';
 import { applyReload, readReloaded, type ReloadHost } from './reload.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
@@ -73,16 +73,12 @@ export class Daemon {
     this.watching = new Watching({
       rt: this.rt,
       watcher: this.watcher,
-      log,
       rescan: (name, opts) => this.rescanPair(name, opts),
-      rescanUnder: (name, under) => rescanSubtree(this.rt, name, under),
+      serial: (fn) => this.exclusive(fn),
       ready: (name) => this.ready.has(name),
       stopping: () => this.stopping,
     });
-    this.events = new EventAggregator({
-      ...eventSink(this.rt),
-      onFilterChanged: (pair, dir) => this.watching.refilter(pair, dir),
-    });
+    this.events = new EventAggregator(eventSink(this.rt, (pair, dir) => this.watching.refilter(pair, dir)));
     this.outage = outageWatch(this.rt, log, extra.probeSleep);
   }
 

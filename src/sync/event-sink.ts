@@ -7,8 +7,12 @@ import type { Runtime } from './runtime.js';
  * Where the watcher's batches land: each names paths that may have changed, so each only marks
  * journal rows dirty and wakes the scheduler, which does the rest.
  */
-export function eventSink(rt: Runtime): Omit<AggregatorOptions, 'delayMs' | 'schedule'> {
+export function eventSink(
+  rt: Runtime,
+  onFilterChanged?: AggregatorOptions['onFilterChanged'],
+): Omit<AggregatorOptions, 'delayMs' | 'schedule'> {
   return {
+    ...(onFilterChanged ? { onFilterChanged } : {}),
     tree: (name) => {
       const { pair, filter } = rt.engines.get(name)!;
       return { root: pair.path, filter, followSymlinks: pair.followSymlinks };

@@ -135,8 +135,9 @@ export class Runtime {
   closePair(name: string): void {
     this.engines.delete(name);
     this.status.reconciled.delete(name);
-    this.status.watcherErrors.delete(name);
+    this.status.degraded.delete(name);
     this.status.offline.delete(name);
+    this.treeEntries.delete(name);
   }
 
   /** A reload's top-level settings (the planner let through only what applies live). */

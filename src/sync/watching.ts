@@ -1,8 +1,8 @@
 import { errorSummary } from '../errors.js';
-import type { Logger } from '../log.js';
 import { eventlessFilesystem, watchFailure } from '../plan/watch-health.js';
 import { filesystemType, inotifyLimits } from '../watch/limits.js';
 import type { PairWatcher } from '../watch/watcher.js';
+import { rescanSubtree } from './event-sink.js';
 import type { Runtime } from './runtime.js';
 
 const EVENTLESS = 'EVENTLESS_FS';
@@ -15,11 +15,10 @@ const SAME_LIMIT_TRY_EVERY = 10;
 interface WatchingDeps {
   rt: Runtime;
   watcher: PairWatcher;
-  log: Logger;
   /** A rescan of the whole pair that records its own failure (the daemon's). */
   rescan: (name: string, opts: { list: boolean }) => Promise<void>;
-  /** A rescan of one subtree, after what its filters exclude changed. */
-  rescanUnder: (name: string, under: string) => Promise<void>;
+  /** Runs `fn` when no reload, root check or rescan runs (the daemon's `exclusive`). */
+  serial: (fn: () => Promise<void>) => Promise<void>;
   /** Whether the pair's bucket has answered: only then is it rescanned. */
   ready: (name: string) => boolean;
   stopping: () => boolean;
@@ -73,7 +72,7 @@ export class Watching {
   /** Rescans degraded pairs every `degradedRescanMs`. */
   start(): void {
     this.timer = setInterval(() => {
-      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+      this.ticking ??= this.d.serial(() => this.tick()).finally(() => (this.ticking = undefined));
     }, this.d.rt.cfg.degradedRescanMs);
     this.timer.unref();
   }
@@ -91,18 +90,24 @@ export class Watching {
     }
     dirs = new Set([under]);
     this.refilterDirs.set(name, dirs);
-    const run = (this.refiltering.get(name) ?? Promise.resolve()).then(async () => {
-      this.refilterDirs.delete(name);
-      if (this.d.stopping()) return;
-      try {
-        await this.watch(name);
-        for (const dir of dirs) if (!this.d.stopping()) await this.d.rescanUnder(name, dir);
-        this.d.rt.scheduler.wake();
-      } catch (e) {
-        if (!this.d.stopping())
-          this.d.log.error({ pair: name, error: errorSummary(e).message }, 'rescan after a filter change failed');
-      }
-    });
+    const run = (this.refiltering.get(name) ?? Promise.resolve()).then(() =>
+      this.d.serial(async () => {
+        this.refilterDirs.delete(name);
+        // Removed by a reload meanwhile: nothing to watch.
+        if (this.d.stopping() || !this.d.rt.engines.has(name)) return;
+        try {
+          await this.watch(name);
+          for (const dir of dirs) if (!this.d.stopping()) await rescanSubtree(this.d.rt, name, dir);
+          this.d.rt.scheduler.wake();
+        } catch (e) {
+          if (!this.d.stopping())
+            this.d.rt.opts.log.error(
+              { pair: name, error: errorSummary(e).message },
+              'rescan after a filter change failed',
+            );
+        }
+      }),
+    );
     this.refiltering.set(name, run);
   }
 
@@ -123,7 +128,7 @@ export class Watching {
   private async tick(): Promise<void> {
     const { rt } = this.d;
     try {
-      for (const name of rt.engines.keys()) {
+      for (const name of [...rt.engines.keys()]) {
         const cur = rt.degradedOf(name);
         if (!cur || this.d.stopping() || !this.d.ready(name)) continue;
         // Watched first, then walked: a change made meanwhile is caught by one or the other.
@@ -135,7 +140,7 @@ export class Watching {
       }
       if (!this.d.stopping()) rt.scheduler.wake();
     } catch (e) {
-      if (!this.d.stopping()) this.d.log.error({ error: errorSummary(e).message }, 'degraded rescan failed');
+      if (!this.d.stopping()) this.d.rt.opts.log.error({ error: errorSummary(e).message }, 'degraded rescan failed');
     }
   }
 
@@ -158,7 +163,7 @@ export class Watching {
     if (cur && cur.code !== EVENTLESS) {
       // ENOSPC comes once per file the kernel refused: counted, logged once.
       this.d.rt.noteDegraded(pair, { ...cur, errors: cur.errors + 1 }, true);
-      this.d.log.debug({ pair, code, error: error.message }, 'watcher error (pair already degraded)');
+      this.d.rt.opts.log.debug({ pair, code, error: error.message }, 'watcher error (pair already degraded)');
       return;
     }
     this.degrade(pair, code, errorSummary(error).message);
