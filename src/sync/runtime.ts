@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Config, PairConfig } from '../config.js';
-import { errorSummary, MirrorError } from '../errors.js';
+import { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
 import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
