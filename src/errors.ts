@@ -130,6 +130,11 @@ export function isMirrorError(e: unknown): e is MirrorError {
   return e instanceof MirrorError;
 }
 
+/** Errors no retry can fix (config and usage, exit 2): the daemon stops instead of retrying. */
+export function isConfigClass(e: unknown): e is MirrorError {
+  return e instanceof MirrorError && errorClass(e.code) === 'config';
+}
+
 /**
  * Map a Node fs error on a local file once, so every caller reports it the same way. An error
  * already mapped (a MirrorError) passes through unchanged, as in mapS3Error.

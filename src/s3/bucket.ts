@@ -12,6 +12,7 @@ import { isNotFound, mapS3Error } from './errors.js';
 import type { S3Operation } from './operation.js';
 import { listPrefix } from './listing.js';
 import { listParts, listUploads } from './multipart-list.js';
+import { copySource, settings, stored } from './request-shape.js';
 import { sdk } from './sdk.js';
 import type { ListOptions, Listed, ListedPart, ListedUpload } from '../bucket.js';
 
@@ -279,23 +280,4 @@ export class S3Bucket implements Bucket {
     if (!h?.etag) throw mapS3Error(new Error('object has no ETag after upload'), { op: 'HeadObject', key });
     return h.etag;
   }
-}
-
-function stored(etag: string, sse: string | undefined): Stored {
-  return sse ? { etag, sse } : { etag };
-}
-
-function copySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-function settings(s: ObjectSettings) {
-  return {
-    ContentType: s.contentType,
-    Metadata: s.metadata,
-    ...(s.storageClass ? { StorageClass: s.storageClass as never } : {}),
-    ...(s.sse ? { ServerSideEncryption: s.sse } : {}),
-    ...(s.kmsKeyId ? { SSEKMSKeyId: s.kmsKeyId } : {}),
-    ...(s.cacheControl ? { CacheControl: s.cacheControl } : {}),
-  };
 }

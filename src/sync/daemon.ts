@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { errorClass, errorSummary, MirrorError } from '../errors.js';
+import { errorSummary, isConfigClass, type MirrorError } from '../errors.js';
 import { rootId } from '../local/stat.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
@@ -7,27 +7,12 @@ import { type PairWatcher, Watcher } from '../watch/watcher.js';
 import { eventSink } from './event-sink.js';
 import { type OutageWatch, outageWatch } from './outage.js';
 import { applyReload, readReloaded, type ReloadHost } from './reload.js';
-import { Runtime, type RuntimeOptions } from './runtime.js';
+import type { DaemonOptions } from './daemon-options.js';
+import { Runtime } from './runtime.js';
 import { Watching } from './watching.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
 const ROOT_CHECK_MS = 10_000;
-
-/** Errors no retry can fix (config and usage, exit 2): the daemon stops instead of retrying. */
-function isConfigClass(e: unknown): e is MirrorError {
-  return e instanceof MirrorError && errorClass(e.code) === 'config';
-}
-
-export interface DaemonOptions extends Partial<RuntimeOptions> {
-  /** How often each pair root's identity is checked (a remount, or a root that appears). */
-  rootCheckMs?: number;
-  /** How often an unusable bucket is checked again (default 10 s). */
-  preflightRetryMs?: number;
-  /** Tests: how an offline bucket's probe waits its turn (see OutageWatch). */
-  probeSleep?: (ms: number) => Promise<void>;
-  /** Tests only: a watcher of their own (one that fails, as a kernel out of inotify watches does). */
-  watcher?: PairWatcher;
-}
 
 /**
  * `s3mirror run`: watch → journal → scheduler, until SIGINT/SIGTERM. Events are only hints that

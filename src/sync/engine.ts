@@ -11,23 +11,10 @@ import type { FileRow } from '../store/types.js';
 import type { Hashed } from '../local/hasher.js';
 import { Filter } from '../watch/filter.js';
 import { examine, type Examined, type ExamineContext } from './examine.js';
+import { handled, nextTurn } from './async-turns.js';
 import { PairDeletes } from './deletes.js';
 import { mayBeMoved, pairRenames, waitsForRenamePartner } from './rename-pairing.js';
 import type { EngineDeps, PairStats } from './deps.js';
-
-/** Awaited later with the rest of its batch: marked handled now, so a rejection cannot go unhandled meanwhile. */
-function handled<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
-
-/**
- * Wait for the event loop's next turn. Examining a small file is synchronous work (stat, read,
- * hash, journal lookups: ~50-80 µs); run back to back, a batch's examines hold the loop for ~10 ms
- * at a time, while the transfers' responses wait and the server runs dry. One turn per examine
- * lets finished transfers be answered between them.
- */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * One pair's work: examine due rows, pair renames, act, and hold deletes behind the guard.
