@@ -4,11 +4,13 @@ import { routeWarnings } from './warnings.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from './config.js';
-import { isMirrorError, MirrorError } from './errors.js';
+import { errorSummary, isMirrorError, MirrorError } from './errors.js';
 import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { formatPairStats } from './status/summary.js';
+
+const START_RETRY_MS = 10_000;
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {
@@ -57,23 +59,41 @@ program
     routeWarnings((w, line) => log.warn({ warning: w.name }, line));
     // Loaded per command: `status` needs neither the AWS SDK nor the watcher.
     const { Daemon } = await import('./sync/daemon.js');
-    const daemon = new Daemon(cfg, log);
+    let daemon: InstanceType<typeof Daemon> | undefined;
     let stopping = false;
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'signal received');
       if (stopping) return;
       stopping = true;
+      if (!daemon) process.exit(EXIT.ok);
       // A signal while the daemon stops over a config error still exits with that error's code.
-      void daemon.stop().then(() => (daemon.failure ? fail(daemon.failure) : process.exit(EXIT.ok)));
+      const d = daemon;
+      void d.stop().then(() => (d.failure ? fail(d.failure) : process.exit(EXIT.ok)));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    const started = daemon.start();
+    let started: Promise<void> | undefined;
     // SIGHUP (systemd's ExecReload=) re-reads the config, once started; by default it would kill the process.
     process.on('SIGHUP', () => {
       log.info({ signal: 'SIGHUP' }, 'signal received: reloading the config');
-      if (!stopping) void started.then(() => daemon.reload()).catch(() => undefined);
+      const d = daemon;
+      if (!stopping && started && d) void started.then(() => d.reload()).catch(() => undefined);
     });
+    // A full or read-only stateDir at start is waited out, as while running: exiting would be a
+    // crash loop under systemd's Restart=on-failure.
+    while (!daemon) {
+      try {
+        daemon = new Daemon(cfg, log);
+      } catch (e) {
+        if (!isMirrorError(e) || e.code !== 'STATE_DIR_UNWRITABLE') throw e;
+        log.error(
+          { error: errorSummary(e) },
+          `cannot start: the stateDir cannot be written; trying again in ${START_RETRY_MS / 1000}s`,
+        );
+        await new Promise((r) => setTimeout(r, START_RETRY_MS));
+      }
+    }
+    started = daemon.start();
     await started;
     // A config error first seen on a later bucket check: the daemon has stopped; exit as at start.
     void daemon.failed.then(fail);

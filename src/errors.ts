@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'PAIR_PATH_MISSING'
   | 'STATE_DIR_BUSY'
   | 'STATE_DIR_UNUSABLE'
+  | 'STATE_DIR_UNWRITABLE'
   | 'REGION_MISSING'
   | 'REGION_WRONG'
   | 'ENDPOINT_UNREACHABLE'
@@ -47,7 +48,8 @@ export type StatusCode = ErrorCode | StatusMarker;
  *   deletes, a pair root, an error without a code; the daemon looks again every 5 minutes, a
  *   pass gives up).
  * - Fatal for the process: `config` (config or usage: no retry can fix it, so the daemon stops and
- *   the exit code keeps systemd from restarting it) and `process` (the stateDir cannot be used).
+ *   the exit code keeps systemd from restarting it) and `process` (the stateDir cannot be used or
+ *   written: a command stops; the daemon waits for a full or read-only stateDir to recover).
  * `note` marks a row that did not fail at all.
  * An error may still be built retryable against its code's class (an fs error other than a
  * permission one, a request that got no HTTP answer): that instance backs off first.
@@ -55,7 +57,7 @@ export type StatusCode = ErrorCode | StatusMarker;
 export type ErrorClass = 'transient' | 'settle' | 'file' | 'pair' | 'config' | 'process' | 'note';
 
 /** Why a process exits, by name; `EXIT` in exit.ts gives each its number. */
-export type ExitReason = 'someFailed' | 'usage' | 'deletesHeld' | 's3Unusable' | 'busy';
+export type ExitReason = 'someFailed' | 'usage' | 'deletesHeld' | 's3Unusable' | 'stateDir' | 'busy';
 
 /** A code's class and the exit code it ends a command with (none for a marker no error carries). */
 interface Classification<C extends StatusCode> {
@@ -72,7 +74,11 @@ const CLASSIFICATION: { readonly [C in StatusCode]: Classification<C> } = {
   REGION_MISSING: { class: 'config', exit: 'usage' },
   REGION_WRONG: { class: 'config', exit: 'usage' },
   STATE_DIR_BUSY: { class: 'process', exit: 'busy' },
-  STATE_DIR_UNUSABLE: { class: 'process', exit: 'someFailed' },
+  // Exit 5, which systemd does not restart: a stateDir that is not a directory, or one the
+  // service user may not write, stays so until someone fixes it.
+  STATE_DIR_UNUSABLE: { class: 'process', exit: 'stateDir' },
+  // A full or read-only stateDir: a one-shot command stops (exit 5); the daemon pauses and retries.
+  STATE_DIR_UNWRITABLE: { class: 'process', exit: 'stateDir' },
   ENDPOINT_UNREACHABLE: { class: 'transient', exit: 's3Unusable' },
   BUCKET_MISSING: { class: 'pair', exit: 's3Unusable' },
   CREDENTIALS_INVALID: { class: 'pair', exit: 's3Unusable' },

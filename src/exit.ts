@@ -7,6 +7,7 @@ export const EXIT = {
   usage: 2,
   deletesHeld: 3,
   s3Unusable: 4,
+  stateDir: 5,
   busy: 75,
 } as const satisfies Record<'ok' | ExitReason, number>;
 
@@ -22,5 +23,6 @@ export const EXIT_MEANINGS: readonly (readonly [number, string])[] = [
   [EXIT.usage, 'usage or config error'],
   [EXIT.deletesHeld, 'deletes held (or a pair root is missing)'],
   [EXIT.s3Unusable, 'endpoint, bucket or credentials unusable'],
+  [EXIT.stateDir, 'the stateDir cannot be used or written (full, read-only, not a directory)'],
   [EXIT.busy, 'the stateDir is in use by another s3mirror'],
 ];

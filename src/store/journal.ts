@@ -1,7 +1,8 @@
 // src/store/: the SQLite journal, the single source of truth for pending work, and the state lock.
 import type { Database as Db, Statement } from 'better-sqlite3';
+import type { MirrorError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
-import { closeConnection, openConnection } from './connection.js';
+import { closeConnection, openConnection, type SetAside } from './connection.js';
 import { type DirtyMark, type DirtyMarks, DirtyRows } from './dirty.js';
 import { ErrorLog } from './errorlog.js';
 import { selectFile } from './filerows.js';
@@ -11,6 +12,7 @@ import { FileQueries } from './queries.js';
 import { RemoteTable } from './remote.js';
 import { Sql } from './sql.js';
 import type { FileRow } from './types.js';
+import { unwritableError } from './unwritable.js';
 import { UploadTable } from './uploads.js';
 
 export { JOURNAL_FILE } from './connection.js';
@@ -58,14 +60,43 @@ export class Journal {
     this.outcomes = new FileOutcomes(this.sql, this.errors);
   }
 
+  /** The unusable journal this one replaces, if it was found corrupt (or deleted) and renamed aside. */
+  setAside: SetAside | undefined;
+
   static open(stateDir: string, opts: { readonly?: boolean } = {}): Journal {
-    const { db, path } = openConnection(stateDir, !!opts.readonly);
-    return new Journal(db, path, !opts.readonly);
+    const { db, path, setAside } = openConnection(stateDir, !!opts.readonly);
+    const j = new Journal(db, path, !opts.readonly);
+    j.setAside = setAside;
+    return j;
   }
 
+  /**
+   * Closed even when the last writes fail (a full disk): they are lost like a crash's, which the
+   * next start's reconciliation makes good, and the journal stays as its last commit left it.
+   */
   close(): void {
-    this.flush();
-    closeConnection(this.db, this.writer);
+    try {
+      this.flush();
+    } finally {
+      closeConnection(this.db, this.writer);
+    }
+  }
+
+  /** Told (with a `STATE_DIR_UNWRITABLE` error) whenever a write fails because the stateDir is full or read-only. */
+  onUnwritable(listener: (e: MirrorError) => void): void {
+    this.sql.onWriteError = (e) => {
+      const m = unwritableError(e, this.path);
+      if (m) listener(m);
+    };
+  }
+
+  /**
+   * Can the journal grow by `bytes` again? Writes and removes a blob of that size (two commits),
+   * so room for a few rows is not mistaken for a recovered disk. Throws what the write throws.
+   */
+  probeWrite(bytes: number): void {
+    this.setMeta('write-probe', 'x'.repeat(bytes));
+    this.st("DELETE FROM meta WHERE key = 'write-probe'").run();
   }
 
   /** What a kill -9 leaves (in-process crash tests): outcomes not yet committed are lost. */

@@ -1,8 +1,9 @@
 import Database, { type Database as Db } from 'better-sqlite3';
-import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
 import { makeStateDir, prepareStateFile, STATE_FILE_MODE } from '../local/state-files.js';
+import { unwritableError } from './unwritable.js';
 
 const LOCK_FILE = 'lock.db';
 /** The lock holder's pid, for `status` and for the message a second process gets. */
@@ -24,7 +25,10 @@ export class StateLock {
       makeStateDir(stateDir);
       prepareStateFile(join(stateDir, LOCK_FILE));
     } catch (e) {
-      throw new MirrorError('STATE_DIR_UNUSABLE', `cannot create stateDir ${stateDir}: ${(e as Error).message}`);
+      throw (
+        unwritableError(e, stateDir) ??
+        new MirrorError('STATE_DIR_UNUSABLE', `cannot create stateDir ${stateDir}: ${(e as Error).message}`)
+      );
     }
     const db = new Database(join(stateDir, LOCK_FILE), { timeout: 0 });
     try {
@@ -43,15 +47,25 @@ export class StateLock {
           },
         );
       }
-      throw new MirrorError('STATE_DIR_UNUSABLE', `cannot lock ${stateDir}: ${(e as Error).message}`);
+      throw (
+        unwritableError(e, join(stateDir, LOCK_FILE)) ??
+        new MirrorError('STATE_DIR_UNUSABLE', `cannot lock ${stateDir}: ${(e as Error).message}`)
+      );
     }
+    const lock = new StateLock(db, stateDir);
     // Right after the lock, and atomically (a reader sees the old file or the whole new one, never
     // an empty one). Readers still meet the moment in between: see lockHolder.
     const tmp = join(stateDir, `${PID_FILE}.${process.pid}.tmp`);
-    writeFileSync(tmp, `${process.pid}\n`, { mode: STATE_FILE_MODE });
-    chmodSync(tmp, STATE_FILE_MODE);
-    renameSync(tmp, join(stateDir, PID_FILE));
-    return new StateLock(db, stateDir);
+    try {
+      writeFileSync(tmp, `${process.pid}\n`, { mode: STATE_FILE_MODE });
+      chmodSync(tmp, STATE_FILE_MODE);
+      renameSync(tmp, join(stateDir, PID_FILE));
+    } catch (e) {
+      lock.release();
+      rmSync(tmp, { force: true });
+      throw unwritableError(e, tmp) ?? e;
+    }
+    return lock;
   }
 
   release(): void {

@@ -5,6 +5,8 @@ export class Sql {
   private readonly stmts = new Map<string, Statement>();
   /** One transaction runner for every call: `db.transaction(fn)` builds five wrappers each time. */
   private readonly run: (fn: () => unknown) => unknown;
+  /** Told of every failed write (a statement's run or a commit), before the error is thrown on. */
+  onWriteError: ((e: unknown) => void) | undefined;
 
   constructor(private readonly db: Database) {
     this.run = db.transaction((fn: () => unknown) => fn());
@@ -13,7 +15,7 @@ export class Sql {
   st(sql: string): Statement {
     let s = this.stmts.get(sql);
     if (!s) {
-      s = this.db.prepare(sql);
+      s = this.watched(this.db.prepare(sql));
       this.stmts.set(sql, s);
     }
     return s;
@@ -35,6 +37,26 @@ export class Sql {
   }
 
   tx<T>(fn: () => T): T {
-    return this.run(fn) as T;
+    try {
+      return this.run(fn) as T;
+    } catch (e) {
+      this.onWriteError?.(e);
+      throw e;
+    }
+  }
+
+  /** Writes that fail are reported wherever they run, so no caller can swallow a full disk unseen. */
+  private watched(s: Statement): Statement {
+    if (s.reader) return s;
+    const run = s.run.bind(s);
+    s.run = (...args: unknown[]) => {
+      try {
+        return run(...args);
+      } catch (e) {
+        this.onWriteError?.(e);
+        throw e;
+      }
+    };
+    return s;
   }
 }

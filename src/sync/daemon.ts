@@ -6,6 +6,7 @@ import { EventAggregator } from '../watch/events.js';
 import { type PairWatcher, Watcher } from '../watch/watcher.js';
 import { eventSink } from './event-sink.js';
 import { type OutageWatch, outageWatch } from './outage.js';
+import { JournalGuard } from './journal-guard.js';
 import { applyReload, readReloaded, type ReloadHost } from './reload.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { Runtime } from './runtime.js';
@@ -45,6 +46,7 @@ export class Daemon {
   readonly outage: OutageWatch;
   /** Reloads, root checks, bucket checks and rescans run one at a time: each may re-key or re-watch a pair. */
   private serial: Promise<unknown> = Promise.resolve();
+  private readonly guard: JournalGuard;
 
   constructor(
     /** The config in force: the one started with, or the last reload applied. */
@@ -65,22 +67,30 @@ export class Daemon {
     });
     this.events = new EventAggregator(eventSink(this.rt, (pair, dir) => this.watching.refilter(pair, dir)));
     this.outage = outageWatch(this.rt, log, extra.probeSleep);
+    this.guard = new JournalGuard(
+      this.rt,
+      log,
+      () => (this.rescanning ??= this.exclusive(() => this.rescan()).finally(() => (this.rescanning = undefined))),
+    );
   }
 
   async start(): Promise<void> {
     const { rt, cfg } = this;
+    this.guard.start();
     rt.startStatusWriter();
     this.outage.start();
     this.watcher.on('change', (e) => this.events.push(e));
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
-    rt.journal.makeAllDue(
-      rt.now(),
-      cfg.pairs.map((p) => p.name),
+    this.guard.tolerate(() =>
+      rt.journal.makeAllDue(
+        rt.now(),
+        cfg.pairs.map((p) => p.name),
+      ),
     );
     const pending = new Set(cfg.pairs.map((p) => p.name));
     for (const name of pending) rt.scheduler.pause(name);
-    this.loop = rt.scheduler.runForever();
+    this.loop = rt.scheduler.runForever(this.guard.loopError);
     try {
       await this.checkBuckets(pending);
     } catch (e) {
@@ -259,7 +269,7 @@ export class Daemon {
       // Cut short by stop() closing the journal under it: nothing to record, the next start rescans.
       if (this.stopping) return;
       this.log.error({ pair: name, error: errorSummary(e) }, 'reconcile failed; retried at the next rescan');
-      this.rt.journal.pairs.setState(name, 'error', errorSummary(e).message, this.rt.now());
+      this.guard.tolerate(() => this.rt.journal.pairs.setState(name, 'error', errorSummary(e).message, this.rt.now()));
     }
   }
 
@@ -272,6 +282,7 @@ export class Daemon {
 
   private async drainAndClose(): Promise<void> {
     this.stopping = true;
+    this.guard.stop();
     this.log.info('stopping: draining transfers');
     clearInterval(this.rescanTimer);
     if (this.rootTimer) clearInterval(this.rootTimer);

@@ -1,4 +1,5 @@
 import { keyFor } from '../plan/keys.js';
+import { unwritableError } from '../store/unwritable.js';
 import type { AggregatorOptions, FileEvent } from '../watch/events.js';
 import { walk } from '../watch/walker.js';
 import type { Runtime } from './runtime.js';
@@ -22,8 +23,19 @@ export function eventSink(
   };
 }
 
-/** One tick's events in one transaction. */
+/**
+ * One tick's events in one transaction. Dropped if the journal cannot be written: the daemon
+ * pauses (JournalGuard) and rescans every pair once it can, which finds these changes again.
+ */
 function markChanged(rt: Runtime, events: readonly FileEvent[]): void {
+  try {
+    markChangedTx(rt, events);
+  } catch (e) {
+    if (!unwritableError(e, rt.journal.path)) throw e;
+  }
+}
+
+function markChangedTx(rt: Runtime, events: readonly FileEvent[]): void {
   const { cfg } = rt;
   const now = rt.now();
   rt.journal.tx(() => {

@@ -72,6 +72,13 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
+    const aside = this.journal.setAside;
+    if (aside) {
+      opts.log.warn(
+        { code: 'STATE_DIR_UNUSABLE', journal: aside.from, movedTo: aside.to, reason: aside.reason },
+        `the journal ${aside.from} was unusable (${aside.reason}) and is moved aside to ${aside.to}; a new one is rebuilt from the tree and one listing, and what the bucket already holds is not uploaded again`,
+      );
+    }
     this.links = new Links(this.now, opts.mode === 'daemon');
     const links = this.links;
     const clientOpts = {
@@ -183,7 +190,11 @@ export class Runtime {
       const e = await byBucket.get(p.bucket)!;
       if (e) {
         bad.set(p.name, e);
-        this.journal.pairs.setState(p.name, 'error', `${e.code}: ${e.message}`, this.now());
+        try {
+          this.journal.pairs.setState(p.name, 'error', `${e.code}: ${e.message}`, this.now());
+        } catch {
+          /* a journal that cannot be written pauses the daemon (JournalGuard); the answer stands */
+        }
       }
     }
     return bad;
@@ -279,8 +290,11 @@ export class Runtime {
       /* best effort */
     }
     this.buckets.close();
-    this.journal.close();
-    this.lock.release();
+    try {
+      this.journal.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }
 

@@ -1,11 +1,12 @@
 import type PQueue from 'p-queue';
-import { crashIsHandled, untilCrash } from '../failpoints.js';
+import { crashIsHandled, rethrowCrash, untilCrash } from '../failpoints.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import type { Mode } from './deps.js';
 import type { PairEngine } from './engine.js';
 
 const LEASE_MS = 10 * 60_000;
+const ERROR_PAUSE_MS = 1000;
 
 /**
  * Turns due journal rows into batches for the pair engines, with back-pressure: it takes more
@@ -65,9 +66,29 @@ export class Scheduler {
     else if (this.offline.delete(pair)) this.wake();
   }
 
+  private held = false;
+  /** A batch's error that no outcome could record, for the loop to raise. */
+  private failure: unknown;
+
+  private raiseFailure(): void {
+    const e = this.failure;
+    this.failure = undefined;
+    if (e !== undefined) throw e;
+  }
+
+  /** Every pair waits (the journal cannot be written) until `release()`. */
+  hold(): void {
+    this.held = true;
+  }
+  release(): void {
+    this.held = false;
+    this.wake();
+  }
+
   /** The pairs whose rows may be taken: configured (they have an engine), not paused, not offline. */
   private active(): string[] {
     const out: string[] = [];
+    if (this.held) return out;
     for (const name of this.engines.keys()) if (!this.paused.has(name) && !this.offline.has(name)) out.push(name);
     return out;
   }
@@ -115,16 +136,23 @@ export class Scheduler {
         .catch((e) => {
           for (const r of list) engine.fail(r, e);
         })
+        // Recording the failure failed too (the journal cannot be written): the loop sees it.
+        .catch((e: unknown) => {
+          this.failure ??= e;
+        })
         .finally(() => {
-          for (const r of list) {
-            this.inFlight.delete(id(r));
-            const leased = this.retaken.get(id(r));
-            this.retaken.delete(id(r));
-            if (leased !== undefined) this.journal.unlease(r.pair, r.rel, leased, this.opts.now());
+          try {
+            for (const r of list) {
+              this.inFlight.delete(id(r));
+              const leased = this.retaken.get(id(r));
+              this.retaken.delete(id(r));
+              if (leased !== undefined) this.journal.unlease(r.pair, r.rel, leased, this.opts.now());
+            }
+          } finally {
+            this.batches.delete(p);
+            this.batchPair.delete(p);
+            this.wake();
           }
-          this.batches.delete(p);
-          this.batchPair.delete(p);
-          this.wake();
         });
       this.batches.add(p);
       this.batchPair.set(p, pair);
@@ -155,6 +183,7 @@ export class Scheduler {
   async runOnce(): Promise<void> {
     this.journal.makeAllDue(this.opts.now(), [...this.engines.keys()]);
     for (;;) {
+      this.raiseFailure();
       if (this.dispatch() > 0) continue;
       if (this.batches.size) {
         await untilCrash(Promise.race(this.batches));
@@ -172,18 +201,32 @@ export class Scheduler {
     }
   }
 
-  /** The daemon loop: runs until stop(). Deletes are flushed whenever the pipeline goes idle. */
-  async runForever(): Promise<void> {
+  /**
+   * The daemon loop: runs until stop(). Deletes are flushed whenever the pipeline goes idle. An
+   * error (a journal that cannot be written) goes to `onError` and the loop goes on a second later.
+   */
+  async runForever(
+    onError: (e: unknown) => void = (e) => {
+      throw e;
+    },
+  ): Promise<void> {
     while (!this.stopped) {
-      if (this.dispatch() > 0) continue;
-      if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) {
-        this.flushing = this.flushAll();
-        await untilCrash(this.flushing);
+      try {
+        this.raiseFailure();
+        if (this.dispatch() > 0) continue;
+        if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) {
+          this.flushing = this.flushAll();
+          await untilCrash(this.flushing);
+        }
+        const next = this.journal.nextDueAt(this.active());
+        const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
+        if (wait > 0 || this.batches.size)
+          await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
+      } catch (e) {
+        rethrowCrash(e);
+        onError(e);
+        if (!this.stopped) await untilCrash(this.sleep(ERROR_PAUSE_MS));
       }
-      const next = this.journal.nextDueAt(this.active());
-      const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
-      if (wait > 0 || this.batches.size)
-        await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
     }
   }
 
