@@ -38,11 +38,11 @@ function isCorrupt(e: unknown): boolean {
 export function openConnection(stateDir: string, readonly: boolean): Connection {
   const path = join(stateDir, JOURNAL_FILE);
   if (readonly) return { db: opened(path, () => reader(path), true), path };
-  opened(path, () => prepare(stateDir, path), false);
   // A -wal without its database belongs to a journal that was deleted: SQLite would replay it into
   // the new one, so it goes aside first.
   const orphan =
     !existsSync(path) && existsSync(path + SIDE_FILES[0]) ? setAside(path, 'the journal was deleted') : undefined;
+  opened(path, () => prepare(stateDir, path), false);
   try {
     return { db: opened(path, () => writer(path), false), path, ...(orphan ? { setAside: orphan } : {}) };
   } catch (e) {
