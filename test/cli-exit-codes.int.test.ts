@@ -25,6 +25,7 @@ describe('s3mirror CLI (integration)', () => {
       ['2', 'usage or config error'],
       ['3', 'deletes held'],
       ['4', 'endpoint, bucket or credentials unusable'],
+      ['5', 'stateDir cannot be used or written'],
       ['75', 'stateDir is in use'],
     ]) {
       expect(h.stdout, `exit code ${code}`).toMatch(new RegExp(`^ +${code} +[^\\n]*${meaning}`, 'm'));
