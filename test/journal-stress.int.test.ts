@@ -126,4 +126,37 @@ describe.runIf(canMount)('a full or read-only stateDir (tmpfs)', () => {
       fs.unmount();
     }
   }, 150_000);
+
+  it('the daemon waits at start while its stateDir is full, then starts', async () => {
+    const f = await fixture();
+    const fs = mountTmpfs(f.state, 4 * MiB);
+    try {
+      await writeTree(f.data);
+      fs.fill();
+      const daemon = spawnCli(['run', '--config', f.config]);
+      await poll(
+        'the daemon to say it waits',
+        async () => (daemon.stdout().includes('cannot start') ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          note: () => `exited: ${daemon.hasExited()}; ${daemon.stdout().slice(-1000)} ${daemon.stderr().slice(-1000)}`,
+        },
+      );
+      expect(daemon.stdout()).toContain('STATE_DIR_UNWRITABLE');
+      expect(daemon.hasExited()).toBe(false);
+      fs.free();
+      await waitForDaemon(f.config, daemon, 30_000);
+      await poll(
+        'the bucket to mirror the tree',
+        async () => ((await keysAndSizesDiffer(f.bucket, f.data)) ? undefined : true),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const stopped = await stopDaemon(daemon);
+      expect(stopped.code, describeRun('run', stopped)).toBe(0);
+    } finally {
+      fs.unmount();
+    }
+  }, 90_000);
 });
