@@ -85,13 +85,20 @@ export class StatusWriter {
     for (const n of synced) this.problems.set(n, { stamp, any: false });
   }
 
-  /** Writes now and every `ms`; a failed write is logged, and the next one tries again. */
+  /**
+   * Writes now and every `ms`; a failed write is logged (once while it keeps failing the same way:
+   * a full stateDir would otherwise log every second), and the next one tries again.
+   */
   start(ms: number): void {
+    let failing: string | undefined;
     const write = () => {
       try {
         this.write();
+        failing = undefined;
       } catch (e) {
-        this.src.log.warn({ error: errorSummary(e) }, 'status write failed');
+        const error = errorSummary(e);
+        if (failing !== error.message) this.src.log.warn({ error }, 'status write failed');
+        failing = error.message;
       }
     };
     // At once: until the first write, status would show the previous process's record.
