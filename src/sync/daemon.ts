@@ -1,6 +1,5 @@
 import type { Config } from '../config.js';
 import { errorSummary, isConfigClass, type MirrorError } from '../errors.js';
-import { rootId } from '../local/stat.js';
 import type { Logger } from '../log.js';
 import { EventAggregator } from '../watch/events.js';
 import { type PairWatcher, Watcher } from '../watch/watcher.js';
@@ -9,6 +8,7 @@ import { type OutageWatch, outageWatch } from './outage.js';
 import { JournalGuard } from './journal-guard.js';
 import { applyReload, readReloaded, type ReloadHost } from './reload.js';
 import type { DaemonOptions } from './daemon-options.js';
+import { RootWatch } from './root-watch.js';
 import { Runtime } from './runtime.js';
 import { Watching } from './watching.js';
 
@@ -26,9 +26,7 @@ export class Daemon {
   private readonly events: EventAggregator;
   private rescanTimer: NodeJS.Timeout | undefined;
   private rootTimer: NodeJS.Timeout | undefined;
-  private checkingRoots = false;
-  /** Each pair root's identity when its watcher was started (null: it was missing). */
-  private readonly watchedRoots = new Map<string, string | null>();
+  private readonly roots: RootWatch;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private rescanning: Promise<void> | undefined;
@@ -66,6 +64,17 @@ export class Daemon {
       stopping: () => this.stopping,
     });
     this.events = new EventAggregator(eventSink(this.rt, (pair, dir) => this.watching.refilter(pair, dir)));
+    this.roots = new RootWatch({
+      pairs: () => this.cfg.pairs,
+      stopping: () => this.stopping,
+      watch: (name) => this.watching.watch(name),
+      unwatch: (name) => this.watcher.remove(name),
+      rescanIfReady: async (name) => {
+        if (this.ready.has(name)) await this.rescanPair(name);
+      },
+      wake: () => this.rt.scheduler.wake(),
+      log,
+    });
     this.outage = outageWatch(this.rt, log, extra.probeSleep);
     this.guard = new JournalGuard(
       this.rt,
@@ -103,7 +112,7 @@ export class Daemon {
       .catch((e: unknown) => this.log.warn({ error: errorSummary(e) }, 'could not abort stale uploads'));
     if (pending.size) void this.retryBuckets(pending);
     this.rootTimer = setInterval(
-      () => void this.exclusive(() => this.checkRoots()),
+      () => void this.exclusive(() => this.roots.check()),
       this.extra.rootCheckMs ?? ROOT_CHECK_MS,
     );
     this.rootTimer.unref();
@@ -159,36 +168,8 @@ export class Daemon {
     };
   }
 
-  private async watch(name: string): Promise<void> {
-    this.watchedRoots.set(name, rootId(this.rt.engines.get(name)!.pair.path));
-    await this.watching.watch(name);
-  }
-
-  /**
-   * A root that appeared, vanished or was replaced (a disk mounted over it) since it was watched:
-   * the watcher is blind to the new directory, so watch it anew and reconcile the pair at once
-   * rather than at the next rescan (status shows the change within one check).
-   */
-  private async checkRoots(): Promise<void> {
-    if (this.checkingRoots || this.stopping) return;
-    this.checkingRoots = true;
-    try {
-      for (const p of this.cfg.pairs) {
-        if (this.stopping) return;
-        if (rootId(p.path) === this.watchedRoots.get(p.name)) continue;
-        this.log.warn({ pair: p.name, root: p.path }, 'pair root appeared, vanished or was replaced; watching it anew');
-        await this.watcher.remove(p.name);
-        // stop() may have closed the watcher and the journal meanwhile.
-        if (this.stopping) return;
-        await this.watch(p.name);
-        if (this.ready.has(p.name) && !this.stopping) await this.rescanPair(p.name);
-        this.rt.scheduler.wake();
-      }
-    } catch (e) {
-      this.log.error({ error: errorSummary(e) }, 'root check failed; tried again shortly');
-    } finally {
-      this.checkingRoots = false;
-    }
+  private watch(name: string): Promise<void> {
+    return this.roots.watch(name, this.rt.engines.get(name)!.pair.path);
   }
 
   /**

@@ -6,6 +6,7 @@ import { StateLock } from '../store/lock.js';
 import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
 import type { BucketProvider } from '../bucket.js';
 import { S3Buckets } from '../s3/buckets.js';
+import { warnIfSetAside } from './journal-aside.js';
 import { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
 import type { PairEngine } from './engine.js';
@@ -72,13 +73,7 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
-    const aside = this.journal.setAside;
-    if (aside) {
-      opts.log.warn(
-        { code: 'STATE_DIR_UNUSABLE', journal: aside.from, movedTo: aside.to, reason: aside.reason },
-        `the journal ${aside.from} was unusable (${aside.reason}) and is moved aside to ${aside.to}; a new one is rebuilt from the tree and one listing, and what the bucket already holds is not uploaded again`,
-      );
-    }
+    warnIfSetAside(this.journal, opts.log);
     this.links = new Links(this.now, opts.mode === 'daemon');
     const links = this.links;
     const clientOpts = {
