@@ -2,20 +2,13 @@ import type { Bucket, ObjectSettings } from '../bucket.js';
 import type { PairConfig } from '../config.js';
 import { type FileToSend, type RecordedUpload, resumeUpload, type ServerParts } from '../plan/resume.js';
 import type { Journal } from '../store/journal.js';
-import type { UploadRecord as Recorded } from '../store/uploads.js';
+import type { UploadBegin, UploadRecord as Recorded } from '../store/uploads.js';
 
 /**
  * What the journal records of a multipart upload, so one cut short by a crash is resumed (an
  * upload of a local file: with its ctime and inode) or aborted at the next start.
  */
-interface UploadRecord {
-  md5: string;
-  size: number;
-  partSize: number;
-  mtimeNs: string;
-  ctimeNs?: string;
-  ino?: string;
-}
+type UploadRecord = Pick<UploadBegin, 'md5' | 'size' | 'partSize' | 'mtimeNs' | 'ctimeNs' | 'ino'>;
 
 export interface NewUpload {
   bucket: Bucket;
