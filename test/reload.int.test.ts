@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
@@ -143,7 +143,10 @@ describe('config reload', () => {
     d = daemon(withPairs(s, [{}], slow));
     await d.start();
     await eventually(async () => expect(await keys(s!.bucket)).toEqual(['first.txt']));
-    s.write('slow.txt', 'waits out an hour of debounce');
+    // Moved in whole, so the watcher sees one event: a write's trailing events could come after the
+    // reload and rightly mark the file again under the new debounce.
+    writeFileSync(join(s.dir, 'slow.tmp'), 'waits out an hour of debounce');
+    renameSync(join(s.dir, 'slow.tmp'), join(s.root, 'slow.txt'));
     await eventually(() => expect(d!.rt.journal.pendingCount('p')).toBe(1));
 
     await d.reload(withPairs(s, [{}], { debounceMs: 100, maxDelayMs: 2000, concurrency: 2 }));
