@@ -27,22 +27,7 @@ export async function measureLatency(
   mkdirSync(join(root, 'base'), { recursive: true });
   for (let i = 0; i < BASE_FILES; i++) writeFileSync(join(root, 'base', `b${i}.bin`), randomBytes(4096));
   const config = bench.config('latency', { root, bucket: o.bucket });
-  const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], {
-    env: { ...process.env, ...bench.childEnv() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(daemon.pid!);
-  const exited = new Promise<number | null>((r) => daemon.once('exit', (code) => r(code)));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const seen = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('"msg":"running"')) resolve();
-    };
-    daemon.stdout!.on('data', seen);
-    daemon.stderr!.on('data', seen);
-    void exited.then((code) => reject(new Error(`s3mirror run exited ${code} before running:\n${out.slice(-2000)}`)));
-  });
+  const daemon = await startDaemon(bench, config);
   const client = bench.server.client();
   try {
     await initialSyncDone(client, o.bucket, BASE_FILES);
@@ -67,10 +52,35 @@ export async function measureLatency(
     return result;
   } finally {
     client.destroy();
-    daemon.kill('SIGTERM');
-    await exited;
-    running.delete(daemon.pid!);
+    await daemon.stop();
   }
+}
+
+/** `s3mirror run` on `config`, once it logs that it runs; `stop()` sends SIGTERM and waits for the exit. */
+export async function startDaemon(bench: Bench, config: string): Promise<{ stop: () => Promise<void> }> {
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], {
+    env: { ...process.env, ...bench.childEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(daemon.pid!);
+  const exited = new Promise<number | null>((r) => daemon.once('exit', (code) => r(code)));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const seen = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"msg":"running"')) resolve();
+    };
+    daemon.stdout!.on('data', seen);
+    daemon.stderr!.on('data', seen);
+    void exited.then((code) => reject(new Error(`s3mirror run exited ${code} before running:\n${out.slice(-2000)}`)));
+  });
+  return {
+    async stop() {
+      daemon.kill('SIGTERM');
+      await exited;
+      running.delete(daemon.pid!);
+    },
+  };
 }
 
 async function initialSyncDone(client: S3Client, bucket: string, n: number): Promise<void> {
@@ -83,7 +93,13 @@ async function initialSyncDone(client: S3Client, bucket: string, n: number): Pro
 }
 
 /** Poll until the object has ETag `md5` (or, for null, is gone): ms since t0. */
-async function until(client: S3Client, bucket: string, key: string, md5: string | null, t0: number): Promise<number> {
+export async function until(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  md5: string | null,
+  t0: number,
+): Promise<number> {
   while (performance.now() - t0 < GIVE_UP_MS) {
     let etag: string | null = null;
     try {

@@ -9,6 +9,7 @@ import { summarize, type ProfileSummary } from './profile.js';
 import { fmtRequests } from './report.js';
 import type { PhaseKey, PhaseSamples, Sample, Samples } from './targets.js';
 import { measureLatency, percentile } from './latency.js';
+import { holReport, measureSmallBehindLarge } from './latency-hol.js';
 import { MiB, modify, type Sizes, type Workload } from './workload.js';
 
 export const RAW_CONCURRENCY_W1 = 64;
@@ -149,6 +150,10 @@ export class Phases {
     const fmt = (xs: number[]) =>
       `p50 ${percentile(xs, 50).toFixed(0)}, p95 ${percentile(xs, 95).toFixed(0)}, p99 ${percentile(xs, 99).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} ms`;
     await this.clear([b!]);
+    log('small change behind large uploads: s3mirror run, 4 large files through a slow link');
+    const [h] = await this.buckets('latency-hol');
+    const hol = await measureSmallBehindLarge(this.bench, { bucket: h! });
+    await this.clear([h!]);
     return [
       '',
       `change latency (daemon with default settings, debounceMs 1000; ${LATENCY.files} files per operation written ${LATENCY.spacingMs} ms apart; write → visible to an independent client):`,
@@ -156,6 +161,7 @@ export class Phases {
       `  modify ${fmt(l.modify)}`,
       `  delete ${fmt(l.delete)}`,
       `${worst <= bound ? 'PASS' : 'FAIL'}  change latency: every change visible within debounceMs + 1.5 s (${bound} ms): worst ${Number.isFinite(worst) ? `${worst.toFixed(0)} ms` : 'never seen'}`,
+      ...holReport(hol, 1000),
     ];
   }
 

@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
@@ -77,33 +77,37 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
   it('a delete decided before its file comes back is dropped, never sent after the new upload (daemon)', async () => {
     s = await scratch('comeback');
     s.write('a.txt', 'first version');
-    s.write('slow.txt', 'slow v1');
+    s.write('slow.txt', 'slow: its rename is a copy');
     proxy = await startProxy(testEnv().endpoint);
     const cfg = viaProxy(s, proxy, { debounceMs: 100 });
     await once(cfg);
-    // One slow upload keeps the pipeline busy, so the decided delete of a.txt waits in hand.
-    proxy.setFault({
-      kind: 'delay',
-      ms: 2500,
-      match: (op, req) => op === 'PutObject' && req.path.endsWith('/slow.txt'),
-      times: 1,
-    });
+    // A rename's copy that waits: while it is on its way the pair's deletes wait too (one of
+    // them is the old half of the move), so the decided delete of a.txt stays in hand.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    proxy.setFault({ kind: 'hook', match: (op) => op === 'CopyObject', before: () => held });
     proxy.reset();
     const d = daemon(cfg);
     await d.start();
     try {
-      s.write('slow.txt', 'slow v2');
+      renameSync(join(s.root, 'slow.txt'), join(s.root, 'moved.txt'));
       unlinkSync(join(s.root, 'a.txt'));
       const engine = d.rt.engines.get('p')!;
-      await eventually(() => expect(engine.pendingDeletes).toBe(1));
+      await eventually(() => {
+        expect(proxy!.counts.get('CopyObject') ?? 0).toBe(1);
+        expect(engine.pendingDeletes).toBe(2);
+      });
       s.write('a.txt', 'second version');
+      await eventually(() => expect(engine.pendingDeletes).toBe(1));
+      release();
       await eventually(async () => {
-        expect(proxy!.injected()).toBe(1);
         expect(engine.pendingDeletes).toBe(0);
         await expectMirror(s!.root, s!.bucket);
       });
-      expect(proxy.counts.get('DeleteObjects') ?? 0).toBe(0);
+      // One call, for the old key of the move: a.txt's delete was dropped, not sent after its upload.
+      expect(proxy.counts.get('DeleteObjects') ?? 0).toBe(1);
     } finally {
+      release();
       await d.stop();
     }
   });

@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import PQueue from 'p-queue';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
@@ -77,12 +76,11 @@ async function run(outcome: 'shipped' | 'changed-while-read') {
     flushDeletes: async () => undefined,
     pendingDeletes: 0,
   };
-  const scheduler = new Scheduler(
-    journal,
-    new Map([['p', engine as unknown as PairEngine]]),
-    new PQueue({ concurrency: 4 }),
-    { mode: 'daemon', concurrency: 4, now: () => Date.now() },
-  );
+  const scheduler = new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), {
+    mode: 'daemon',
+    concurrency: 4,
+    now: () => Date.now(),
+  });
   const loop = scheduler.runForever();
   cleanup = async () => {
     scheduler.stop();

@@ -150,7 +150,7 @@ describe('config reload', () => {
     await eventually(() => expect(d!.rt.journal.pendingCount('p')).toBe(1));
 
     await d.reload(withPairs(s, [{}], { debounceMs: 100, maxDelayMs: 2000, concurrency: 2 }));
-    expect(d.rt.queue.concurrency).toBe(2);
+    expect(d.rt.lanes.of('p').concurrency).toBe(2);
     s.write('fast.txt', 'debounced 100 ms');
     await eventually(async () => expect(await keys(s!.bucket)).toEqual(['fast.txt', 'first.txt']));
     // Marked before the reload: still due in an hour. fast.txt's own outcome reaches the journal
@@ -175,6 +175,6 @@ describe('config reload', () => {
     );
     expect(d.cfg).toBe(cfg);
     expect([...d.rt.engines.keys()]).toEqual(['p']);
-    expect(d.rt.queue.concurrency).toBe(cfg.concurrency);
+    expect(d.rt.lanes.of('p').concurrency).toBe(cfg.concurrency);
   });
 });

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import PQueue from 'p-queue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal, type FileRow } from '../src/store/journal.js';
 import type { Mode } from '../src/sync/deps.js';
@@ -39,7 +38,7 @@ function setup() {
     pendingDeletes: 0,
   };
   const scheduler = (mode: Mode) =>
-    new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), new PQueue({ concurrency: 2 }), {
+    new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), {
       mode,
       concurrency: 2,
       now: () => Date.now(),

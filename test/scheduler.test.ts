@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import PQueue from 'p-queue';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Journal, type FileRow } from '../src/store/journal.js';
 import type { PairEngine } from '../src/sync/engine.js';
@@ -227,16 +226,11 @@ describe('Scheduler (injected clock, real journal)', () => {
       flushDeletes: async () => undefined,
       pendingDeletes: 0,
     };
-    const scheduler = new Scheduler(
-      journal,
-      new Map([['p', engine as unknown as PairEngine]]),
-      new PQueue({ concurrency: 4 }),
-      {
-        mode: 'daemon',
-        concurrency: 4,
-        now: () => Date.now(),
-      },
-    );
+    const scheduler = new Scheduler(journal, new Map([['p', engine as unknown as PairEngine]]), {
+      mode: 'daemon',
+      concurrency: 4,
+      now: () => Date.now(),
+    });
     const loop = scheduler.runForever();
     cleanup = async () => {
       scheduler.stop();

@@ -11,6 +11,8 @@ import { Journal } from '../src/store/journal.js';
 import type { FileRow } from '../src/store/types.js';
 import { readAndHash } from '../src/local/hasher.js';
 import { Transfers } from '../src/sync/transfers.js';
+import { Lanes } from '../src/sync/lanes.js';
+import { transferBudgetBytes } from '../src/plan/lanes.js';
 import { MemoryBuckets, MemoryS3 } from './support/memory-bucket.js';
 import { blob } from './support/memory-mirror.js';
 
@@ -45,7 +47,8 @@ function setup(pairOpts: Record<string, unknown> = {}, copyLimitBytes?: number):
   );
   const pair = cfg.pairs[0]!;
   journal.pairs.upsert({ name: 'p', root, bucket: 'bkt', prefix: pair.prefix });
-  const t = new Transfers(new MemoryBuckets(s3), journal, {
+  const lanes = new Lanes({ concurrency: 4, budgetBytes: transferBudgetBytes(PART), partSizeBytes: PART });
+  const t = new Transfers(new MemoryBuckets(s3), journal, lanes, {
     concurrency: 4,
     partSizeBytes: PART,
     now: Date.now,

@@ -1,14 +1,27 @@
 /**
- * A global bound on bytes held in memory for transfers (whole small files and multipart parts),
- * shared by every upload in the process. FIFO, so a large part cannot be starved by small files.
+ * A bound on bytes held in memory for transfers (whole files and multipart parts), one per lane
+ * of each pair (src/sync/lanes.ts). FIFO, so a large part cannot be starved by later ones.
  */
 export class ByteBudget {
   private used = 0;
   private readonly waiters: { n: number; resolve: () => void }[] = [];
 
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit <= 0)
-      throw new RangeError(`ByteBudget limit must be a positive integer, got ${limit}`);
+  constructor(private max: number) {
+    checkLimit(max);
+  }
+
+  get limit(): number {
+    return this.max;
+  }
+
+  /**
+   * A new limit (a reload changed how many pairs share the process). Bytes held over a lowered
+   * limit stay held until released; waiters that fit a raised one go at once.
+   */
+  resize(limit: number): void {
+    checkLimit(limit);
+    this.max = limit;
+    this.drain();
   }
 
   get inUse(): number {
@@ -17,15 +30,15 @@ export class ByteBudget {
 
   /** Take `n` bytes now if they are free and nobody waits; undefined otherwise (never waits). */
   tryAcquire(n: number): (() => void) | undefined {
-    if (this.waiters.length || this.used + n > this.limit) return undefined;
+    if (this.waiters.length || this.used + n > this.max) return undefined;
     this.used += n;
     return this.releaser(n);
   }
 
   /** Take `n` bytes (a request larger than the limit is clamped so it can still run alone). */
   async acquire(n: number): Promise<() => void> {
-    const take = Math.min(n, this.limit);
-    if (this.waiters.length === 0 && this.used + take <= this.limit) {
+    const take = Math.min(n, this.max);
+    if (this.waiters.length === 0 && this.used + take <= this.max) {
       this.used += take;
     } else {
       await new Promise<void>((resolve) => this.waiters.push({ n: take, resolve }));
@@ -44,12 +57,17 @@ export class ByteBudget {
   }
 
   private drain(): void {
-    while (this.waiters.length && this.used + this.waiters[0]!.n <= this.limit) {
+    while (this.waiters.length && this.used + this.waiters[0]!.n <= this.max) {
       const w = this.waiters.shift()!;
       this.used += w.n;
       w.resolve();
     }
   }
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new RangeError(`ByteBudget limit must be a positive integer, got ${limit}`);
 }
 
 /**

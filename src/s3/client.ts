@@ -83,14 +83,16 @@ export interface ClientOptions {
 const SOCKET_IDLE_TIMEOUT_MS = 20_000;
 
 /**
- * One pooled client for the whole process: a keep-alive agent whose socket pool matches the
- * transfer concurrency, checksums only where S3 requires them (the SDK's default aws-chunked
+ * One pooled client for the whole process: a keep-alive agent that keeps as many idle sockets as
+ * the transfer concurrency needs, checksums only where S3 requires them (the SDK's default aws-chunked
  * CRC32 is mishandled by many S3-compatible servers), path-style for
  * custom endpoints when configured.
  */
 export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: RequestCounter): S3Client {
+  // No cap on sockets in use: each pair's lanes and byte budgets bound its requests, and a shared
+  // cap would let one pair's hung requests hold the sockets every other pair needs.
   const sockets = Math.max(opts.concurrency * 2, 8);
-  const agentOpts = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
+  const agentOpts = { keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: sockets };
   // A custom endpoint with no region anywhere: SigV4 still needs one, and us-east-1 is what
   // S3-compatible servers expect by default.
   const region =

@@ -229,7 +229,7 @@ export class PairDeletes {
     if (trash.length) {
       const moved = await Promise.all(
         trash.map((g) =>
-          this.d.queue.add(async () => {
+          this.d.lanes.run(0, async () => {
             const row = g[0]!.row;
             try {
               const to = trashKey(
@@ -258,7 +258,7 @@ export class PairDeletes {
       if (!chunk.length) continue;
       const keyOf = (g: KeyDelete) => g[0]!.row.key;
       try {
-        const { failed } = await this.d.queue.add(() => this.d.bucket.deleteMany(chunk.map(keyOf)));
+        const { failed } = await this.d.lanes.run(0, () => this.d.bucket.deleteMany(chunk.map(keyOf)));
         failpoint('delete-mid-batch');
         const t = this.d.now();
         journal.tx(() => {

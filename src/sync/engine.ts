@@ -4,7 +4,6 @@ import { errorSummary, MirrorError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import type { Logger } from '../log.js';
 import { previousPrefixSource } from '../plan/moves.js';
-import { afterFailure } from '../plan/retry.js';
 import { flushAfterBatch } from '../plan/delete-flush.js';
 import type { SyncedContent } from '../model.js';
 import type { FileRow } from '../store/types.js';
@@ -14,7 +13,8 @@ import { examine, type Examined, type ExamineContext } from './examine.js';
 import { handled, nextTurn } from './async-turns.js';
 import { PairDeletes } from './deletes.js';
 import { mayBeMoved, pairRenames, waitsForRenamePartner } from './rename-pairing.js';
-import type { EngineDeps, PairStats } from './deps.js';
+import type { BatchHooks, EngineDeps, PairStats } from './deps.js';
+import { recordRowFailure } from './row-failure.js';
 
 /**
  * One pair's work: examine due rows, pair renames, act, and hold deletes behind the guard.
@@ -48,37 +48,66 @@ export class PairEngine {
     return this.deletes.flush();
   }
 
+  /** Batches of this pair still being examined, and rename copies on their way. */
+  private examining = 0;
+  private copying = 0;
+
+  /** Nothing that could make a pending delete half of a move is under way: deletes may go, uploads or not. */
+  get readyToFlush(): boolean {
+    return this.examining === 0 && this.copying === 0;
+  }
+
   /**
    * Examine a batch and act on each row as soon as its decision is known. New content that may be
    * a moved file (a pending delete has the same size and MD5) waits for the rest of the batch, so
-   * that matching deletes and uploads become copies.
+   * that matching deletes and uploads become copies. Each row's work completes on its own
+   * (`hooks.act` hands it over as it starts); the returned promise settles with the last of them.
    */
-  async processBatch(rows: readonly FileRow[]): Promise<void> {
-    const examined: Examined[] = [];
-    const maybeMoved: Examined[] = [];
-    const acts: Promise<void>[] = [];
-    const keys = rows.map((r) => r.key);
-    const batch = {
-      remote: this.d.journal.remote.getMany(this.pair.name, keys),
-      holders: this.d.journal.query.fileByKeyMany(this.pair.name, keys),
+  async processBatch(rows: readonly FileRow[], hooks: BatchHooks = {}): Promise<void> {
+    this.examining++;
+    let examining = true;
+    const examined = () => {
+      if (!examining) return;
+      examining = false;
+      this.examining--;
+      hooks.examined?.();
     };
-    await Promise.all(
-      rows.map((r) =>
-        this.d.examineQueue.add(async () => {
-          await nextTurn();
-          const e = await this.examineSafe(r, batch);
-          if (!e) return;
-          examined.push(e);
-          if (mayBeMoved(this.d, this.pair, e)) maybeMoved.push(e);
-          else acts.push(handled(this.settle(e, undefined)));
-        }),
-      ),
-    );
-    const copies = pairRenames(this.d, this.pair, maybeMoved, examined);
-    await Promise.all([...acts, ...maybeMoved.map((e) => this.settle(e, copies.get(e.row.rel)))]);
-    this.d.journal.flush();
-    if (flushAfterBatch(this.d.mode, this.deletes.pending).action === 'flush') await this.deletes.flush();
-    this.d.journal.pairs.clearHoldIfNone(this.pair.name);
+    try {
+      const all: Examined[] = [];
+      const maybeMoved: Examined[] = [];
+      const acts: Promise<void>[] = [];
+      const start = (e: Examined, from: FileRow | undefined) => {
+        const p = handled(this.settle(e, from));
+        acts.push(p);
+        hooks.act?.(e.row, p);
+      };
+      const keys = rows.map((r) => r.key);
+      const batch = {
+        remote: this.d.journal.remote.getMany(this.pair.name, keys),
+        holders: this.d.journal.query.fileByKeyMany(this.pair.name, keys),
+      };
+      await Promise.all(
+        rows.map((r) =>
+          this.d.lanes.examine.add(async () => {
+            await nextTurn();
+            const e = await this.examineSafe(r, batch);
+            if (!e) return;
+            all.push(e);
+            if (mayBeMoved(this.d, this.pair, e)) maybeMoved.push(e);
+            else start(e, undefined);
+          }),
+        ),
+      );
+      const copies = pairRenames(this.d, this.pair, maybeMoved, all);
+      for (const e of maybeMoved) start(e, copies.get(e.row.rel));
+      examined();
+      await Promise.all(acts);
+      this.d.journal.flush();
+      if (flushAfterBatch(this.d.mode, this.deletes.pending).action === 'flush') await this.deletes.flush();
+      this.d.journal.pairs.clearHoldIfNone(this.pair.name);
+    } finally {
+      examined();
+    }
   }
 
   private async examineSafe(row: FileRow, batch: ExamineContext['batch']): Promise<Examined | undefined> {
@@ -92,9 +121,9 @@ export class PairEngine {
         encryption: this.d.transfers.encryption,
         thresholdBytes: this.d.cfg.multipart.thresholdBytes,
         partSizeBytes: this.d.cfg.multipart.partSizeBytes,
-        budget: this.d.transfers.budget,
+        budgetFor: (bytes) => this.d.lanes.budgetFor(bytes),
         hashes: this.d.hashes,
-        linkIdle: () => this.d.transfers.inFlight.size === 0 && this.d.queue.size === 0 && this.d.queue.pending === 0,
+        linkIdle: () => this.d.transfers.inFlight.size === 0 && this.d.lanes.idle,
         now: this.d.now,
       });
     } catch (e) {
@@ -105,9 +134,12 @@ export class PairEngine {
 
   /** Act, then give back what the examination held (a small file's body in the byte budget). */
   private async settle(e: Examined, renameFrom: FileRow | undefined): Promise<void> {
+    // Counted before the first await: a delete flush must not send the source's delete meanwhile.
+    if (renameFrom) this.copying++;
     try {
       await this.act(e, renameFrom);
     } finally {
+      if (renameFrom) this.copying--;
       e.hashed?.release?.();
     }
   }
@@ -153,7 +185,7 @@ export class PairEngine {
           await this.deletes.reclaim(row.key, row.rel);
           if (renameFrom) {
             try {
-              const c = await this.d.queue.add(() =>
+              const c = await this.d.lanes.run(h.stat.size, () =>
                 this.d.transfers.renameCopy({
                   pair: this.pair,
                   rel: row.rel,
@@ -178,7 +210,9 @@ export class PairEngine {
             }
           }
           if (await this.copiedFromPreviousPrefix(row, h)) return;
-          const c = await this.d.queue.add(() => this.d.transfers.upload(this.pair, row.rel, row.key, e.abs, h));
+          const c = await this.d.lanes.run(h.stat.size, () =>
+            this.d.transfers.upload(this.pair, row.rel, row.key, e.abs, h),
+          );
           this.uploaded(row, h, c!);
           this.stats.uploaded++;
           this.log.info({ rel: row.rel, bytes: h.stat.size, reason: decision.reason }, 'uploaded');
@@ -230,7 +264,9 @@ export class PairEngine {
     if (!src) return false;
     try {
       const copy = { pair: this.pair, rel: row.rel, from: { ...row, key: src.key }, key: row.key, hashed: h };
-      const c = await this.d.queue.add(() => this.d.transfers.renameCopy({ ...copy, sourceEtag: src.ifMatch }));
+      const c = await this.d.lanes.run(h.stat.size, () =>
+        this.d.transfers.renameCopy({ ...copy, sourceEtag: src.ifMatch }),
+      );
       this.uploaded(row, h, c!);
       this.stats.copied++;
       this.log.info({ rel: row.rel, from: src.key, reason: 'same content under the previous prefix' }, 'copied');
@@ -256,34 +292,6 @@ export class PairEngine {
   }
 
   fail(row: FileRow, err: unknown): void {
-    rethrowCrash(err);
-    const { message } = errorSummary(err);
-    const now = this.d.now();
-    const { retryAt, code } = afterFailure({
-      code: errorSummary(err).code,
-      retryable: err instanceof MirrorError ? err.retryable : false,
-      attempts: row.attempts,
-      previousCode: row.error_code,
-      mode: this.d.mode,
-      now,
-      debounceMs: this.d.cfg.debounceMs,
-      maxDelayMs: this.d.cfg.maxDelayMs,
-      jitter: Math.random(),
-    });
-    const text =
-      code === 'FILE_NEVER_SETTLES'
-        ? `${row.rel} never settles: it changed while it was read, again; tried at most once every ${this.d.cfg.maxDelayMs} ms`
-        : message;
-    this.d.journal.recordFailure({
-      pair: this.pair.name,
-      rel: row.rel,
-      gen: row.generation,
-      code,
-      message: text,
-      retryAt,
-      now,
-    });
-    if (retryAt === null) this.stats.failed++;
-    this.log.warn({ rel: row.rel, code, retryAt }, text);
+    recordRowFailure({ d: this.d, pair: this.pair.name, row, err, stats: this.stats, log: this.log });
   }
 }

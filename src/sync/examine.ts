@@ -78,8 +78,8 @@ export interface ExamineContext {
   encryption: BucketEncryption;
   thresholdBytes: number;
   partSizeBytes: number;
-  /** Bodies of small files kept for their upload are counted here. */
-  budget: ByteBudget;
+  /** The byte budget a body of this size is kept in for its upload (its lane's, in the pair). */
+  budgetFor: (bytes: number) => ByteBudget;
   /** The last hash of each file, while its stat holds: a retry does not hash it again. */
   hashes?: HashCache;
   /** No transfer queued or running (see readAndHash). */
@@ -150,7 +150,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
             where,
             { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes },
             local.stat.size,
-            c.budget,
+            c.budgetFor(local.stat.size),
             c.linkIdle,
           );
           c.hashes?.put(c.pair.name, row.rel, hashed);

@@ -5,6 +5,7 @@ import { PairEngine } from './engine.js';
 import type { BucketProvider } from '../bucket.js';
 import type { EngineDeps } from './deps.js';
 import type { HashCache } from './hash-cache.js';
+import type { Lanes } from './lanes.js';
 
 /** What a pair's engine is wired to: the runtime's parts (not the runtime, which opens engines). */
 interface EngineHome {
@@ -12,8 +13,7 @@ interface EngineHome {
   readonly journal: EngineDeps['journal'];
   readonly buckets: BucketProvider;
   readonly transfers: EngineDeps['transfers'];
-  readonly queue: EngineDeps['queue'];
-  readonly examineQueue: EngineDeps['examineQueue'];
+  readonly lanes: Lanes;
   readonly hashes: HashCache;
   readonly opts: { log: EngineDeps['log']; mode: EngineDeps['mode'] };
   readonly now: () => number;
@@ -45,8 +45,7 @@ export function openEngine(rt: EngineHome, p: PairConfig, filter?: Filter): Pair
       journal,
       bucket: rt.buckets.bucket(p.bucket),
       transfers: rt.transfers,
-      queue: rt.queue,
-      examineQueue: rt.examineQueue,
+      lanes: rt.lanes.of(p.name),
       log: opts.log,
       hashes: rt.hashes,
       mode: opts.mode,

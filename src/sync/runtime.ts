@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import type { Config, PairConfig } from '../config.js';
 import { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -20,6 +19,8 @@ import { Links } from './links.js';
 import type { DegradedRecord } from '../status/record.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
+import { Lanes } from './lanes.js';
+import { transferBudgetBytes } from '../plan/lanes.js';
 
 export interface RuntimeOptions {
   mode: Mode;
@@ -51,8 +52,8 @@ export class Runtime {
   /** Whether each bucket answers (every request through `buckets` is noted). */
   readonly links: Links;
   readonly transfers: Transfers;
-  readonly queue: PQueue;
-  readonly examineQueue: PQueue;
+  /** Each pair's transfer and examination slots and byte budgets. */
+  readonly lanes: Lanes;
   readonly engines = new Map<string, PairEngine>();
   readonly scheduler: Scheduler;
   readonly now: () => number;
@@ -85,16 +86,19 @@ export class Runtime {
     // Bucket checks (start-up, outage probes) go out once each: their callers have their own schedule.
     const probe = () => createClient(cfg.s3, { ...clientOpts, concurrency: 1, maxAttempts: 1 }, this.counter);
     this.buckets = links.watch(opts.buckets ?? new S3Buckets(createClient(cfg.s3, clientOpts, this.counter), probe()));
-    this.transfers = new Transfers(this.buckets, this.journal, {
+    this.lanes = new Lanes({
+      concurrency: cfg.concurrency,
+      budgetBytes: transferBudgetBytes(cfg.multipart.partSizeBytes),
+      partSizeBytes: cfg.multipart.partSizeBytes,
+    });
+    this.transfers = new Transfers(this.buckets, this.journal, this.lanes, {
       concurrency: cfg.concurrency,
       partSizeBytes: cfg.multipart.partSizeBytes,
       now: this.now,
       ...(opts.copyLimitBytes ? { copyLimitBytes: opts.copyLimitBytes } : {}),
     });
-    this.queue = new PQueue({ concurrency: cfg.concurrency });
-    this.examineQueue = new PQueue({ concurrency: cfg.concurrency });
     for (const p of cfg.pairs) this.openPair(p);
-    this.scheduler = new Scheduler(this.journal, this.engines, this.queue, {
+    this.scheduler = new Scheduler(this.journal, this.engines, {
       mode: opts.mode,
       concurrency: cfg.concurrency,
       now: this.now,
@@ -136,6 +140,7 @@ export class Runtime {
   /** A pair a reload removed or is about to set up anew: no engine, and nothing this process knew of it. */
   closePair(name: string): void {
     this.engines.delete(name);
+    this.lanes.drop(name);
     this.status.reconciled.delete(name);
     this.status.degraded.delete(name);
     this.status.offline.delete(name);
@@ -145,8 +150,7 @@ export class Runtime {
   /** A reload's top-level settings (the planner let through only what applies live). */
   reconfigure(next: Config): void {
     this.current = this.opts.multipart ? { ...next, multipart: this.opts.multipart } : next;
-    this.queue.concurrency = next.concurrency;
-    this.examineQueue.concurrency = next.concurrency;
+    this.lanes.setConcurrency(next.concurrency);
     this.scheduler.resize(next.concurrency);
   }
 

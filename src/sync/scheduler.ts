@@ -1,42 +1,57 @@
-import type PQueue from 'p-queue';
 import { crashIsHandled, rethrowCrash, untilCrash } from '../failpoints.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import type { Mode } from './deps.js';
+import { Alarm } from './alarm.js';
+import { DeleteFlushes } from './delete-flushes.js';
 import type { PairEngine } from './engine.js';
+import { PairLoad } from './pair-load.js';
 
 const LEASE_MS = 10 * 60_000;
 const ERROR_PAUSE_MS = 1000;
 
 /**
- * Turns due journal rows into batches for the pair engines, with back-pressure: it takes more
- * rows only while the transfer queue is short. Rows are leased when taken so they are not picked
- * twice; a crash simply leaves them dirty for the next start.
+ * Turns due journal rows into batches for the pair engines, with back-pressure per pair: it takes
+ * more of a pair's rows only while that pair has few batches being examined and few rows at work,
+ * so a pair whose bucket is slow never holds another pair's rows back. Each row is done when its
+ * own work is, not when its batch is. Rows are leased when taken so they are not picked twice; a
+ * crash simply leaves them dirty for the next start.
  */
 export class Scheduler {
-  private readonly inFlight = new Set<string>();
+  /** Rows at work, each with its pair. */
+  private readonly inFlight = new Map<string, string>();
+  private readonly load = new PairLoad();
+  /** The daemon's delete flushes. */
+  private readonly flushes: DeleteFlushes;
   /** Rows taken again while in flight, with the lease that taking gave them. */
   private readonly retaken = new Map<string, number>();
   private readonly batches = new Set<Promise<void>>();
   /** Each batch's pair, so a reload can wait for one pair's work alone. */
   private readonly batchPair = new Map<Promise<void>, string>();
-  /** The daemon's delete flush under way, if any. */
-  private flushing: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly alarm: Alarm;
   private stopped = false;
   private abandoned = false;
 
   constructor(
     private readonly journal: Journal,
     private readonly engines: ReadonlyMap<string, PairEngine>,
-    private readonly queue: PQueue,
     private readonly opts: {
       mode: Mode;
       concurrency: number;
       now: () => number;
       sleep?: (ms: number) => Promise<void>;
     },
-  ) {}
+  ) {
+    this.alarm = new Alarm(opts.sleep);
+    this.flushes = new DeleteFlushes({
+      now: opts.now,
+      onError: (e) => {
+        this.failure ??= e;
+      },
+      onDone: () => this.wake(),
+      abandoned: () => this.abandoned,
+    });
+  }
 
   /** A reload changed `concurrency`: batches are sized to it from the next one on. */
   resize(concurrency: number): void {
@@ -93,8 +108,9 @@ export class Scheduler {
     return out;
   }
 
+  /** Something changed: a batch examined or done, a row done while a pair waited for room. */
   wake(): void {
-    this.wakeUp?.();
+    this.alarm.wake();
   }
 
   stop(): void {
@@ -108,72 +124,97 @@ export class Scheduler {
     this.stop();
   }
 
-  /** Take one round of due rows, if the queue has room. Returns how many were dispatched. */
+  /** Take one round of due rows of the pairs with room. Returns how many were dispatched. */
   private dispatch(): number {
-    if (this.queue.size > this.batchSize * 2 || this.batches.size >= 4) return 0;
+    const pairs = this.load.withRoom(this.active(), this.batchSize);
+    if (!pairs.length) return 0;
     const now = this.opts.now();
     const lease = now + LEASE_MS;
     const rows: FileRow[] = [];
-    for (const r of this.journal.takeDue(now, this.batchSize, lease, this.active())) {
+    for (const r of this.journal.takeDue(now, this.batchSize, lease, pairs)) {
       // Due again while its batch still works on it (a new event, a postponed delete): it goes
-      // back to due when that batch ends, rather than waiting out the lease just taken.
+      // back to due when that work ends, rather than waiting out the lease just taken.
       if (this.inFlight.has(id(r))) this.retaken.set(id(r), lease);
       else rows.push(r);
     }
     if (!rows.length) return 0;
     const byPair = new Map<string, FileRow[]>();
     for (const r of rows) {
-      this.inFlight.add(id(r));
+      this.inFlight.set(id(r), r.pair);
+      this.load.of(r.pair).rows++;
       const list = byPair.get(r.pair);
       if (list) list.push(r);
       else byPair.set(r.pair, [r]);
     }
-    for (const [pair, list] of byPair) {
-      // takeDue returns rows of active() pairs only, each of which has an engine.
-      const engine = this.engines.get(pair)!;
-      const p: Promise<void> = engine
-        .processBatch(list)
-        .catch((e) => {
-          for (const r of list) engine.fail(r, e);
-        })
-        // Recording the failure failed too (the journal cannot be written): the loop sees it.
-        .catch((e: unknown) => {
-          this.failure ??= e;
-        })
-        .finally(() => {
-          try {
-            for (const r of list) {
-              this.inFlight.delete(id(r));
-              const leased = this.retaken.get(id(r));
-              this.retaken.delete(id(r));
-              if (leased !== undefined) this.journal.unlease(r.pair, r.rel, leased, this.opts.now());
-            }
-          } finally {
-            this.batches.delete(p);
-            this.batchPair.delete(p);
-            this.wake();
-          }
-        });
-      this.batches.add(p);
-      this.batchPair.set(p, pair);
-      crashIsHandled(p, () => this.abandoned);
-    }
+    for (const [pair, list] of byPair) this.startBatch(pair, list);
     return rows.length;
   }
 
-  private async sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const t = this.opts.sleep ? undefined : setTimeout(done, Math.max(0, ms));
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = done;
-      this.opts.sleep?.(Math.max(0, ms)).then(done, done);
-    });
-    this.wakeUp = undefined;
+  private startBatch(pair: string, list: FileRow[]): void {
+    // takeDue returns rows of active() pairs only, each of which has an engine.
+    const engine = this.engines.get(pair)!;
+    const owned = new Map(list.map((r) => [id(r), r]));
+    const load = this.load.of(pair);
+    load.examining++;
+    let examining = true;
+    const examined = () => {
+      if (!examining) return;
+      examining = false;
+      load.examining--;
+      this.wake();
+    };
+    const hooks = {
+      examined,
+      act: (row: FileRow, work: Promise<void>) => {
+        work
+          .catch((e: unknown) => {
+            // Its failure could not be recorded (the journal cannot be written): the loop sees it.
+            this.failure ??= e;
+          })
+          .finally(() => {
+            if (owned.delete(id(row))) this.rowDone(row);
+          })
+          .catch((e: unknown) => {
+            this.failure ??= e;
+          });
+      },
+    };
+    const p: Promise<void> = engine
+      .processBatch(list, hooks)
+      .catch((e) => {
+        for (const r of owned.values()) engine.fail(r, e);
+      })
+      // Recording the failure failed too (the journal cannot be written): the loop sees it.
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        try {
+          examined();
+          for (const r of owned.values()) this.rowDone(r);
+          owned.clear();
+        } finally {
+          this.batches.delete(p);
+          this.batchPair.delete(p);
+          this.wake();
+        }
+      });
+    this.batches.add(p);
+    this.batchPair.set(p, pair);
+    crashIsHandled(p, () => this.abandoned);
   }
 
+  /** A row's work is done: it may be taken again, at once if it was due again meanwhile. */
+  private rowDone(r: FileRow): void {
+    if (!this.inFlight.delete(id(r))) return;
+    this.load.of(r.pair).rows--;
+    const leased = this.retaken.get(id(r));
+    this.retaken.delete(id(r));
+    if (leased !== undefined) this.journal.unlease(r.pair, r.rel, leased, this.opts.now());
+    if (this.load.takeStarved() || leased !== undefined) this.wake();
+  }
+
+  /** A pass's deletes, last: every pair's, whatever the flush found to do. */
   private async flushAll(): Promise<void> {
     const online = [...this.engines].filter(([name]) => !this.offline.has(name));
     await Promise.all(online.map(([, e]) => e.flushDeletes()));
@@ -186,10 +227,9 @@ export class Scheduler {
       this.raiseFailure();
       if (this.dispatch() > 0) continue;
       if (this.batches.size) {
-        await untilCrash(Promise.race(this.batches));
+        await untilCrash(this.alarm.next());
         continue;
       }
-      await untilCrash(this.queue.onIdle());
       // Deletes go last in a pass: every rename in it has had its chance to become a copy.
       if ([...this.engines.values()].some((e) => e.pendingDeletes > 0)) {
         await untilCrash(this.flushAll());
@@ -197,13 +237,13 @@ export class Scheduler {
       }
       const next = this.journal.nextDueAt(this.active());
       if (next === undefined) return;
-      await untilCrash(this.sleep(next - this.opts.now()));
+      await untilCrash(this.alarm.sleep(next - this.opts.now()));
     }
   }
 
   /**
-   * The daemon loop: runs until stop(). Deletes are flushed whenever the pipeline goes idle. An
-   * error (a journal that cannot be written) goes to `onError` and the loop goes on a second later.
+   * The daemon loop: runs until stop(). Deletes are flushed as each pair becomes ready for them.
+   * An error (a journal that cannot be written) goes to `onError` and the loop goes on a second later.
    */
   async runForever(
     onError: (e: unknown) => void = (e) => {
@@ -214,35 +254,32 @@ export class Scheduler {
       try {
         this.raiseFailure();
         if (this.dispatch() > 0) continue;
-        if (!this.batches.size && this.queue.size === 0 && this.queue.pending === 0) {
-          this.flushing = this.flushAll();
-          await untilCrash(this.flushing);
-        }
+        this.flushes.startReady(this.engines, this.offline);
         const next = this.journal.nextDueAt(this.active());
         const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
-        if (wait > 0 || this.batches.size)
-          await untilCrash(this.sleep(this.batches.size ? Math.max(wait, 0) || 50 : wait));
+        // Due rows no pair has room for: the next batch examined or row done wakes the loop.
+        await untilCrash(this.alarm.sleep(wait > 0 ? wait : 1000));
       } catch (e) {
         rethrowCrash(e);
         onError(e);
-        if (!this.stopped) await untilCrash(this.sleep(ERROR_PAUSE_MS));
+        if (!this.stopped) await untilCrash(this.alarm.sleep(ERROR_PAUSE_MS));
       }
     }
   }
 
   /**
-   * Nothing of this pair under way: its batches are done, and so is a delete flush that may hold
-   * its deletes. A reload pauses the pair first, then waits here before it replaces the engine.
+   * Nothing of this pair under way: its batches are done, and so is its delete flush. A reload
+   * pauses the pair first, then waits here before it replaces the engine.
    */
   async quiesce(pair: string): Promise<void> {
     const mine = [...this.batchPair].filter(([, p]) => p === pair).map(([b]) => b);
-    await Promise.allSettled([...mine, this.flushing]);
+    await Promise.allSettled([...mine, this.flushes.of(pair)]);
   }
 
-  /** Drain: wait for batches under way (bounded by the caller), then flush what can be flushed. */
+  /** Drain: wait for batches under way (bounded by the caller) and the delete flushes begun. */
   async drain(): Promise<void> {
     await Promise.all(this.batches);
-    await this.queue.onIdle();
+    await this.flushes.settled();
   }
 }
 

@@ -3,7 +3,7 @@ import type { BucketProvider, ObjectSettings } from '../bucket.js';
 import type { PairConfig } from '../config.js';
 import { fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
-import { BufferPool, ByteBudget } from '../local/budget.js';
+import { BufferPool } from '../local/budget.js';
 import { changed, type Hashed, openForRead, readPart, readWhole, sameContentStat } from '../local/hasher.js';
 import { treePath } from '../local/safe-open.js';
 import type { SyncedContent } from '../model.js';
@@ -13,7 +13,9 @@ import { toLocalStat } from '../local/stat.js';
 import { type RenameCopy, ServerCopies } from './copies.js';
 import { BucketEncryption } from './encryption.js';
 import { MultipartUploads, partNumbers, runParts } from './multipart.js';
+import type { Lanes } from './lanes.js';
 import { settingsFor } from './object-settings.js';
+import { transferBudgetBytes } from '../plan/lanes.js';
 
 export interface InFlight {
   pair: string;
@@ -46,7 +48,6 @@ interface PartsSend {
  */
 export class Transfers {
   readonly inFlight = new Map<string, InFlight>();
-  readonly budget: ByteBudget;
   private readonly partBuffers: BufferPool;
   bytesUploaded = 0;
   readonly encryption: BucketEncryption;
@@ -56,13 +57,11 @@ export class Transfers {
   constructor(
     private readonly buckets: BucketProvider,
     private readonly journal: Journal,
+    /** Each pair's slots and byte budgets (the budgets are the real bound on memory). */
+    private readonly lanes: Lanes,
     private readonly opts: { concurrency: number; partSizeBytes: number; now: () => number; copyLimitBytes?: number },
   ) {
-    // Eight parts in flight keep a link busy (measured: 4 and 16 parts in flight move a multipart
-    // upload equally fast on loopback), and RSS stays predictable whatever the concurrency.
-    const limit = Math.min(256 * 1024 * 1024, Math.max(64 * 1024 * 1024, 8 * opts.partSizeBytes));
-    this.budget = new ByteBudget(limit);
-    this.partBuffers = new BufferPool(limit);
+    this.partBuffers = new BufferPool(transferBudgetBytes(opts.partSizeBytes));
     this.encryption = new BucketEncryption(journal);
     this.uploads = new MultipartUploads(journal, opts.now);
     this.copies = new ServerCopies(buckets, journal, this.encryption, this.uploads, opts);
@@ -87,7 +86,8 @@ export class Transfers {
       const settings = settingsFor(pair, key, h);
       if (h.partSize) return await this.multipart({ pair, rel, key, abs, h, settings, t });
       // A kept body already holds its bytes of the budget (see readAndHash).
-      const release = h.body ? () => undefined : await this.budget.acquire(h.stat.size);
+      const budget = this.lanes.of(pair.name).budgetFor(h.stat.size);
+      const release = h.body ? () => undefined : await budget.acquire(h.stat.size);
       try {
         const body = h.body ?? (await readWhole(treePath(pair.path, rel, pair.followSymlinks), h));
         const st = await this.buckets.bucket(pair.bucket).put(key, body, h.md5, settings);
@@ -150,13 +150,14 @@ export class Transfers {
       throw e;
     }
     try {
-      // The byte budget, not the worker count, is the real (global) bound on memory.
+      // The pair's byte budget, not the worker count, is the real bound on memory.
+      const budget = this.lanes.of(pair.name).large;
       const have = new Set(kept.map((p) => p.n));
       const send = partNumbers(h.partMd5s.length).filter((n) => !have.has(n));
       t.sent = kept.reduce((b, p) => b + Math.min(h.partSize, h.stat.size - (p.n - 1) * h.partSize), 0);
       const sent = await runParts(send, this.opts.concurrency, async (n, stopped) => {
         const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
-        const release = await this.budget.acquire(len);
+        const release = await budget.acquire(len);
         try {
           if (stopped()) return '';
           const buf = this.partBuffers.take(h.partSize);

@@ -9,6 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { ProxiedRequest } from './proxy-faults.js';
+import type { SharedLink } from './proxy-link.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
@@ -35,7 +36,8 @@ export type Forward = (
   kms?: boolean,
 ) => void;
 
-export function forwarder(upstream: URL, agent: Agent): Forward {
+/** `link()`: the slow uplink request bodies pass through, if one is set and applies. */
+export function forwarder(upstream: URL, agent: Agent, link: () => SharedLink | null = () => null): Forward {
   return function forward(req, res, info, cutAfter, corrupt = false, kms = false) {
     const headers = forwardHeaders(req.headers); // Host included, unchanged
     const up = httpRequest({
@@ -97,6 +99,24 @@ export function forwarder(upstream: URL, agent: Agent): Forward {
         }
       });
       req.on('end', () => up.end());
+      return;
+    }
+    const slow = link();
+    if (cutAfter === undefined && slow?.applies(info)) {
+      req.on('data', (chunk: Buffer) => {
+        req.pause();
+        void slow.pass(chunk.length).then(() => {
+          if (done) return;
+          if (up.write(chunk)) req.resume();
+          else up.once('drain', () => req.resume());
+        });
+      });
+      req.on('end', () => {
+        // The last chunk may still be on the link: end once it has passed.
+        void slow.pass(0).then(() => {
+          if (!done) up.end();
+        });
+      });
       return;
     }
     if (cutAfter === undefined) {

@@ -13,9 +13,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { classify, type S3Op } from './proxy-classify.js';
 import { sendError, type Fault, type ProxiedRequest } from './proxy-faults.js';
 import { forwarder } from './proxy-forward.js';
+import { type LinkLimit, SharedLink } from './proxy-link.js';
 
 export { classify, type S3Op } from './proxy-classify.js';
 export type { Fault, ProxiedRequest } from './proxy-faults.js';
+export type { LinkLimit } from './proxy-link.js';
 
 export interface FaultProxy {
   endpoint: string;
@@ -23,7 +25,11 @@ export interface FaultProxy {
   counts: Map<S3Op, number>;
   /** Every request received, in arrival order. */
   requests: ProxiedRequest[];
+  /** Every request answered with a 2xx, in the order the answers were sent. */
+  answered: ProxiedRequest[];
   setFault(f: Fault | null): void;
+  /** Request bodies (of the requests it matches) go through one link of this bandwidth; null: none. */
+  setLink(l: LinkLimit | null): void;
   /** How many requests the faults set so far have been applied to. */
   injected(): number;
   /** Requests received and not yet answered (or given up). */
@@ -41,6 +47,8 @@ export async function startProxy(target: string): Promise<FaultProxy> {
   const agent = new Agent({ keepAlive: false });
   const counts = new Map<S3Op, number>();
   const requests: ProxiedRequest[] = [];
+  const answered: ProxiedRequest[] = [];
+  let link: SharedLink | null = null;
   let fault: Fault | null = null;
   let remaining = Infinity;
   let injected = 0;
@@ -55,7 +63,7 @@ export async function startProxy(target: string): Promise<FaultProxy> {
     injected++;
     return fault;
   }
-  const forward = forwarder(upstream, agent);
+  const forward = forwarder(upstream, agent, () => link);
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -70,6 +78,9 @@ export async function startProxy(target: string): Promise<FaultProxy> {
     requests.push(info);
     open++;
     res.once('close', () => open--);
+    res.once('finish', () => {
+      if (res.statusCode >= 200 && res.statusCode < 300) answered.push(info);
+    });
     counts.set(info.op, (counts.get(info.op) ?? 0) + 1);
 
     const f = takeFault(info);
@@ -124,6 +135,10 @@ export async function startProxy(target: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
     requests,
+    answered,
+    setLink(l) {
+      link = l && new SharedLink(l);
+    },
     setFault(f) {
       fault = f;
       remaining = f?.times ?? Infinity;
@@ -133,6 +148,7 @@ export async function startProxy(target: string): Promise<FaultProxy> {
     reset() {
       counts.clear();
       requests.length = 0;
+      answered.length = 0;
     },
     close() {
       return (closing ??= new Promise<void>((resolve) => {
