@@ -154,7 +154,8 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
       const whole = hashed?.deferred && decision.op !== 'upload' && decision.op !== 'head';
       if ((decision.op === 'hash' && local && !hashed) || (whole && local)) {
         hashed = whole ? undefined : c.hashes?.get(c.pair.name, row.rel, local.stat);
-        if (!hashed && !whole) hashed = await hashForResume({ ...c, where, rel: row.rel, key: row.key, parts });
+        if (!hashed && !whole && local.stat.size >= c.thresholdBytes)
+          hashed = await hashForResume({ ...c, where, rel: row.rel, key: row.key, parts });
         hashed ??= await hashFully(local);
         local.stat = hashed.stat;
         local.md5 = hashed.md5;
