@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { armFailpoint, FailpointCrash, resetFailpoints } from '../src/failpoints.js';
+import { fileBytesRead } from '../src/local/read-meter.js';
 import { createLogger } from '../src/log.js';
 import { Journal } from '../src/store/journal.js';
 import { syncOnce } from '../src/sync/once.js';
@@ -52,10 +53,13 @@ describe('a multipart upload cut short by a crash', () => {
     s.write('big.bin', blob(SIZE, 1));
     const id = await crashAfterParts(s, 6);
     s.s3.resetCounters();
+    const read = fileBytesRead();
 
     const r = await s.pass(config(s), { multipart });
     expect(r.failures).toEqual([]);
     expectMemoryMirror(s);
+    // No full hash first: the six parts sent are read to prove them, the four missing to send them.
+    expect(fileBytesRead() - read).toBe(SIZE);
     const c = s.s3.counts();
     expect(c.CreateMultipartUpload ?? 0).toBe(0);
     expect(c.ListParts).toBe(1);
@@ -89,6 +93,21 @@ describe('a multipart upload cut short by a crash', () => {
     expect(c.UploadPart).toBe(10);
     expect(s.s3.bytesReceived).toBe(SIZE);
     expect(s.s3.uploads(s.bucket).map((u) => u.uploadId)).not.toContain(old);
+    expect(records(s)).toEqual([]);
+  });
+
+  it("starts over when the pair's object settings changed since: no object completes with the old headers", async () => {
+    s = memoryScratch('resume-settings', { minPartSize: KiB });
+    s.write('big.bin', blob(SIZE, 7));
+    const old = await crashAfterParts(s, 6);
+    s.s3.resetCounters();
+
+    const r = await s.pass(s.config({ storageClass: 'STANDARD_IA' }, { concurrency: 1 }), { multipart });
+    expect(r.failures).toEqual([]);
+    expectMemoryMirror(s);
+    expect(s.s3.counts()).toMatchObject({ AbortMultipartUpload: 1, CreateMultipartUpload: 1, UploadPart: 10 });
+    expect(s.s3.uploads(s.bucket).map((u) => u.uploadId)).not.toContain(old);
+    expect(s.s3.getObject(s.bucket, 'big.bin')?.storageClass).toBe('STANDARD_IA');
     expect(records(s)).toEqual([]);
   });
 

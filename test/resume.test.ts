@@ -13,7 +13,14 @@ import {
 
 const id = { size: 25, mtimeNs: '100', ctimeNs: '101', ino: '7' };
 // Three parts of 10 bytes: 10, 10, 5.
-const file: FileToSend = { key: 'k', identity: id, md5: 'whole', partSize: 10, partMd5s: ['m1', 'm2', 'm3'] };
+const file: FileToSend = {
+  key: 'k',
+  identity: id,
+  md5: 'whole',
+  partSize: 10,
+  partMd5s: ['m1', 'm2', 'm3'],
+  settings: 's',
+};
 const part = (n: number, size = 10, md5 = `m${n}`, etag = `e${n}`) => ({ n, size, md5, etag });
 const rec: RecordedUpload = {
   key: 'k',
@@ -21,6 +28,7 @@ const rec: RecordedUpload = {
   partSize: 10,
   identity: id,
   createdAt: 0,
+  settings: 's',
   parts: [part(1), part(2)],
 };
 const listed = (...ps: [n: number, size: number, etag: string][]) => ps.map(([n, size, etag]) => ({ n, size, etag }));
@@ -118,6 +126,21 @@ const RESUME: readonly [string, Partial<RecordedUpload>, Partial<FileToSend>, Se
   ['the content differs (MD5): abort', {}, { md5: 'other' }, 'unknown', { action: 'abort' }],
   ['the part size changed: abort', {}, { partSize: 20, partMd5s: ['x', 'y'] }, 'unknown', { action: 'abort' }],
   ['the file maps to another key: abort', {}, { key: 'other' }, 'unknown', { action: 'abort' }],
+  ["the pair's object settings changed since: abort", {}, { settings: 'other' }, 'unknown', { action: 'abort' }],
+  [
+    'the record does not say its headers (older version): abort',
+    { settings: null },
+    {},
+    'unknown',
+    { action: 'abort' },
+  ],
+  [
+    'resumed without a full hash: a part not read yet is sent, even if the server holds one',
+    { parts: [part(1)] },
+    { partMd5s: ['m1', undefined, undefined] },
+    listed([1, 10, 'e1'], [2, 10, 'm2']),
+    { action: 'resume', keep: [{ n: 1, etag: 'e1' }], send: [2, 3] },
+  ],
   [
     'a copy, or a record of an older version (no identity): abort',
     { identity: null },

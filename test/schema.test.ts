@@ -113,6 +113,26 @@ describe('journal migrations', () => {
     }
   });
 
+  it('v4 → current: an upload recorded without its headers keeps a NULL fingerprint; new ones record theirs', () => {
+    const stateDir = journalAt(4, (db) => {
+      db.prepare(
+        `INSERT INTO uploads (pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, ctime_ns, ino, resumable, parts, created_at)
+         VALUES ('p', 'b', 'big.bin', 'big.bin', 'id-v4', 'abc', 11534336, 5242880, '1', '2', '3', 1, '[]', 5)`,
+      ).run();
+    });
+    const j = Journal.open(stateDir);
+    try {
+      expect(j.uploads.all()).toEqual([expect.objectContaining({ upload_id: 'id-v4', resumable: 1, settings: null })]);
+      j.uploads.begin({ ...upload('p', 'big.bin', 'id-5', 6)[0], ctimeNs: '2', ino: '3', settings: 'f' }, 6);
+      expect(j.uploads.resumableOf('p', 'big.bin').map((u) => [u.upload_id, u.settings])).toEqual([
+        ['id-v4', null],
+        ['id-5', 'f'],
+      ]);
+    } finally {
+      j.close();
+    }
+  });
+
   it('v3 → current: an upload recorded without ctime and inode is never resumed; new ones can be', () => {
     const stateDir = journalAt(3, (db) => {
       db.prepare(

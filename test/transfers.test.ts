@@ -101,7 +101,7 @@ describe('transfers on the in-memory bucket', () => {
     expect(s3.uploads('bkt')).toEqual([]);
   });
 
-  it('a failed part aborts the upload: nothing stays stored or recorded', async () => {
+  it('a part that fails with a 5xx keeps the upload and its confirmed part; the retry sends only the rest', async () => {
     const { s3, t, pair, journal, file } = setup();
     const { abs, h } = await file('big', blob(2 * PART + 10, 2));
     s3.fault = (q) =>
@@ -110,6 +110,27 @@ describe('transfers on the in-memory bucket', () => {
       code: 'S3_SERVER_ERROR',
       retryable: true,
     });
+    expect(s3.counts().AbortMultipartUpload ?? 0).toBe(0);
+    const [rec] = journal.uploads.all();
+    expect(rec).toMatchObject({ resumable: 1 });
+    // The parts that went through (those in flight beside the failed one too) stay recorded.
+    const confirmed = journal.uploads.parts('p', rec!.upload_id).length;
+    expect(confirmed).toBe(2);
+    s3.fault = undefined;
+    s3.resetCounters();
+    const c = await t.upload(pair, 'big', 'big', abs, h);
+    expect(c.etag).toBe(h.localEtag);
+    expect(s3.counts()).toEqual({ ListParts: 1, UploadPart: 3 - confirmed, CompleteMultipartUpload: 1 });
+    expect(journal.uploads.all()).toEqual([]);
+    expect(s3.uploads('bkt')).toEqual([]);
+  });
+
+  it('a part the server refuses for good (NoSuchUpload) aborts the upload: nothing stays stored or recorded', async () => {
+    const { s3, t, pair, journal, file } = setup();
+    const { abs, h } = await file('big', blob(2 * PART + 10, 2));
+    s3.fault = (q) =>
+      q.op === 'UploadPart' && s3.counts().UploadPart === 2 ? { name: 'NoSuchUpload', status: 404 } : undefined;
+    await expect(t.upload(pair, 'big', 'big', abs, h)).rejects.toMatchObject({ retryable: false });
     expect(s3.counts().AbortMultipartUpload).toBe(1);
     expect(s3.uploads('bkt')).toEqual([]);
     expect(journal.uploads.all()).toEqual([]);
@@ -120,12 +141,15 @@ describe('transfers on the in-memory bucket', () => {
     const { s3, t, pair, journal, file } = setup();
     const { abs, h } = await file('big', blob(2 * PART + 10, 3));
     s3.fault = (q) =>
-      q.op === 'CompleteMultipartUpload' || q.op === 'AbortMultipartUpload'
-        ? { name: 'InternalError', status: 500 }
-        : undefined;
-    await expect(t.upload(pair, 'big', 'big', abs, h)).rejects.toMatchObject({ code: 'S3_SERVER_ERROR' });
+      q.op === 'CompleteMultipartUpload'
+        ? { name: 'InvalidPart', status: 400 }
+        : q.op === 'AbortMultipartUpload'
+          ? { name: 'InternalError', status: 500 }
+          : undefined;
+    await expect(t.upload(pair, 'big', 'big', abs, h)).rejects.toMatchObject({ code: 'S3_REQUEST_FAILED' });
+    expect(s3.counts().AbortMultipartUpload).toBe(1);
     expect(journal.uploads.all()).toEqual([
-      expect.objectContaining({ key: 'big', upload_id: s3.uploads('bkt')[0]!.uploadId }),
+      expect.objectContaining({ key: 'big', upload_id: s3.uploads('bkt')[0]!.uploadId, resumable: 0 }),
     ]);
   });
 

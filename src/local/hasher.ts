@@ -7,6 +7,7 @@ import { absOf, openInTree, openInTreeSync, type TreePath } from './safe-open.js
 import { md5Hex, multipartEtag } from '../plan/etag.js';
 import { hashRead, uploadShape, type PartOptions } from '../plan/parts.js';
 import type { LocalStat } from '../model.js';
+import { metered } from './read-meter.js';
 import { toLocalStat } from './stat.js';
 import type { ByteBudget } from './budget.js';
 import { PartHashError, partHasherAvailable, PartHasherUnavailable, partMd5sOffThread } from './part-hasher.js';
@@ -19,8 +20,16 @@ export interface Hashed {
   partSize: number;
   /** The ETag our upload will produce. */
   localEtag: string;
-  /** Per-part MD5s (hex) for a multipart upload: each part is re-checked against them. */
-  partMd5s: string[];
+  /**
+   * Per-part MD5s (hex) for a multipart upload: each part is re-checked against them. Undefined
+   * for a part not read yet (`deferred`): it is hashed as it is read to be sent.
+   */
+  partMd5s: (string | undefined)[];
+  /**
+   * Not a full read: the file continues a recorded upload, its MD5 is the record's and only the
+   * parts already sent were read (sync/resume-read.ts). `localEtag` is '' until every part is hashed.
+   */
+  deferred?: true;
   /** The whole content of a small file (see hashRead in plan/parts.ts): what we hashed is what we send. */
   body?: Buffer;
   /** Gives the body's bytes back to the transfers' byte budget; called once it is sent or moot. */
@@ -84,7 +93,7 @@ function hashBody(fd: number, abs: string, before: BigIntStats, size: number, re
   const body = Buffer.allocUnsafe(size);
   let off = 0;
   while (off < size) {
-    const n = readSync(fd, body, off, size - off, off);
+    const n = metered(readSync(fd, body, off, size - off, off));
     if (n === 0) break;
     off += n;
   }
@@ -167,7 +176,7 @@ async function readAndHashStreamed(p: TreePath, opts: PartOptions, offThread: bo
     let pos = 0;
     while (pos < size) {
       const want = Math.min(CHUNK, size - pos, partSize ? partSize - inPart : CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      const bytesRead = metered((await fh.read(buf, 0, want, pos)).bytesRead);
       if (bytesRead === 0) throw changed(abs);
       const chunk = buf.subarray(0, bytesRead);
       whole.update(chunk);
@@ -253,7 +262,7 @@ export async function readPart(
   const buf = into && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len);
   let off = 0;
   while (off < len) {
-    const { bytesRead } = await fh.read(buf, off, len - off, start + off);
+    const bytesRead = metered((await fh.read(buf, off, len - off, start + off)).bytesRead);
     if (bytesRead === 0) break;
     off += bytesRead;
   }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { metered } from './read-meter.js';
 
 /**
  * Per-part MD5s of a file, computed on a worker thread while the caller hashes the whole file on
@@ -35,7 +36,7 @@ parentPort.on('message', ({ id, fd, partSize, size }) => {
       }
       parts.push(h.digest('hex'));
     }
-    parentPort.postMessage({ id, parts });
+    parentPort.postMessage({ id, parts, read: pos });
   } catch (e) {
     parentPort.postMessage({ id, error: { code: e && e.code, message: String(e && e.message) } });
   }
@@ -45,6 +46,8 @@ parentPort.on('message', ({ id, fd, partSize, size }) => {
 interface Reply {
   id: number;
   parts?: string[];
+  /** Bytes the worker read (counted by the read meter here). */
+  read?: number;
   error?: { code?: string; message: string };
 }
 
@@ -88,8 +91,10 @@ function getWorker(): { worker: Worker; pending: Map<number, Pending> } {
     if (!p) return;
     self.pending.delete(r.id);
     if (self.pending.size === 0) worker.unref();
-    if (r.parts) p.resolve(r.parts);
-    else p.reject(new PartHashError(r.error?.message ?? 'part hashing failed', r.error?.code));
+    if (r.parts) {
+      metered(r.read ?? 0);
+      p.resolve(r.parts);
+    } else p.reject(new PartHashError(r.error?.message ?? 'part hashing failed', r.error?.code));
   });
   const fail = (why: string) => {
     if (current === self) current = undefined;

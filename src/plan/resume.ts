@@ -20,6 +20,8 @@ export interface RecordedUpload {
   /** Null for copies and for records from versions that did not record it: never resumed. */
   identity: FileIdentity | null;
   createdAt: number;
+  /** Fingerprint of the headers the upload was created with; null when not recorded (never resumed). */
+  settings: string | null;
   parts: readonly { n: number; size: number; md5: string; etag: string }[];
 }
 
@@ -29,8 +31,10 @@ export interface FileToSend {
   identity: FileIdentity;
   md5: string;
   partSize: number;
-  /** One per part, in order. */
-  partMd5s: readonly string[];
+  /** One per part, in order; undefined for a part not read yet (resumed without a full hash): sent. */
+  partMd5s: readonly (string | undefined)[];
+  /** Fingerprint of the headers an upload created now would get. */
+  settings: string;
 }
 
 /** What the server says it holds: its parts; `gone` (NoSuchUpload); `unknown` without ListParts. */
@@ -45,6 +49,12 @@ function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
+function settingsReason(recorded: string | null): string {
+  return recorded === null
+    ? 'the record does not say which headers the upload was created with'
+    : "the pair's object settings (headers, storage class, encryption) changed since";
+}
+
 function partLength(n: number, partSize: number, size: number): number {
   return Math.min(partSize, size - (n - 1) * partSize);
 }
@@ -56,6 +66,7 @@ export function resumeUpload(rec: RecordedUpload, file: FileToSend, server: Serv
   if (!sameIdentity(rec.identity, file.identity)) return { action: 'abort', reason: 'the file changed since' };
   if (rec.md5 !== file.md5) return { action: 'abort', reason: 'the content changed since (MD5 differs)' };
   if (rec.partSize !== file.partSize) return { action: 'abort', reason: 'the part size changed' };
+  if (rec.settings !== file.settings) return { action: 'abort', reason: settingsReason(rec.settings) };
   if (server === 'gone') return { action: 'forget', reason: 'the server no longer has the upload' };
   const listed = server === 'unknown' ? undefined : new Map(server.map((p) => [p.n, p]));
   const keep: { n: number; etag: string }[] = [];
@@ -64,12 +75,12 @@ export function resumeUpload(rec: RecordedUpload, file: FileToSend, server: Serv
   const size = file.identity.size;
   for (let n = 1; n <= file.partMd5s.length; n++) {
     const len = partLength(n, file.partSize, size);
-    const md5 = file.partMd5s[n - 1]!;
+    const md5 = file.partMd5s[n - 1];
     const r = recorded.get(n);
     const s = listed?.get(n);
-    if (r && r.size === len && r.md5 === md5 && (!listed || (s && s.size === len && s.etag === r.etag))) {
+    if (r && md5 && r.size === len && r.md5 === md5 && (!listed || (s && s.size === len && s.etag === r.etag))) {
       keep.push({ n, etag: r.etag });
-    } else if (!r && s && s.size === len && s.etag === md5) {
+    } else if (!r && s && md5 && s.size === len && s.etag === md5) {
       // Sent, but the crash came before the journal recorded it: its ETag is our MD5.
       keep.push({ n, etag: s.etag });
     } else send.push(n);
@@ -107,4 +118,62 @@ export function orphansToAbort<U extends { uploadId: string; initiated: number }
   maxAgeMs: number;
 }): U[] {
   return a.listed.filter((u) => !a.known.has(u.uploadId) && a.at - u.initiated > a.maxAgeMs);
+}
+
+/**
+ * A file with a recorded upload is about to be hashed: when its identity and headers are those the
+ * upload began with, the whole file is not read. Only the parts the journal says were sent are
+ * read, to prove them (verifiedParts); the whole-file MD5 is the record's, and the parts still
+ * missing are hashed as they are read to be sent. The same trust as the planner's rule 5: equal
+ * size, mtime, ctime and inode mean equal content.
+ */
+export function resumeRead(a: {
+  rec: Pick<RecordedUpload, 'key' | 'identity' | 'partSize' | 'settings'>;
+  key: string;
+  now: FileIdentity;
+  /** The part size an upload of the file would have now. */
+  partSize: number;
+  settings: string;
+}): { action: 'verify' | 'hash'; reason: string } {
+  const { rec } = a;
+  const hash = (reason: string) => ({ action: 'hash' as const, reason });
+  if (!rec.identity) return hash('the record cannot be resumed (a copy, or an older version)');
+  if (rec.key !== a.key) return hash('the file now maps to another key');
+  if (!sameIdentity(rec.identity, a.now)) return hash('the file changed since its upload began');
+  if (rec.partSize !== a.partSize) return hash('the part size changed');
+  if (rec.settings !== a.settings) return hash(settingsReason(rec.settings));
+  return { action: 'verify', reason: 'unchanged since its upload began: only the parts sent are read' };
+}
+
+/**
+ * The recorded parts as read again: every one must hash as recorded, or nothing of the record is
+ * trusted (the file changed under an unchanged stat, or the journal is wrong) and the whole file
+ * is hashed. Proven, one MD5 per part, undefined for the parts not sent yet.
+ */
+export function verifiedParts(a: {
+  recorded: readonly { n: number; md5: string }[];
+  read: ReadonlyMap<number, string>;
+  total: number;
+}): { action: 'resume'; partMd5s: (string | undefined)[]; reason: string } | { action: 'hash'; reason: string } {
+  const partMd5s: (string | undefined)[] = Array.from({ length: a.total }, () => undefined);
+  for (const p of a.recorded) {
+    if (p.n < 1 || p.n > a.total) return { action: 'hash', reason: `part ${p.n} is beyond the file's ${a.total}` };
+    if (a.read.get(p.n) !== p.md5) return { action: 'hash', reason: `part ${p.n} no longer hashes as recorded` };
+    partMd5s[p.n - 1] = p.md5;
+  }
+  return { action: 'resume', partMd5s, reason: `${a.recorded.length} recorded parts proven by their MD5s` };
+}
+
+/**
+ * A part failed: is the upload kept for the row's retry to resume (pickUp), or aborted? Kept
+ * after whatever a retry can cure (a reset connection, a timeout, a 5xx, throttling, a corrupted
+ * body); aborted when the file changed or the server refused for good (NoSuchUpload, a 4xx).
+ */
+export function afterPartFailure(e: { code: string; retryable: boolean }): {
+  action: 'keep' | 'abort';
+  reason: string;
+} {
+  if (e.code === 'FILE_CHANGED') return { action: 'abort', reason: 'the file changed while it was sent' };
+  if (!e.retryable) return { action: 'abort', reason: `${e.code} cannot be cured by a retry` };
+  return { action: 'keep', reason: `${e.code} may pass: the upload is resumed by the retry` };
 }

@@ -141,6 +141,12 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (pair, upload_id, n)
   ) STRICT;
   `,
+  // 5: a fingerprint of the headers a multipart upload was created with (content type, metadata,
+  // storage class, encryption): an upload whose pair's settings changed since is not resumed,
+  // since completing it would give the object the old headers. NULL for older records.
+  `
+  ALTER TABLE uploads ADD COLUMN settings TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

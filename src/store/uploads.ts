@@ -14,6 +14,8 @@ export interface UploadBegin {
   /** With the rest of the file's identity the upload can be resumed after a restart (not copies). */
   ctimeNs?: string;
   ino?: string;
+  /** Fingerprint of the headers it was created with (see settingsFingerprint). */
+  settings?: string;
 }
 
 /** A part the server confirmed. */
@@ -37,10 +39,10 @@ export class UploadTable {
     const resumable = u.ctimeNs !== undefined && u.ino !== undefined ? 1 : 0;
     this.sql
       .st(
-        `INSERT INTO uploads (pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, ctime_ns, ino, resumable, parts, created_at)
-       VALUES (@pair, @bucket, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, @ctimeNs, @ino, @resumable, '[]', @now)`,
+        `INSERT INTO uploads (pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, ctime_ns, ino, resumable, settings, parts, created_at)
+       VALUES (@pair, @bucket, @rel, @key, @uploadId, @md5, @size, @partSize, @mtimeNs, @ctimeNs, @ino, @resumable, @settings, '[]', @now)`,
       )
-      .run({ ctimeNs: null, ino: null, ...u, resumable, now });
+      .run({ ctimeNs: null, ino: null, settings: null, ...u, resumable, now });
   }
   recordPart(pair: string, uploadId: string, p: UploadPartRecord): void {
     this.sql
@@ -78,7 +80,7 @@ export class UploadTable {
 }
 
 const COLUMNS =
-  'pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, ctime_ns, ino, resumable, created_at';
+  'pair, bucket, rel, key, upload_id, md5, size, part_size, mtime_ns, ctime_ns, ino, resumable, settings, created_at';
 
 export interface UploadRecord {
   pair: string;
@@ -94,5 +96,6 @@ export interface UploadRecord {
   ctime_ns: string | null;
   ino: string | null;
   resumable: 0 | 1;
+  settings: string | null;
   created_at: number;
 }

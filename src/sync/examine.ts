@@ -13,6 +13,7 @@ import type { ByteBudget } from '../local/budget.js';
 import type { BucketEncryption } from './encryption.js';
 import type { HashCache } from './hash-cache.js';
 import { readAndHash, type Hashed } from '../local/hasher.js';
+import { hashForResume } from './resume-read.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
 export interface Examined {
@@ -141,23 +142,24 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
   const jv = row.md5 === null && row.etag === null ? null : journalView(row);
   let hashed: Hashed | undefined;
   try {
-    for (let step = 0; step < 4; step++) {
+    const parts = { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes };
+    const hashFully = async (l: LocalView): Promise<Hashed> => {
+      const h = await readAndHash(where, parts, l.stat.size, c.budgetFor(l.stat.size), c.linkIdle);
+      c.hashes?.put(c.pair.name, row.rel, h);
+      return h;
+    };
+    for (let step = 0; step < 6; step++) {
       const decision = plan(local, jv, remote, opts);
-      if (decision.op === 'hash' && local && !hashed) {
-        hashed = c.hashes?.get(c.pair.name, row.rel, local.stat);
-        if (!hashed) {
-          hashed = await readAndHash(
-            where,
-            { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes },
-            local.stat.size,
-            c.budgetFor(local.stat.size),
-            c.linkIdle,
-          );
-          c.hashes?.put(c.pair.name, row.rel, hashed);
-        }
+      // Only an upload continues a recorded one: any other decision needs the whole file's hash.
+      const whole = hashed?.deferred && decision.op !== 'upload' && decision.op !== 'head';
+      if ((decision.op === 'hash' && local && !hashed) || (whole && local)) {
+        hashed = whole ? undefined : c.hashes?.get(c.pair.name, row.rel, local.stat);
+        if (!hashed && !whole && local.stat.size >= c.thresholdBytes)
+          hashed = await hashForResume({ ...c, where, rel: row.rel, key: row.key, parts });
+        hashed ??= await hashFully(local);
         local.stat = hashed.stat;
         local.md5 = hashed.md5;
-        local.localEtag = hashed.localEtag;
+        local.localEtag = hashed.localEtag || undefined;
         continue;
       }
       if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {

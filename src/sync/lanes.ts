@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { ByteBudget } from '../local/budget.js';
-import { type LaneShare, laneOf, laneShare, type ShareFacts } from '../plan/lanes.js';
+import type { Config } from '../config.js';
+import { type LaneShare, laneOf, laneShare, type ShareFacts, transferBudgetBytes } from '../plan/lanes.js';
 
 /**
  * One pair's way to its bucket: its own transfer slots, examination slots and byte budgets
@@ -59,6 +60,11 @@ export class Lanes {
   private readonly byPair = new Map<string, PairLanes>();
 
   constructor(private facts: Omit<ShareFacts, 'pairs'>) {}
+
+  static forConfig(cfg: Pick<Config, 'concurrency' | 'multipart'>): Lanes {
+    const { partSizeBytes } = cfg.multipart;
+    return new Lanes({ concurrency: cfg.concurrency, budgetBytes: transferBudgetBytes(partSizeBytes), partSizeBytes });
+  }
 
   private share(): LaneShare {
     return laneShare({ ...this.facts, pairs: Math.max(1, this.byPair.size) });

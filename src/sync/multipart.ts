@@ -8,7 +8,7 @@ import type { UploadBegin, UploadRecord as Recorded } from '../store/uploads.js'
  * What the journal records of a multipart upload, so one cut short by a crash is resumed (an
  * upload of a local file: with its ctime and inode) or aborted at the next start.
  */
-type UploadRecord = Pick<UploadBegin, 'md5' | 'size' | 'partSize' | 'mtimeNs' | 'ctimeNs' | 'ino'>;
+type UploadRecord = Pick<UploadBegin, 'md5' | 'size' | 'partSize' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'settings'>;
 
 export interface NewUpload {
   bucket: Bucket;
@@ -99,6 +99,7 @@ export class MultipartUploads {
       partSize: rec.part_size,
       identity: ctimeNs !== null && ino !== null ? { size: rec.size, mtimeNs: rec.mtime_ns, ctimeNs, ino } : null,
       createdAt: rec.created_at,
+      settings: rec.settings,
       parts: this.journal.uploads.parts(rec.pair, rec.upload_id),
     };
   }

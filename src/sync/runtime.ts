@@ -20,7 +20,6 @@ import type { DegradedRecord } from '../status/record.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
 import { Lanes } from './lanes.js';
-import { transferBudgetBytes } from '../plan/lanes.js';
 
 export interface RuntimeOptions {
   mode: Mode;
@@ -86,11 +85,7 @@ export class Runtime {
     // Bucket checks (start-up, outage probes) go out once each: their callers have their own schedule.
     const probe = () => createClient(cfg.s3, { ...clientOpts, concurrency: 1, maxAttempts: 1 }, this.counter);
     this.buckets = links.watch(opts.buckets ?? new S3Buckets(createClient(cfg.s3, clientOpts, this.counter), probe()));
-    this.lanes = new Lanes({
-      concurrency: cfg.concurrency,
-      budgetBytes: transferBudgetBytes(cfg.multipart.partSizeBytes),
-      partSizeBytes: cfg.multipart.partSizeBytes,
-    });
+    this.lanes = Lanes.forConfig(cfg);
     this.transfers = new Transfers(this.buckets, this.journal, this.lanes, {
       concurrency: cfg.concurrency,
       partSizeBytes: cfg.multipart.partSizeBytes,

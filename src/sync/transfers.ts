@@ -7,6 +7,8 @@ import { BufferPool } from '../local/budget.js';
 import { changed, type Hashed, openForRead, readPart, readWhole, sameContentStat } from '../local/hasher.js';
 import { treePath } from '../local/safe-open.js';
 import type { SyncedContent } from '../model.js';
+import { md5Hex as md5HexOf, multipartEtag } from '../plan/etag.js';
+import { afterPartFailure } from '../plan/resume.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import { toLocalStat } from '../local/stat.js';
@@ -14,7 +16,7 @@ import { type RenameCopy, ServerCopies } from './copies.js';
 import { BucketEncryption } from './encryption.js';
 import { MultipartUploads, partNumbers, runParts } from './multipart.js';
 import type { Lanes } from './lanes.js';
-import { settingsFor } from './object-settings.js';
+import { settingsFingerprint, settingsFor } from './object-settings.js';
 import { transferBudgetBytes } from '../plan/lanes.js';
 
 export interface InFlight {
@@ -122,14 +124,15 @@ export class Transfers {
     const { pair, rel, key, settings, h } = u;
     const bucket = this.buckets.bucket(pair.bucket);
     const { partSize, partMd5s, md5 } = h;
-    const file = { key, identity: h.stat, md5, partSize, partMd5s };
+    const fingerprint = settingsFingerprint(settings);
+    const file = { key, identity: h.stat, md5, partSize, partMd5s, settings: fingerprint };
     const resumed = await this.uploads.pickUp({ bucket, pair: pair.name, rel, file });
     if (resumed) {
       const { uploadId, keep } = resumed;
       return this.uploads.resume(uploadId, () => this.sendParts(u, uploadId, keep));
     }
     const { size, mtimeNs, ctimeNs, ino } = h.stat;
-    const record = { md5, size, partSize, mtimeNs, ctimeNs, ino };
+    const record = { md5, size, partSize, mtimeNs, ctimeNs, ino, settings: fingerprint };
     return this.uploads.run({ bucket, pair, rel, key, settings, record }, (uploadId) =>
       this.sendParts(u, uploadId, []),
     );
@@ -154,6 +157,8 @@ export class Transfers {
       const budget = this.lanes.of(pair.name).large;
       const have = new Set(kept.map((p) => p.n));
       const send = partNumbers(h.partMd5s.length).filter((n) => !have.has(n));
+      // A resumed upload without a full hash (h.deferred) learns the missing parts' MD5s here.
+      const md5s = [...h.partMd5s];
       t.sent = kept.reduce((b, p) => b + Math.min(h.partSize, h.stat.size - (p.n - 1) * h.partSize), 0);
       const sent = await runParts(send, this.opts.concurrency, async (n, stopped) => {
         const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
@@ -163,7 +168,8 @@ export class Transfers {
           const buf = this.partBuffers.take(h.partSize);
           const body = await readPart(fh, n, h.partSize, h.stat.size, buf);
           if (body.length !== len) throw changed(abs);
-          const md5Hex = h.partMd5s[n - 1]!;
+          const md5Hex = md5s[n - 1] ?? md5HexOf(body);
+          md5s[n - 1] = md5Hex;
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
           // Reused only after a part that went through: a failed request is not reused, whatever
@@ -184,11 +190,14 @@ export class Transfers {
       const st = await bucket.completeMultipart(key, uploadId, parts);
       failpoint('after-complete');
       this.uploads.end(pair.name, uploadId);
-      return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag: h.localEtag });
+      const localEtag = h.localEtag || multipartEtag(md5s.map((m) => Buffer.from(m!, 'hex')));
+      return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag });
     } catch (e) {
       rethrowCrash(e);
-      await this.uploads.abandon(bucket, pair.name, key, uploadId);
-      throw fromFsError(e, abs);
+      const error = fromFsError(e, abs);
+      // Kept, not aborted, after what a retry can cure: the row's retry resumes it (pickUp).
+      if (afterPartFailure(error).action === 'abort') await this.uploads.abandon(bucket, pair.name, key, uploadId);
+      throw error;
     } finally {
       await fh.close();
     }
