@@ -16,8 +16,13 @@ export type RequestOutcome =
 
 /** Server errors in a row that make a bucket offline: s3rver answers one 500 to a DeleteObjects that succeeded. */
 const SERVER_ERRORS_FOR_OUTAGE = 3;
-/** The first probe of an offline bucket waits this long, doubling up to PROBE_MAX_MS. */
-const PROBE_FIRST_MS = 2_000;
+/**
+ * The first probe of an offline bucket waits PROBE_FIRST_MS, every later one PROBE_MAX_MS. Half the
+ * cap first: a blip is over quickly and its first probe comes before the cap; the request that
+ * found the outage is not a probe. After that a flat 10 s: the issue allows one probe per bucket per
+ * 10 s, and a doubling ramp below the cap (2 s, 4 s, 8 s) would send two probes in the first 10 s.
+ */
+const PROBE_FIRST_MS = 5_000;
 export const PROBE_MAX_MS = 10_000;
 
 /** The outcome of a request that failed with `code` (null: it succeeded). */
@@ -79,7 +84,14 @@ export function nextLink(s: LinkState, outcome: RequestOutcome, now: number, err
   }
 }
 
-/** How long to wait before the probe after `failed` failed probes (0: the first one). */
-export function probeDelay(failed: number): number {
-  return Math.min(PROBE_MAX_MS, PROBE_FIRST_MS * 2 ** Math.min(Math.max(failed, 0), 10));
+/**
+ * How long to wait before the probe after `failed` failed probes of this outage (0: the first one).
+ * `sinceLastProbeMs`: how long ago the bucket was last probed, in this outage or an earlier one
+ * (undefined: never). The wait never brings two probes closer than PROBE_MAX_MS, so a bucket that
+ * comes back and goes offline again at once is not probed twice within 10 s either.
+ */
+export function probeDelay(failed: number, sinceLastProbeMs?: number): number {
+  const scheduled = failed <= 0 ? PROBE_FIRST_MS : PROBE_MAX_MS;
+  if (sinceLastProbeMs === undefined) return scheduled;
+  return Math.max(scheduled, PROBE_MAX_MS - Math.max(sinceLastProbeMs, 0));
 }
