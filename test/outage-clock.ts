@@ -36,3 +36,12 @@ export function probeClock(): ProbeClock {
     now: () => t,
   };
 }
+
+/**
+ * Whether the waits asked for make probes start 5 s after the outage and 10 s apart after it. The
+ * watch measures 10 s from the last probe's start on the real clock, so each wait after the first
+ * is 10 s less the real milliseconds the probe took: `slackMs` allows for them.
+ */
+export function probeSchedule(asked: readonly number[], slackMs = 2000): boolean {
+  return asked.every((ms, i) => (i === 0 ? ms === 5000 : ms <= 10_000 && ms > 10_000 - slackMs));
+}
