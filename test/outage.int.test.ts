@@ -1,12 +1,14 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { denyReads, resetFailpoints } from '../src/failpoints.js';
-import { PROBE_MAX_MS } from '../src/plan/outage.js';
+import { PROBE_MAX_MS, PROBE_TIMEOUT_MS } from '../src/plan/outage.js';
 import { readStatus } from '../src/status/status.js';
 import type { Daemon } from '../src/sync/daemon.js';
 import { viaProxy } from './support/faults.js';
 import { bytes, daemon, eventually, expectMirror, scratch, type Scratch } from './support/mirror.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
+import { probeClock, probeSchedule } from './outage-clock.js';
 
 // Outage mode (src/plan/outage.ts, src/sync/outage.ts): a bucket that does not answer is put
 // offline; its pairs make no per-file attempts and read no file, one cheap probe per interval
@@ -46,19 +48,14 @@ describe('outage mode', () => {
     s.write('big.bin', bytes(600 * 1024));
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
-    // Each probe waits a second of real time for the interval it asks for: the intervals add up
-    // to a virtual clock, against which probes are counted.
-    const asked: number[] = [];
-    const probeSleep = (ms: number) => {
-      asked.push(ms);
-      return new Promise<void>((r) => setTimeout(r, 1000));
-    };
+    const clock = probeClock();
     const cfg = viaProxy(s, p, { debounceMs: 100 });
-    d = daemon(cfg, { probeSleep });
+    d = daemon(cfg, { probeSleep: clock.sleep });
     await d.start();
     await eventually(() => expectMirror(s!.root, s!.bucket));
     const reads = countReads();
 
+    const down = p.requests.length;
     p.setFault({ kind: 'drop' });
     s.write('big.bin', bytes(600 * 1024, 2));
     s.write('new.txt', 'written while the server refuses');
@@ -75,43 +72,88 @@ describe('outage mode', () => {
     await eventually(() => expect(d!.rt.journal.getFile('p', 'big.bin')?.error_code).toBe('ENDPOINT_UNREACHABLE'));
     expect(reads.filter((r) => r.endsWith('big.bin')).length).toBeGreaterThan(0);
 
-    // Quiet: six probes' worth of time, in which the failed rows' backoffs (2 s, 4 s) come due.
+    // Quiet, until the failed rows' retry backoffs are due: they stay unattempted while offline.
     const from = p.requests.length;
     const readsBefore = reads.length;
-    const probesBefore = d.outage.probes;
-    const askedBefore = asked.length;
-    await eventually(() => expect(d!.outage.probes - probesBefore).toBeGreaterThanOrEqual(6), 20_000);
+    const due = Math.max(...['big.bin', 'new.txt'].map((f) => d!.rt.journal.getFile('p', f)?.due_at ?? 0));
+    await eventually(() => expect(Date.now()).toBeGreaterThan(due + 500), 20_000);
+    // Six probes, each let go by the virtual clock: one probe loop, one HeadBucket per wait.
+    for (let i = 1; i <= 6; i++) {
+      await eventually(() => expect(clock.held()).toBe(1));
+      clock.release();
+      await eventually(() => expect(opsSince(p, from)).toHaveLength(i));
+    }
+    await eventually(() => expect(clock.held()).toBe(1));
     const ops = opsSince(p, from);
-    const probes = ops.length;
     expect(new Set(ops), 'only probes while offline').toEqual(new Set(['HeadBucket']));
     expect(reads.length - readsBefore, 'files read while offline').toBe(0);
-    const virtualMs = asked.slice(askedBefore, askedBefore + probes).reduce((a, b) => a + b, 0);
-    // ≤ 1 probe per 10 s once the backoff reached its cap, and the ramp up to it costs ≤ 2 more.
-    expect(probes).toBeLessThanOrEqual(Math.ceil(virtualMs / PROBE_MAX_MS) + 2);
+    // 5 s after the outage, then every 10 s: no 10 s of virtual time holds two probes.
+    expect(clock.asked).toHaveLength(7);
+    expect(probeSchedule(clock.asked), clock.asked.join()).toBe(true);
 
     // Back: the first probe that is answered lets the due work go, no second probe needed.
     const back = p.requests.length;
     const readsBack = reads.length;
     p.setFault(null);
+    clock.release();
     await eventually(() => expect(opsSince(p, back)).toContain('PutObject'), 20_000);
     const before = opsSince(p, back);
-    expect(before.slice(0, before.indexOf('PutObject')).filter((o) => o === 'HeadBucket').length).toBeLessThanOrEqual(
-      1,
-    );
+    expect(before.slice(0, before.indexOf('PutObject'))).toEqual(['HeadBucket']);
+    // Over the whole outage, counted: ≤ one probe per started 10 s of it.
+    const probes = opsSince(p, down).filter((o) => o === 'HeadBucket').length;
+    expect(probes).toBe(7);
+    expect(probes).toBeLessThanOrEqual(Math.ceil(clock.now() / PROBE_MAX_MS));
     await eventually(() => expectMirror(s!.root, s!.bucket), 20_000);
     // Its stat unchanged, big.bin kept its hash: read once more to be sent, not hashed again.
     expect(reads.slice(readsBack).filter((r) => r.endsWith('big.bin'))).toHaveLength(1);
     await eventually(() => expect(readStatus(cfg).pairs[0]!.verdict).toBe('in sync'));
     expect(readStatus(cfg).pairs[0]!.offline).toBeNull();
+    expect(clock.held(), 'no probe loop left once online').toBe(0);
   }, 60_000);
 
-  it('hung: a server that accepts and never answers is offline within 30 s, and the mirror catches up after', async () => {
+  it('two pairs on one bucket: one probe for the bucket, not one per pair', async () => {
+    s = await scratch('outage-two-pairs');
+    const sc = s;
+    sc.write('a/x.txt', 'x');
+    sc.write('b/y.txt', 'y');
+    proxy = await startProxy(testEnv().endpoint);
+    const p = proxy;
+    const clock = probeClock();
+    const pairs = ['a', 'b'].map((n) => ({ name: n, path: join(sc.root, n), bucket: sc.bucket, prefix: `${n}/` }));
+    const cfg = viaProxy(sc, p, { debounceMs: 100, pairs });
+    d = daemon(cfg, { probeSleep: clock.sleep });
+    await d.start();
+    await eventually(() => expectMirror(sc.root, sc.bucket));
+
+    p.setFault({ kind: 'drop' });
+    sc.write('a/x2.txt', 'written while the server refuses');
+    sc.write('b/y2.txt', 'so is this');
+    await eventually(() => expect(readStatus(cfg).pairs.map((q) => q.verdict)).toEqual(['offline', 'offline']));
+    await eventually(() => expect(d!.rt.transfers.inFlight.size).toBe(0));
+    const from = p.requests.length;
+    for (let i = 1; i <= 3; i++) {
+      await eventually(() => expect(clock.held()).toBe(1));
+      clock.release();
+      await eventually(() => expect(opsSince(p, from)).toEqual(Array(i).fill('HeadBucket')));
+    }
+    await eventually(() => expect(clock.held()).toBe(1));
+    expect(d.outage.probes).toBe(3);
+
+    p.setFault(null);
+    clock.release();
+    await eventually(() => expectMirror(sc.root, sc.bucket), 20_000);
+    expect(opsSince(p, from).filter((o) => o === 'HeadBucket')).toHaveLength(4);
+    await eventually(() => expect(readStatus(cfg).pairs.map((q) => q.verdict)).toEqual(['in sync', 'in sync']));
+  }, 60_000);
+
+  it('hung: a server that accepts and never answers is offline within 30 s, a hung probe does not delay the next', async () => {
     s = await scratch('outage-hung');
     s.write('a.txt', 'a');
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
+    const clock = probeClock();
     const cfg = viaProxy(s, p, { debounceMs: 100 });
-    d = daemon(cfg);
+    d = daemon(cfg, { probeSleep: clock.sleep });
     await d.start();
     await eventually(() => expectMirror(s!.root, s!.bucket));
 
@@ -124,8 +166,22 @@ describe('outage mode', () => {
     await eventually(() => expect(d!.rt.transfers.inFlight.size).toBe(0));
     expect((p.counts.get('PutObject') ?? 0) - puts).toBe(1);
 
+    // The first probe hangs too, until its own timeout (5 s): the next one starts 10 s after it
+    // started, not 10 s after it gave up, so an endpoint back from a hang is seen within 10 s.
+    const from = p.requests.length;
+    await eventually(() => expect(clock.held()).toBe(1));
+    clock.release();
+    await eventually(() => expect(clock.held()).toBe(1), 15_000);
+    expect(opsSince(p, from)).toEqual(['HeadBucket']);
+    // It gave up within 10 s of starting (5 s), and the wait after it is what is left of the 10 s.
+    expect(clock.asked[1]).toBeGreaterThan(0);
+    expect(clock.asked[1]).toBeLessThanOrEqual(PROBE_MAX_MS - PROBE_TIMEOUT_MS);
+
     p.setFault(null);
-    await eventually(() => expectMirror(s!.root, s!.bucket), 40_000);
+    clock.release();
+    await eventually(() => expect(opsSince(p, from)).toContain('PutObject'));
+    expect(opsSince(p, from).slice(0, 2)).toEqual(['HeadBucket', 'HeadBucket']);
+    await eventually(() => expectMirror(s!.root, s!.bucket), 20_000);
     expect(d.rt.links.isOffline(s.bucket)).toBe(false);
   }, 90_000);
 });

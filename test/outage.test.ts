@@ -4,6 +4,7 @@ import {
   ONLINE,
   outcomeOf,
   PROBE_MAX_MS,
+  PROBE_TIMEOUT_MS,
   probeDelay,
   type LinkState,
   type RequestOutcome,
@@ -80,26 +81,57 @@ describe('nextLink: when a bucket goes offline and comes back', () => {
   });
 });
 
-describe('probeDelay: backoff capped at 10 s', () => {
+describe('probeDelay: 5 s, then every 10 s, never two probes within 10 s', () => {
   it.each([
-    [0, 2000],
-    [1, 4000],
-    [2, 8000],
-    [3, 10_000],
-    [4, 10_000],
-    [50, 10_000],
-    [-1, 2000],
-  ])('after %i failed probes: %i ms', (n, ms) => {
-    expect(probeDelay(n)).toBe(ms);
+    [0, undefined, 5000],
+    [1, undefined, 10_000],
+    [-1, undefined, 5000],
+    // Start to start: the last probe started `ago` ms before (it may have hung until its timeout).
+    [1, 0, 10_000],
+    [1, 5000, 5000],
+    [2, 9999, 1],
+    [50, 12_000, 0],
+    // Offline again soon after the last probe (of an earlier outage): it waits out 10 s from it.
+    [0, 1000, 9000],
+    [0, 4000, 6000],
+    [0, 5000, 5000],
+    [0, 60_000, 5000],
+    [0, -500, 10_000],
+  ])('after %i failed probes, the last started %s ms ago: %i ms', (n, ago, ms) => {
+    expect(probeDelay(n, ago)).toBe(ms);
   });
 
-  it('never probes more than once per 10 s once at the cap, nor more than 3 extra probes overall', () => {
+  it('no 10 s window ever holds two probes, and an outage of D ms gets ≤ ceil(D / 10 s) of them', () => {
     expect(PROBE_MAX_MS).toBe(10_000);
-    for (const window of [10_000, 60_000, 600_000]) {
-      let t = 0;
-      let n = 0;
-      while (t + probeDelay(n) <= window) t += probeDelay(n++);
-      expect(n).toBeLessThanOrEqual(window / 10_000 + 3);
-    }
+    expect(PROBE_TIMEOUT_MS).toBeLessThan(PROBE_MAX_MS);
+    // Outages one after another, the next starting `gap` ms after the last probe of the one before;
+    // each probe takes `took` ms (answered at once, or hung until its timeout).
+    for (const took of [0, 300, PROBE_TIMEOUT_MS])
+      for (const gap of [0, 1, 3000, 9999, 10_000, 60_000]) {
+        const probes: number[] = [];
+        let t = 0;
+        for (const duration of [10_000, 4_999, 60_000, 600_000]) {
+          const start = t;
+          for (let failed = 0; ; failed++) {
+            const last = probes.at(-1);
+            const at = t + probeDelay(failed, last === undefined ? undefined : t - last);
+            if (at > start + duration) break;
+            probes.push(at);
+            t = at + took;
+          }
+          const inThis = probes.filter((p) => p > start).length;
+          expect(inThis).toBeLessThanOrEqual(Math.ceil(duration / PROBE_MAX_MS));
+          t = (probes.at(-1) ?? 0) + took + gap;
+        }
+        for (let i = 1; i < probes.length; i++)
+          expect(probes[i]! - probes[i - 1]!).toBeGreaterThanOrEqual(PROBE_MAX_MS);
+      }
+  });
+
+  it('an offline bucket is never left unprobed for more than 10 s (the endpoint back is seen within 10 s)', () => {
+    for (let failed = 0; failed < 20; failed++)
+      for (const ago of [undefined, 0, 5000, 20_000]) expect(probeDelay(failed, ago)).toBeLessThanOrEqual(PROBE_MAX_MS);
+    // A probe that hangs until its timeout: the next one still starts 10 s after it did.
+    expect(PROBE_TIMEOUT_MS + probeDelay(1, PROBE_TIMEOUT_MS)).toBe(PROBE_MAX_MS);
   });
 });

@@ -16,9 +16,18 @@ export type RequestOutcome =
 
 /** Server errors in a row that make a bucket offline: s3rver answers one 500 to a DeleteObjects that succeeded. */
 const SERVER_ERRORS_FOR_OUTAGE = 3;
-/** The first probe of an offline bucket waits this long, doubling up to PROBE_MAX_MS. */
-const PROBE_FIRST_MS = 2_000;
+/**
+ * The first probe of an offline bucket waits PROBE_FIRST_MS, and probes start PROBE_MAX_MS apart.
+ * Half the cap first: a blip is over quickly and its first probe comes before the cap; the request
+ * that found the outage is not a probe. After that a flat 10 s: the issue allows one probe per
+ * bucket per 10 s, and a doubling ramp below the cap (2 s, 4 s, 8 s) would send two probes in the
+ * first 10 s. Start to start, so a probe that hangs until PROBE_TIMEOUT_MS does not stretch the
+ * interval: an endpoint back from a hang is probed within 10 s all the same.
+ */
+const PROBE_FIRST_MS = 5_000;
 export const PROBE_MAX_MS = 10_000;
+/** A probe unanswered for this long (connect, or a silent socket) has failed. */
+export const PROBE_TIMEOUT_MS = 5_000;
 
 /** The outcome of a request that failed with `code` (null: it succeeded). */
 export function outcomeOf(code: string | null): RequestOutcome {
@@ -79,7 +88,14 @@ export function nextLink(s: LinkState, outcome: RequestOutcome, now: number, err
   }
 }
 
-/** How long to wait before the probe after `failed` failed probes (0: the first one). */
-export function probeDelay(failed: number): number {
-  return Math.min(PROBE_MAX_MS, PROBE_FIRST_MS * 2 ** Math.min(Math.max(failed, 0), 10));
+/**
+ * How long to wait before the probe after `failed` failed probes of this outage (0: the first one).
+ * `sinceLastProbeMs`: how long ago the last probe of the bucket started, in this outage or an
+ * earlier one (undefined: never). Probes start at least PROBE_MAX_MS apart, so a bucket that comes
+ * back and goes offline again at once is not probed twice within 10 s either.
+ */
+export function probeDelay(failed: number, sinceLastProbeMs?: number): number {
+  const first = failed <= 0 ? PROBE_FIRST_MS : 0;
+  if (sinceLastProbeMs === undefined) return failed <= 0 ? PROBE_FIRST_MS : PROBE_MAX_MS;
+  return Math.max(first, PROBE_MAX_MS - Math.max(sinceLastProbeMs, 0));
 }

@@ -74,6 +74,8 @@ export interface ClientOptions {
   gate?: (bucket: string, command: string) => Error | undefined;
   /** Attempts per request, the first included (default: the SDK's 3). */
   maxAttempts?: number;
+  /** Connect and socket idle timeout (default 10 s and SOCKET_IDLE_TIMEOUT_MS): shorter for probes. */
+  timeoutMs?: number;
 }
 
 /**
@@ -110,8 +112,8 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOpts),
       httpsAgent: new HttpsAgent(agentOpts),
-      connectionTimeout: 10_000,
-      socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+      connectionTimeout: opts.timeoutMs ?? 10_000,
+      socketTimeout: opts.timeoutMs ?? SOCKET_IDLE_TIMEOUT_MS,
     }),
   });
   client.middlewareStack.add(

@@ -26,14 +26,17 @@ export interface OutageDeps {
 /**
  * The daemon's outage mode. A bucket that went offline (src/plan/outage.ts) gets no per-file
  * attempts: its pairs are taken out of the scheduler, so nothing is read, hashed or sent while the
- * server is down, and one cheap request (HeadBucket) probes it, with backoff capped at 10 s. The
- * first answer brings it back: the pairs return, and rows waiting out a retry backoff are due at once.
+ * server is down, and one cheap request (HeadBucket) per bucket, whatever the number of its pairs,
+ * probes it: 5 s after the outage, then every 10 s, never two within 10 s. The first answer brings
+ * it back: the pairs return, and rows waiting out a retry backoff are due at once.
  */
 export class OutageWatch {
   private readonly probing = new Map<string, Promise<void>>();
   private stopped = false;
   private readonly sleepers = new Set<() => void>();
   private unsubscribe: (() => void) | undefined;
+  /** When each bucket was last probed: a bucket offline again soon after is not probed sooner. */
+  private readonly lastProbe = new Map<string, number>();
   /** Probes sent, over all buckets. */
   probes = 0;
 
@@ -99,9 +102,11 @@ export class OutageWatch {
   private async probe(bucket: string): Promise<void> {
     const { links } = this.d;
     for (let failed = 0; !this.stopped && links.isOffline(bucket); failed++) {
-      await this.sleep(probeDelay(failed));
+      const last = this.lastProbe.get(bucket);
+      await this.sleep(probeDelay(failed, last === undefined ? undefined : this.d.now() - last));
       if (this.stopped || !links.isOffline(bucket)) return;
       this.probes++;
+      this.lastProbe.set(bucket, this.d.now());
       // The watched bucket notes the outcome: an answer brings the bucket back (changed()).
       await this.d.buckets
         .bucket(bucket)

@@ -16,6 +16,7 @@ import { Scheduler } from './scheduler.js';
 import { StaleUploads } from './stale-uploads.js';
 import { HashCache } from './hash-cache.js';
 import { Links } from './links.js';
+import { PROBE_TIMEOUT_MS } from '../plan/outage.js';
 import type { DegradedRecord } from '../status/record.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
@@ -82,8 +83,9 @@ export class Runtime {
       gate: (bucket: string, command: string) => links.gate(bucket, command),
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
     };
-    // Bucket checks (start-up, outage probes) go out once each: their callers have their own schedule.
-    const probe = () => createClient(cfg.s3, { ...clientOpts, concurrency: 1, maxAttempts: 1 }, this.counter);
+    // Bucket checks (start-up, outage probes) go out once each, on their callers' schedule; one silent for 5 s has failed.
+    const probeOpts = { ...clientOpts, concurrency: 1, maxAttempts: 1, timeoutMs: PROBE_TIMEOUT_MS };
+    const probe = () => createClient(cfg.s3, probeOpts, this.counter);
     this.buckets = links.watch(opts.buckets ?? new S3Buckets(createClient(cfg.s3, clientOpts, this.counter), probe()));
     this.lanes = Lanes.forConfig(cfg);
     this.transfers = new Transfers(this.buckets, this.journal, this.lanes, {
