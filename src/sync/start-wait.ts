@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
-import { errorSummary, isMirrorError } from '../errors.js';
+import { errorSummary } from '../errors.js';
 import type { Logger } from '../log.js';
+import { unwritableError } from '../store/unwritable.js';
 import { readReloaded } from './reload.js';
 
 const START_RETRY_MS = 10_000;
@@ -36,9 +37,11 @@ export class StartWait {
       try {
         return open(this.cfg);
       } catch (e) {
-        if (!isMirrorError(e) || e.code !== 'STATE_DIR_UNWRITABLE') throw e;
+        // Mapped here too: a write at start that fails unmapped would exit, and be restarted, in a loop.
+        const unwritable = unwritableError(e, this.cfg.stateDir);
+        if (!unwritable) throw e;
         this.log.error(
-          { error: errorSummary(e) },
+          { error: errorSummary(unwritable) },
           `cannot start: the stateDir cannot be written; trying again in ${this.retryMs / 1000}s`,
         );
       }
