@@ -112,7 +112,8 @@ export class JournalGuard {
     try {
       await this.recovered();
     } finally {
-      if (!this.stopped) rt.scheduler.release();
+      // A write that failed during the rescan has paused every pair again: that hold stands.
+      if (!this.stopped && !this.down) rt.scheduler.release();
     }
   }
 }

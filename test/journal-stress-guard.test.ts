@@ -1,0 +1,94 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import { JournalGuard } from '../src/sync/journal-guard.js';
+import { Runtime } from '../src/sync/runtime.js';
+import { MemoryBuckets } from './support/memory-bucket.js';
+import { MemoryS3 } from './support/memory-s3.js';
+import { canMount, mountTmpfs, type Tmpfs } from './support/tmpfs.js';
+
+const MiB = 1024 * 1024;
+const turn = () => new Promise((r) => setImmediate(r));
+/** Whether the scheduler holds every pair: what the guard answers for. */
+const held = (rt: Runtime) => (rt.scheduler as unknown as { held: boolean }).held;
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup.reverse()) c();
+  cleanup = [];
+});
+
+function open(): { rt: Runtime; fs: Tmpfs } {
+  const dir = mkdtempSync(join(tmpdir(), 's3mirror-guard-'));
+  mkdirSync(join(dir, 'data'));
+  const fs = mountTmpfs(join(dir, 'state'), 8 * MiB);
+  const cfg = parseConfig(
+    {
+      stateDir: join(dir, 'state'),
+      s3: { region: 'us-east-1' },
+      pairs: [{ name: 'main', path: join(dir, 'data'), bucket: 'a-bucket' }],
+    },
+    dir,
+  );
+  const rt = Runtime.open(cfg, { mode: 'daemon', log: silentLogger, buckets: new MemoryBuckets(new MemoryS3()) });
+  cleanup.push(
+    () => rmSync(dir, { recursive: true, force: true }),
+    () => fs.unmount(),
+    () => rt.close(),
+  );
+  return { rt, fs };
+}
+
+/** A journal write the full disk refuses: the guard hears of it through `onUnwritable`. */
+function failWrite(rt: Runtime): void {
+  expect(() => rt.journal.probeWrite(2 * MiB)).toThrow();
+}
+
+// The daemon's guard over a journal on a real filesystem that fills up (a tmpfs).
+describe.runIf(canMount)('JournalGuard on a full stateDir (tmpfs)', () => {
+  it('a write that fails again during the catch-up rescan keeps every pair held until the disk recovers', async () => {
+    const { rt, fs } = open();
+    let rescans = 0;
+    let rescanned!: () => void;
+    const guard = new JournalGuard(
+      rt,
+      silentLogger,
+      async () => {
+        rescans++;
+        if (rescans === 1) {
+          // The disk fills up again while the rescan runs.
+          fs.fill();
+          failWrite(rt);
+        }
+        rescanned();
+      },
+      1,
+    );
+    guard.start();
+    cleanup.push(() => guard.stop());
+
+    fs.fill();
+    failWrite(rt);
+    expect(guard.isDown).toBe(true);
+    expect(held(rt)).toBe(true);
+
+    const first = new Promise<void>((r) => (rescanned = r));
+    fs.free();
+    await first;
+    await turn();
+    expect(rescans).toBe(1);
+    expect(guard.isDown, 'down again').toBe(true);
+    expect(held(rt), 'still held: nothing may run on a journal that cannot take its outcomes').toBe(true);
+
+    const second = new Promise<void>((r) => (rescanned = r));
+    fs.free();
+    await second;
+    await turn();
+    expect(rescans).toBe(2);
+    expect(guard.isDown).toBe(false);
+    expect(held(rt)).toBe(false);
+  });
+});
