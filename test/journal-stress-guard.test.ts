@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { silentLogger } from '../src/log.js';
+import { createLogger, silentLogger } from '../src/log.js';
 import { JournalGuard } from '../src/sync/journal-guard.js';
 import { Runtime } from '../src/sync/runtime.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
@@ -90,5 +90,37 @@ describe.runIf(canMount)('JournalGuard on a full stateDir (tmpfs)', () => {
     expect(rescans).toBe(2);
     expect(guard.isDown).toBe(false);
     expect(held(rt)).toBe(false);
+  });
+
+  it('a catch-up rescan that fails is logged; the process goes on and the pairs are released', async () => {
+    const { rt, fs } = open();
+    const logFile = join(fs.dir, '..', 'log.jsonl');
+    const stray: unknown[] = [];
+    const onStray = (e: unknown) => stray.push(e);
+    process.on('unhandledRejection', onStray);
+    cleanup.push(() => process.off('unhandledRejection', onStray));
+    let failed!: () => void;
+    const rescanFailed = new Promise<void>((r) => (failed = r));
+    const guard = new JournalGuard(
+      rt,
+      createLogger({ destination: logFile }),
+      async () => {
+        setImmediate(failed);
+        throw new Error('rescan failed');
+      },
+      1,
+    );
+    guard.start();
+    cleanup.push(() => guard.stop());
+    fs.fill();
+    failWrite(rt);
+    fs.free();
+    await rescanFailed;
+    await turn();
+    await turn();
+    expect(stray).toEqual([]);
+    expect(guard.isDown).toBe(false);
+    expect(held(rt)).toBe(false);
+    expect(readFileSync(logFile, 'utf8')).toContain('the rescan after the journal recovered failed');
   });
 });

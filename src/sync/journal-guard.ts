@@ -91,7 +91,17 @@ export class JournalGuard {
   }
 
   private schedule(): void {
-    this.timer = setTimeout(() => void this.retry(), this.retryMs);
+    // A timer's rejection would be unhandled, and end the daemon: the crash loop this guard prevents.
+    this.timer = setTimeout(
+      () =>
+        void this.retry().catch((e: unknown) =>
+          this.log.error(
+            { error: errorSummary(e) },
+            'the rescan after the journal recovered failed; the next rescan repeats it',
+          ),
+        ),
+      this.retryMs,
+    );
     this.timer.unref();
   }
 
