@@ -1,12 +1,19 @@
 // A small ext4 filesystem in a loop-mounted image, mounted with errors=remount-ro: the kernel's own
 // way to turn a filesystem read-only under processes that hold files open for writing (a tmpfs
 // refuses that remount with EBUSY). Needs root, loop devices and mkfs.ext4.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { canMount } from './tmpfs.js';
 
-export const canLoopExt4 = canMount && existsSync('/sys/fs/ext4') && existsSync('/dev/loop-control');
+const runs = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).error === undefined;
+
+export const canLoopExt4 =
+  canMount &&
+  existsSync('/sys/fs/ext4') &&
+  existsSync('/dev/loop-control') &&
+  runs('mkfs.ext4', '-V') &&
+  runs('e2fsck', '-V');
 
 export interface Ext4 {
   dir: string;
@@ -19,7 +26,8 @@ export interface Ext4 {
 
 export function mountExt4(dir: string, sizeBytes: number): Ext4 {
   const image = `${dir}.ext4`;
-  execFileSync('truncate', ['-s', String(sizeBytes), image]);
+  writeFileSync(image, '');
+  truncateSync(image, sizeBytes);
   execFileSync('mkfs.ext4', ['-q', '-F', image]);
   mkdirSync(dir, { recursive: true });
   const mount = () => execFileSync('mount', ['-o', 'loop,errors=remount-ro', image, dir]);
