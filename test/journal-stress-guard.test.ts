@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { JournalGuard } from '../src/sync/journal-guard.js';
+import { outageWatch } from '../src/sync/outage.js';
 import { Runtime } from '../src/sync/runtime.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
 import { MemoryS3 } from './support/memory-s3.js';
@@ -21,7 +23,7 @@ afterEach(() => {
   cleanup = [];
 });
 
-function open(): { rt: Runtime; fs: Tmpfs } {
+function open(): { rt: Runtime; fs: Tmpfs; server: MemoryS3 } {
   const dir = mkdtempSync(join(tmpdir(), 's3mirror-guard-'));
   mkdirSync(join(dir, 'data'));
   const fs = mountTmpfs(join(dir, 'state'), 8 * MiB);
@@ -33,13 +35,15 @@ function open(): { rt: Runtime; fs: Tmpfs } {
     },
     dir,
   );
-  const rt = Runtime.open(cfg, { mode: 'daemon', log: silentLogger, buckets: new MemoryBuckets(new MemoryS3()) });
+  const server = new MemoryS3();
+  server.createBucket('a-bucket');
+  const rt = Runtime.open(cfg, { mode: 'daemon', log: silentLogger, buckets: new MemoryBuckets(server) });
   cleanup.push(
     () => rmSync(dir, { recursive: true, force: true }),
     () => fs.unmount(),
     () => rt.close(),
   );
-  return { rt, fs };
+  return { rt, fs, server };
 }
 
 /** A journal write the full disk refuses: the guard hears of it through `onUnwritable`. */
@@ -122,5 +126,39 @@ describe.runIf(canMount)('JournalGuard on a full stateDir (tmpfs)', () => {
     expect(guard.isDown).toBe(false);
     expect(held(rt)).toBe(false);
     expect(readFileSync(logFile, 'utf8')).toContain('the rescan after the journal recovered failed');
+  });
+
+  it('a bucket that answers again while the journal cannot be written: its pair comes back all the same', async () => {
+    const { rt, fs, server } = open();
+    const now = Date.now();
+    // Rows waiting out a retry backoff, enough that making them due needs room the disk lacks.
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      rel: `d/${'x'.repeat(100)}-${i}`,
+      key: `d/${'x'.repeat(100)}-${i}`,
+    }));
+    rt.journal.markManyDirty({ pair: 'main', items, now, debounceMs: 0, maxDelayMs: 0 });
+    const db = new Database(rt.journal.path);
+    db.prepare("UPDATE files SET error_code = 'S3_REQUEST_FAILED', due_at = ?").run(now + 3_600_000);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const watch = outageWatch(rt, silentLogger, () => new Promise(() => undefined));
+    watch.start();
+    cleanup.push(() => void watch.stop());
+    const offline = () => (rt.scheduler as unknown as { offline: Set<string> }).offline;
+
+    server.outage = true;
+    await rt.buckets
+      .bucket('a-bucket')
+      .check()
+      .catch(() => undefined);
+    expect(watch.offline('main')).toBe(true);
+    expect(offline()).toEqual(new Set(['main']));
+
+    fs.fill();
+    expect(() => rt.journal.makeRetriesDue(Date.now(), 'main'), 'the disk refuses this write').toThrow();
+    server.outage = false;
+    await rt.buckets.bucket('a-bucket').check();
+    expect(watch.offline('main')).toBe(false);
+    expect(offline(), 'the scheduler takes the pair again').toEqual(new Set());
   });
 });
