@@ -4,13 +4,11 @@ import { routeWarnings } from './warnings.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from './config.js';
-import { errorSummary, isMirrorError, MirrorError } from './errors.js';
+import { isMirrorError, MirrorError } from './errors.js';
 import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { formatPairStats } from './status/summary.js';
-
-const START_RETRY_MS = 10_000;
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {
@@ -72,27 +70,19 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    const { StartWait } = await import('./sync/start-wait.js');
+    const wait = new StartWait(cfg, log);
     let started: Promise<void> | undefined;
-    // SIGHUP (systemd's ExecReload=) re-reads the config, once started; by default it would kill the process.
+    // SIGHUP (systemd's ExecReload=) re-reads the config; by default it would kill the process.
     process.on('SIGHUP', () => {
       log.info({ signal: 'SIGHUP' }, 'signal received: reloading the config');
       const d = daemon;
-      if (!stopping && started && d) void started.then(() => d.reload()).catch(() => undefined);
+      if (stopping) return;
+      // Still waiting for a usable stateDir: the daemon starts with the config read now.
+      if (!d) wait.reload();
+      else if (started) void started.then(() => d.reload()).catch(() => undefined);
     });
-    // A full or read-only stateDir at start is waited out, as while running: exiting would be a
-    // crash loop under systemd's Restart=on-failure.
-    while (!daemon) {
-      try {
-        daemon = new Daemon(cfg, log);
-      } catch (e) {
-        if (!isMirrorError(e) || e.code !== 'STATE_DIR_UNWRITABLE') throw e;
-        log.error(
-          { error: errorSummary(e) },
-          `cannot start: the stateDir cannot be written; trying again in ${START_RETRY_MS / 1000}s`,
-        );
-        await new Promise((r) => setTimeout(r, START_RETRY_MS));
-      }
-    }
+    daemon = await wait.open((c) => new Daemon(c, log));
     started = daemon.start();
     await started;
     // A config error first seen on a later bucket check: the daemon has stopped; exit as at start.

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './support/cli.js';
@@ -16,19 +15,10 @@ import {
   waitForDaemon,
   writeTree,
 } from './support/cli-fixture.js';
+import { quickCheck } from './support/journal-check.js';
 import { canMount, mountTmpfs } from './support/tmpfs.js';
 
 const MiB = 1024 * 1024;
-
-/** The journal as SQLite sees it: `PRAGMA quick_check` of the file a run left behind. */
-function quickCheck(stateDir: string): string {
-  const db = new Database(join(stateDir, 'journal.db'), { readonly: true, fileMustExist: true });
-  try {
-    return String(db.pragma('quick_check', { simple: true }));
-  } finally {
-    db.close();
-  }
-}
 
 async function manyFiles(root: string, n: number, tag: string): Promise<void> {
   for (let i = 0; i < n; i++) await put(root, `${tag}/${'long-name-'.repeat(8)}${i}.txt`, `${tag} ${i}\n`);

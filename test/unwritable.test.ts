@@ -21,6 +21,7 @@ describe('unwritableError', () => {
     expect(e?.code).toBe('STATE_DIR_UNWRITABLE');
     expect(e?.message).toContain('/var/lib/s3mirror/journal.db');
     expect(e?.message).toContain(why);
+    expect(e?.message.split(code).length, 'the code is named once').toBe(2);
     expect(e?.hint).toBeTruthy();
   });
 

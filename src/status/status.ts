@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';
 import { readProcessRecord } from './record.js';
+import { unrecordedReason } from './unrecorded.js';
 
 const STATUS_SCHEMA_VERSION = 1;
 
@@ -64,6 +65,14 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() 
  * used only if it is that process's own record, not the previous one's.
  */
 export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
+  const s = readRecorded(cfg, wait);
+  // What the journal says cannot be current: every pair is shown as the daemon would record it.
+  const why = unrecordedReason(cfg.stateDir, s.daemon, (wait.now ?? Date.now)());
+  if (!why) return s;
+  return { ...s, pairs: s.pairs.map((p) => ({ ...p, state: 'error', verdict: 'error', reason: why })) };
+}
+
+function readRecorded(cfg: Config, wait: HolderWait): Status {
   const { running, pid } = lockHolder(cfg.stateDir, wait);
   const path = join(cfg.stateDir, JOURNAL_FILE);
   const without = (state: string, reason: string): Status => ({

@@ -73,10 +73,14 @@ export class Journal {
   /**
    * Closed even when the last writes fail (a full disk): they are lost like a crash's, which the
    * next start's reconciliation makes good, and the journal stays as its last commit left it.
+   * That failure is told to `onUnwritable` and not thrown: a daemon stopping while its stateDir
+   * cannot be written must still stop cleanly (exit 0), not as a crash.
    */
   close(): void {
     try {
       this.flush();
+    } catch (e) {
+      if (!unwritableError(e, this.path)) throw e;
     } finally {
       closeConnection(this.db, this.writer);
     }

@@ -8,7 +8,7 @@ const FS_UNWRITABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
 function why(code: string): string {
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return 'the filesystem is read-only';
-  return `the filesystem failed (${code})`;
+  return 'the filesystem failed';
 }
 
 /**

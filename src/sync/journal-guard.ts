@@ -91,7 +91,17 @@ export class JournalGuard {
   }
 
   private schedule(): void {
-    this.timer = setTimeout(() => void this.retry(), this.retryMs);
+    // A timer's rejection would be unhandled, and end the daemon: the crash loop this guard prevents.
+    this.timer = setTimeout(
+      () =>
+        void this.retry().catch((e: unknown) =>
+          this.log.error(
+            { error: errorSummary(e) },
+            'the rescan after the journal recovered failed; the next rescan repeats it',
+          ),
+        ),
+      this.retryMs,
+    );
     this.timer.unref();
   }
 
@@ -112,7 +122,8 @@ export class JournalGuard {
     try {
       await this.recovered();
     } finally {
-      if (!this.stopped) rt.scheduler.release();
+      // A write that failed during the rescan has paused every pair again: that hold stands.
+      if (!this.stopped && !this.down) rt.scheduler.release();
     }
   }
 }

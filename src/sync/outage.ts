@@ -3,6 +3,7 @@ import type { PairConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { probeDelay } from '../plan/outage.js';
 import type { Journal } from '../store/journal.js';
+import { unwritableError } from '../store/unwritable.js';
 import type { LinkEvent, Links } from './links.js';
 import type { Runtime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
@@ -77,7 +78,7 @@ export class OutageWatch {
 
   private changed(e: LinkEvent): void {
     if (this.stopped) return;
-    const { scheduler, journal, log } = this.d;
+    const { scheduler, log } = this.d;
     for (const p of this.pairsOf(e.bucket)) {
       if (e.change === 'offline') {
         scheduler.setOffline(p.name, true);
@@ -87,7 +88,7 @@ export class OutageWatch {
           'bucket offline: per-file attempts stop; probing it until it answers',
         );
       } else {
-        const due = journal.makeRetriesDue(this.d.now(), p.name);
+        const due = this.retriesDue(p.name);
         this.d.onState(p.name, null);
         scheduler.setOffline(p.name, false);
         log.info({ pair: p.name, bucket: e.bucket, due }, 'bucket online again: pending work resumes at once');
@@ -96,6 +97,20 @@ export class OutageWatch {
     if (e.change === 'offline' && !this.probing.has(e.bucket)) {
       const p = this.probe(e.bucket).finally(() => this.probing.delete(e.bucket));
       this.probing.set(e.bucket, p);
+    }
+  }
+
+  /**
+   * Rows waiting out a retry backoff become due at once. A journal that cannot take the write has
+   * paused every pair (JournalGuard) and rescans them once it can: it must not keep the pair offline.
+   */
+  private retriesDue(pair: string): number | null {
+    const { journal } = this.d;
+    try {
+      return journal.makeRetriesDue(this.d.now(), pair);
+    } catch (e) {
+      if (!unwritableError(e, journal.path)) throw e;
+      return null;
     }
   }
 
