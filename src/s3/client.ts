@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
-import { isTimeout } from './errors.js';
+import { isThrottling, isTimeout } from './errors.js';
 import { parseListPage, type ListPage } from './list-page.js';
 import { NodeHttpHandler, sdk } from './sdk.js';
 
@@ -72,6 +72,11 @@ export interface ClientOptions {
    * once, unsent and not retried (a bucket found offline since the request began).
    */
   gate?: (bucket: string, command: string) => Error | undefined;
+  /**
+   * Before each attempt to `bucket`: wait for a place under its cap on attempts in flight (see
+   * src/sync/throttle.ts); the function it resolves to is told how the attempt ended.
+   */
+  admit?: (bucket: string, command: string) => Promise<(outcome: 'ok' | 'throttled' | 'other') => void>;
   /** Attempts per request, the first included (default: the SDK's 3). */
   maxAttempts?: number;
   /** Connect and socket idle timeout (default 10 s and SOCKET_IDLE_TIMEOUT_MS): shorter for probes. */
@@ -83,6 +88,9 @@ export interface ClientOptions {
  * 30 s (connect timeout included), yet a slow link that still moves bytes is never cut.
  */
 const SOCKET_IDLE_TIMEOUT_MS = 20_000;
+
+/** Times an attempt answered 503 SlowDown or 429 is sent again under its bucket's lowered cap. */
+const THROTTLED_RESENDS = 8;
 
 /**
  * One pooled client for the whole process: a keep-alive agent that keeps as many idle sockets as
@@ -127,16 +135,29 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
-      counter.attempts.set(name, (counter.attempts.get(name) ?? 0) + 1);
       const bucket = (args.input as { Bucket?: unknown }).Bucket;
-      if (typeof bucket !== 'string') return next(args);
-      const refused = opts.gate?.(bucket, name);
-      if (refused) throw refused;
-      try {
-        return await next(args);
-      } catch (e) {
-        if (isTimeout(e)) opts.onAttemptTimeout?.(bucket, `ENDPOINT_UNREACHABLE: ${name}: ${(e as Error).message}`);
-        throw e;
+      for (let resend = 0; ; resend++) {
+        counter.attempts.set(name, (counter.attempts.get(name) ?? 0) + 1);
+        if (typeof bucket !== 'string') return next(args);
+        const refused = opts.gate?.(bucket, name);
+        if (refused) throw refused;
+        const ended = await opts.admit?.(bucket, name);
+        try {
+          const r = await next(args);
+          ended?.('ok');
+          return r;
+        } catch (e) {
+          const throttled = isThrottling(e);
+          ended?.(throttled ? 'throttled' : 'other');
+          // The server asked for fewer requests at once, not for this one to fail: it goes again
+          // once the lowered cap admits it, without using up one of the SDK's attempts.
+          if (throttled && opts.admit && resend < THROTTLED_RESENDS) {
+            await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** resend) * (0.5 + Math.random() / 2)));
+            continue;
+          }
+          if (isTimeout(e)) opts.onAttemptTimeout?.(bucket, `ENDPOINT_UNREACHABLE: ${name}: ${(e as Error).message}`);
+          throw e;
+        }
       }
     },
     { step: 'finalizeRequest', name: 's3mirrorCountAttempts', priority: 'low' },

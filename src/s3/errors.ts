@@ -132,6 +132,13 @@ export function isNotFound(e: unknown): boolean {
 }
 
 /** A request that got no answer in time: the connection or the socket timed out. */
+/** A throttling answer (503 SlowDown, 429): the server is up and asks for fewer requests. */
+export function isThrottling(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err?.$metadata?.httpStatusCode;
+  return err?.name === 'SlowDown' || status === 503 || status === 429;
+}
+
 export function isTimeout(e: unknown): boolean {
   const err = e as { name?: string; code?: string };
   return err?.name === 'TimeoutError' || err?.code === 'ETIMEDOUT';

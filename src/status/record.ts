@@ -48,6 +48,8 @@ export interface ProcessRecord {
   watcherErrors?: Record<string, { at: number; message: string }>;
   /** Pairs whose bucket is offline: since when, and the last error (absent: all online). */
   offline?: Record<string, { since: number; lastError: string | null }>;
+  /** Pairs whose bucket throttles: the requests it is sent at once (absent: none throttle). */
+  throttled?: Record<string, number>;
   /** Pairs whose watching failed, and what to do about it. */
   degraded?: Record<string, DegradedRecord>;
 }

@@ -33,6 +33,8 @@ interface PairStatus {
   watcherError: { at: string; message: string } | null;
   /** The running process found the pair's bucket offline: since when, and the last error. */
   offline: { since: string; lastError: string | null } | null;
+  /** The running process sends the pair's bucket at most this many requests at once: it throttles. */
+  throttled: { concurrency: number } | null;
   /**
    * Set while the running process cannot watch the pair (verdict `degraded`): since when, what
    * failed, how to fix it, and how often the pair is rescanned meanwhile.
@@ -96,6 +98,7 @@ function readRecorded(cfg: Config, wait: HolderWait): Status {
       verdict: state,
       watcherError: null,
       offline: null,
+      throttled: null,
       degraded: null,
       problems: [],
     })),
@@ -157,6 +160,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
     const we = running ? proc?.watcherErrors?.[p.name] : undefined;
     const off = running ? proc?.offline?.[p.name] : undefined;
     const dg = running ? proc?.degraded?.[p.name] : undefined;
+    const cap = running ? proc?.throttled?.[p.name] : undefined;
     const base = {
       name: p.name,
       path: p.path,
@@ -174,6 +178,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       lastSyncAt: iso(row?.last_sync_at),
       watcherError: we ? { at: iso(we.at)!, message: we.message } : null,
       offline: off ? { since: iso(off.since)!, lastError: off.lastError } : null,
+      throttled: cap === undefined ? null : { concurrency: cap },
       degraded: dg ? { ...dg, since: iso(dg.since)! } : null,
       problems: journal.query
         .failedFiles(p.name, 20)
@@ -249,6 +254,10 @@ export function renderStatus(s: Status): string {
       );
     if (p.offline)
       out.push(`  offline:   since ${p.offline.since} (${p.offline.lastError ?? 'no answer'}); probing every ≤ 10 s`);
+    if (p.throttled)
+      out.push(
+        `  throttled: the bucket answers 503 SlowDown or 429: at most ${p.throttled.concurrency} requests at once`,
+      );
     for (const f of p.problems.slice(0, 10))
       out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
     if (p.held > 0) out.push(`  release with: s3mirror resume --config FILE --pair ${p.name} --allow-deletes`);

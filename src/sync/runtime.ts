@@ -2,9 +2,10 @@ import type { Config, PairConfig } from '../config.js';
 import { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
-import { createClient, RequestCounter, type ClientOptions } from '../s3/client.js';
+import { RequestCounter, type ClientOptions } from '../s3/client.js';
 import type { BucketProvider } from '../bucket.js';
-import { S3Buckets } from '../s3/buckets.js';
+import { s3Buckets } from './clients.js';
+import { BucketThrottles } from './throttle.js';
 import { warnIfSetAside } from './journal-aside.js';
 import { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
@@ -16,7 +17,6 @@ import { Scheduler } from './scheduler.js';
 import { StaleUploads } from './stale-uploads.js';
 import { HashCache } from './hash-cache.js';
 import { Links } from './links.js';
-import { PROBE_TIMEOUT_MS } from '../plan/outage.js';
 import type { DegradedRecord } from '../status/record.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
@@ -51,6 +51,8 @@ export class Runtime {
   readonly buckets: BucketProvider;
   /** Whether each bucket answers (every request through `buckets` is noted). */
   readonly links: Links;
+  /** Each bucket's attempts in flight, capped while it throttles. */
+  readonly throttles: BucketThrottles;
   readonly transfers: Transfers;
   /** Each pair's transfer and examination slots and byte budgets. */
   readonly lanes: Lanes;
@@ -76,17 +78,14 @@ export class Runtime {
     this.journal = Journal.open(cfg.stateDir);
     warnIfSetAside(this.journal, opts.log);
     this.links = new Links(this.now, opts.mode === 'daemon');
-    const links = this.links;
-    const clientOpts = {
-      concurrency: cfg.concurrency,
-      onAttemptTimeout: (bucket: string, message: string) => links.note(bucket, 'unreachable', message),
-      gate: (bucket: string, command: string) => links.gate(bucket, command),
-      ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    };
-    // Bucket checks (start-up, outage probes) go out once each, on their callers' schedule; one silent for 5 s has failed.
-    const probeOpts = { ...clientOpts, concurrency: 1, maxAttempts: 1, timeoutMs: PROBE_TIMEOUT_MS };
-    const probe = () => createClient(cfg.s3, probeOpts, this.counter);
-    this.buckets = links.watch(opts.buckets ?? new S3Buckets(createClient(cfg.s3, clientOpts, this.counter), probe()));
+    this.throttles = new BucketThrottles(cfg.concurrency, (bucket, v) =>
+      opts.log.warn({ bucket, cap: v.state.cap, reason: v.reason }, 'the bucket throttles: fewer requests at once'),
+    );
+    const { links, throttles, counter } = this;
+    const credentials = opts.credentials;
+    this.buckets = links.watch(
+      opts.buckets ?? s3Buckets(cfg, { links, throttles, counter, ...(credentials ? { credentials } : {}) }),
+    );
     this.lanes = Lanes.forConfig(cfg);
     this.transfers = new Transfers(this.buckets, this.journal, this.lanes, {
       concurrency: cfg.concurrency,
@@ -114,6 +113,7 @@ export class Runtime {
       engines: this.engines,
       transfers: this.transfers,
       counter: this.counter,
+      throttles: this.throttles,
       mode: opts.mode,
       startedAt: this.startedAt,
       now: this.now,
@@ -147,6 +147,7 @@ export class Runtime {
   /** A reload's top-level settings (the planner let through only what applies live). */
   reconfigure(next: Config): void {
     this.current = this.opts.multipart ? { ...next, multipart: this.opts.multipart } : next;
+    this.throttles.setMax(next.concurrency);
     this.lanes.setConcurrency(next.concurrency);
     this.scheduler.resize(next.concurrency);
   }

@@ -12,6 +12,8 @@ interface StatusSources {
   engines: ReadonlyMap<string, PairEngine>;
   transfers: Transfers;
   counter: RequestCounter;
+  /** Each bucket's cap on requests at once while it throttles (null: none). */
+  throttles: { capOf(bucket: string): number | null };
   mode: Mode;
   startedAt: number;
   now: () => number;
@@ -79,6 +81,12 @@ export class StatusWriter {
       ),
       degraded: Object.fromEntries(this.degraded),
       offline: Object.fromEntries(this.offline),
+      throttled: Object.fromEntries(
+        [...engines].flatMap(([n, e]) => {
+          const cap = this.src.throttles.capOf(e.pair.bucket);
+          return cap === null ? [] : [[n, cap]];
+        }),
+      ),
     });
     // The writes just made touch no file row: what was found stays true until something else writes.
     const stamp = journal.changeStamp();

@@ -8,6 +8,9 @@
 //                                        both connections (a body shorter than that goes through)
 //   { kind: 'corrupt' }                 forward with the first request-body byte flipped (a link
 //                                        that damages data, headers and signature intact)
+//   { kind: 'overload', above: 4 }     answer 503 SlowDown to a request that arrives while more
+//                                        than `above` requests are open (itself included), like a
+//                                        server that sheds load; the others are forwarded
 //   { kind: 'hook', before }            await `before(request)` (e.g. another writer's change),
 //                                        then forward: a race made to happen, no timing involved
 //   { kind: 'kms' }                     a bucket with default SSE-KMS: responses say
@@ -55,6 +58,7 @@ export type Fault = FaultCommon &
     | { kind: 'cut'; afterBytes: number }
     | { kind: 'corrupt' }
     | { kind: 'hook'; before: (req: ProxiedRequest) => Promise<void> }
+    | { kind: 'overload'; above: number }
     | { kind: 'kms' }
   );
 

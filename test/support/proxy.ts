@@ -59,6 +59,7 @@ export async function startProxy(target: string): Promise<FaultProxy> {
   function takeFault(req: ProxiedRequest): Fault | null {
     if (!fault || remaining <= 0) return null;
     if (fault.match && !fault.match(req.op, req)) return null;
+    if (fault.kind === 'overload' && open <= fault.above) return null;
     remaining--;
     injected++;
     return fault;
@@ -88,6 +89,8 @@ export async function startProxy(target: string): Promise<FaultProxy> {
     switch (f.kind) {
       case 'status':
         return sendError(req, res, info, f, `proxy-${++seq}`);
+      case 'overload':
+        return sendError(req, res, info, { kind: 'status', status: 503 }, `proxy-${++seq}`);
       case 'drop':
         req.socket.destroy();
         return;
