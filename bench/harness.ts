@@ -32,7 +32,7 @@ export function envNumber(name: string, fallback: number): number {
 /** BENCH_ONLY: the workloads to run (comma-separated: W1, W3, LAT for change latency), all by default. */
 export function onlyWorkloads(): Set<string> {
   return new Set(
-    (process.env.BENCH_ONLY ?? 'W1,W3,LAT')
+    (process.env.BENCH_ONLY ?? 'W1,W3,LAT,BW')
       .toUpperCase()
       .split(',')
       .map((s) => s.trim())
@@ -182,11 +182,15 @@ export class Bench {
   }
 
   /** An s3mirror config with one pair, `root` → `bucket`; returns its path. */
-  config(name: string, o: { root: string; bucket: string; concurrency?: number; endpoint?: string }): string {
+  config(
+    name: string,
+    o: { root: string; bucket: string; concurrency?: number; endpoint?: string; bandwidth?: string },
+  ): string {
     const file = join(this.tmp, `${name}.json`);
     const cfg = {
       stateDir: join(this.tmp, `${name}-state`),
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      ...(o.bandwidth ? { bandwidth: o.bandwidth } : {}),
       s3: { region: REGION, endpoint: o.endpoint ?? this.server.endpoint, forcePathStyle: true },
       pairs: [{ name: 'bench', path: o.root, bucket: o.bucket }],
     };

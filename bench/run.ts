@@ -4,7 +4,8 @@
 //
 // Environment:
 //   BENCH_SCALE=0.1        shrink file counts (W1) and sizes (W3) for a quick run (default 1)
-//   BENCH_ONLY=W1          run only these (comma-separated: W1, W3, LAT = change latency with the daemon)
+//   BENCH_ONLY=W1          run only these (comma-separated: W1, W3, LAT = change latency with the daemon,
+//                          BW = the bandwidth limit honoured; BW_MIB, BW_RATE_MIB)
 //   BENCH_RUNS=3           repetitions of every measured phase; medians are reported
 //   BENCH_PEERS=0          do not run peer tools (aws, rclone, s3cmd) even when on PATH
 //   BENCH_PEER_RUNS=1      repetitions for peers
@@ -19,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bandwidthLines } from './bandwidth.js';
 import { Bench, runMain, CLI, envNumber, HOOK, KEEP, log, onlyWorkloads, REPO, RESULTS } from './harness.js';
 import { measure, median } from './measure.js';
 import { detectPeers } from './peers.js';
@@ -100,6 +102,14 @@ async function main(): Promise<void> {
   if (w1w) await timed(times, 'W1', () => phases.w1(w1w));
   if (w3w) await timed(times, 'W3', () => phases.w3(w3w));
   const latency = ONLY.has('LAT') ? await timed(times, 'latency', () => phases.latency()) : [];
+  const bandwidth = ONLY.has('BW')
+    ? await timed(times, 'bandwidth', async () => {
+        const [b] = await phases.buckets('bandwidth');
+        const lines = await bandwidthLines(bench, b!);
+        await phases.clear([b!]);
+        return lines;
+      })
+    : [];
   const peerNotes: string[] = [];
   if (PEERS) {
     const { peers, notes } = detectPeers(server.endpoint, server.creds, bench.tmp);
@@ -128,6 +138,7 @@ async function main(): Promise<void> {
     '',
     ...Object.entries(checks).map(([k, c]) => `${c.pass ? 'PASS' : 'FAIL'}  ${k}: ${c.detail}`),
     ...latency,
+    ...bandwidth,
     ...(verified.length
       ? [`verified by an independent listing (every key, size and MD5 ETag as the local files): ${verified.join(', ')}`]
       : []),

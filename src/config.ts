@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { MirrorError } from './errors.js';
+import { parseBandwidth } from './plan/bandwidth.js';
 
 /**
  * The config contract. Every default lives here (and is mirrored in config.example.json and the
@@ -15,6 +16,7 @@ export const DEFAULTS = {
   degradedRescanMs: 60_000,
   drainTimeoutMs: 30_000,
   abortIncompleteAfterMs: 86_400_000,
+  bandwidth: 'off',
   multipart: { thresholdBytes: 8 * 1024 * 1024, partSizeBytes: 8 * 1024 * 1024 },
   s3: { forcePathStyle: false, checksums: 'WHEN_REQUIRED' as const, signPayload: false },
   pair: {
@@ -105,6 +107,12 @@ const configSchema = z.strictObject({
   degradedRescanMs: intIn(100, 86_400_000).default(DEFAULTS.degradedRescanMs),
   drainTimeoutMs: intIn(0, 3_600_000).default(DEFAULTS.drainTimeoutMs),
   abortIncompleteAfterMs: intIn(60_000, 31_536_000_000).default(DEFAULTS.abortIncompleteAfterMs),
+  bandwidth: str('a rate such as "50MiB/s", "off", "pause" or a timetable "08:00,10MiB/s 19:00,off"')
+    .superRefine((v, ctx) => {
+      const r = parseBandwidth(v);
+      if (!r.ok) for (const message of r.errors) ctx.addIssue({ code: 'custom', message });
+    })
+    .default(DEFAULTS.bandwidth),
   multipart: z
     .strictObject({
       thresholdBytes: intIn(5 * MiB, 5 * GiB).default(DEFAULTS.multipart.thresholdBytes),

@@ -52,6 +52,7 @@ describe('renderStatus: unfinished multipart uploads', () => {
   const status = (openUploads: number, transfers: Status['transfers']): Status => ({
     schemaVersion: 1,
     daemon: { running: true, pid: 42, mode: 'daemon', heartbeatAt: null, startedAt: null },
+    bandwidth: null,
     pairs: [],
     transfers,
     openUploads,
@@ -66,5 +67,27 @@ describe('renderStatus: unfinished multipart uploads', () => {
     ['two recorded, one under way', 2, [multi, single], true],
   ])('%s', (_what, open, transfers, shown) => {
     expect(renderStatus(status(open, transfers)).includes(`unfinished multipart uploads: ${open}`)).toBe(shown);
+  });
+});
+
+describe('renderStatus: bandwidth', () => {
+  const status = (bandwidth: Status['bandwidth']): Status => ({
+    schemaVersion: 1,
+    daemon: { running: true, pid: 42, mode: 'daemon', heartbeatAt: null, startedAt: null },
+    bandwidth,
+    pairs: [],
+    transfers: [],
+    openUploads: 0,
+    recentErrors: [],
+  });
+  it.each([
+    [{ rate: '10 MiB/s', until: '19:00', paused: false }, 'bandwidth: 10 MiB/s until 19:00'],
+    [{ rate: 'paused', until: '08:00', paused: true }, 'bandwidth: paused until 08:00'],
+    [{ rate: 'unlimited', until: null, paused: false }, 'bandwidth: unlimited'],
+  ])('%j', (b, line) => {
+    expect(renderStatus(status(b)).split('\n')).toContain(line);
+  });
+  it('says nothing of bandwidth when no daemon runs', () => {
+    expect(renderStatus(status(null))).not.toMatch(/bandwidth/);
   });
 });

@@ -15,6 +15,7 @@ describe('config.example.json', () => {
     ['degradedRescanMs', cfg.degradedRescanMs, DEFAULTS.degradedRescanMs],
     ['drainTimeoutMs', cfg.drainTimeoutMs, DEFAULTS.drainTimeoutMs],
     ['abortIncompleteAfterMs', cfg.abortIncompleteAfterMs, DEFAULTS.abortIncompleteAfterMs],
+    ['bandwidth', cfg.bandwidth, DEFAULTS.bandwidth],
     ['multipart.thresholdBytes', cfg.multipart.thresholdBytes, DEFAULTS.multipart.thresholdBytes],
     ['multipart.partSizeBytes', cfg.multipart.partSizeBytes, DEFAULTS.multipart.partSizeBytes],
     ['pairs[0].delete', cfg.pairs[0]!.delete, DEFAULTS.pair.delete],

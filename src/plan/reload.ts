@@ -46,6 +46,7 @@ const PAIR_FIELDS: Readonly<Record<string, PairEffect>> = {
 /** Top-level fields a running daemon takes over as they are. Any other change needs a restart. */
 const LIVE_FIELDS: ReadonlySet<string> = new Set([
   'concurrency',
+  'bandwidth',
   'debounceMs',
   'maxDelayMs',
   'rescanIntervalMs',

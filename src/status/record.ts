@@ -48,6 +48,8 @@ export interface ProcessRecord {
   watcherErrors?: Record<string, { at: number; message: string }>;
   /** Pairs whose bucket is offline: since when, and the last error (absent: all online). */
   offline?: Record<string, { since: number; lastError: string | null }>;
+  /** The `bandwidth` rate in force, until when (local HH:MM; null: all day), and whether it pauses. */
+  bandwidth?: { rate: string; until: string | null; paused: boolean };
   /** Pairs whose bucket throttles: the requests it is sent at once (absent: none throttle). */
   throttled?: Record<string, number>;
   /** Pairs whose watching failed, and what to do about it. */

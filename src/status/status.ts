@@ -35,6 +35,8 @@ interface PairStatus {
   offline: { since: string; lastError: string | null } | null;
   /** The running process sends the pair's bucket at most this many requests at once: it throttles. */
   throttled: { concurrency: number } | null;
+  /** The `bandwidth` setting pauses every transfer now (verdict `paused`): changes wait, recorded. */
+  paused: boolean;
   /**
    * Set while the running process cannot watch the pair (verdict `degraded`): since when, what
    * failed, how to fix it, and how often the pair is rescanned meanwhile.
@@ -52,6 +54,8 @@ export interface Status {
     heartbeatAt: string | null;
     startedAt: string | null;
   };
+  /** The running daemon's `bandwidth` in force (null: no daemon runs). */
+  bandwidth: { rate: string; until: string | null; paused: boolean } | null;
   pairs: PairStatus[];
   transfers: { pair: string; rel: string; bytes: number; sent: number; multipart: boolean }[];
   /** Multipart uploads recorded and not completed: under way, or left to abort (their parts are billed). */
@@ -80,6 +84,7 @@ function readRecorded(cfg: Config, wait: HolderWait): Status {
   const without = (state: string, reason: string): Status => ({
     schemaVersion: STATUS_SCHEMA_VERSION,
     daemon: { running, pid, mode: null, heartbeatAt: null, startedAt: null },
+    bandwidth: null,
     pairs: cfg.pairs.map((p) => ({
       name: p.name,
       path: p.path,
@@ -99,6 +104,7 @@ function readRecorded(cfg: Config, wait: HolderWait): Status {
       watcherError: null,
       offline: null,
       throttled: null,
+      paused: false,
       degraded: null,
       problems: [],
     })),
@@ -179,6 +185,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       watcherError: we ? { at: iso(we.at)!, message: we.message } : null,
       offline: off ? { since: iso(off.since)!, lastError: off.lastError } : null,
       throttled: cap === undefined ? null : { concurrency: cap },
+      paused: running && proc?.bandwidth?.paused === true,
       degraded: dg ? { ...dg, since: iso(dg.since)! } : null,
       problems: journal.query
         .failedFiles(p.name, 20)
@@ -198,6 +205,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       heartbeatAt: iso(proc?.heartbeat),
       startedAt: running ? iso(proc?.startedAt) : null,
     },
+    bandwidth: running ? (proc?.bandwidth ?? null) : null,
     pairs,
     transfers,
     openUploads: journal.uploads.count(),
@@ -221,6 +229,7 @@ function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
   if (p.offline) return 'offline';
   if (p.held > 0) return 'deletes-held';
   if (p.degraded) return 'degraded';
+  if (p.paused) return 'paused';
   // A record from a version that did not write `degraded`.
   if (p.watcherError) return 'watcher-error';
   if (scanning) return 'scanning';
@@ -237,6 +246,7 @@ export function renderStatus(s: Status): string {
       ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})`
       : 'daemon: not running',
   );
+  if (s.bandwidth) out.push(`bandwidth: ${s.bandwidth.rate}${s.bandwidth.until ? ` until ${s.bandwidth.until}` : ''}`);
   for (const p of s.pairs) {
     out.push('');
     out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${p.verdict}]`);

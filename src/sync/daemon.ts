@@ -87,6 +87,7 @@ export class Daemon {
     const { rt, cfg } = this;
     this.guard.start();
     rt.startStatusWriter();
+    rt.startBandwidthWatch();
     this.outage.start();
     this.watcher.on('change', (e) => this.events.push(e));
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.

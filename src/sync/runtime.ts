@@ -1,10 +1,13 @@
 import type { Config, PairConfig } from '../config.js';
-import { MirrorError } from '../errors.js';
+import type { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
 import { RequestCounter, type ClientOptions } from '../s3/client.js';
 import type { BucketProvider } from '../bucket.js';
 import { s3Buckets } from './clients.js';
+import { checkBuckets } from './preflight.js';
+import { BandwidthLimit } from './bandwidth.js';
+import { BandwidthWatch } from './bandwidth-watch.js';
 import { BucketThrottles } from './throttle.js';
 import { warnIfSetAside } from './journal-aside.js';
 import { Journal } from '../store/journal.js';
@@ -51,6 +54,9 @@ export class Runtime {
   readonly buckets: BucketProvider;
   /** Whether each bucket answers (every request through `buckets` is noted). */
   readonly links: Links;
+  /** Every byte uploaded, at the rate the `bandwidth` setting puts in force. */
+  readonly bandwidth: BandwidthLimit;
+  readonly bandwidthWatch: BandwidthWatch;
   /** Each bucket's attempts in flight, capped while it throttles. */
   readonly throttles: BucketThrottles;
   readonly transfers: Transfers;
@@ -87,7 +93,9 @@ export class Runtime {
       opts.buckets ?? s3Buckets(cfg, { links, throttles, counter, ...(credentials ? { credentials } : {}) }),
     );
     this.lanes = Lanes.forConfig(cfg);
+    this.bandwidth = new BandwidthLimit(cfg.bandwidth, { once: opts.mode === 'once' });
     this.transfers = new Transfers(this.buckets, this.journal, this.lanes, {
+      bandwidth: this.bandwidth,
       concurrency: cfg.concurrency,
       partSizeBytes: cfg.multipart.partSizeBytes,
       now: this.now,
@@ -100,6 +108,8 @@ export class Runtime {
       now: this.now,
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
     });
+    const pauseAll = (paused: boolean) => this.scheduler.pauseAll(paused);
+    this.bandwidthWatch = new BandwidthWatch({ bandwidth: this.bandwidth, pauseAll, log: opts.log });
     this.stale = new StaleUploads({
       journal: this.journal,
       buckets: this.buckets,
@@ -114,6 +124,7 @@ export class Runtime {
       transfers: this.transfers,
       counter: this.counter,
       throttles: this.throttles,
+      bandwidth: this.bandwidth,
       mode: opts.mode,
       startedAt: this.startedAt,
       now: this.now,
@@ -148,6 +159,8 @@ export class Runtime {
   reconfigure(next: Config): void {
     this.current = this.opts.multipart ? { ...next, multipart: this.opts.multipart } : next;
     this.throttles.setMax(next.concurrency);
+    this.bandwidth.set(next.bandwidth);
+    this.bandwidthWatch.check();
     this.lanes.setConcurrency(next.concurrency);
     this.scheduler.resize(next.concurrency);
   }
@@ -162,39 +175,9 @@ export class Runtime {
     }
   }
 
-  /**
-   * Which pairs can reach their bucket? One pair's missing bucket or denied access must not stall
-   * the others, so each is checked on its own; the unusable ones are returned with their error.
-   */
-  async preflight(): Promise<Map<string, MirrorError>> {
-    const bad = new Map<string, MirrorError>();
-    const byBucket = new Map<string, Promise<MirrorError | undefined>>();
-    for (const p of this.cfg.pairs) {
-      if (!byBucket.has(p.bucket)) {
-        byBucket.set(
-          p.bucket,
-          this.buckets
-            .bucket(p.bucket)
-            .check()
-            .then(
-              () => undefined,
-              (e: unknown) => (e instanceof MirrorError ? e : mapUnknown(e)),
-            ),
-        );
-      }
-    }
-    for (const p of this.cfg.pairs) {
-      const e = await byBucket.get(p.bucket)!;
-      if (e) {
-        bad.set(p.name, e);
-        try {
-          this.journal.pairs.setState(p.name, 'error', `${e.code}: ${e.message}`, this.now());
-        } catch {
-          /* a journal that cannot be written pauses the daemon (JournalGuard); the answer stands */
-        }
-      }
-    }
-    return bad;
+  /** Which pairs can reach their bucket (see checkBuckets); the unusable ones with their error. */
+  preflight(): Promise<Map<string, MirrorError>> {
+    return checkBuckets(this);
   }
 
   /**
@@ -271,9 +254,15 @@ export class Runtime {
     this.status.start(ms);
   }
 
+  /** The daemon's: the bandwidth timetable's pauses take effect (a one-shot pass is never paused). */
+  startBandwidthWatch(): void {
+    this.bandwidthWatch.start();
+  }
+
   /** After an in-process crash (a FailpointCrash): free the journal and lock as the kernel would, writing nothing. */
   abandon(): void {
     this.status.stop();
+    this.bandwidthWatch.stop();
     this.scheduler.abandon();
     this.journal.abandon();
     this.lock.release();
@@ -281,6 +270,7 @@ export class Runtime {
 
   close(): void {
     this.status.stop();
+    this.bandwidthWatch.stop();
     try {
       this.writeStatus();
     } catch {
@@ -293,8 +283,4 @@ export class Runtime {
       this.lock.release();
     }
   }
-}
-
-function mapUnknown(e: unknown): MirrorError {
-  return new MirrorError('S3_REQUEST_FAILED', (e as Error)?.message ?? String(e), { retryable: true, cause: e });
 }

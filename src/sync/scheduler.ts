@@ -100,10 +100,19 @@ export class Scheduler {
     this.wake();
   }
 
+  private bandwidthPaused = false;
+
+  /** The `bandwidth` setting pauses every transfer: rows wait in the journal, changes are still recorded. */
+  pauseAll(paused: boolean): void {
+    const was = this.bandwidthPaused;
+    this.bandwidthPaused = paused;
+    if (was && !paused) this.wake();
+  }
+
   /** The pairs whose rows may be taken: configured (they have an engine), not paused, not offline. */
   private active(): string[] {
     const out: string[] = [];
-    if (this.held) return out;
+    if (this.held || this.bandwidthPaused) return out;
     for (const name of this.engines.keys()) if (!this.paused.has(name) && !this.offline.has(name)) out.push(name);
     return out;
   }
@@ -254,7 +263,7 @@ export class Scheduler {
       try {
         this.raiseFailure();
         if (this.dispatch() > 0) continue;
-        this.flushes.startReady(this.engines, this.offline);
+        if (!this.bandwidthPaused) this.flushes.startReady(this.engines, this.offline);
         const next = this.journal.nextDueAt(this.active());
         const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
         // Due rows no pair has room for: the next batch examined or row done wakes the loop.

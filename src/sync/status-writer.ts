@@ -6,12 +6,23 @@ import type { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
 import type { PairEngine } from './engine.js';
 import type { Transfers } from './transfers.js';
+import { describeRate, type RateNow, timeOfDay } from '../plan/bandwidth.js';
+
+function bandwidthRecord(r: RateNow): { rate: string; until: string | null; paused: boolean } {
+  return {
+    rate: describeRate(r.rate),
+    until: r.until === null ? null : timeOfDay(r.until),
+    paused: r.rate.kind === 'pause',
+  };
+}
 
 interface StatusSources {
   journal: Journal;
   engines: ReadonlyMap<string, PairEngine>;
   transfers: Transfers;
   counter: RequestCounter;
+  /** The rate in force. */
+  bandwidth: { current(): RateNow };
   /** Each bucket's cap on requests at once while it throttles (null: none). */
   throttles: { capOf(bucket: string): number | null };
   mode: Mode;
@@ -81,6 +92,7 @@ export class StatusWriter {
       ),
       degraded: Object.fromEntries(this.degraded),
       offline: Object.fromEntries(this.offline),
+      bandwidth: bandwidthRecord(this.src.bandwidth.current()),
       throttled: Object.fromEntries(
         [...engines].flatMap(([n, e]) => {
           const cap = this.src.throttles.capOf(e.pair.bucket);

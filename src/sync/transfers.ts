@@ -15,6 +15,7 @@ import { toLocalStat } from '../local/stat.js';
 import { type RenameCopy, ServerCopies } from './copies.js';
 import { BucketEncryption } from './encryption.js';
 import { MultipartUploads, partNumbers, runParts } from './multipart.js';
+import type { BandwidthLimit } from './bandwidth.js';
 import type { Lanes } from './lanes.js';
 import { settingsFingerprint, settingsFor } from './object-settings.js';
 import { transferBudgetBytes } from '../plan/lanes.js';
@@ -61,7 +62,14 @@ export class Transfers {
     private readonly journal: Journal,
     /** Each pair's slots and byte budgets (the budgets are the real bound on memory). */
     private readonly lanes: Lanes,
-    private readonly opts: { concurrency: number; partSizeBytes: number; now: () => number; copyLimitBytes?: number },
+    private readonly opts: {
+      concurrency: number;
+      partSizeBytes: number;
+      now: () => number;
+      copyLimitBytes?: number;
+      /** Paces every body sent (absent: no limit). */
+      bandwidth?: Pick<BandwidthLimit, 'take'>;
+    },
   ) {
     this.partBuffers = new BufferPool(transferBudgetBytes(opts.partSizeBytes));
     this.encryption = new BucketEncryption(journal);
@@ -92,6 +100,7 @@ export class Transfers {
       const release = h.body ? () => undefined : await budget.acquire(h.stat.size);
       try {
         const body = h.body ?? (await readWhole(treePath(pair.path, rel, pair.followSymlinks), h));
+        await this.opts.bandwidth?.take(body.length);
         const st = await this.buckets.bucket(pair.bucket).put(key, body, h.md5, settings);
         this.encryption.intact(pair, `PutObject ${key}`, st, h.md5);
         failpoint('after-put');
@@ -170,6 +179,7 @@ export class Transfers {
           if (body.length !== len) throw changed(abs);
           const md5Hex = md5s[n - 1] ?? md5HexOf(body);
           md5s[n - 1] = md5Hex;
+          await this.opts.bandwidth?.take(len);
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
           // Reused only after a part that went through: a failed request is not reused, whatever
