@@ -57,7 +57,7 @@ export async function measureLatency(
 }
 
 /** `s3mirror run` on `config`, once it logs that it runs; `stop()` sends SIGTERM and waits for the exit. */
-export async function startDaemon(bench: Bench, config: string): Promise<{ stop: () => Promise<void> }> {
+export async function startDaemon(bench: Bench, config: string): Promise<{ pid: number; stop: () => Promise<void> }> {
   const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], {
     env: { ...process.env, ...bench.childEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,6 +75,7 @@ export async function startDaemon(bench: Bench, config: string): Promise<{ stop:
     void exited.then((code) => reject(new Error(`s3mirror run exited ${code} before running:\n${out.slice(-2000)}`)));
   });
   return {
+    pid: daemon.pid!,
     async stop() {
       daemon.kill('SIGTERM');
       await exited;

@@ -5,7 +5,8 @@
 // Environment:
 //   BENCH_SCALE=0.1        shrink file counts (W1) and sizes (W3) for a quick run (default 1)
 //   BENCH_ONLY=W1          run only these (comma-separated: W1, W3, LAT = change latency with the daemon,
-//                          BW = the bandwidth limit honoured; BW_MIB, BW_RATE_MIB)
+//                          BW = the bandwidth limit honoured; BW_MIB, BW_RATE_MIB; SCALE = the scale
+//                          benchmark, not in the default set: SCALE_FILES (default 1,000,000), SCALE_IDLE_S)
 //   BENCH_RUNS=3           repetitions of every measured phase; medians are reported
 //   BENCH_PEERS=0          do not run peer tools (aws, rclone, s3cmd) even when on PATH
 //   BENCH_PEER_RUNS=1      repetitions for peers
@@ -21,6 +22,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bandwidthLines } from './bandwidth.js';
+import { scaleLines } from './scale.js';
 import { Bench, runMain, CLI, envNumber, HOOK, KEEP, log, onlyWorkloads, REPO, RESULTS } from './harness.js';
 import { measure, median } from './measure.js';
 import { detectPeers } from './peers.js';
@@ -110,6 +112,14 @@ async function main(): Promise<void> {
         return lines;
       })
     : [];
+  const scale = ONLY.has('SCALE')
+    ? await timed(times, 'scale', async () => {
+        const [b] = await phases.buckets('scale');
+        const lines = await scaleLines(bench, b!);
+        await phases.clear([b!]);
+        return lines;
+      })
+    : [];
   const peerNotes: string[] = [];
   if (PEERS) {
     const { peers, notes } = detectPeers(server.endpoint, server.creds, bench.tmp);
@@ -139,6 +149,7 @@ async function main(): Promise<void> {
     ...Object.entries(checks).map(([k, c]) => `${c.pass ? 'PASS' : 'FAIL'}  ${k}: ${c.detail}`),
     ...latency,
     ...bandwidth,
+    ...scale,
     ...(verified.length
       ? [`verified by an independent listing (every key, size and MD5 ETag as the local files): ${verified.join(', ')}`]
       : []),

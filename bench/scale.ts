@@ -1,0 +1,112 @@
+// The scale benchmark (BENCH_ONLY=SCALE): SCALE_FILES small files (default 1,000,000; use
+// 200,000 for a routine run) in SCALE_FILES / 100 directories. It prints the initial sync, the
+// no-op passes (with the journal trusted and with a full listing), the daemon's RSS over its
+// first minute and after it, its inotify watches, its idle CPU over SCALE_IDLE_S (60) seconds,
+// one change's latency at that size, and the journal's size, with the issue's targets.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Bench, envNumber, log } from './harness.js';
+import { startDaemon, until } from './latency.js';
+import { procCpuS } from './measure.js';
+
+const FILES = envNumber('SCALE_FILES', 1_000_000);
+const IDLE_S = envNumber('SCALE_IDLE_S', 60);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** VmHWM (peak) and VmRSS of a process, MiB. */
+function rss(pid: number): { peak: number; now: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
+  return { peak: kb('VmHWM'), now: kb('VmRSS') };
+}
+
+/** inotify watches a process holds (its inotify descriptors' `inotify wd:` lines). */
+function inotifyWatches(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      n += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify')).length;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return n;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir)) n += statSync(join(dir, f)).size;
+  return n;
+}
+
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const mib = (x: number) => `${x.toFixed(0)} MiB`;
+
+export async function scaleLines(bench: Bench, bucket: string): Promise<string[]> {
+  const root = join(bench.tmp, 'scale');
+  const dirs = Math.max(1, Math.round(FILES / 100));
+  log(`scale: writing ${FILES} files in ${dirs} directories`);
+  for (let d = 0; d < dirs; d++) {
+    mkdirSync(join(root, `d${d}`), { recursive: true });
+    for (let i = d; i < FILES; i += dirs) writeFileSync(join(root, `d${d}`, `f${i}.txt`), `file ${i}\n`);
+  }
+  const config = bench.config('scale', { root, bucket });
+  log('scale: initial sync --once');
+  const first = await bench.s3mirror(config);
+  const req = (r: { summary: { requests: Record<string, number> } }) =>
+    Object.values(r.summary.requests).reduce((a, b) => a + b, 0);
+  log('scale: no-op sync --once');
+  const noop = await bench.s3mirror(config);
+  log('scale: daemon');
+  const t0 = performance.now();
+  const daemon = await startDaemon(bench, config);
+  const runningS = (performance.now() - t0) / 1000;
+  const client = bench.server.client();
+  try {
+    let peak = 0;
+    const firstMinute = performance.now() + 60_000;
+    while (performance.now() < firstMinute) {
+      peak = Math.max(peak, rss(daemon.pid).peak);
+      await sleep(1000);
+    }
+    const settled = rss(daemon.pid).now;
+    const watches = inotifyWatches(daemon.pid);
+    const c0 = procCpuS(daemon.pid) ?? 0;
+    const i0 = performance.now();
+    await sleep(IDLE_S * 1000);
+    const idle = ((procCpuS(daemon.pid) ?? 0) - c0) / ((performance.now() - i0) / 1000);
+    const body = randomBytes(1024);
+    const t1 = performance.now();
+    writeFileSync(join(root, 'd0', 'changed.txt'), body);
+    const changeMs = await until(client, bucket, 'd0/changed.txt', createHash('md5').update(body).digest('hex'), t1);
+    const journal = dirBytes(join(bench.tmp, 'scale-state')) / 2 ** 20;
+    const at200k = FILES <= 200_000;
+    return [
+      '',
+      `scale (${FILES} files in ${dirs} directories; s3rver unless BENCH_SERVER says otherwise):`,
+      `  initial sync --once: ${first.wallS.toFixed(1)} s (${(FILES / first.wallS).toFixed(0)} files/s), ${req(first)} requests, peak RSS ${mib(first.rssMiB)}`,
+      `  no-op sync --once: ${noop.wallS.toFixed(2)} s, ${req(noop)} requests, peak RSS ${mib(noop.rssMiB)}`,
+      `  daemon: "running" after ${runningS.toFixed(1)} s; peak RSS over its first minute ${mib(peak)}, then ${mib(settled)}; ${watches} inotify watches; idle CPU ${(idle * 100).toFixed(2)} % of a core over ${IDLE_S} s`,
+      `  one change visible after ${Number.isFinite(changeMs) ? `${changeMs.toFixed(0)} ms` : 'never'}; journal ${mib(journal)}`,
+      ...(at200k
+        ? [
+            `${verdict(peak <= 300)}  scale (≤ 200k files): daemon peak RSS over its first minute ≤ 300 MiB: ${mib(peak)}`,
+            `${verdict(idle <= 0.01)}  scale (≤ 200k files): idle CPU ≤ 1 % of a core: ${(idle * 100).toFixed(2)} %`,
+            `${verdict(noop.wallS <= 8 && req(noop) <= 200)}  scale (≤ 200k files): no-op sync --once ≤ 8 s and ≤ 200 requests: ${noop.wallS.toFixed(1)} s, ${req(noop)}`,
+          ]
+        : [
+            `${verdict(peak <= 400 && settled <= 250)}  scale (1M files): daemon peak RSS ≤ 400 MiB, settled ≤ 250 MiB: ${mib(peak)}, ${mib(settled)}`,
+            `${verdict(idle <= 0.005)}  scale (1M files): idle CPU ≤ 0.5 % of a core: ${(idle * 100).toFixed(2)} %`,
+            `${verdict(noop.wallS <= 5 && req(noop) === 0)}  scale (1M files): no-op restart with a trusted journal ≤ 5 s, 0 requests: ${noop.wallS.toFixed(1)} s, ${req(noop)}`,
+            `${verdict(changeMs <= 2000)}  scale (1M files): a change visible within debounceMs + 1 s: ${changeMs.toFixed(0)} ms`,
+          ]),
+    ];
+  } finally {
+    client.destroy();
+    await daemon.stop();
+  }
+}
