@@ -1,18 +1,19 @@
 import { crashIsHandled } from '../failpoints.js';
 import type { PairEngine } from './engine.js';
 
-/** A pair's delete flush that left deletes pending (the guard defers them) is tried again after this. */
+/** A pair's delete flush that deferred its deletes (deferGuard) is tried again after this, or sooner if more come. */
 const FLUSH_RETRY_MS = 1000;
 
 /**
  * The daemon's delete flushes, at most one per pair at a time. A pair's deletes go once nothing
  * of it could still turn them into moves (PairEngine.readyToFlush), while its uploads go on, and
  * the scheduler's loop never awaits them, so a slow bucket's DeleteObjects holds back no other
- * pair. A flush that left deletes pending is tried again after FLUSH_RETRY_MS, or sooner if more come.
+ * pair. Deletes that came while a flush was on its way go as soon as it ends; a flush that
+ * deferred the guard's verdict is tried again after FLUSH_RETRY_MS, or sooner if more come.
  */
 export class DeleteFlushes {
   private readonly running = new Map<string, Promise<void>>();
-  /** When, and at what pending count, each pair's last flush began. */
+  /** When, and at what pending count, each pair's last flush began (for a deferral's retry). */
   private readonly last = new Map<string, { at: number; pending: number }>();
 
   constructor(
@@ -33,7 +34,7 @@ export class DeleteFlushes {
       const pending = e.pendingDeletes;
       if (!pending || offline.has(name) || this.running.has(name) || !e.readyToFlush) continue;
       const last = this.last.get(name);
-      if (last && last.pending === pending && now - last.at < FLUSH_RETRY_MS) continue;
+      if (e.deletesDeferred && last && last.pending === pending && now - last.at < FLUSH_RETRY_MS) continue;
       this.last.set(name, { at: now, pending });
       const p = e
         .flushDeletes()

@@ -69,6 +69,11 @@ export class PairDeletes {
     return this.items.size;
   }
 
+  /** The last flush deferred the guard's verdict (deferGuard): its deletes wait for the rest. */
+  get deferring(): boolean {
+    return this.deferredSince !== undefined;
+  }
+
   add(row: FileRow, trash: boolean): void {
     this.items.set(row.rel, { row, trash, released: row.error_code === 'DELETE_RELEASED' });
     this.indexKey(row);

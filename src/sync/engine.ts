@@ -43,11 +43,13 @@ export class PairEngine {
   get pendingDeletes(): number {
     return this.deletes.pending;
   }
+  get deletesDeferred(): boolean {
+    return this.deletes.deferring;
+  }
 
   flushDeletes(): Promise<void> {
     return this.deletes.flush();
   }
-
   /** Batches of this pair still being examined, and rename copies on their way. */
   private examining = 0;
   private copying = 0;
