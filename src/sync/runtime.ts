@@ -68,7 +68,7 @@ export class Runtime {
   readonly startedAt: number;
   /** Each pair's directories and files at its last walk: the inotify watches it needs. */
   readonly treeEntries = new Map<string, number>();
-  private readonly status: StatusWriter;
+  readonly status: StatusWriter;
   private readonly stale: StaleUploads;
 
   private current: Config;
@@ -152,6 +152,7 @@ export class Runtime {
     this.status.reconciled.delete(name);
     this.status.degraded.delete(name);
     this.status.offline.delete(name);
+    this.status.watchers.delete(name);
     this.treeEntries.delete(name);
   }
 
