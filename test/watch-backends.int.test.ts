@@ -1,9 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/sync/daemon.js';
 import { readStatus } from '../src/status/status.js';
 import { IGNORE_FILE } from '../src/watch/filter.js';
+import type { PairWatcher, WatcherEvents } from '../src/watch/watcher.js';
 import { daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 import { listAll } from './support/s3client.js';
 
@@ -106,4 +108,28 @@ describe.each(['chokidar', 'parcel'] as const)('watcher "%s"', (backend) => {
     sc.write('cache/new.txt', 'new');
     await eventually(() => expectMirror(sc.root, sc.bucket));
   });
+});
+
+/** A watcher that watches nothing: what it reports, the test says. */
+class Blind extends EventEmitter<WatcherEvents> implements PairWatcher {
+  async add(): Promise<void> {}
+  async remove(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+it('a watcher that reports an error and a rescan: the pair degrades and the subtree is walked at once', async () => {
+  s = await scratch('blind');
+  s.write('sub/before.txt', 'before');
+  const cfg = s.config();
+  await once(cfg);
+  const w = new Blind();
+  d = daemon(cfg, { watcher: w });
+  await d.start();
+  // Unseen by any watch, as changes are while a backend drops its events.
+  s.write('sub/unseen.txt', 'unseen');
+  s.write('other/unseen.txt', 'not under the subtree');
+  w.emit('error', { pair: 'p', error: new Error('events lost') });
+  w.emit('rescan', { pair: 'p', under: 'sub' });
+  await eventually(async () => expect(await keys(s!.bucket)).toEqual(['sub/before.txt', 'sub/unseen.txt']));
+  expect(d.rt.degradedOf('p')).toMatchObject({ code: 'WATCHER_ERROR' });
 });
