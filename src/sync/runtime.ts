@@ -152,7 +152,6 @@ export class Runtime {
     this.status.reconciled.delete(name);
     this.status.degraded.delete(name);
     this.status.offline.delete(name);
-    this.status.watchers.delete(name);
     this.treeEntries.delete(name);
   }
 

@@ -102,7 +102,8 @@ export class StatusWriter {
           return cap === null ? [] : [[n, cap]];
         }),
       ),
-      watchers: Object.fromEntries(this.watchers),
+      // Only pairs still configured: a reload may have removed one.
+      watchers: Object.fromEntries([...this.watchers].filter(([n]) => engines.has(n))),
     });
     // The writes just made touch no file row: what was found stays true until something else writes.
     const stamp = journal.changeStamp();
