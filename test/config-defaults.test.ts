@@ -14,6 +14,7 @@ describe('parseConfig: defaults', () => {
     ['maxDelayMs', c.maxDelayMs, 10_000],
     ['rescanIntervalMs', c.rescanIntervalMs, 3_600_000],
     ['degradedRescanMs', c.degradedRescanMs, 60_000],
+    ['watcher', c.watcher, 'auto'],
     ['drainTimeoutMs', c.drainTimeoutMs, 30_000],
     ['abortIncompleteAfterMs', c.abortIncompleteAfterMs, 86_400_000],
     ['multipart.thresholdBytes', c.multipart.thresholdBytes, 8 * 1024 * 1024],

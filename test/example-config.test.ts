@@ -13,6 +13,7 @@ describe('config.example.json', () => {
     ['maxDelayMs', cfg.maxDelayMs, DEFAULTS.maxDelayMs],
     ['rescanIntervalMs', cfg.rescanIntervalMs, DEFAULTS.rescanIntervalMs],
     ['degradedRescanMs', cfg.degradedRescanMs, DEFAULTS.degradedRescanMs],
+    ['watcher', cfg.watcher, DEFAULTS.watcher],
     ['drainTimeoutMs', cfg.drainTimeoutMs, DEFAULTS.drainTimeoutMs],
     ['abortIncompleteAfterMs', cfg.abortIncompleteAfterMs, DEFAULTS.abortIncompleteAfterMs],
     ['bandwidth', cfg.bandwidth, DEFAULTS.bandwidth],

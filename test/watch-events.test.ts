@@ -43,14 +43,16 @@ function setup(files: Record<string, string> = {}, patterns: string[] = []) {
   const changes: (readonly FileEvent[])[] = [];
   const found: { pair: string; rels: readonly string[] }[] = [];
   const refiltered: [string, string][] = [];
+  const gone: [string, string][] = [];
   const agg = new EventAggregator({
     tree: () => ({ root, filter, followSymlinks: false }),
     onChanges: (events) => changes.push(events),
     onFound: (pair, rels) => found.push({ pair, rels }),
     onFilterChanged: (pair, dir) => refiltered.push([pair, dir]),
+    onDirGone: (pair, dir) => gone.push([pair, dir]),
     schedule: timer.schedule,
   });
-  return { root, filter, timer, changes, found, refiltered, agg };
+  return { root, filter, timer, changes, found, refiltered, gone, agg };
 }
 
 const ev = (rel: string, kind: ChangeEvent['kind'] = 'change', pair = 'p'): ChangeEvent => ({ pair, rel, kind });
@@ -102,6 +104,24 @@ describe('batching', () => {
     timer.fire();
     expect(changes).toEqual([[{ pair: 'p', rel: 'gone/x', kind: 'unlink' }]]);
     expect(found).toEqual([]);
+  });
+
+  it('a directory gone without events for its files is reported once, after the file events, outermost only', () => {
+    const { timer, changes, gone, agg } = setup();
+    agg.push(ev('a/b', 'dirGone'));
+    agg.push(ev('a', 'dirGone'));
+    agg.push(ev('x', 'unlink'));
+    agg.push(ev('a', 'dirGone'));
+    agg.push(ev('ab', 'dirGone'));
+    agg.push(ev('a', 'dirGone', 'q'));
+    expect(gone).toEqual([]);
+    timer.fire();
+    expect(changes).toEqual([[{ pair: 'p', rel: 'x', kind: 'unlink' }]]);
+    expect(gone).toEqual([
+      ['p', 'a'],
+      ['p', 'ab'],
+      ['q', 'a'],
+    ]);
   });
 
   it('keeps each event its pair', () => {

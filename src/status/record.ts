@@ -54,6 +54,8 @@ export interface ProcessRecord {
   throttled?: Record<string, number>;
   /** Pairs whose watching failed, and what to do about it. */
   degraded?: Record<string, DegradedRecord>;
+  /** Which library watches each pair, and why. */
+  watchers?: Record<string, { backend: string; reason: string }>;
 }
 
 export function writeProcessRecord(journal: Journal, record: ProcessRecord): void {

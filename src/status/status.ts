@@ -42,6 +42,8 @@ interface PairStatus {
    * failed, how to fix it, and how often the pair is rescanned meanwhile.
    */
   degraded: { since: string; code: string; cause: string; fix: string; errors: number; rescanEveryMs: number } | null;
+  /** Which library the running process watches the pair with (`chokidar`, `parcel`), and why. */
+  watcher: { backend: string; reason: string } | null;
   problems: { rel: string; state: string; code: string | null; error: string | null }[];
 }
 
@@ -106,6 +108,7 @@ function readRecorded(cfg: Config, wait: HolderWait): Status {
       throttled: null,
       paused: false,
       degraded: null,
+      watcher: null,
       problems: [],
     })),
     transfers: [],
@@ -187,6 +190,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
       throttled: cap === undefined ? null : { concurrency: cap },
       paused: running && proc?.bandwidth?.paused === true,
       degraded: dg ? { ...dg, since: iso(dg.since)! } : null,
+      watcher: (running ? proc?.watchers?.[p.name] : undefined) ?? null,
       problems: journal.query
         .failedFiles(p.name, 20)
         .map((f) => ({ rel: f.rel, state: f.state, code: f.error_code, error: f.error })),

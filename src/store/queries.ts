@@ -64,6 +64,17 @@ export class FileQueries {
     return out;
   }
 
+  /**
+   * The present rows under a directory (`dir/…`), by a range of the (pair, rel) key: '0' follows
+   * '/' in byte order, so [dir/, dir0) is exactly what starts with `dir/`.
+   */
+  presentUnder(pair: string, dir: string): string[] {
+    return this.sql
+      .st('SELECT rel FROM files WHERE pair = ? AND rel >= ? AND rel < ? AND present = 1')
+      .pluck()
+      .all(pair, `${dir}/`, `${dir}0`) as string[];
+  }
+
   /** The present row that holds `key` (the first one recorded, if several map to it). */
   fileByKey(pair: string, key: string): Pick<FileRow, 'rel' | 'state'> | undefined {
     return this.sql

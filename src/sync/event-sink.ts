@@ -20,6 +20,15 @@ export function eventSink(
     },
     onChanges: (events) => markChanged(rt, events),
     onFound: (name, rels) => markFound(rt, name, rels),
+    // What the watcher could not name: every file known under the directory is an unlink.
+    onDirGone: (name, dir) => {
+      const rels = rt.journal.query.presentUnder(name, dir);
+      if (rels.length)
+        markChanged(
+          rt,
+          rels.map((rel) => ({ pair: name, rel, kind: 'unlink' as const })),
+        );
+    },
   };
 }
 

@@ -68,7 +68,7 @@ export class Runtime {
   readonly startedAt: number;
   /** Each pair's directories and files at its last walk: the inotify watches it needs. */
   readonly treeEntries = new Map<string, number>();
-  private readonly status: StatusWriter;
+  readonly status: StatusWriter;
   private readonly stale: StaleUploads;
 
   private current: Config;

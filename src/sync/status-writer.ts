@@ -1,5 +1,6 @@
 import { errorSummary } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { WatcherChoice } from '../plan/watcher-choice.js';
 import type { RequestCounter } from '../s3/client.js';
 import { type DegradedRecord, writeProcessRecord } from '../status/record.js';
 import type { Journal } from '../store/journal.js';
@@ -43,6 +44,8 @@ export class StatusWriter {
   readonly offline = new Map<string, { since: number; lastError: string | null }>();
   /** Pairs whose watching failed: their changes may be missed between rescans. */
   readonly degraded = new Map<string, DegradedRecord>();
+  /** Which library watches each pair, and why (src/plan/watcher-choice.ts). */
+  readonly watchers = new Map<string, WatcherChoice>();
   /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
   private readonly problems = new Map<string, { stamp: string; any: boolean }>();
   private timer: NodeJS.Timeout | undefined;
@@ -99,6 +102,8 @@ export class StatusWriter {
           return cap === null ? [] : [[n, cap]];
         }),
       ),
+      // Only pairs still configured: a reload may have removed one.
+      watchers: Object.fromEntries([...this.watchers].filter(([n]) => engines.has(n))),
     });
     // The writes just made touch no file row: what was found stays true until something else writes.
     const stamp = journal.changeStamp();

@@ -1,6 +1,8 @@
 import { errorSummary } from '../errors.js';
 import { eventlessFilesystem, watchFailure } from '../plan/watch-health.js';
+import { chooseWatcher, mayUseParcel } from '../plan/watcher-choice.js';
 import { filesystemType, inotifyLimits } from '../watch/limits.js';
+import { parcelLoadError } from '../watch/parcel.js';
 import type { PairWatcher } from '../watch/watcher.js';
 import { rescanSubtree } from './event-sink.js';
 import type { Runtime } from './runtime.js';
@@ -43,6 +45,37 @@ export class Watching {
 
   constructor(private readonly d: WatchingDeps) {
     d.watcher.on('error', ({ pair, error }) => this.onError(pair, error));
+    // Events may have been lost there: the subtree is looked at again at once.
+    d.watcher.on('rescan', ({ pair, under }) => {
+      if (!d.stopping() && d.rt.engines.has(pair))
+        void d
+          .serial(() => rescanSubtree(d.rt, pair, under))
+          .then(
+            () => d.rt.scheduler.wake(),
+            (e: unknown) =>
+              d.rt.opts.log.error({ pair, error: errorSummary(e).message }, 'rescan after a watcher error failed'),
+          );
+    });
+  }
+
+  /** Which library watches the pair, and why: status and the log say so when it changes. */
+  private async choose(name: string, followSymlinks: boolean) {
+    const { rt } = this.d;
+    const setting = rt.cfg.watcher;
+    const choice = chooseWatcher({
+      setting,
+      platform: process.platform,
+      parcelLoadError: mayUseParcel(setting, followSymlinks) ? await parcelLoadError() : null,
+      followSymlinks,
+      treeEntries: rt.treeEntries.get(name) ?? null,
+    });
+    if (rt.status.watchers.get(name)?.backend !== choice.backend)
+      rt.opts.log.info(
+        { pair: name, watcher: choice.backend, reason: choice.reason },
+        `watching with ${choice.backend}`,
+      );
+    rt.status.watchers.set(name, choice);
+    return choice.backend;
   }
 
   /** Watch the pair (anew if it is watched): degraded if the watch fails, no longer if it works. */
@@ -51,7 +84,9 @@ export class Watching {
     const engine = rt.engines.get(name)!;
     const p = engine.pair;
     this.failedNow.delete(name);
+    const backend = await this.choose(name, p.followSymlinks);
     await this.d.watcher.add({
+      backend,
       pair: name,
       root: p.path,
       filter: engine.filter,

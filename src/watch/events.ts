@@ -1,6 +1,6 @@
 import { type Filter, IGNORE_FILE } from './filter.js';
 import { walk } from './walker.js';
-import type { ChangeEvent } from './watcher.js';
+import type { ChangeEvent } from './seam.js';
 
 /** An event about one file: what the journal marks dirty. */
 export interface FileEvent {
@@ -30,6 +30,11 @@ export interface AggregatorOptions {
   onChanges: (events: readonly FileEvent[]) => void;
   /** The files found under a directory that appeared: once per walked directory, even if empty. */
   onFound: (pair: string, rels: readonly string[]) => void;
+  /**
+   * A directory left and its files may get no events of their own (a `dirGone`): once per
+   * directory per batch (not for one under another that left), after the batch's file events.
+   */
+  onDirGone?: (pair: string, dirRel: string) => void;
   /**
    * What a directory's filters exclude changed (its ignore file was written or removed): once per
    * directory per batch, after the batch's file events.
@@ -79,8 +84,10 @@ export class EventAggregator {
     const files: FileEvent[] = [];
     const dirs: ChangeEvent[] = [];
     const refiltered = new Map<string, { pair: string; dir: string }>();
+    const gone: ChangeEvent[] = [];
     for (const e of events) {
       if (e.kind === 'addDir') dirs.push(e);
+      else if (e.kind === 'dirGone') gone.push(e);
       else if (e.kind !== 'unlinkDir') {
         // A changed ignore file changes what its directory excludes: read it again at next use.
         if (isIgnoreFile(e.rel)) {
@@ -93,6 +100,7 @@ export class EventAggregator {
       // An unlinkDir needs nothing: each file under it gets an unlink event of its own.
     }
     this.opts.onChanges(files);
+    for (const g of outermost(gone)) this.opts.onDirGone?.(g.pair, g.rel);
     for (const r of refiltered.values()) this.opts.onFilterChanged?.(r.pair, r.dir);
     for (const d of dirs) this.track(this.walkNewDir(d.pair, d.rel));
   }
@@ -120,6 +128,23 @@ export class EventAggregator {
     }
     this.opts.onFound(pair, rels);
   }
+}
+
+/** The directories of the list that lie under no other of the same pair. */
+function outermost(dirs: readonly ChangeEvent[]): ChangeEvent[] {
+  const keys = new Set(dirs.map((d) => `${d.pair}\0${d.rel}`));
+  const under = (d: ChangeEvent) => {
+    for (let i = d.rel.lastIndexOf('/'); i > 0; i = d.rel.lastIndexOf('/', i - 1))
+      if (keys.has(`${d.pair}\0${d.rel.slice(0, i)}`)) return true;
+    return false;
+  };
+  const seen = new Set<string>();
+  return dirs.filter((d) => {
+    const k = `${d.pair}\0${d.rel}`;
+    if (seen.has(k) || under(d)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function isIgnoreFile(rel: string): boolean {

@@ -1,100 +1,47 @@
-// src/watch/: finds local changes (chokidar events, the startup and rescan walk) and applies filters.
+// src/watch/: finds local changes (watcher events, the startup and rescan walk) and applies filters.
 import { EventEmitter } from 'node:events';
-import { relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import type { Filter } from './filter.js';
+import type { WatcherBackend } from '../plan/watcher-choice.js';
+import { ChokidarWatcher } from './chokidar.js';
+import { ParcelWatcher } from './parcel.js';
+import type { PairWatcher, WatcherEvents, WatchTarget } from './seam.js';
 
-type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
-export interface ChangeEvent {
-  pair: string;
-  rel: string;
-  kind: ChangeKind;
-}
+export type { ChangeEvent, PairWatcher, WatcherEvents, WatchTarget } from './seam.js';
 
-/** One pair's tree to watch. */
-export interface WatchTarget {
-  pair: string;
-  root: string;
-  filter: Filter;
-  followSymlinks: boolean;
-  /** Absolute paths never watched (the stateDir). */
-  ignoreAbs: readonly string[];
-}
-
-interface WatcherEvents {
-  change: [ChangeEvent];
-  error: [{ pair: string; error: Error }];
-  ready: [string];
-}
-
-/**
- * What the daemon needs of a watcher: the seam tests replace with one that fails. `add` for a
- * pair already watched watches it anew (the new watch is ready before the old one closes, so no
- * change falls between them); it resolves once the tree is watched, any errors reported before.
- */
-export interface PairWatcher extends EventEmitter<WatcherEvents> {
-  add(t: WatchTarget): Promise<void>;
-  remove(pair: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * The only module that knows chokidar. Options are explicit: no initial scan (our walker
- * reconciles), symlinks as configured, and `atomic` off, because it silently drops `*~` and
- * `.*.swp` paths the walker would still upload; our own debounce coalesces editors' save dances.
- */
+/** Each pair watched by the backend its target names; events of both come out of one emitter. */
 export class Watcher extends EventEmitter<WatcherEvents> implements PairWatcher {
-  private readonly watchers = new Map<string, FSWatcher>();
-  /** Watchers being replaced: closed once their successor is ready, or at close(). */
-  private readonly retiring = new Set<FSWatcher>();
-  private closed = false;
+  private readonly backends: Record<WatcherBackend, PairWatcher> = {
+    chokidar: new ChokidarWatcher(),
+    parcel: new ParcelWatcher(),
+  };
+  private readonly using = new Map<string, WatcherBackend>();
 
-  add({ pair, root, filter, followSymlinks, ignoreAbs }: WatchTarget): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    const previous = this.watchers.get(pair);
-    if (previous) this.retiring.add(previous);
-    const rel = (abs: string) => relative(root, abs).split(sep).join('/');
-    const w = watch(root, {
-      ignoreInitial: true,
-      followSymlinks,
-      atomic: false,
-      alwaysStat: false,
-      persistent: true,
-      ignored: (abs: string, stats?: { isDirectory(): boolean }) => {
-        if (ignoreAbs.some((p) => abs === p || abs.startsWith(p + sep))) return true;
-        const r = rel(abs);
-        if (!r || r.startsWith('..')) return false;
-        return filter.excludes(r, stats?.isDirectory() ?? false);
-      },
-    });
-    for (const kind of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
-      w.on(kind, (abs: string) => {
-        const r = rel(abs);
-        if (r && !r.startsWith('..')) this.emit('change', { pair, rel: r, kind });
-      });
+  constructor() {
+    super();
+    for (const b of Object.values(this.backends)) {
+      b.on('change', (e) => this.emit('change', e));
+      b.on('error', (e) => this.emit('error', e));
+      b.on('ready', (p) => this.emit('ready', p));
+      b.on('rescan', (r) => this.emit('rescan', r));
     }
-    w.on('error', (error: unknown) => this.emit('error', { pair, error: error as Error }));
-    this.watchers.set(pair, w);
-    return new Promise((resolve) =>
-      w.once('ready', () => {
-        this.emit('ready', pair);
-        if (previous && this.retiring.delete(previous)) void previous.close();
-        resolve();
-      }),
-    );
   }
 
-  /** Stop watching one pair (before watching its root anew, e.g. after a remount). */
+  async add(t: WatchTarget): Promise<void> {
+    const backend = t.backend ?? 'chokidar';
+    const previous = this.using.get(t.pair);
+    // The new watch is ready before the old one (of the other backend) closes.
+    await this.backends[backend].add(t);
+    this.using.set(t.pair, backend);
+    if (previous && previous !== backend) await this.backends[previous].remove(t.pair);
+  }
+
   async remove(pair: string): Promise<void> {
-    const w = this.watchers.get(pair);
-    this.watchers.delete(pair);
-    await w?.close();
+    const backend = this.using.get(pair);
+    this.using.delete(pair);
+    if (backend) await this.backends[backend].remove(pair);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all([...this.watchers.values(), ...this.retiring].map((w) => w.close()));
-    this.watchers.clear();
-    this.retiring.clear();
+    await Promise.all(Object.values(this.backends).map((b) => b.close()));
+    this.using.clear();
   }
 }
