@@ -95,11 +95,12 @@ program
   .requiredOption('--once', 'run one pass and exit (the only mode of this command)')
   .addOption(configOption())
   .option('--json', 'print the summary as JSON')
-  .action(async (o: { config: string; json?: boolean }) => {
+  .option('--audit', "list every pair's bucket even where the journal is trusted (another writer's changes)")
+  .action(async (o: { config: string; json?: boolean; audit?: boolean }) => {
     const cfg = loadConfig(o.config);
     const log = createLogger({ destination: 2, level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });
     const { syncOnce } = await import('./sync/once.js');
-    const r = await syncOnce(cfg, log);
+    const r = await syncOnce(cfg, log, { audit: !!o.audit });
     const code = r.unusable.length
       ? EXIT.s3Unusable
       : r.failures.length

@@ -18,6 +18,7 @@ export const DEFAULTS = {
   drainTimeoutMs: 30_000,
   abortIncompleteAfterMs: 86_400_000,
   bandwidth: 'off',
+  remoteAuditIntervalMs: 86_400_000,
   multipart: { thresholdBytes: 8 * 1024 * 1024, partSizeBytes: 8 * 1024 * 1024 },
   s3: { forcePathStyle: false, checksums: 'WHEN_REQUIRED' as const, signPayload: false },
   pair: {
@@ -115,6 +116,7 @@ const configSchema = z.strictObject({
       if (!r.ok) for (const message of r.errors) ctx.addIssue({ code: 'custom', message });
     })
     .default(DEFAULTS.bandwidth),
+  remoteAuditIntervalMs: intIn(0, 31_536_000_000).default(DEFAULTS.remoteAuditIntervalMs),
   multipart: z
     .strictObject({
       thresholdBytes: intIn(5 * MiB, 5 * GiB).default(DEFAULTS.multipart.thresholdBytes),

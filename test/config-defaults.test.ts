@@ -17,6 +17,7 @@ describe('parseConfig: defaults', () => {
     ['watcher', c.watcher, 'auto'],
     ['drainTimeoutMs', c.drainTimeoutMs, 30_000],
     ['abortIncompleteAfterMs', c.abortIncompleteAfterMs, 86_400_000],
+    ['remoteAuditIntervalMs', c.remoteAuditIntervalMs, 86_400_000],
     ['multipart.thresholdBytes', c.multipart.thresholdBytes, 8 * 1024 * 1024],
     ['multipart.partSizeBytes', c.multipart.partSizeBytes, 8 * 1024 * 1024],
     ['s3.forcePathStyle', c.s3.forcePathStyle, false],

@@ -17,6 +17,7 @@ describe('config.example.json', () => {
     ['drainTimeoutMs', cfg.drainTimeoutMs, DEFAULTS.drainTimeoutMs],
     ['abortIncompleteAfterMs', cfg.abortIncompleteAfterMs, DEFAULTS.abortIncompleteAfterMs],
     ['bandwidth', cfg.bandwidth, DEFAULTS.bandwidth],
+    ['remoteAuditIntervalMs', cfg.remoteAuditIntervalMs, DEFAULTS.remoteAuditIntervalMs],
     ['multipart.thresholdBytes', cfg.multipart.thresholdBytes, DEFAULTS.multipart.thresholdBytes],
     ['multipart.partSizeBytes', cfg.multipart.partSizeBytes, DEFAULTS.multipart.partSizeBytes],
     ['pairs[0].delete', cfg.pairs[0]!.delete, DEFAULTS.pair.delete],

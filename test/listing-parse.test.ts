@@ -230,7 +230,8 @@ describe('parseListPage gives the page back to the SDK when it meets what it doe
 
 describe('S3Bucket.list with a real client: pages read directly, or by the SDK when given back', () => {
   async function listWith(pages: string[]): Promise<{ keys: string[]; requests: number }> {
-    const { createClient, RequestCounter } = await import('../src/s3/client.js');
+    const { createClient } = await import('../src/s3/client.js');
+    const { RequestCounter } = await import('../src/s3/counter.js');
     const { S3Bucket } = await import('../src/s3/bucket.js');
     const { Readable } = await import('node:stream');
     let n = 0;

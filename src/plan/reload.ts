@@ -53,6 +53,8 @@ const LIVE_FIELDS: ReadonlySet<string> = new Set([
   'drainTimeoutMs',
   // Read at every sweep of unfinished uploads.
   'abortIncompleteAfterMs',
+  // Read at every trust decision and by the audit timer.
+  'remoteAuditIntervalMs',
 ]);
 /** Not settings: where the config was read from, and the pairs (compared one by one). */
 const NOT_SETTINGS: ReadonlySet<string> = new Set(['source', 'pairs']);

@@ -6,22 +6,7 @@ import type { Config } from '../config.js';
 import { isThrottling, isTimeout } from './errors.js';
 import { parseListPage, type ListPage } from './list-page.js';
 import { NodeHttpHandler, sdk } from './sdk.js';
-
-/** Requests per command name, counted once per call and once per HTTP attempt (retries included). */
-export class RequestCounter {
-  readonly calls = new Map<string, number>();
-  readonly attempts = new Map<string, number>();
-  bytesSent = 0;
-
-  total(map: 'calls' | 'attempts' = 'attempts'): number {
-    let n = 0;
-    for (const v of this[map].values()) n += v;
-    return n;
-  }
-  snapshot(): Record<string, number> {
-    return Object.fromEntries(this.attempts);
-  }
-}
+import type { RequestCounter } from './counter.js';
 
 const headersWaiters = new WeakMap<object, () => void>();
 

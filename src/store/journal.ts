@@ -19,6 +19,8 @@ export { JOURNAL_FILE } from './connection.js';
 export type { FileRow, ReconcileRow } from './types.js';
 
 const QUEUED_WRITE_MS = 100;
+/** In `meta` from a clean close until the next writer opens the journal: a kill -9 leaves none. */
+const CLEAN_CLOSE = 'clean-close';
 
 /**
  * The single source of truth for pending work (docs/architecture.md, "Data flow"). Every
@@ -74,16 +76,26 @@ export class Journal {
    * Closed even when the last writes fail (a full disk): they are lost like a crash's, which the
    * next start's reconciliation makes good, and the journal stays as its last commit left it.
    * That failure is told to `onUnwritable` and not thrown: a daemon stopping while its stateDir
-   * cannot be written must still stop cleanly (exit 0), not as a crash.
+   * cannot be written must still stop cleanly (exit 0), not as a crash. `clean`: every outcome
+   * of the process is recorded, and the marker says so to the next one (`takeCleanClose`).
    */
-  close(): void {
+  close(opts: { clean?: boolean } = {}): void {
     try {
       this.flush();
+      if (opts.clean) this.setMeta(CLEAN_CLOSE, '1');
     } catch (e) {
       if (!unwritableError(e, this.path)) throw e;
     } finally {
       closeConnection(this.db, this.writer);
     }
+  }
+
+  /**
+   * Was the journal closed cleanly by the process before? The marker is removed (and committed)
+   * at once, so a process that dies without `close({ clean: true })` leaves it unclean.
+   */
+  takeCleanClose(): boolean {
+    return this.st('DELETE FROM meta WHERE key = ?').run(CLEAN_CLOSE).changes > 0;
   }
 
   /** Told (with a `STATE_DIR_UNWRITABLE` error) whenever a write fails because the stateDir is full or read-only. */

@@ -147,6 +147,12 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN settings TEXT;
   `,
+  // 6: the location and excludes a pair's last full listing was made with (plan/trust.ts): a
+  // restart trusts the journal instead of listing only while they are unchanged. NULL for older
+  // rows, which are listed at the next start.
+  `
+  ALTER TABLE pairs ADD COLUMN listed_fingerprint TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

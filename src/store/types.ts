@@ -13,6 +13,8 @@ export interface PairRow {
   last_error: string | null;
   last_sync_at: number | null;
   last_listed_at: number | null;
+  /** The location and excludes of that listing (plan/trust.ts `listingFingerprint`). */
+  listed_fingerprint: string | null;
   /** The prefix (same bucket) the pair mirrored to before the config changed it. */
   moved_from: string | null;
 }

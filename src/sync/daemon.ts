@@ -11,6 +11,7 @@ import type { DaemonOptions } from './daemon-options.js';
 import { RootWatch } from './root-watch.js';
 import { Runtime } from './runtime.js';
 import { Watching } from './watching.js';
+import { AuditTimer } from './audits.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
 const ROOT_CHECK_MS = 10_000;
@@ -45,6 +46,7 @@ export class Daemon {
   /** Reloads, root checks, bucket checks and rescans run one at a time: each may re-key or re-watch a pair. */
   private serial: Promise<unknown> = Promise.resolve();
   private readonly guard: JournalGuard;
+  private readonly audits: AuditTimer;
 
   constructor(
     /** The config in force: the one started with, or the last reload applied. */
@@ -81,6 +83,11 @@ export class Daemon {
       log,
       () => (this.rescanning ??= this.exclusive(() => this.rescan()).finally(() => (this.rescanning = undefined))),
     );
+    this.audits = new AuditTimer({
+      rt: this.rt,
+      auditable: () => [...this.ready].filter((n) => !this.outage.offline(n)),
+      audit: (name) => this.exclusive(() => this.rescanPair(name)),
+    });
   }
 
   async start(): Promise<void> {
@@ -118,6 +125,7 @@ export class Daemon {
     );
     this.rootTimer.unref();
     this.startRescans();
+    this.audits.arm();
     this.watching.start();
     this.log.info({ pairs: cfg.pairs.map((p) => p.name) }, 'running');
   }
@@ -155,6 +163,7 @@ export class Daemon {
       adopt: (next) => {
         this.cfg = next;
         this.startRescans();
+        this.audits.arm();
       },
       watch: (name) => this.watch(name),
       watcher: this.watcher,
@@ -178,7 +187,8 @@ export class Daemon {
    * changes wait in the journal) and are logged.
    */
   private async checkBuckets(pending: Set<string>): Promise<void> {
-    const bad = await this.rt.preflight();
+    // A pair whose journal is trusted is not checked: its first request is.
+    const bad = await this.rt.preflight(this.rt.trust.untrusted(this.cfg.pairs, pending));
     // A pair a reload removed is no longer waited for.
     for (const name of pending) if (!this.rt.engines.has(name)) pending.delete(name);
     for (const name of [...pending]) {
@@ -267,6 +277,7 @@ export class Daemon {
     this.guard.stop();
     this.log.info('stopping: draining transfers');
     clearInterval(this.rescanTimer);
+    this.audits.stop();
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.outage.stop();
     const watching = this.watching.stop();

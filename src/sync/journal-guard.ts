@@ -66,6 +66,8 @@ export class JournalGuard {
     if (this.down || this.stopped) return;
     const { rt, log } = this;
     this.down = { since: rt.now(), error };
+    // Outcomes may go unrecorded from here: the rescan after recovery lists every bucket again.
+    rt.trust.lost('unwritable');
     rt.scheduler.hold();
     const freed = this.reserve.release();
     log.error(

@@ -17,6 +17,8 @@ export interface OnceResult {
   requests: Record<string, number>;
   /** Calls per SDK command, as the client made them (before retries). */
   calls: Record<string, number>;
+  /** Per pair: whether its bucket was listed, and why (or why the journal stood in for it). */
+  listings: Record<string, { listed: boolean; reason: string }>;
 }
 
 /** `sync --once`: reconcile every pair, do all pending work, report what could not be done. */
@@ -52,9 +54,10 @@ function finish(rt: Runtime): void {
 
 async function pass(rt: Runtime, cfg: Config): Promise<OnceResult> {
   rt.startStatusWriter();
-  // The listing each pair needs anyway is the bucket check: no HeadBucket round trip first.
+  // The listing is the bucket check: no HeadBucket round trip first. A pair whose journal is
+  // trusted (plan/trust.ts) is neither listed nor checked: only its local changes send requests.
   const bad = new Map<string, MirrorError>();
-  const recon = new Map<string, ReconcileResult>();
+  const recon = new Map<string, ReconcileResult & { trust: string }>();
   await Promise.all(
     cfg.pairs.map(async (p) => {
       try {
@@ -98,5 +101,6 @@ async function pass(rt: Runtime, cfg: Config): Promise<OnceResult> {
     stats: Object.fromEntries([...rt.engines].map(([n, e]) => [n, e.stats])),
     requests: rt.counter.snapshot(),
     calls: Object.fromEntries(rt.counter.calls),
+    listings: Object.fromEntries([...recon].map(([n, r]) => [n, { listed: r.listed, reason: r.trust }])),
   };
 }

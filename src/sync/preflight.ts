@@ -4,19 +4,19 @@ import { MirrorError } from '../errors.js';
 import type { Journal } from '../store/journal.js';
 
 /**
- * Which pairs can reach their bucket? One pair's missing bucket or denied access must not stall
- * the others, so each bucket is checked on its own (once, however many pairs use it); the pairs
- * of an unusable one are returned with its error and recorded in `error` state.
+ * Which pairs can reach their bucket (`only`: these pairs)? One pair's missing bucket or denied
+ * access must not stall the others, so each bucket is checked on its own (once, however many
+ * pairs use it); the pairs of an unusable one are returned with its error and recorded in `error`
+ * state. A pair whose journal is trusted is not asked for (no HeadBucket).
  */
-export async function checkBuckets(rt: {
-  cfg: Config;
-  buckets: BucketProvider;
-  journal: Journal;
-  now: () => number;
-}): Promise<Map<string, MirrorError>> {
+export async function checkBuckets(
+  rt: { cfg: Config; buckets: BucketProvider; journal: Journal; now: () => number },
+  only?: ReadonlySet<string>,
+): Promise<Map<string, MirrorError>> {
   const bad = new Map<string, MirrorError>();
   const byBucket = new Map<string, Promise<MirrorError | undefined>>();
-  for (const p of rt.cfg.pairs) {
+  const pairs = rt.cfg.pairs.filter((p) => !only || only.has(p.name));
+  for (const p of pairs) {
     if (!byBucket.has(p.bucket)) {
       byBucket.set(
         p.bucket,
@@ -30,7 +30,7 @@ export async function checkBuckets(rt: {
       );
     }
   }
-  for (const p of rt.cfg.pairs) {
+  for (const p of pairs) {
     const e = await byBucket.get(p.bucket)!;
     if (e) {
       bad.set(p.name, e);

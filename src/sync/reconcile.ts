@@ -8,6 +8,7 @@ import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
 import { walk } from '../watch/walker.js';
 import { recheckFailed } from '../plan/retry.js';
+import { listingFingerprint } from '../plan/trust.js';
 
 export interface RootCheck {
   problem: string | null;
@@ -49,6 +50,8 @@ export interface ReconcileResult {
   /** Directories walked (0 when the root was not walked). */
   localDirs: number;
   remoteObjects: number;
+  /** Whether the bucket was listed (else the journal's picture of it was used). */
+  listed: boolean;
   unreadable: string[];
   rootProblem: string | null;
 }
@@ -83,13 +86,14 @@ export async function reconcile(
       journal.remote.replace(
         pair.name,
         (await listing).filter((o) => !o.key.startsWith(trash)),
-        deps.now(),
+        { now: deps.now(), fingerprint: listingFingerprint(pair) },
       );
     return {
       dirty: 0,
       localFiles: 0,
       localDirs: 0,
       remoteObjects: journal.remote.count(pair.name),
+      listed: !!listing,
       unreadable: [],
       rootProblem: root.problem,
     };
@@ -102,7 +106,7 @@ export async function reconcile(
   let remote: Map<string, { size: number; etag: string }>;
   if (listed) {
     const objects = listed.filter((o) => !o.key.startsWith(trash));
-    journal.remote.replace(pair.name, objects, now);
+    journal.remote.replace(pair.name, objects, { now, fingerprint: listingFingerprint(pair) });
     // What the remote table now holds for the pair, without reading it back.
     remote = new Map();
     for (const o of objects) remote.set(o.key, o);
@@ -202,6 +206,7 @@ export async function reconcile(
     localFiles: walked.entries.length,
     localDirs: walked.dirs,
     remoteObjects: remote.size,
+    listed: !!listed,
     unreadable: walked.unreadable.map((u) => `${u.rel || '.'}: ${u.error}`),
     rootProblem: null,
   };

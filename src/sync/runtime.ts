@@ -2,7 +2,8 @@ import type { Config, PairConfig } from '../config.js';
 import type { MirrorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StateLock } from '../store/lock.js';
-import { RequestCounter, type ClientOptions } from '../s3/client.js';
+import type { ClientOptions } from '../s3/client.js';
+import { RequestCounter } from '../s3/counter.js';
 import type { BucketProvider } from '../bucket.js';
 import { s3Buckets } from './clients.js';
 import { checkBuckets } from './preflight.js';
@@ -24,6 +25,7 @@ import type { DegradedRecord } from '../status/record.js';
 import { StatusWriter } from './status-writer.js';
 import { Transfers } from './transfers.js';
 import { Lanes } from './lanes.js';
+import { JournalTrust } from './trust.js';
 
 export interface RuntimeOptions {
   mode: Mode;
@@ -44,6 +46,8 @@ export interface RuntimeOptions {
    * test with a virtual clock (`now`) advances it here instead of waiting real time.
    */
   sleep?: (ms: number) => Promise<void>;
+  /** `sync --once --audit`: list every pair's bucket, whatever the journal could be trusted with. */
+  audit?: boolean;
 }
 
 /** Everything one process needs, wired once: lock, journal, pooled client, queue, engines. */
@@ -68,6 +72,8 @@ export class Runtime {
   readonly startedAt: number;
   /** Each pair's directories and files at its last walk: the inotify watches it needs. */
   readonly treeEntries = new Map<string, number>();
+  /** Whether a pair's journal may stand in for listing its bucket. */
+  readonly trust: JournalTrust;
   readonly status: StatusWriter;
   private readonly stale: StaleUploads;
 
@@ -83,6 +89,7 @@ export class Runtime {
     this.startedAt = this.now();
     this.journal = Journal.open(cfg.stateDir);
     warnIfSetAside(this.journal, opts.log);
+    this.trust = new JournalTrust({ journal: this.journal, cfg: () => this.cfg, now: this.now, audit: !!opts.audit });
     this.links = new Links(this.now, opts.mode === 'daemon');
     this.throttles = new BucketThrottles(cfg.concurrency, (bucket, v) =>
       opts.log.warn({ bucket, cap: v.state.cap, reason: v.reason }, 'the bucket throttles: fewer requests at once'),
@@ -175,9 +182,9 @@ export class Runtime {
     }
   }
 
-  /** Which pairs can reach their bucket (see checkBuckets); the unusable ones with their error. */
-  preflight(): Promise<Map<string, MirrorError>> {
-    return checkBuckets(this);
+  /** Which pairs can reach their bucket (`only`: these pairs)? See `checkBuckets`. */
+  preflight(only?: ReadonlySet<string>): Promise<Map<string, MirrorError>> {
+    return checkBuckets(this, only);
   }
 
   /**
@@ -189,15 +196,20 @@ export class Runtime {
     return this.stale.sweep(unusable);
   }
 
-  /** `list: false` compares with the listing the journal holds (a degraded pair's frequent rescans). */
-  async reconcilePair(name: string, opts: { list?: boolean } = {}): Promise<ReconcileResult> {
+  /**
+   * `list: false` compares with the listing the journal holds (a degraded pair's frequent
+   * rescans); by default the bucket is listed unless the journal can be trusted (plan/trust.ts).
+   */
+  async reconcilePair(name: string, opts: { list?: boolean } = {}): Promise<ReconcileResult & { trust: string }> {
     const engine = this.engines.get(name)!;
+    const verdict = opts.list === undefined ? this.trust.of(engine.pair) : undefined;
+    const list = opts.list ?? !verdict!.trust;
     const r = await reconcile(engine.pair, {
       journal: this.journal,
       bucket: this.buckets.bucket(engine.pair.bucket),
       filter: engine.filter,
       now: this.now,
-      ...opts,
+      list,
     });
     if (!r.rootProblem) this.treeEntries.set(name, r.localFiles + r.localDirs);
     const log = this.opts.log.child({ pair: name });
@@ -213,8 +225,12 @@ export class Runtime {
       this.journal.errors.add(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
       log.warn({ code: 'FILE_UNREADABLE' }, `directory unreadable: ${u}`);
     }
-    log.info({ dirty: r.dirty, localFiles: r.localFiles, remoteObjects: r.remoteObjects }, 'reconciled');
-    return r;
+    const trust = verdict?.reason ?? (list ? 'listing asked for' : 'the journal is compared, no listing asked for');
+    log.info(
+      { dirty: r.dirty, localFiles: r.localFiles, remoteObjects: r.remoteObjects, listed: r.listed, trust },
+      'reconciled',
+    );
+    return { ...r, trust };
   }
 
   /**
@@ -278,7 +294,7 @@ export class Runtime {
     }
     this.buckets.close();
     try {
-      this.journal.close();
+      this.journal.close({ clean: true });
     } finally {
       this.lock.release();
     }

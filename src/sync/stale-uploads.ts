@@ -5,6 +5,7 @@ import { treePath } from '../local/safe-open.js';
 import type { Logger } from '../log.js';
 import { keyOfRel } from '../plan/keys.js';
 import { type FileIdentity, keepRecorded, orphansToAbort } from '../plan/resume.js';
+import { orphanSweepDue } from '../plan/trust.js';
 import type { Journal } from '../store/journal.js';
 import type { UploadRecord } from '../store/uploads.js';
 import { statLocal } from './examine.js';
@@ -103,14 +104,20 @@ export class StaleUploads {
 
   /**
    * Uploads under the pair's prefix that no record knows (a crash before the record): aborted once
-   * old. At most once an hour per pair (remembered in the journal), so a pass with nothing to do
-   * stays one listing.
+   * old. At most once an hour per pair (remembered in the journal), and only after a listing of
+   * the bucket since the last look (plan/trust.ts): a pass that trusts its journal sends nothing.
    */
   private async sweepOrphans(pair: string, bucketName: string, prefix: string): Promise<void> {
     const at = this.d.now();
     const metaKey = `orphan-sweep:${pair}`;
-    const last = Number(this.d.journal.getMeta(metaKey) ?? Number.NEGATIVE_INFINITY);
-    if (at - last < Math.min(SWEEP_EVERY_MS, this.d.cfg().abortIncompleteAfterMs) && at >= last) return;
+    const last = this.d.journal.getMeta(metaKey);
+    const due = orphanSweepDue({
+      lastSweep: last === undefined ? null : Number(last),
+      lastListedAt: this.d.journal.pairs.get(pair)?.last_listed_at ?? null,
+      now: at,
+      everyMs: Math.min(SWEEP_EVERY_MS, this.d.cfg().abortIncompleteAfterMs),
+    });
+    if (!due) return;
     const log = this.d.log.child({ pair });
     const bucket = this.d.buckets.bucket(bucketName);
     let listed: Awaited<ReturnType<typeof bucket.listUploads>>;

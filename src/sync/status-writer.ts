@@ -1,7 +1,7 @@
 import { errorSummary } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { WatcherChoice } from '../plan/watcher-choice.js';
-import type { RequestCounter } from '../s3/client.js';
+import type { RequestCounter } from '../s3/counter.js';
 import { type DegradedRecord, writeProcessRecord } from '../status/record.js';
 import type { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
