@@ -113,6 +113,32 @@ describe('journal migrations', () => {
     }
   });
 
+  it('v5 → current: a pair listed before records no location, so its next start lists it; a clean close is marked', () => {
+    const stateDir = journalAt(5, (db) => {
+      db.prepare(
+        "INSERT INTO pairs (name, root, bucket, prefix, last_listed_at) VALUES ('p', '/r', 'b', 'pre/', 5)",
+      ).run();
+    });
+    const j = Journal.open(stateDir);
+    try {
+      expect(j.pairs.get('p')).toMatchObject({ last_listed_at: 5, listed_fingerprint: null });
+      // An older s3mirror never marked its close: not clean.
+      expect(j.takeCleanClose()).toBe(false);
+      j.remote.replace('p', [], { now: 6, fingerprint: 'f' });
+      expect(j.pairs.get('p')).toMatchObject({ last_listed_at: 6, listed_fingerprint: 'f' });
+    } finally {
+      j.close({ clean: true });
+    }
+    const again = Journal.open(stateDir);
+    try {
+      expect(again.takeCleanClose()).toBe(true);
+      // Taken: a process that dies now leaves it unclean.
+      expect(again.takeCleanClose()).toBe(false);
+    } finally {
+      again.close();
+    }
+  });
+
   it('v4 → current: an upload recorded without its headers keeps a NULL fingerprint; new ones record theirs', () => {
     const stateDir = journalAt(4, (db) => {
       db.prepare(
