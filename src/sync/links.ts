@@ -36,7 +36,14 @@ export class Links {
     private readonly refuse: boolean,
   ) {}
 
+  /**
+   * A request went unanswered or failed on the server's side: it may have taken effect without
+   * the journal knowing, so this process does not close the journal as clean (plan/trust.ts).
+   */
+  uncertain = false;
+
   note(bucket: string, outcome: RequestOutcome, error: string | null): void {
+    if (outcome === 'unreachable' || outcome === 'server-error') this.uncertain = true;
     const r = nextLink(this.state(bucket), outcome, this.now(), error);
     this.states.set(bucket, r.state);
     if (r.change) for (const fn of this.listeners) fn({ bucket, change: r.change, state: r.state, reason: r.reason });

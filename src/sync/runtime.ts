@@ -294,7 +294,8 @@ export class Runtime {
     }
     this.buckets.close();
     try {
-      this.journal.close({ clean: true });
+      // Clean only if every request's outcome is known: one that may have landed unrecorded needs a listing.
+      this.journal.close({ clean: !this.links.uncertain });
     } finally {
       this.lock.release();
     }

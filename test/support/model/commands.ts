@@ -173,11 +173,13 @@ async function apply(m: Model, w: World, s: Step): Promise<void> {
       const pfx = s[1] === 'cur' ? m.cfg.prefix : PREFIXES.find((p) => p !== m.cfg.prefix)!;
       m.remoteRows.add(nfc(s[2]));
       m.othersWrote.add(pfx + s[2]);
+      m.audit = true;
       m.bucket.set(pfx + s[2], remember(s[3]));
       await w.backend.put(pfx + s[2], s[3]);
       return;
     }
     case 'odel':
+      m.audit = true;
       m.bucket.delete(m.cfg.prefix + nfc(s[1]));
       await w.backend.del(m.cfg.prefix + nfc(s[1]));
       return;

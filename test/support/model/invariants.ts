@@ -269,6 +269,7 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
   if (m.held.size) tally.holds++;
   m.trashMayRepeat = false;
   m.passesSinceSettle = 0;
+  m.audit = false;
   if (problems.length) throw new ModelMismatch(`after settle:\n  ${problems.join('\n  ')}`);
 }
 

@@ -57,6 +57,11 @@ export interface Model {
   remoteRows: Set<string>;
   /** Keys another writer put last: under SSE-KMS their identity is unknown (no x-amz-meta-md5). */
   othersWrote: Set<string>;
+  /**
+   * Another writer changed the bucket since the last settle: a trusted journal would not see it
+   * until the next audit (the README's trade-off), so the passes until then audit.
+   */
+  audit: boolean;
   /** Keys two names wanted at once: each name's row may count a delete of the one object. */
   collided: Set<string>;
   /** The first raw name each NFC path had in this case (see KNOWN.nfcTwins). */
@@ -102,6 +107,7 @@ export function initialModel(cfg: PairSettings): Model {
     names: new Map(),
     collided: new Set(),
     othersWrote: new Set(),
+    audit: false,
     remoteRows: new Set(),
   };
 }

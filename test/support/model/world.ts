@@ -166,7 +166,8 @@ export class World {
     });
     const out: PassOutcome = { uploaded: 0 };
     try {
-      out.result = await Promise.race([syncOnce(this.config(m), log, this.backend.runtime() as never), hung]);
+      const opts = { ...this.backend.runtime(), audit: m.audit };
+      out.result = await Promise.race([syncOnce(this.config(m), log, opts as never), hung]);
     } catch (e) {
       if (e instanceof Error && e.message.startsWith('syncOnce did not return')) throw e;
       out.error = e;
@@ -186,7 +187,7 @@ export class World {
   private async childPass(m: Model, crash: Crash): Promise<PassOutcome> {
     const file = join(this.dir, 'config.json');
     writeFileSync(file, JSON.stringify(this.rawConfig(m)));
-    const child = spawnCli(['sync', '--once', '--json', '--config', file], {
+    const child = spawnCli(['sync', '--once', '--json', ...(m.audit ? ['--audit'] : []), '--config', file], {
       env: { S3MIRROR_FAILPOINTS: `${crash.point}:${crash.skip + 1}` },
     });
     let timer: NodeJS.Timeout | undefined;
