@@ -37,8 +37,13 @@ describe('s3mirror CLI (integration)', () => {
     if (sdkWarns)
       expect(r.stderr).toMatch(/^s3mirror: warning: NodeVersionSupportWarning: .* versions published after .*$/m);
 
+    // Something to send: a trusted journal with nothing to send would never load the SDK.
+    await writeTree(f.data, { 'b.txt': 'b\n' });
     const daemon = spawnCli(['run', '--config', f.config], { env });
     await waitForDaemon(f.config, daemon);
+    await poll('b.txt uploaded', async () => ((await keysAndSizesDiffer(f.bucket, f.data)) ? undefined : true), {
+      timeoutMs: 20_000,
+    });
     const d = await stopDaemon(daemon);
     expect(d.code, describeRun('run', d)).toBe(0);
     expect(d.stderr).not.toMatch(continuation);

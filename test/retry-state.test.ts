@@ -56,6 +56,7 @@ function setup(): {
       journal: j,
       bucket: undefined as never,
       filter: new Filter(root, []),
+      fingerprint: 'unused: nothing is listed',
       now: () => now,
       list: false,
     });

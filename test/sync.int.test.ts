@@ -14,7 +14,9 @@ import { Journal } from '../src/store/journal.js';
 import { partHasherRequests } from '../src/local/part-hasher.js';
 import { listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
-import { bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
+import { silentLogger } from '../src/log.js';
+import { syncOnce } from '../src/sync/once.js';
+import { bytes, credentials, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
 const MiB = 1024 * 1024;
 let s: Scratch | undefined;
@@ -57,7 +59,11 @@ describe('sync --once against a real S3 server', () => {
     expect(r2.requests.PutObjectCommand ?? 0).toBe(0);
     expect(r2.requests.UploadPartCommand ?? 0).toBe(0);
     expect(r2.requests.HeadObjectCommand ?? 0).toBe(0);
-    expect(r2.requests.ListObjectsV2Command).toBe(1);
+    // The journal closed cleanly, listed moments ago: trusted, so not even a listing.
+    expect(r2.requests).toEqual({});
+    // An audit lists, and sends nothing else.
+    const r3 = await syncOnce(cfg, silentLogger, { credentials: credentials(), audit: true });
+    expect(r3.requests).toEqual({ ListObjectsV2Command: 1 });
   });
 
   it('mirrors changes made while stopped (modify, delete, add, rename into a new dir)', async () => {

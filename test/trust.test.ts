@@ -6,7 +6,13 @@ import { listingFingerprint, orphanSweepDue, trust, type TrustInput } from '../s
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const here = { bucket: 'b', prefix: 'docs/', exclude: ['*.tmp'], trashPrefix: '.s3mirror-trash/' };
+const here = {
+  endpoint: 'http://127.0.0.1:9000',
+  bucket: 'b',
+  prefix: 'docs/',
+  exclude: ['*.tmp'],
+  trashPrefix: '.s3mirror-trash/',
+};
 const base: TrustInput = {
   distrust: null,
   lastListedAt: 1_000_000,
@@ -27,6 +33,12 @@ describe('trust', () => {
     ['never listed', { lastListedAt: null }, false, /never listed/],
     ['listed by an older version (no location recorded)', { listedFingerprint: null }, false, /not recorded/],
     ['unreadable recorded location', { listedFingerprint: '{' }, false, /the recorded location changed/],
+    [
+      'endpoint changed (another server may hold another bucket of that name)',
+      { fingerprint: listingFingerprint({ ...here, endpoint: null }) },
+      false,
+      /^s3\.endpoint changed/,
+    ],
     ['bucket changed', { fingerprint: listingFingerprint({ ...here, bucket: 'c' }) }, false, /^bucket changed/],
     ['prefix changed', { fingerprint: listingFingerprint({ ...here, prefix: '' }) }, false, /^prefix changed/],
     ['excludes changed', { fingerprint: listingFingerprint({ ...here, exclude: [] }) }, false, /^exclude changed/],

@@ -25,15 +25,19 @@ export interface TrustVerdict {
   reason: string;
 }
 
-/** What a listing depends on: the keys it covers and which of them are kept (the trash is not). */
+/**
+ * What a listing depends on: the server and bucket (another endpoint may hold another bucket of
+ * that name), the keys it covers and which of them are kept (the trash is not).
+ */
 export interface ListedLocation {
+  endpoint: string | null;
   bucket: string;
   prefix: string;
   exclude: readonly string[];
   trashPrefix: string;
 }
 
-const FIELDS = ['bucket', 'prefix', 'exclude', 'trashPrefix'] as const;
+const FIELDS = ['endpoint', 'bucket', 'prefix', 'exclude', 'trashPrefix'] as const;
 
 /** Stored with the listing time: compared field by field at the next start. */
 export function listingFingerprint(p: ListedLocation): string {
@@ -55,7 +59,8 @@ function changedField(listed: string, now: string): string | null {
     return 'the recorded location';
   }
   const cur = JSON.parse(now) as Record<string, unknown>;
-  for (const f of FIELDS) if (JSON.stringify(was[f]) !== JSON.stringify(cur[f])) return f;
+  for (const f of FIELDS)
+    if (JSON.stringify(was[f]) !== JSON.stringify(cur[f])) return f === 'endpoint' ? 's3.endpoint' : f;
   return null;
 }
 

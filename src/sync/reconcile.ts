@@ -8,7 +8,6 @@ import type { Journal, ReconcileRow } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
 import { walk } from '../watch/walker.js';
 import { recheckFailed } from '../plan/retry.js';
-import { listingFingerprint } from '../plan/trust.js';
 
 export interface RootCheck {
   problem: string | null;
@@ -68,7 +67,15 @@ function statOf(r: ReconcileRow): StatView {
  */
 export async function reconcile(
   pair: PairConfig,
-  deps: { journal: Journal; bucket: Bucket; filter: Filter; now: () => number; list?: boolean },
+  deps: {
+    journal: Journal;
+    bucket: Bucket;
+    filter: Filter;
+    now: () => number;
+    list?: boolean;
+    /** Where a listing is made (plan/trust.ts `listingFingerprint`), recorded with it. */
+    fingerprint: string;
+  },
 ): Promise<ReconcileResult> {
   const { journal, filter } = deps;
   const root = checkRoot(pair, journal);
@@ -86,7 +93,7 @@ export async function reconcile(
       journal.remote.replace(
         pair.name,
         (await listing).filter((o) => !o.key.startsWith(trash)),
-        { now: deps.now(), fingerprint: listingFingerprint(pair) },
+        { now: deps.now(), fingerprint: deps.fingerprint },
       );
     return {
       dirty: 0,
@@ -106,7 +113,7 @@ export async function reconcile(
   let remote: Map<string, { size: number; etag: string }>;
   if (listed) {
     const objects = listed.filter((o) => !o.key.startsWith(trash));
-    journal.remote.replace(pair.name, objects, { now, fingerprint: listingFingerprint(pair) });
+    journal.remote.replace(pair.name, objects, { now, fingerprint: deps.fingerprint });
     // What the remote table now holds for the pair, without reading it back.
     remote = new Map();
     for (const o of objects) remote.set(o.key, o);

@@ -210,6 +210,7 @@ export class Runtime {
       filter: engine.filter,
       now: this.now,
       list,
+      fingerprint: this.trust.fingerprint(engine.pair),
     });
     if (!r.rootProblem) this.treeEntries.set(name, r.localFiles + r.localDirs);
     const log = this.opts.log.child({ pair: name });

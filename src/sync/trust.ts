@@ -22,10 +22,15 @@ export class JournalTrust {
       distrust: this.distrust,
       lastListedAt: row?.last_listed_at ?? null,
       listedFingerprint: row?.listed_fingerprint ?? null,
-      fingerprint: listingFingerprint(pair),
+      fingerprint: this.fingerprint(pair),
       now: this.d.now(),
       auditIntervalMs: this.d.cfg().remoteAuditIntervalMs,
     });
+  }
+
+  /** Where the pair's bucket is listed now. */
+  fingerprint(pair: PairConfig): string {
+    return listingFingerprint({ endpoint: this.d.cfg().s3.endpoint ?? null, ...pair });
   }
 
   /** The pairs among `names` whose journal is not trusted now: their bucket is checked first. */
