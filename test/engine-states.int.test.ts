@@ -5,7 +5,7 @@ import { parseConfig } from '../src/config.js';
 import { independentClient, listAll } from './support/s3client.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
-import { daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
+import { audit, daemon, eventually, expectMirror, inJournal, once, scratch, type Scratch } from './support/mirror.js';
 
 // States an operator reaches that the happy paths miss: rows that gave up, keys taken over.
 // Real files, a real journal, s3rver behind the fault proxy.
@@ -51,7 +51,7 @@ describe('retry state (sync --once)', () => {
     await independentClient().send(new DeleteObjectCommand({ Bucket: s.bucket, Key: 'a.txt' }));
 
     proxy.setFault({ kind: 'status', status: 500, match: (op) => op === 'PutObject' });
-    const r1 = await once(cfg);
+    const r1 = await audit(cfg);
     expect(r1.failures.map((f) => [f.rel, f.code])).toEqual([['a.txt', 'S3_SERVER_ERROR']]);
     expect((await listAll(s.bucket)).map((o) => o.key)).toEqual(['b.txt']);
 

@@ -30,7 +30,10 @@ describe('engine on the in-memory bucket', () => {
     expect(s.s3.getObject(s.bucket, 'sub/b.json')!.contentType).toBe('application/json');
 
     s.s3.resetCounters();
+    // Trusted (closed cleanly, listed just now): not even a listing. An audit: the listing alone.
     expect((await s.pass(cfg)).stats.p).toMatchObject({ uploaded: 0, copied: 0, deleted: 0 });
+    expect(s.s3.counts()).toEqual({});
+    expect((await s.pass(cfg, { audit: true })).stats.p).toMatchObject({ uploaded: 0, copied: 0, deleted: 0 });
     expect(s.s3.counts()).toEqual({ ListObjectsV2: 1 });
   });
 
@@ -137,7 +140,7 @@ describe('engine on the in-memory bucket', () => {
     expect(s.s3.getObject(s.bucket, 'big.bin')!.etag).toBe(multipartEtag(parts));
     expect(s.s3.uploads(s.bucket)).toEqual([]);
     s.s3.resetCounters();
-    await s.pass(cfg);
+    await s.pass(cfg, { audit: true });
     expect(s.s3.counts()).toEqual({ ListObjectsV2: 1 });
   });
 
@@ -152,7 +155,7 @@ describe('engine on the in-memory bucket', () => {
     expect(s.s3.getObject(s.bucket, 'big.bin')!.etag).not.toBe(multipartEtag(parts));
     expectMemoryMirror(s);
     s.s3.resetCounters();
-    expect((await s.pass(cfg)).failures).toEqual([]);
+    expect((await s.pass(cfg, { audit: true })).failures).toEqual([]);
     expect(s.s3.counts()).toEqual({ ListObjectsV2: 1 });
   });
 

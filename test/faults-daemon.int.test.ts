@@ -26,7 +26,8 @@ describe('faults injected by a proxy (no SDK mocking)', () => {
     for (let i = 0; i < 20; i++) s.write(`f${i}.txt`, `data ${i}`);
     proxy = await startProxy(testEnv().endpoint);
     const p = proxy;
-    const cfg = viaProxy(s, p, { rescanIntervalMs: 20 });
+    // remoteAuditIntervalMs 0: every rescan lists the bucket (else only audits do).
+    const cfg = viaProxy(s, p, { rescanIntervalMs: 20, remoteAuditIntervalMs: 0 });
     const stray: unknown[] = [];
     const onStray = (e: unknown) => stray.push(e);
     process.on('unhandledRejection', onStray);

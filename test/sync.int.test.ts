@@ -14,9 +14,7 @@ import { Journal } from '../src/store/journal.js';
 import { partHasherRequests } from '../src/local/part-hasher.js';
 import { listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
-import { silentLogger } from '../src/log.js';
-import { syncOnce } from '../src/sync/once.js';
-import { bytes, credentials, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
+import { audit, bytes, daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 
 const MiB = 1024 * 1024;
 let s: Scratch | undefined;
@@ -62,7 +60,7 @@ describe('sync --once against a real S3 server', () => {
     // The journal closed cleanly, listed moments ago: trusted, so not even a listing.
     expect(r2.requests).toEqual({});
     // An audit lists, and sends nothing else.
-    const r3 = await syncOnce(cfg, silentLogger, { credentials: credentials(), audit: true });
+    const r3 = await audit(cfg);
     expect(r3.requests).toEqual({ ListObjectsV2Command: 1 });
   });
 

@@ -67,6 +67,11 @@ export function once(cfg: Config) {
   return syncOnce(cfg, silentLogger, { credentials: credentials() });
 }
 
+/** `sync --once --audit`: lists every bucket, so another writer's changes are seen. */
+export function audit(cfg: Config) {
+  return syncOnce(cfg, silentLogger, { credentials: credentials(), audit: true });
+}
+
 export function daemon(cfg: Config, opts: DaemonOptions = {}): Daemon {
   const log = process.env.S3MIRROR_TEST_LOG
     ? createLogger({ destination: process.env.S3MIRROR_TEST_LOG, level: 'debug' })
