@@ -187,7 +187,6 @@ export class Daemon {
    * changes wait in the journal) and are logged.
    */
   private async checkBuckets(pending: Set<string>): Promise<void> {
-    // A pair whose journal is trusted is not checked: its first request is.
     const bad = await this.rt.preflight(this.rt.trust.untrusted(this.cfg.pairs, pending));
     // A pair a reload removed is no longer waited for.
     for (const name of pending) if (!this.rt.engines.has(name)) pending.delete(name);

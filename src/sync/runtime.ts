@@ -196,14 +196,10 @@ export class Runtime {
     return this.stale.sweep(unusable);
   }
 
-  /**
-   * `list: false` compares with the listing the journal holds (a degraded pair's frequent
-   * rescans); by default the bucket is listed unless the journal can be trusted (plan/trust.ts).
-   */
+  /** `list` unset: listed unless the journal is trusted (JournalTrust); `false`: a degraded pair's rescans. */
   async reconcilePair(name: string, opts: { list?: boolean } = {}): Promise<ReconcileResult & { trust: string }> {
     const engine = this.engines.get(name)!;
-    const verdict = opts.list === undefined ? this.trust.of(engine.pair) : undefined;
-    const list = opts.list ?? !verdict!.trust;
+    const { list, reason: trust } = this.trust.decide(engine.pair, opts.list);
     const r = await reconcile(engine.pair, {
       journal: this.journal,
       bucket: this.buckets.bucket(engine.pair.bucket),
@@ -226,7 +222,6 @@ export class Runtime {
       this.journal.errors.add(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
       log.warn({ code: 'FILE_UNREADABLE' }, `directory unreadable: ${u}`);
     }
-    const trust = verdict?.reason ?? (list ? 'listing asked for' : 'the journal is compared, no listing asked for');
     log.info(
       { dirty: r.dirty, localFiles: r.localFiles, remoteObjects: r.remoteObjects, listed: r.listed, trust },
       'reconciled',

@@ -28,6 +28,14 @@ export class JournalTrust {
     });
   }
 
+  /** Whether to list the pair's bucket, and why: as `list` asks, else as far as the journal is trusted. */
+  decide(pair: PairConfig, list?: boolean): { list: boolean; reason: string } {
+    if (list !== undefined)
+      return { list, reason: list ? 'a listing was asked for' : 'compared with the journal only' };
+    const v = this.of(pair);
+    return { list: !v.trust, reason: v.reason };
+  }
+
   /** Where the pair's bucket is listed now. */
   fingerprint(pair: PairConfig): string {
     return listingFingerprint({ endpoint: this.d.cfg().s3.endpoint ?? null, ...pair });
