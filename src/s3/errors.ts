@@ -109,7 +109,7 @@ export function mapS3Error(e: unknown, op: S3Operation, signingRegion?: string):
   if (name === 'BadDigest' || name === 'InvalidDigest') {
     return new MirrorError('S3_BAD_DIGEST', `${msg}; the file changed while it was read`, { cause: e });
   }
-  if (name === 'SlowDown' || status === 503 || status === 429) {
+  if (isThrottling(e)) {
     return new MirrorError('S3_THROTTLED', msg, { cause: e });
   }
   if (status !== undefined && status >= 500) {
@@ -131,14 +131,14 @@ export function isNotFound(e: unknown): boolean {
   return err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404;
 }
 
-/** A request that got no answer in time: the connection or the socket timed out. */
 /** A throttling answer (503 SlowDown, 429): the server is up and asks for fewer requests. */
 export function isThrottling(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const status = err?.$metadata?.httpStatusCode;
-  return err?.name === 'SlowDown' || status === 503 || status === 429;
+  return (err?.name ?? err?.Code) === 'SlowDown' || status === 503 || status === 429;
 }
 
+/** A request that got no answer in time: the connection or the socket timed out. */
 export function isTimeout(e: unknown): boolean {
   const err = e as { name?: string; code?: string };
   return err?.name === 'TimeoutError' || err?.code === 'ETIMEDOUT';
