@@ -70,7 +70,7 @@ describe('a deleted or corrupt journal', () => {
     await expectMirror(f.bucket, f.data);
   });
 
-  it('pages overwritten (quick_check fails): sync --once moves it aside and uploads nothing', async () => {
+  it('pages overwritten: sync --once moves it aside and uploads nothing', async () => {
     const { f, proxy } = await mirrored();
     const journal = join(f.state, 'journal.db');
     const bytes = readFileSync(journal);

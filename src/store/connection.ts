@@ -3,10 +3,13 @@ import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
 import { makeStateDir, prepareStateFile, restrictStateFile } from '../local/state-files.js';
+import { journalCheck } from '../plan/journal-check.js';
 import { migrate } from './schema.js';
 import { unwritableError } from './unwritable.js';
 
 export const JOURNAL_FILE = 'journal.db';
+/** The meta key a writer leaves when it closes with every outcome recorded. */
+export const CLEAN_CLOSE = 'clean-close';
 const SIDE_FILES = ['-wal', '-shm'] as const;
 
 /** A journal that could not be used and was renamed, so a new one is built from the tree and the bucket. */
@@ -68,8 +71,10 @@ function writer(path: string): Db {
   const db = new Database(path);
   try {
     db.pragma('busy_timeout = 5000');
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new CorruptJournal(`PRAGMA quick_check: ${String(check)}`);
+    if (journalCheck({ closedCleanly: closedCleanly(db) }).action === 'check') {
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new CorruptJournal(`PRAGMA quick_check: ${String(check)}`);
+    }
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit is durable against a process crash (kill -9); only an OS
     // crash may lose the last transactions, and every row can be re-derived by reconciliation.
@@ -80,6 +85,13 @@ function writer(path: string): Db {
     db.close();
     throw e;
   }
+}
+
+/** null: no meta table to ask (a new journal). A damaged page read here throws SQLITE_CORRUPT. */
+function closedCleanly(db: Db): boolean | null {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  if (!hasMeta) return null;
+  return !!db.prepare('SELECT 1 FROM meta WHERE key = ?').get(CLEAN_CLOSE);
 }
 
 /** Runs `open`, turning what it throws into the stateDir's errors (a MirrorError passes as it is). */

@@ -2,7 +2,7 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { MirrorError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
-import { closeConnection, openConnection, type SetAside } from './connection.js';
+import { CLEAN_CLOSE, closeConnection, openConnection, type SetAside } from './connection.js';
 import { type DirtyMark, type DirtyMarks, DirtyRows } from './dirty.js';
 import { ErrorLog } from './errorlog.js';
 import { selectFile } from './filerows.js';
@@ -20,7 +20,6 @@ export type { FileRow, ReconcileRow } from './types.js';
 
 const QUEUED_WRITE_MS = 100;
 /** In `meta` from a clean close until the next writer opens the journal: a kill -9 leaves none. */
-const CLEAN_CLOSE = 'clean-close';
 
 /**
  * The single source of truth for pending work (docs/architecture.md, "Data flow"). Every
