@@ -161,6 +161,45 @@ program
     }
   });
 
+const configCommand = program.command('config').description('work with the config file');
+configCommand
+  .command('check')
+  .description('print the config as it would run (defaults filled in, secrets masked) and every problem')
+  .addOption(configOption())
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { config: string; json?: boolean }) => {
+    const { checkConfig } = await import('./config-check.js');
+    let cfg: Config;
+    try {
+      cfg = loadConfig(o.config);
+    } catch (e) {
+      if (!(isMirrorError(e) && o.json)) throw e;
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            ok: false,
+            code: e.code,
+            problems: e.message
+              .split('\n')
+              .slice(1)
+              .map((l) => l.trim()),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      process.exit(exitCodeFor(e));
+    }
+    const r = checkConfig(cfg);
+    if (o.json) process.stdout.write(`${JSON.stringify({ ok: true, ...r }, null, 2)}\n`);
+    else {
+      process.stdout.write(`${JSON.stringify(r.config, null, 2)}\n`);
+      for (const w of r.warnings) process.stdout.write(`warning: ${w}\n`);
+      process.stdout.write(`${cfg.source}: valid${r.warnings.length ? `, ${r.warnings.length} warning(s)` : ''}\n`);
+    }
+    process.exit(EXIT.ok);
+  });
+
 program
   .command('demo')
   .description('mirror a sample folder into a local S3-compatible server started for the demo')

@@ -85,6 +85,8 @@ const pairSchema = z.strictObject({
 });
 
 const configSchema = z.strictObject({
+  /** Where an editor finds config.schema.json; ignored by s3mirror. */
+  $schema: str('a URL or path to config.schema.json').optional(),
   stateDir: str('a directory path').min(1, { error: 'required' }),
   s3: z
     .strictObject({
@@ -129,6 +131,17 @@ const configSchema = z.strictObject({
     })
     .min(1, { error: 'must name at least one pair' }),
 });
+
+/**
+ * The config's JSON Schema (draft 2020-12), as shipped in config.schema.json for editors: what a
+ * file may say (defaults optional), not what the program sees after parsing.
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 's3mirror config',
+  };
+}
 
 type Parsed = z.infer<typeof configSchema>;
 export type PairConfig = Readonly<Parsed['pairs'][number]>;
