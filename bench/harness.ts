@@ -199,10 +199,10 @@ export class Bench {
   }
 
   /** One measured `s3mirror sync --once`; throws only when it printed no JSON summary. */
-  async s3mirror(config: string, nodeArgs: string[] = []): Promise<S3mRun> {
+  async s3mirror(config: string, nodeArgs: string[] = [], args: string[] = []): Promise<S3mRun> {
     const m = await measure(
       process.execPath,
-      [...nodeArgs, '--import', HOOK, CLI, 'sync', '--once', '--config', config, '--json'],
+      [...nodeArgs, '--import', HOOK, CLI, 'sync', '--once', '--config', config, '--json', ...args],
       {
         env: this.childEnv(),
         tmp: this.tmp,
