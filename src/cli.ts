@@ -201,6 +201,27 @@ configCommand
   });
 
 program
+  .command('share')
+  .description('print a presigned GET URL for a mirrored file, once its object matches the file')
+  .addOption(configOption())
+  .argument('<path>', 'the local file (inside a pair)')
+  .option('--expires <n>', 'how long the URL works: <n>s, <n>m, <n>h or <n>d, at most 7d', '1h')
+  .action(async (path: string, o: { config: string; expires: string }) => {
+    const cfg = loadConfig(o.config);
+    const { share } = await import('./tools/share.js');
+    const r = await share(cfg, path, o.expires);
+    if (!r.ok) {
+      process.stderr.write(
+        `s3mirror: pending: ${r.pending}\n  hint: the daemon uploads it soon (s3mirror status), or run sync --once\n`,
+      );
+      process.exit(EXIT.someFailed);
+    }
+    // The URL is a bearer credential for the object: stdout only, never a log line.
+    process.stdout.write(`${r.url}\n`);
+    process.exit(EXIT.ok);
+  });
+
+program
   .command('demo')
   .description('mirror a sample folder into a local S3-compatible server started for the demo')
   .option('--dir <path>', 'folder to mirror (default: a new temp folder with sample files)')
