@@ -100,7 +100,9 @@ program
     const cfg = loadConfig(o.config);
     const log = createLogger({ destination: 2, level: process.env.S3MIRROR_LOG_LEVEL ?? 'warn' });
     const { syncOnce } = await import('./sync/once.js');
-    const r = await syncOnce(cfg, log, { audit: !!o.audit });
+    // Progress goes to stderr, and never with --json: stdout stays the summary alone.
+    const display = o.json ? undefined : (await import('./tools/progress-display.js')).progressDisplay(process.stderr);
+    const r = await syncOnce(cfg, log, { audit: !!o.audit }, display?.progress).finally(() => display?.stop());
     const code = r.unusable.length
       ? EXIT.s3Unusable
       : r.failures.length

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { MirrorError } from '../errors.js';
 import { crashed } from '../failpoints.js';
 import type { Logger } from '../log.js';
+import type { ProgressSample } from '../plan/progress.js';
 import type { ReconcileResult } from './reconcile.js';
 import { unwritableError } from '../store/unwritable.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
@@ -21,15 +22,26 @@ export interface OnceResult {
   listings: Record<string, { listed: boolean; reason: string }>;
 }
 
+/** Called every `everyMs` while the pass works (and once at its end), for a progress display. */
+export interface OnceProgress {
+  everyMs: number;
+  report: (s: ProgressSample) => void;
+}
+
 /** `sync --once`: reconcile every pair, do all pending work, report what could not be done. */
-export async function syncOnce(cfg: Config, log: Logger, extra: Partial<RuntimeOptions> = {}): Promise<OnceResult> {
+export async function syncOnce(
+  cfg: Config,
+  log: Logger,
+  extra: Partial<RuntimeOptions> = {},
+  progress?: OnceProgress,
+): Promise<OnceResult> {
   const rt = Runtime.open(cfg, { mode: 'once', log, ...extra });
   // A full or read-only stateDir ends the pass (exit 5), wherever the failed write was caught.
   let unwritable: MirrorError | undefined;
   rt.journal.onUnwritable((e) => (unwritable ??= e));
   let result: OnceResult;
   try {
-    result = await pass(rt, cfg);
+    result = await pass(rt, cfg, progress);
   } catch (e) {
     try {
       finish(rt);
@@ -52,7 +64,17 @@ function finish(rt: Runtime): void {
   else rt.close();
 }
 
-async function pass(rt: Runtime, cfg: Config): Promise<OnceResult> {
+/** Files acted on so far, over every pair. */
+function filesDone(rt: Runtime): number {
+  let n = 0;
+  for (const e of rt.engines.values()) {
+    const s = e.stats;
+    n += s.uploaded + s.copied + s.deleted + s.trashed + s.skipped + s.failed + s.held;
+  }
+  return n;
+}
+
+async function pass(rt: Runtime, cfg: Config, progress?: OnceProgress): Promise<OnceResult> {
   rt.startStatusWriter();
   // The listing is the bucket check: no HeadBucket round trip first. A pair whose journal is
   // trusted (plan/trust.ts) is neither listed nor checked: only its local changes send requests.
@@ -74,7 +96,22 @@ async function pass(rt: Runtime, cfg: Config): Promise<OnceResult> {
   for (const name of bad.keys()) rt.scheduler.pause(name);
   await rt.abortStaleUploads(new Set(bad.keys()));
   const usable = cfg.pairs.filter((p) => !bad.has(p.name));
-  await rt.scheduler.runOnce();
+  const started = Date.now();
+  let total = 0;
+  for (const r of recon.values()) total += r.dirty;
+  const sample = () => ({
+    done: filesDone(rt),
+    total,
+    bytes: rt.transfers.bytesUploaded + rt.transfers.bytesCopied,
+    elapsedMs: Date.now() - started,
+  });
+  const timer = progress ? setInterval(() => progress.report(sample()), progress.everyMs) : undefined;
+  try {
+    await rt.scheduler.runOnce();
+  } finally {
+    clearInterval(timer);
+  }
+  progress?.report(sample());
   const failures: OnceResult['failures'] = [];
   const held: OnceResult['held'] = [];
   for (const p of usable) {
