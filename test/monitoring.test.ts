@@ -11,7 +11,7 @@ async function exposedNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const f of await m.registry.getMetricsAsJSON()) {
     names.add(f.name);
-    if (f.type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(f.name + s);
+    if (String(f.type) === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(f.name + s);
   }
   return names;
 }
