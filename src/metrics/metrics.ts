@@ -35,47 +35,38 @@ export interface MetricsSource {
 
 const S3_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** A counter whose value is the snapshot's (monotonic within a process: reset, then set). */
-function snapshotCounter(
-  registry: Registry,
-  name: string,
-  help: string,
-  read: (p: PairSnapshot) => number,
-  source: MetricsSource,
-): void {
-  new Counter({
-    name,
-    help,
-    labelNames: ['pair'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of source.pairs()) this.inc({ pair: p.pair }, read(p));
-    },
-  });
-}
+type Read = (p: PairSnapshot, now: number) => number | null;
 
-function snapshotGauge(
+/**
+ * One value per pair, read from the snapshot at each scrape. A counter's value is the snapshot's
+ * too (monotonic within a process): reset, then set by one increment.
+ */
+function perPair(
   registry: Registry,
+  kind: 'counter' | 'gauge',
   name: string,
   help: string,
-  read: (p: PairSnapshot, now: number) => number | null,
+  read: Read,
   source: MetricsSource,
 ): void {
-  new Gauge({
+  const set = (m: Counter<'pair'> | Gauge<'pair'>, pair: string, v: number) =>
+    m instanceof Counter ? m.inc({ pair }, v) : m.set({ pair }, v);
+  const config = {
     name,
     help,
-    labelNames: ['pair'],
+    labelNames: ['pair'] as const,
     registers: [registry],
-    collect() {
+    collect(this: Counter<'pair'> | Gauge<'pair'>) {
       this.reset();
       const now = source.now();
       for (const p of source.pairs()) {
         const v = read(p, now);
-        if (v !== null) this.set({ pair: p.pair }, v);
+        if (v !== null) set(this, p.pair, v);
       }
     },
-  });
+  };
+  if (kind === 'counter') new Counter(config);
+  else new Gauge(config);
 }
 
 export class Metrics {
@@ -85,7 +76,7 @@ export class Metrics {
   constructor(source: MetricsSource, build: { version: string }) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 's3mirror_' });
-    const counters: [string, string, (p: PairSnapshot) => number][] = [
+    const counters: [string, string, Read][] = [
       ['uploaded_files_total', 'Files uploaded', (p) => p.uploadedFiles],
       ['uploaded_bytes_total', 'Bytes uploaded', (p) => p.uploadedBytes],
       ['copied_files_total', 'Files copied inside the bucket (renames)', (p) => p.copiedFiles],
@@ -95,8 +86,8 @@ export class Metrics {
       ['retries_total', 'Files tried again after a failed attempt', (p) => p.retries],
       ['watcher_events_total', 'Events the watcher reported', (p) => p.watcherEvents],
     ];
-    for (const [n, help, read] of counters) snapshotCounter(r, `s3mirror_pair_${n}`, help, read, source);
-    const gauges: [string, string, (p: PairSnapshot, now: number) => number | null][] = [
+    for (const [n, help, read] of counters) perPair(r, 'counter', `s3mirror_pair_${n}`, help, read, source);
+    const gauges: [string, string, Read][] = [
       ['pending_files', 'Files waiting to be mirrored', (p) => p.pendingFiles],
       ['pending_bytes', 'Bytes of the files waiting (as last seen)', (p) => p.pendingBytes],
       ['inflight_bytes', 'Bytes of the transfers under way', (p) => p.inFlightBytes],
@@ -111,7 +102,7 @@ export class Metrics {
         (p, now) => (p.oldestPendingSince === null ? 0 : Math.max(0, (now - p.oldestPendingSince) / 1000)),
       ],
     ];
-    for (const [n, help, read] of gauges) snapshotGauge(r, `s3mirror_pair_${n}`, help, read, source);
+    for (const [n, help, read] of gauges) perPair(r, 'gauge', `s3mirror_pair_${n}`, help, read, source);
     new Gauge({
       name: 's3mirror_pair_state',
       help: `1 for the pair's state: ${PAIR_STATES.join(', ')}`,
