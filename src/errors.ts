@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'KEY_COLLISION'
   | 'UNSUPPORTED_FILE'
   | 'DELETES_HELD'
+  | 'RESTORE_PATH_REFUSED'
   | 'USAGE';
 
 /**
@@ -96,6 +97,8 @@ const CLASSIFICATION: { readonly [C in StatusCode]: Classification<C> } = {
   UNSUPPORTED_FILE: { class: 'file', exit: 'someFailed' },
   KEY_TOO_LONG: { class: 'file', exit: 'someFailed' },
   KEY_COLLISION: { class: 'file', exit: 'someFailed' },
+  // A key restore will not write (it could leave the restore directory): that key only.
+  RESTORE_PATH_REFUSED: { class: 'file', exit: 'someFailed' },
   INTERNAL: { class: 'pair', exit: null },
   WATCHER_ERROR: { class: 'pair', exit: null },
   DELETE_RELEASED: { class: 'note', exit: null },

@@ -30,6 +30,7 @@ const EXPECTED: Record<StatusCode, [ErrorClass, number | null]> = {
   UNSUPPORTED_FILE: ['file', EXIT.someFailed],
   KEY_TOO_LONG: ['file', EXIT.someFailed],
   KEY_COLLISION: ['file', EXIT.someFailed],
+  RESTORE_PATH_REFUSED: ['file', EXIT.someFailed],
   INTERNAL: ['pair', null],
   WATCHER_ERROR: ['pair', null],
   DELETE_RELEASED: ['note', null],
