@@ -14,6 +14,8 @@ export interface Bucket {
   list(prefix: string, opts?: ListOptions): Promise<Listed[]>;
   /** null when there is no such object. */
   head(key: string): Promise<Head | null>;
+  /** The object's body as it streams in, with its head; null when there is no such object. */
+  get(key: string): Promise<Got | null>;
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored>;
   createMultipart(key: string, s: ObjectSettings): Promise<string>;
   /** The part's ETag, and its encryption (an SSE-KMS part's ETag is not its MD5). */
@@ -115,6 +117,11 @@ export interface Stored {
   etag: string;
   /** The response's x-amz-server-side-encryption (e.g. a bucket's default SSE-KMS), if any. */
   sse?: string;
+}
+
+export interface Got {
+  head: Head;
+  body: AsyncIterable<Buffer>;
 }
 
 export interface Head {

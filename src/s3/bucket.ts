@@ -5,11 +5,12 @@ import type {
   ServiceInputTypes,
   ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
-import type { Bucket, CopyOptions, Head, ObjectSettings, PartCopy, PartUpload, Stored } from '../bucket.js';
+import type { Bucket, CopyOptions, Got, Head, ObjectSettings, PartCopy, PartUpload, Stored } from '../bucket.js';
 import { hexToBase64, normalizeEtag } from '../plan/etag.js';
 import type { MirrorError } from '../errors.js';
 import { isNotFound, mapS3Error } from './errors.js';
 import type { S3Operation } from './operation.js';
+import { getObject } from './get.js';
 import { listPrefix } from './listing.js';
 import { listParts, listUploads } from './multipart-list.js';
 import { copySource, settings, stored } from './request-shape.js';
@@ -114,6 +115,10 @@ export class S3Bucket implements Bucket {
       if (isNotFound(e)) return null;
       throw await this.mapError(e, { op: 'HeadObject', key });
     }
+  }
+
+  get(key: string): Promise<Got | null> {
+    return getObject(this.client, this.name, key, (e, op) => this.mapError(e, op));
   }
 
   async put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {

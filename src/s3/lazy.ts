@@ -64,6 +64,7 @@ function lazyBucket(name: string, real: () => Promise<Bucket>): Bucket {
     check: async () => (await real()).check(),
     list: async (prefix: string, opts?: ListOptions) => (await real()).list(prefix, opts),
     head: async (key: string) => (await real()).head(key),
+    get: async (key: string) => (await real()).get(key),
     put: async (key: string, body: Buffer, md5Hex: string, s: ObjectSettings) =>
       (await real()).put(key, body, md5Hex, s),
     createMultipart: async (key: string, s: ObjectSettings) => (await real()).createMultipart(key, s),

@@ -9,6 +9,7 @@ export type S3Operation =
   | {
       op:
         | 'HeadObject'
+        | 'GetObject'
         | 'PutObject'
         | 'CreateMultipartUpload'
         | 'CompleteMultipartUpload'

@@ -151,6 +151,9 @@ class WatchedBucket implements Bucket {
   head(key: string) {
     return this.watch(() => this.b.head(key));
   }
+  get(key: string) {
+    return this.watch(() => this.b.get(key));
+  }
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings) {
     return this.watch(() => this.b.put(key, body, md5Hex, s));
   }

@@ -17,6 +17,7 @@ import type {
   Bucket,
   BucketProvider,
   CopyOptions,
+  Got,
   Head,
   ListOptions,
   Listed,
@@ -100,6 +101,19 @@ export class MemoryBuckets implements BucketProvider {
   }
 }
 
+/** What HEAD (and GET) answer of a stored object. */
+function headOf(o: NonNullable<ReturnType<MemoryS3['getObject']>>): Head {
+  return {
+    etag: o.etag,
+    size: o.body.length,
+    metaMd5: o.metadata.md5 ?? null,
+    metadata: { ...o.metadata },
+    contentType: o.contentType,
+    ...(o.cacheControl ? { cacheControl: o.cacheControl } : {}),
+    ...(o.sse ? { sse: o.sse } : {}),
+  };
+}
+
 class MemoryBucket implements Bucket {
   constructor(
     readonly name: string,
@@ -156,15 +170,20 @@ class MemoryBucket implements Bucket {
     const what: S3Operation = { op: 'HeadObject', key };
     // HEAD has no body: a missing bucket is a 404 like a missing key.
     const o = await this.req('HeadObject', key, what, () => this.s3.getObject(this.name, key));
+    return o ? headOf(o) : null;
+  }
+
+  async get(key: string): Promise<Got | null> {
+    const what: S3Operation = { op: 'GetObject', key };
+    // A GET has a body: a missing bucket says NoSuchBucket, unlike a HEAD.
+    const o = await this.req('GetObject', key, what, () => this.s3.state(this.name, what).objects.get(key));
     if (!o) return null;
+    const body = Buffer.from(o.body);
     return {
-      etag: o.etag,
-      size: o.body.length,
-      metaMd5: o.metadata.md5 ?? null,
-      metadata: { ...o.metadata },
-      contentType: o.contentType,
-      ...(o.cacheControl ? { cacheControl: o.cacheControl } : {}),
-      ...(o.sse ? { sse: o.sse } : {}),
+      head: headOf(o),
+      body: (async function* () {
+        yield body;
+      })(),
     };
   }
 

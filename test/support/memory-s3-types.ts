@@ -45,6 +45,7 @@ export type Operation =
   | 'HeadBucket'
   | 'ListObjectsV2'
   | 'HeadObject'
+  | 'GetObject'
   | 'PutObject'
   | 'CreateMultipartUpload'
   | 'UploadPart'
