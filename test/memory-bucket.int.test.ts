@@ -5,8 +5,9 @@
 // S3 the expected answer is that server's, named per server below; the memory bucket
 // keeps S3's.
 import { createHash } from 'node:crypto';
+import { gotten, outcome, sameKeys } from './support/fidelity.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Bucket, Got, ListedUpload, ObjectSettings } from '../src/bucket.js';
+import type { Bucket, ListedUpload, ObjectSettings } from '../src/bucket.js';
 import type { Config } from '../src/config.js';
 import { S3Buckets } from '../src/s3/buckets.js';
 import { createClient } from '../src/s3/client.js';
@@ -26,16 +27,6 @@ const text: ObjectSettings = {
 const other: ObjectSettings = { contentType: 'application/json', metadata: { md5: 'm2' } };
 const server = testEnv().server;
 
-/** What a call gave: its value as the engine sees it, or its error as code and retryable. */
-async function outcome(p: Promise<unknown>): Promise<unknown> {
-  try {
-    return { ok: await p };
-  } catch (e) {
-    const err = e as { code?: string; retryable?: boolean; message?: string };
-    return { error: err.code ?? `plain: ${err.message}`, retryable: err.retryable };
-  }
-}
-
 interface Ctx {
   b: Bucket;
   missing: Bucket;
@@ -43,18 +34,6 @@ interface Ctx {
 }
 
 type Step = [name: string, run: (c: Ctx) => Promise<unknown>];
-
-/** A GET as comparable data: its head and the MD5 of the body it streamed. */
-async function gotten(g: Got | null): Promise<unknown> {
-  if (!g) return null;
-  const h = createHash('md5');
-  let n = 0;
-  for await (const chunk of g.body) {
-    h.update(chunk);
-    n += chunk.length;
-  }
-  return { head: g.head, bodyMd5: h.digest('hex'), bytes: n };
-}
 
 const big = fill(5 * MiB, 1);
 const tail = fill(1000, 2);
@@ -264,12 +243,6 @@ function expected(name: string, memory: unknown, real: unknown): unknown {
     return JSON.stringify(real) === JSON.stringify({ ok: src }) ? real : memory;
   }
   return memory;
-}
-
-function sameKeys(a: unknown, b: unknown): boolean {
-  const keys = (x: unknown) =>
-    JSON.stringify(((x as { ok?: unknown[] }).ok ?? []).map((o) => JSON.stringify(o)).sort());
-  return keys(a) === keys(b);
 }
 
 describe('the in-memory bucket answers as the suite server does', () => {

@@ -33,6 +33,7 @@ import { mapS3Error } from '../../src/s3/errors.js';
 import { operationLabel, type S3Operation } from '../../src/s3/operation.js';
 import {
   checkDigest,
+  headOf,
   type MemoryS3,
   s3Error,
   utf8Order,
@@ -99,19 +100,6 @@ export class MemoryBuckets implements BucketProvider {
     if (this.severed) return never;
     return r;
   }
-}
-
-/** What HEAD (and GET) answer of a stored object. */
-function headOf(o: NonNullable<ReturnType<MemoryS3['getObject']>>): Head {
-  return {
-    etag: o.etag,
-    size: o.body.length,
-    metaMd5: o.metadata.md5 ?? null,
-    metadata: { ...o.metadata },
-    contentType: o.contentType,
-    ...(o.cacheControl ? { cacheControl: o.cacheControl } : {}),
-    ...(o.sse ? { sse: o.sse } : {}),
-  };
 }
 
 class MemoryBucket implements Bucket {

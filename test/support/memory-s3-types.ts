@@ -1,6 +1,6 @@
 // The in-memory S3's shapes (objects, uploads, requests) and the helpers both of its halves use.
 import { createHash } from 'node:crypto';
-import type { ObjectSettings } from '../../src/bucket.js';
+import type { Head, ObjectSettings } from '../../src/bucket.js';
 import { mapS3Error } from '../../src/s3/errors.js';
 import type { S3Operation } from '../../src/s3/operation.js';
 
@@ -89,4 +89,17 @@ export function checkDigest(body: Buffer, md5Hex: string, what: S3Operation): vo
   if (createHash('md5').update(body).digest('hex') !== md5Hex.toLowerCase()) {
     throw mapS3Error(s3Error('BadDigest', 400, 'The Content-MD5 you specified did not match what we received.'), what);
   }
+}
+
+/** What HEAD (and GET) answer of a stored object. */
+export function headOf(o: StoredObject): Head {
+  return {
+    etag: o.etag,
+    size: o.body.length,
+    metaMd5: o.metadata.md5 ?? null,
+    metadata: { ...o.metadata },
+    contentType: o.contentType,
+    ...(o.cacheControl ? { cacheControl: o.cacheControl } : {}),
+    ...(o.sse ? { sse: o.sse } : {}),
+  };
 }

@@ -19,6 +19,7 @@ import {
 
 export {
   checkDigest,
+  headOf,
   type MemoryS3Options,
   type Operation,
   type Request,
