@@ -224,6 +224,31 @@ program
   });
 
 program
+  .command('restore')
+  .description("download a pair's objects into a directory, each checked against its MD5")
+  .addOption(configOption())
+  .requiredOption('--pair <name>', 'the pair to restore')
+  .requiredOption('--to <dir>', "where to write (the pair's own path to recover it)")
+  .option('--path <subtree>', 'only this subtree of the pair')
+  .option('--overwrite', 'replace existing files that differ (default: keep them)')
+  .action(async (o: { config: string; pair: string; to: string; path?: string; overwrite?: boolean }) => {
+    const cfg = loadConfig(o.config);
+    const { restore } = await import('./tools/restore.js');
+    const display = (await import('./tools/progress-display.js')).progressDisplay(process.stderr);
+    const r = await restore(
+      cfg,
+      { pair: o.pair, to: o.to, overwrite: !!o.overwrite, ...(o.path ? { path: o.path } : {}) },
+      display.progress,
+    ).finally(() => display.stop());
+    for (const p of r.problems) process.stdout.write(`${p.outcome}: ${p.key}: ${p.reason}\n`);
+    const c = r.counts;
+    process.stdout.write(
+      `${o.pair}: ${c.restored} restored, ${c.identical} already identical, ${c.kept} kept, ${c.skipped} skipped, ${c.refused} refused, ${c.failed} failed\n`,
+    );
+    process.exit(c.refused || c.failed ? EXIT.someFailed : EXIT.ok);
+  });
+
+program
   .command('demo')
   .description('mirror a sample folder into a local S3-compatible server started for the demo')
   .option('--dir <path>', 'folder to mirror (default: a new temp folder with sample files)')

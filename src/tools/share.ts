@@ -56,8 +56,8 @@ export async function share(cfg: Config, path: string, expires: string): Promise
     return { ok: false, pending: `${rel} is excluded from pair ${pair.name}: it is not mirrored` };
   const rec = recorded(cfg, pair, rel);
   const key = rec.key ?? keyFor(pair.prefix, rel);
-  const { shareClient } = await import('../s3/presign.js');
-  const client = shareClient(cfg.s3, pair.bucket);
+  const { standaloneBucket } = await import('../s3/standalone.js');
+  const client = standaloneBucket(cfg.s3, pair.bucket);
   try {
     const head = await client.bucket.head(key);
     if (!head) return { ok: false, pending: `${rel} is not in the bucket yet (${pair.bucket}/${key})` };

@@ -1,5 +1,6 @@
-// Share links: a presigned GET (SigV4 in the query string) for one object, made offline from the
-// client's credentials; the URL is the caller's to print, never logged.
+// One bucket for a one-shot command (share, restore): its own pooled client, and presigned GETs
+// (SigV4 in the query string) made offline from its credentials; a URL is the caller's to print,
+// never logged.
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Bucket } from '../bucket.js';
 import type { Config } from '../config.js';
@@ -8,18 +9,22 @@ import { createClient, type ClientOptions } from './client.js';
 import { RequestCounter } from './counter.js';
 import { sdk } from './sdk.js';
 
-export interface ShareClient {
+export interface StandaloneBucket {
   bucket: Bucket;
   presignGet(key: string, expiresInS: number): Promise<string>;
   close(): void;
 }
 
-export function shareClient(
+export function standaloneBucket(
   s3: Config['s3'],
   bucketName: string,
-  credentials?: ClientOptions['credentials'],
-): ShareClient {
-  const client = createClient(s3, { concurrency: 1, ...(credentials ? { credentials } : {}) }, new RequestCounter());
+  o: { concurrency: number; credentials?: ClientOptions['credentials'] } = { concurrency: 1 },
+): StandaloneBucket {
+  const client = createClient(
+    s3,
+    { concurrency: o.concurrency, ...(o.credentials ? { credentials: o.credentials } : {}) },
+    new RequestCounter(),
+  );
   return {
     bucket: new S3Bucket(client, bucketName),
     presignGet: (key, expiresIn) =>
