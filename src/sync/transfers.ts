@@ -1,9 +1,10 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { BucketProvider, ObjectSettings } from '../bucket.js';
 import type { PairConfig } from '../config.js';
-import { fromFsError } from '../errors.js';
+import { MirrorError, fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { BufferPool } from '../local/budget.js';
+import { InOrderMd5 } from '../local/in-order-md5.js';
 import { changed, type Hashed, openForRead, readPart, readWhole, sameContentStat } from '../local/hasher.js';
 import { treePath } from '../local/safe-open.js';
 import type { SyncedContent } from '../model.js';
@@ -93,7 +94,7 @@ export class Transfers {
     };
     this.inFlight.set(id, t);
     try {
-      const settings = settingsFor(pair, key, h);
+      const settings = settingsFor(pair, key, h, { partSize: h.partSize, etags: this.encryption.trust(pair) });
       if (h.partSize) return await this.multipart({ pair, rel, key, abs, h, settings, t });
       // A kept body already holds its bytes of the budget (see readAndHash).
       const budget = this.lanes.of(pair.name).budgetFor(h.stat.size);
@@ -161,6 +162,7 @@ export class Transfers {
       await this.uploads.abandon(bucket, pair.name, key, uploadId);
       throw e;
     }
+    let learnedKms = false;
     try {
       // The pair's byte budget, not the worker count, is the real bound on memory.
       const budget = this.lanes.of(pair.name).large;
@@ -168,6 +170,8 @@ export class Transfers {
       const send = partNumbers(h.partMd5s.length).filter((n) => !have.has(n));
       // A resumed upload without a full hash (h.deferred) learns the missing parts' MD5s here.
       const md5s = [...h.partMd5s];
+      // Hashed as it is sent (plan/one-pass.ts): the whole-file MD5 too, from the same reads.
+      const whole = h.onePass ? new InOrderMd5(h.partMd5s.length) : undefined;
       t.sent = kept.reduce((b, p) => b + Math.min(h.partSize, h.stat.size - (p.n - 1) * h.partSize), 0);
       const sent = await runParts(send, this.opts.concurrency, async (n, stopped) => {
         const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
@@ -179,9 +183,20 @@ export class Transfers {
           if (body.length !== len) throw changed(abs);
           const md5Hex = md5s[n - 1] ?? md5HexOf(body);
           md5s[n - 1] = md5Hex;
+          const inWhole = whole?.add(n, body);
           await this.opts.bandwidth?.take(len);
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
+          if (whole && this.encryption.trust(pair) === 'opaque') {
+            // SSE-KMS, learned only now: its object needs x-amz-meta-md5, known at creation only
+            // after a hash first. Given up; the retry hashes first (plan/one-pass.ts).
+            learnedKms = true;
+            throw new MirrorError('S3_REQUEST_FAILED', `UploadPart ${key}: the bucket encrypts with SSE-KMS`, {
+              retryable: true,
+              hint: 'sent again with x-amz-meta-md5',
+            });
+          }
+          await inWhole;
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
@@ -191,6 +206,7 @@ export class Transfers {
           this.bytesUploaded += len;
           return etag;
         } finally {
+          whole?.skip(n);
           release();
         }
       });
@@ -201,12 +217,15 @@ export class Transfers {
       failpoint('after-complete');
       this.uploads.end(pair.name, uploadId);
       const localEtag = h.localEtag || multipartEtag(md5s.map((m) => Buffer.from(m!, 'hex')));
-      return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag });
+      const md5 = whole ? await whole.digest() : h.md5;
+      if (md5 === undefined) throw new Error(`${key}: a part was sent but not hashed`);
+      return this.encryption.content(pair, st, { md5, partSize: h.partSize, localEtag });
     } catch (e) {
       rethrowCrash(e);
       const error = fromFsError(e, abs);
       // Kept, not aborted, after what a retry can cure: the row's retry resumes it (pickUp).
-      if (afterPartFailure(error).action === 'abort') await this.uploads.abandon(bucket, pair.name, key, uploadId);
+      if (learnedKms || afterPartFailure(error).action === 'abort')
+        await this.uploads.abandon(bucket, pair.name, key, uploadId);
       throw error;
     } finally {
       await fh.close();
