@@ -155,7 +155,11 @@ describe('engine on the in-memory bucket', () => {
     expect((await s.pass(cfg)).failures).toEqual([]);
     // Sent in one pass while the bucket's encryption was unknown; its first part's answer names
     // SSE-KMS, so that upload is aborted and the file sent again, hashed first, with x-amz-meta-md5.
-    expect(s.s3.counts()).toMatchObject({ CreateMultipartUpload: 2, AbortMultipartUpload: 1, CompleteMultipartUpload: 1 });
+    expect(s.s3.counts()).toMatchObject({
+      CreateMultipartUpload: 2,
+      AbortMultipartUpload: 1,
+      CompleteMultipartUpload: 1,
+    });
     expect(s.s3.getObject(s.bucket, 'big.bin')!.metadata.md5).toBe(md5Hex(data));
     const parts = [0, 1, 2].map((i) => Buffer.from(md5Hex(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)), 'hex'));
     expect(s.s3.getObject(s.bucket, 'big.bin')!.etag).not.toBe(multipartEtag(parts));

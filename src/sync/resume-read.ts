@@ -35,12 +35,14 @@ export async function hashForResume(a: {
         rec.ctime_ns !== null && rec.ino !== null
           ? { size: rec.size, mtimeNs: rec.mtime_ns, ctimeNs: rec.ctime_ns, ino: rec.ino }
           : null;
-      const settings = settingsFingerprint(settingsFor(
+      const settings = settingsFingerprint(
+        settingsFor(
           pair,
           a.key,
           { md5: rec.md5, stat: f.stat, mode: f.mode },
           { partSize, etags: a.encryption.trust(pair) },
-        ));
+        ),
+      );
       const d = resumeRead({
         rec: { key: rec.key, identity, partSize: rec.part_size, settings: rec.settings },
         key: a.key,
