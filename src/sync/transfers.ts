@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { BucketProvider, ObjectSettings } from '../bucket.js';
 import type { PairConfig } from '../config.js';
-import { MirrorError, fromFsError } from '../errors.js';
+import { fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { BufferPool } from '../local/budget.js';
 import { InOrderMd5 } from '../local/in-order-md5.js';
@@ -162,7 +162,6 @@ export class Transfers {
       await this.uploads.abandon(bucket, pair.name, key, uploadId);
       throw e;
     }
-    let learnedKms = false;
     try {
       // The pair's byte budget, not the worker count, is the real bound on memory.
       const budget = this.lanes.of(pair.name).large;
@@ -187,15 +186,6 @@ export class Transfers {
           await this.opts.bandwidth?.take(len);
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
-          if (whole && this.encryption.trust(pair) === 'opaque') {
-            // SSE-KMS, learned only now: its object needs x-amz-meta-md5, known at creation only
-            // after a hash first. Given up; the retry hashes first (plan/one-pass.ts).
-            learnedKms = true;
-            throw new MirrorError('S3_REQUEST_FAILED', `UploadPart ${key}: the bucket encrypts with SSE-KMS`, {
-              retryable: true,
-              hint: 'sent again with x-amz-meta-md5',
-            });
-          }
           await inWhole;
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
@@ -224,8 +214,7 @@ export class Transfers {
       rethrowCrash(e);
       const error = fromFsError(e, abs);
       // Kept, not aborted, after what a retry can cure: the row's retry resumes it (pickUp).
-      if (learnedKms || afterPartFailure(error).action === 'abort')
-        await this.uploads.abandon(bucket, pair.name, key, uploadId);
+      if (afterPartFailure(error).action === 'abort') await this.uploads.abandon(bucket, pair.name, key, uploadId);
       throw error;
     } finally {
       await fh.close();
