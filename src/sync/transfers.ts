@@ -5,10 +5,18 @@ import { fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { BufferPool } from '../local/budget.js';
 import { InOrderMd5 } from '../local/in-order-md5.js';
-import { changed, type Hashed, openForRead, readPart, readWhole, sameContentStat } from '../local/hasher.js';
+import {
+  changed,
+  type Hashed,
+  openForRead,
+  readAndHash,
+  readPart,
+  readWhole,
+  sameContentStat,
+} from '../local/hasher.js';
 import { treePath } from '../local/safe-open.js';
 import type { SyncedContent } from '../model.js';
-import { md5Hex as md5HexOf, multipartEtag } from '../plan/etag.js';
+import { etagsOpaque, md5Hex as md5HexOf, multipartEtag } from '../plan/etag.js';
 import { afterPartFailure } from '../plan/resume.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
@@ -20,6 +28,9 @@ import type { BandwidthLimit } from './bandwidth.js';
 import type { Lanes } from './lanes.js';
 import { settingsFingerprint, settingsFor } from './object-settings.js';
 import { transferBudgetBytes } from '../plan/lanes.js';
+
+/** A multipart upload created for a file hashed as it is sent, answered with SSE-KMS (see multipart()). */
+class OpaqueAtCreation extends Error {}
 
 export interface InFlight {
   pair: string;
@@ -143,9 +154,27 @@ export class Transfers {
     }
     const { size, mtimeNs, ctimeNs, ino } = h.stat;
     const record = { md5, size, partSize, mtimeNs, ctimeNs, ino, settings: fingerprint };
-    return this.uploads.run({ bucket, pair, rel, key, settings, record }, (uploadId) =>
-      this.sendParts(u, uploadId, []),
-    );
+    const created = (sse: string | undefined) => {
+      // SSE-KMS, learned only now: such an object needs x-amz-meta-md5, which a file hashed as it
+      // is sent cannot have at creation. That upload is given up unused; the file is hashed first.
+      if (!h.onePass || !etagsOpaque(sse)) return;
+      this.encryption.written(pair, sse);
+      throw new OpaqueAtCreation();
+    };
+    try {
+      return await this.uploads.run({ bucket, pair, rel, key, settings, record, created }, (uploadId) =>
+        this.sendParts(u, uploadId, []),
+      );
+    } catch (e) {
+      if (!(e instanceof OpaqueAtCreation)) throw e;
+      const full = await readAndHash(treePath(pair.path, rel, pair.followSymlinks), {
+        thresholdBytes: 0,
+        partSizeBytes: h.partSize,
+      });
+      if (!sameContentStat(full.stat, h.stat)) throw changed(u.abs);
+      const again = settingsFor(pair, key, full, { partSize: full.partSize, etags: this.encryption.trust(pair) });
+      return this.multipart({ ...u, h: full, settings: again });
+    }
   }
 
   /** Send every part but those kept from before a restart, then complete. */
