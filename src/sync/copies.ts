@@ -109,9 +109,12 @@ export class ServerCopies {
         throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, {
           retryable: true,
         });
+      // Parts of the size HEAD found: the object copied may not be the one the journal knows.
+      const partSize = partSizeFor(src.size, this.opts.partSizeBytes);
       const settings: ObjectSettings = {
         contentType: src.contentType ?? 'application/octet-stream',
-        metadata: src.metadata,
+        // The copy's own part size: its ETag is made of those parts.
+        metadata: { ...src.metadata, ...(src.metadata['part-size'] ? { 'part-size': String(partSize) } : {}) },
         ...(src.cacheControl ? { cacheControl: src.cacheControl } : {}),
         ...objectOptions(pair),
       };
@@ -122,8 +125,6 @@ export class ServerCopies {
         mtimeNs: row.mtime_ns ?? '0',
         ...(src.etag ? { ifMatch: src.etag } : {}),
       };
-      // Parts of the size HEAD found: the object copied may not be the one the journal knows.
-      const partSize = partSizeFor(src.size, this.opts.partSizeBytes);
       await this.copyInParts({ pair, rel: row.rel, from, key: to, partSize, settings });
     }
     this.bytesCopied += size;
