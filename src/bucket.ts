@@ -17,7 +17,8 @@ export interface Bucket {
   /** The object's body as it streams in, with its head; null when there is no such object. */
   get(key: string): Promise<Got | null>;
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored>;
-  createMultipart(key: string, s: ObjectSettings): Promise<string>;
+  /** `encryption`, when given, is told the x-amz-server-side-encryption the creation answered with. */
+  createMultipart(key: string, s: ObjectSettings, encryption?: (sse: string | undefined) => void): Promise<string>;
   /** The part's ETag, and its encryption (an SSE-KMS part's ETag is not its MD5). */
   uploadPart(p: PartUpload): Promise<Stored>;
   completeMultipart(key: string, uploadId: string, parts: readonly { n: number; etag: string }[]): Promise<Stored>;

@@ -30,6 +30,11 @@ export interface Hashed {
    * parts already sent were read (sync/resume-read.ts). `localEtag` is '' until every part is hashed.
    */
   deferred?: true;
+  /**
+   * Nothing read yet (plan/one-pass.ts): `md5` and `localEtag` are '' and every part MD5 is
+   * undefined; the upload hashes the parts and the whole file in the pass that sends them.
+   */
+  onePass?: true;
   /** The whole content of a small file (see hashRead in plan/parts.ts): what we hashed is what we send. */
   body?: Buffer;
   /** Gives the body's bytes back to the transfers' byte budget; called once it is sent or moot. */

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { MirrorError, fromFsError } from '../errors.js';
 import type { LocalStat } from '../model.js';
-import { changed, openForRead, sameContentStat } from './hasher.js';
+import { partCount } from '../plan/etag.js';
+import { type PartOptions, uploadShape } from '../plan/parts.js';
+import { changed, type Hashed, openForRead, sameContentStat } from './hasher.js';
 import { metered } from './read-meter.js';
 import { absOf, type TreePath } from './safe-open.js';
 import { toLocalStat } from './stat.js';
@@ -61,5 +63,21 @@ export async function partMd5sOf(
     return out;
   } catch (e) {
     throw fromFsError(e, f.abs);
+  }
+}
+
+/**
+ * A file to be hashed as its parts are sent (plan/one-pass.ts): opened and stat'ed, nothing read.
+ * Its MD5 and part MD5s are learned by the upload (Transfers.sendParts), which re-checks the stat.
+ */
+export async function toHashWhileSent(p: TreePath, o: PartOptions): Promise<Hashed | undefined> {
+  const f = await openStat(p);
+  try {
+    const { partSize } = uploadShape(f.stat.size, o);
+    if (!partSize) return undefined;
+    const partMd5s = Array.from({ length: partCount(f.stat.size, partSize) }, () => undefined);
+    return { stat: f.stat, mode: f.mode, md5: '', partSize, localEtag: '', partMd5s, onePass: true };
+  } finally {
+    await f.fh.close();
   }
 }

@@ -37,6 +37,16 @@ export function etagParts(etag: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The part size an x-amz-meta-part-size names: whole bytes, at least S3's minimum part; anything
+ * else (absent, or written by another tool) is no part size.
+ */
+export function metaPartSize(raw: string | undefined): number | undefined {
+  if (raw === undefined || !/^[1-9][0-9]{0,15}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= MIN_PART ? n : undefined;
+}
+
 /** The part size we upload `size` bytes with: the configured one, grown (in whole MiB) to fit 10,000 parts. */
 export function partSizeFor(size: number, configured: number): number {
   const needed = Math.ceil(size / MAX_PARTS);

@@ -1,6 +1,6 @@
 // src/plan/: the pure decisions (what to do with a path, when to retry, whether to hold deletes), no I/O.
 import type { LocalStat, SyncedContent } from '../model.js';
-import { etagKind, etagParts } from './etag.js';
+import { etagKind, etagParts, partCount } from './etag.js';
 import { MAX_KEY_BYTES } from './keys.js';
 
 /** What the disk says of the path (null: nothing there). */
@@ -11,6 +11,8 @@ export interface LocalView {
   md5?: string;
   /** The ETag our upload would produce (MD5 for a single PUT, `…-N` for multipart). */
   localEtag?: string;
+  /** The part size `localEtag` was computed with (0: a single PUT), once hashed. */
+  partSize?: number;
 }
 
 export interface JournalView {
@@ -29,6 +31,8 @@ export interface RemoteView {
   size: number;
   /** `undefined`: not asked yet; `null`: HEAD found no x-amz-meta-md5. */
   metaMd5?: string | null;
+  /** x-amz-meta-part-size, when a HEAD found one: the part size our multipart upload used. */
+  partSize?: number;
 }
 
 export interface PlanOptions {
@@ -47,7 +51,8 @@ export interface PlanOptions {
 
 export type Decision =
   | { op: 'skip'; reason: string; learned?: Pick<SyncedContent, 'etag' | 'etagKind'> }
-  | { op: 'hash'; reason: string }
+  /** `partSize`: the file is hashed (again) in parts of this size, the object's, to compare ETags. */
+  | { op: 'hash'; reason: string; partSize?: number }
   | { op: 'head'; reason: string }
   | { op: 'upload'; reason: string }
   | { op: 'delete'; reason: string }
@@ -163,6 +168,19 @@ export function plan(
     if (remote.etag === local.localEtag)
       return { op: 'skip', reason: 'multipart ETag reproduced', learned: learned(remote.etag) };
   }
+  // Our own multipart objects name their part size: with it the ETag is reproducible (plan/one-pass.ts).
+  const byParts =
+    kind === 'multipart' &&
+    !o.opaqueEtags &&
+    remote.partSize !== undefined &&
+    etagParts(remote.etag) === partCount(local.stat.size, remote.partSize);
+  if (byParts && local.partSize !== undefined && local.partSize !== remote.partSize)
+    return {
+      op: 'hash',
+      reason: `the object was sent in parts of ${remote.partSize} bytes (x-amz-meta-part-size); hashing with them`,
+      partSize: remote.partSize,
+    };
+  if (byParts && local.localEtag) return { op: 'upload', reason: 'multipart ETag differs at the same part size' };
   if (remote.metaMd5 === null)
     return { op: 'upload', reason: 'identity unknown (no x-amz-meta-md5, ETag not comparable)' };
   return {

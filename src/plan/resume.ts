@@ -64,7 +64,9 @@ export function resumeUpload(rec: RecordedUpload, file: FileToSend, server: Serv
   if (!rec.identity) return { action: 'abort', reason: 'the record cannot be resumed (a copy, or an older version)' };
   if (rec.key !== file.key) return { action: 'abort', reason: 'the file now maps to another key' };
   if (!sameIdentity(rec.identity, file.identity)) return { action: 'abort', reason: 'the file changed since' };
-  if (rec.md5 !== file.md5) return { action: 'abort', reason: 'the content changed since (MD5 differs)' };
+  // '': the upload was hashed as it was sent (plan/one-pass.ts); its parts' MD5s prove them below.
+  if (rec.md5 !== '' && rec.md5 !== file.md5)
+    return { action: 'abort', reason: 'the content changed since (MD5 differs)' };
   if (rec.partSize !== file.partSize) return { action: 'abort', reason: 'the part size changed' };
   if (rec.settings !== file.settings) return { action: 'abort', reason: settingsReason(rec.settings) };
   if (server === 'gone') return { action: 'forget', reason: 'the server no longer has the upload' };

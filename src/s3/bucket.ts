@@ -137,13 +137,18 @@ export class S3Bucket implements Bucket {
     return stored(normalizeEtag(r.ETag) ?? (await this.etagByHead(key)), r.ServerSideEncryption);
   }
 
-  async createMultipart(key: string, s: ObjectSettings): Promise<string> {
+  async createMultipart(
+    key: string,
+    s: ObjectSettings,
+    encryption?: (sse: string | undefined) => void,
+  ): Promise<string> {
     const op: S3Operation = { op: 'CreateMultipartUpload', key };
     const r = await this.send(
       op,
       () => new CreateMultipartUploadCommand({ Bucket: this.name, Key: key, ...settings(s) }),
     );
     if (!r.UploadId) throw mapS3Error(new Error('no UploadId in response'), op);
+    encryption?.(r.ServerSideEncryption);
     return r.UploadId;
   }
 

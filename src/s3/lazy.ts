@@ -67,7 +67,8 @@ function lazyBucket(name: string, real: () => Promise<Bucket>): Bucket {
     get: async (key: string) => (await real()).get(key),
     put: async (key: string, body: Buffer, md5Hex: string, s: ObjectSettings) =>
       (await real()).put(key, body, md5Hex, s),
-    createMultipart: async (key: string, s: ObjectSettings) => (await real()).createMultipart(key, s),
+    createMultipart: async (key: string, s: ObjectSettings, encryption?: (sse: string | undefined) => void) =>
+      (await real()).createMultipart(key, s, encryption),
     uploadPart: async (p: PartUpload) => (await real()).uploadPart(p),
     completeMultipart: async (key: string, uploadId: string, parts: readonly { n: number; etag: string }[]) =>
       (await real()).completeMultipart(key, uploadId, parts),

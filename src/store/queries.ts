@@ -129,6 +129,15 @@ export class FileQueries {
       .get(pair, size, md5);
   }
 
+  /** Any pending tombstone of `size` bytes with an MD5: a new file of that size may be its rename. */
+  hasPendingTombstoneOfSize(pair: string, size: number): boolean {
+    return !!this.sql
+      .st(
+        `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 <> '' AND state IN ('dirty','held') LIMIT 1`,
+      )
+      .get(pair, size);
+  }
+
   /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
   hasPendingNewFileOfSize(pair: string, size: number): boolean {
     return !!this.sql

@@ -69,7 +69,7 @@ export class ServerCopies {
     const { kind, partSize } = copyShape(h.stat.size, this.copyOptions, h.partSize);
     if (kind === 'single') {
       const st = await this.buckets.bucket(pair.bucket).copy(from.key, key, {
-        replace: settingsFor(pair, key, h),
+        replace: settingsFor(pair, key, h, { partSize: from.part_size ?? 0, etags: this.encryption.trust(pair) }),
         ...(ifMatch ? { ifMatch } : {}),
       });
       this.encryption.copied(pair, `CopyObject ${from.key} to ${key}`, st, [h.md5, ...(ifMatch ? [ifMatch] : [])]);
@@ -86,7 +86,7 @@ export class ServerCopies {
       from: { key: from.key, size: h.stat.size, md5: h.md5, mtimeNs: h.stat.mtimeNs, ...(ifMatch ? { ifMatch } : {}) },
       key,
       partSize,
-      settings: settingsFor(pair, key, h),
+      settings: settingsFor(pair, key, h, { partSize, etags: this.encryption.trust(pair) }),
     });
     // Parts of the hashed size give the multipart ETag we computed (s3rver's is the whole MD5).
     this.encryption.copied(pair, `UploadPartCopy ${from.key} to ${key}`, st, [
@@ -109,9 +109,12 @@ export class ServerCopies {
         throw new MirrorError('S3_REQUEST_FAILED', `HeadObject ${row.key}: the object to move to the trash is gone`, {
           retryable: true,
         });
+      // Parts of the size HEAD found: the object copied may not be the one the journal knows.
+      const partSize = partSizeFor(src.size, this.opts.partSizeBytes);
       const settings: ObjectSettings = {
         contentType: src.contentType ?? 'application/octet-stream',
-        metadata: src.metadata,
+        // The copy's own part size: its ETag is made of those parts.
+        metadata: { ...src.metadata, ...(src.metadata['part-size'] ? { 'part-size': String(partSize) } : {}) },
         ...(src.cacheControl ? { cacheControl: src.cacheControl } : {}),
         ...objectOptions(pair),
       };
@@ -122,8 +125,6 @@ export class ServerCopies {
         mtimeNs: row.mtime_ns ?? '0',
         ...(src.etag ? { ifMatch: src.etag } : {}),
       };
-      // Parts of the size HEAD found: the object copied may not be the one the journal knows.
-      const partSize = partSizeFor(src.size, this.opts.partSizeBytes);
       await this.copyInParts({ pair, rel: row.rel, from, key: to, partSize, settings });
     }
     this.bytesCopied += size;

@@ -289,7 +289,7 @@ export class PairEngine {
     const pair = this.pair.name;
     journal.queueWrite(() => {
       journal.recordSynced({ pair, rel, gen, stat: h.stat, content: c, now: now(), debounceMs: cfg.debounceMs });
-      journal.remote.put({ pair, key, size: h.stat.size, etag: c.etag, metaMd5: h.md5, now: now() });
+      journal.remote.put({ pair, key, size: h.stat.size, etag: c.etag, metaMd5: c.md5, now: now() });
     });
   }
 

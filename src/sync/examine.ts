@@ -2,6 +2,7 @@ import { statSync, type BigIntStats } from 'node:fs';
 import type { PairConfig } from '../config.js';
 import { MirrorError, fromFsError } from '../errors.js';
 import { absOf, lstatInTree, treePath, type TreePath } from '../local/safe-open.js';
+import { metaPartSize } from '../plan/etag.js';
 import { isKeyOnly, keyBytes, pathOfRel } from '../plan/keys.js';
 import { plan, type Decision, type JournalView, type LocalView, type RemoteView } from '../plan/planner.js';
 import type { Bucket } from '../bucket.js';
@@ -14,6 +15,7 @@ import type { BucketEncryption } from './encryption.js';
 import type { HashCache } from './hash-cache.js';
 import { readAndHash, type Hashed } from '../local/hasher.js';
 import { hashForResume } from './resume-read.js';
+import { hashWhileSent } from './hash-timing.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
 export interface Examined {
@@ -44,6 +46,14 @@ function remoteView(r: RemoteRow | undefined): RemoteView | null {
     size: r.size,
     ...(r.meta_md5 === null ? {} : { metaMd5: r.meta_md5 === '' ? null : r.meta_md5 }),
   };
+}
+
+/** What the planner learns of a file from its hash. */
+function seen(local: LocalView, h: Hashed): void {
+  local.stat = h.stat;
+  local.md5 = h.md5;
+  local.localEtag = h.localEtag || undefined;
+  if (h.localEtag) local.partSize = h.partSize;
 }
 
 /** A path under a directory that is a symlink now (and not followed) is gone from the tree. */
@@ -150,16 +160,35 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     };
     for (let step = 0; step < 6; step++) {
       const decision = plan(local, jv, remote, opts);
-      // Only an upload continues a recorded one: any other decision needs the whole file's hash.
-      const whole = hashed?.deferred && decision.op !== 'upload' && decision.op !== 'head';
+      // Only an upload continues a recorded one: any other decision needs the whole file's hash. So
+      // does a HEAD when the record has no MD5 (hashed as it was sent): x-amz-meta-md5 cannot match.
+      const whole = hashed?.deferred && decision.op !== 'upload' && (decision.op !== 'head' || !hashed.md5);
       if ((decision.op === 'hash' && local && !hashed) || (whole && local)) {
         hashed = whole ? undefined : c.hashes?.get(c.pair.name, row.rel, local.stat);
         if (!hashed && !whole && local.stat.size >= c.thresholdBytes)
           hashed = await hashForResume({ ...c, where, rel: row.rel, key: row.key, parts });
+        if (!hashed && !whole) {
+          const size = local.stat.size;
+          const later = await hashWhileSent({ ...c, row, where, size, remoteSize: remote?.size ?? null, parts });
+          // Only while the planner uploads whatever the MD5 (no object of this size to compare with).
+          const d = later && plan({ ...local, stat: later.hashed.stat, md5: '' }, jv, remote, opts);
+          if (later && d?.op === 'upload') {
+            local.stat = later.hashed.stat;
+            const decision = { op: 'upload' as const, reason: `${d.reason}; hashed as it is sent: ${later.reason}` };
+            return { row, abs, local, remote, hashed: later.hashed, decision };
+          }
+        }
         hashed ??= await hashFully(local);
-        local.stat = hashed.stat;
-        local.md5 = hashed.md5;
-        local.localEtag = hashed.localEtag || undefined;
+        seen(local, hashed);
+        continue;
+      }
+      if (decision.op === 'hash' && decision.partSize && local && hashed) {
+        // In the object's own part size (x-amz-meta-part-size), so its ETag can be reproduced.
+        const again = { thresholdBytes: 0, partSizeBytes: decision.partSize };
+        const h = await readAndHash(where, again, local.stat.size, c.budgetFor(local.stat.size), c.linkIdle);
+        hashed.release?.();
+        hashed = h;
+        seen(local, hashed);
         continue;
       }
       if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
@@ -180,7 +209,8 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
             metaMd5: h.metaMd5 ?? '',
             now: c.now(),
           });
-          remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5 };
+          const partSize = metaPartSize(h.metadata['part-size']);
+          remote = { etag: h.etag, size: h.size, metaMd5: h.metaMd5, ...(partSize ? { partSize } : {}) };
         }
         continue;
       }

@@ -157,8 +157,8 @@ class WatchedBucket implements Bucket {
   put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings) {
     return this.watch(() => this.b.put(key, body, md5Hex, s));
   }
-  createMultipart(key: string, s: ObjectSettings) {
-    return this.watch(() => this.b.createMultipart(key, s));
+  createMultipart(key: string, s: ObjectSettings, encryption?: (sse: string | undefined) => void) {
+    return this.watch(() => this.b.createMultipart(key, s, encryption));
   }
   uploadPart(p: PartUpload) {
     return this.watch(() => this.b.uploadPart(p));

@@ -17,6 +17,8 @@ export interface NewUpload {
   key: string;
   settings: ObjectSettings;
   record: UploadRecord;
+  /** Told the encryption the creation answered with; may throw to give the upload up unused. */
+  created?: (sse: string | undefined) => void;
 }
 
 /**
@@ -39,8 +41,20 @@ export class MultipartUploads {
 
   /** Create a multipart upload, record it, and run `fn` on it while it counts as active. */
   async run<T>(u: NewUpload, fn: (uploadId: string) => Promise<T>): Promise<T> {
-    const uploadId = await u.bucket.createMultipart(u.key, u.settings);
+    let refused: { error: unknown } | undefined;
+    const uploadId = await u.bucket.createMultipart(u.key, u.settings, (sse) => {
+      try {
+        u.created?.(sse);
+      } catch (error) {
+        refused = { error };
+      }
+    });
     const { pair, rel, key } = u;
+    if (refused) {
+      // Nothing was sent to it: aborted at once (an abort that fails is left to the orphan sweep).
+      await u.bucket.abortMultipart(key, uploadId).catch(() => undefined);
+      throw refused.error;
+    }
     this.journal.uploads.begin({ pair: pair.name, bucket: pair.bucket, rel, key, uploadId, ...u.record }, this.now());
     this.active.add(uploadId);
     try {

@@ -3,6 +3,7 @@ import type { ObjectSettings } from '../bucket.js';
 import type { PairConfig } from '../config.js';
 import type { Hashed } from '../local/hasher.js';
 import { md5Hex } from '../plan/etag.js';
+import { type EtagsAre, writesMd5 } from '../plan/one-pass.js';
 
 /** Content types by extension, loaded at the first upload: a pass with nothing to send never needs them (~8 ms of start-up). */
 let mime: typeof import('mime-types') | undefined;
@@ -11,11 +12,26 @@ function contentType(key: string): string {
   return mime.lookup(key) || 'application/octet-stream';
 }
 
-/** A file's own headers and metadata (its extension's Content-Type, MD5, mtime and mode) with the pair's options. */
-export function settingsFor(pair: PairConfig, key: string, h: Pick<Hashed, 'md5' | 'stat' | 'mode'>): ObjectSettings {
+/**
+ * A file's own headers and metadata (its extension's Content-Type, mtime and mode) with the pair's
+ * options. `part-size` on a multipart object: with the part MD5s it reproduces the object's ETag,
+ * which proves identity without the journal. `md5` only where no ETag can (writesMd5).
+ */
+export function settingsFor(
+  pair: PairConfig,
+  key: string,
+  h: Pick<Hashed, 'md5' | 'stat' | 'mode'>,
+  o: { partSize: number; etags: EtagsAre },
+): ObjectSettings {
+  const md5 = writesMd5({ multipart: o.partSize > 0, sse: !!pair.sse, etags: o.etags });
   return {
     contentType: contentType(key),
-    metadata: { md5: h.md5, mtime: h.stat.mtimeNs, mode: (h.mode & 0o7777).toString(8) },
+    metadata: {
+      ...(md5 ? { md5: h.md5 } : {}),
+      mtime: h.stat.mtimeNs,
+      mode: (h.mode & 0o7777).toString(8),
+      ...(o.partSize > 0 ? { 'part-size': String(o.partSize) } : {}),
+    },
     ...objectOptions(pair),
     ...(pair.cacheControl ? { cacheControl: pair.cacheControl } : {}),
   };

@@ -5,6 +5,7 @@ import type { TreePath } from '../local/safe-open.js';
 import { uploadShape, type PartOptions } from '../plan/parts.js';
 import { resumeRead, verifiedParts } from '../plan/resume.js';
 import type { Journal } from '../store/journal.js';
+import type { BucketEncryption } from './encryption.js';
 import { settingsFingerprint, settingsFor } from './object-settings.js';
 
 /**
@@ -20,6 +21,7 @@ export async function hashForResume(a: {
   rel: string;
   key: string;
   parts: PartOptions;
+  encryption: BucketEncryption;
 }): Promise<Hashed | undefined> {
   const { pair, journal } = a;
   const recs = journal.uploads.resumableOf(pair.name, a.rel);
@@ -33,7 +35,14 @@ export async function hashForResume(a: {
         rec.ctime_ns !== null && rec.ino !== null
           ? { size: rec.size, mtimeNs: rec.mtime_ns, ctimeNs: rec.ctime_ns, ino: rec.ino }
           : null;
-      const settings = settingsFingerprint(settingsFor(pair, a.key, { md5: rec.md5, stat: f.stat, mode: f.mode }));
+      const settings = settingsFingerprint(
+        settingsFor(
+          pair,
+          a.key,
+          { md5: rec.md5, stat: f.stat, mode: f.mode },
+          { partSize, etags: a.encryption.trust(pair) },
+        ),
+      );
       const d = resumeRead({
         rec: { key: rec.key, identity, partSize: rec.part_size, settings: rec.settings },
         key: a.key,
@@ -53,6 +62,7 @@ export async function hashForResume(a: {
       return {
         stat: f.stat,
         mode: f.mode,
+        // '' for an upload hashed as it was sent (plan/one-pass.ts): the journal then records no MD5.
         md5: rec.md5,
         partSize,
         localEtag: '',

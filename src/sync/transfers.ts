@@ -4,10 +4,19 @@ import type { PairConfig } from '../config.js';
 import { fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { BufferPool } from '../local/budget.js';
-import { changed, type Hashed, openForRead, readPart, readWhole, sameContentStat } from '../local/hasher.js';
+import { InOrderMd5 } from '../local/in-order-md5.js';
+import {
+  changed,
+  type Hashed,
+  openForRead,
+  readAndHash,
+  readPart,
+  readWhole,
+  sameContentStat,
+} from '../local/hasher.js';
 import { treePath } from '../local/safe-open.js';
 import type { SyncedContent } from '../model.js';
-import { md5Hex as md5HexOf, multipartEtag } from '../plan/etag.js';
+import { etagsOpaque, md5Hex as md5HexOf, multipartEtag } from '../plan/etag.js';
 import { afterPartFailure } from '../plan/resume.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
@@ -19,6 +28,9 @@ import type { BandwidthLimit } from './bandwidth.js';
 import type { Lanes } from './lanes.js';
 import { settingsFingerprint, settingsFor } from './object-settings.js';
 import { transferBudgetBytes } from '../plan/lanes.js';
+
+/** A multipart upload created for a file hashed as it is sent, answered with SSE-KMS (see multipart()). */
+class OpaqueAtCreation extends Error {}
 
 export interface InFlight {
   pair: string;
@@ -93,7 +105,7 @@ export class Transfers {
     };
     this.inFlight.set(id, t);
     try {
-      const settings = settingsFor(pair, key, h);
+      const settings = settingsFor(pair, key, h, { partSize: h.partSize, etags: this.encryption.trust(pair) });
       if (h.partSize) return await this.multipart({ pair, rel, key, abs, h, settings, t });
       // A kept body already holds its bytes of the budget (see readAndHash).
       const budget = this.lanes.of(pair.name).budgetFor(h.stat.size);
@@ -142,9 +154,27 @@ export class Transfers {
     }
     const { size, mtimeNs, ctimeNs, ino } = h.stat;
     const record = { md5, size, partSize, mtimeNs, ctimeNs, ino, settings: fingerprint };
-    return this.uploads.run({ bucket, pair, rel, key, settings, record }, (uploadId) =>
-      this.sendParts(u, uploadId, []),
-    );
+    const created = (sse: string | undefined) => {
+      // SSE-KMS, learned only now: such an object needs x-amz-meta-md5, which a file hashed as it
+      // is sent cannot have at creation. That upload is given up unused; the file is hashed first.
+      if (!h.onePass || !etagsOpaque(sse)) return;
+      this.encryption.written(pair, sse);
+      throw new OpaqueAtCreation();
+    };
+    try {
+      return await this.uploads.run({ bucket, pair, rel, key, settings, record, created }, (uploadId) =>
+        this.sendParts(u, uploadId, []),
+      );
+    } catch (e) {
+      if (!(e instanceof OpaqueAtCreation)) throw e;
+      const full = await readAndHash(treePath(pair.path, rel, pair.followSymlinks), {
+        thresholdBytes: 0,
+        partSizeBytes: h.partSize,
+      });
+      if (!sameContentStat(full.stat, h.stat)) throw changed(u.abs);
+      const again = settingsFor(pair, key, full, { partSize: full.partSize, etags: this.encryption.trust(pair) });
+      return this.multipart({ ...u, h: full, settings: again });
+    }
   }
 
   /** Send every part but those kept from before a restart, then complete. */
@@ -168,6 +198,8 @@ export class Transfers {
       const send = partNumbers(h.partMd5s.length).filter((n) => !have.has(n));
       // A resumed upload without a full hash (h.deferred) learns the missing parts' MD5s here.
       const md5s = [...h.partMd5s];
+      // Hashed as it is sent (plan/one-pass.ts): the whole-file MD5 too, from the same reads.
+      const whole = h.onePass ? new InOrderMd5(h.partMd5s.length) : undefined;
       t.sent = kept.reduce((b, p) => b + Math.min(h.partSize, h.stat.size - (p.n - 1) * h.partSize), 0);
       const sent = await runParts(send, this.opts.concurrency, async (n, stopped) => {
         const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
@@ -179,9 +211,11 @@ export class Transfers {
           if (body.length !== len) throw changed(abs);
           const md5Hex = md5s[n - 1] ?? md5HexOf(body);
           md5s[n - 1] = md5Hex;
+          const inWhole = whole?.add(n, body);
           await this.opts.bandwidth?.take(len);
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
+          await inWhole;
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
@@ -191,6 +225,7 @@ export class Transfers {
           this.bytesUploaded += len;
           return etag;
         } finally {
+          whole?.skip(n);
           release();
         }
       });
@@ -201,7 +236,9 @@ export class Transfers {
       failpoint('after-complete');
       this.uploads.end(pair.name, uploadId);
       const localEtag = h.localEtag || multipartEtag(md5s.map((m) => Buffer.from(m!, 'hex')));
-      return this.encryption.content(pair, st, { md5: h.md5, partSize: h.partSize, localEtag });
+      const md5 = whole ? await whole.digest() : h.md5;
+      if (md5 === undefined) throw new Error(`${key}: a part was sent but not hashed`);
+      return this.encryption.content(pair, st, { md5, partSize: h.partSize, localEtag });
     } catch (e) {
       rethrowCrash(e);
       const error = fromFsError(e, abs);

@@ -194,9 +194,13 @@ class MemoryBucket implements Bucket {
     );
   }
 
-  createMultipart(key: string, s: ObjectSettings): Promise<string> {
+  createMultipart(key: string, s: ObjectSettings, encryption?: (sse: string | undefined) => void): Promise<string> {
     const what: S3Operation = { op: 'CreateMultipartUpload', key };
-    return this.req('CreateMultipartUpload', key, what, () => this.s3.newUpload(this.name, key, s, what));
+    return this.req('CreateMultipartUpload', key, what, () => {
+      const id = this.s3.newUpload(this.name, key, s, what);
+      encryption?.(this.s3.effectiveSse(s.sse));
+      return id;
+    });
   }
 
   uploadPart({ key, uploadId, n, body, md5Hex }: PartUpload): Promise<Stored> {
