@@ -15,6 +15,12 @@ const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
          attempts = CASE WHEN state = 'dirty' THEN attempts ELSE 0 END,
          state = 'dirty', updated_at = @now`;
 
+/**
+ * A new row's generation: above that of every row of the pair ever deleted (`retired`, kept by a
+ * trigger), so an outcome of work on a purged row cannot apply to the path's next row.
+ */
+const FIRST_GENERATION = 'coalesce((SELECT generation FROM retired WHERE pair = @pair), 0) + 1';
+
 export interface DirtyMark {
   pair: string;
   rel: string;
@@ -44,8 +50,8 @@ export class DirtyRows {
   markDirty(m: DirtyMark): void {
     this.sql
       .st(
-        `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
-       VALUES (@pair, @rel, @key, 'dirty', @now, @now + @debounce, @now)
+        `INSERT INTO files (pair, rel, key, state, generation, dirty_since, due_at, updated_at)
+       VALUES (@pair, @rel, @key, 'dirty', ${FIRST_GENERATION}, @now, @now + @debounce, @now)
        ${DIRTY_ON_CONFLICT}`,
       )
       .run({ pair: m.pair, rel: m.rel, key: m.key, now: m.now, debounce: m.debounceMs, maxDelay: m.maxDelayMs });
@@ -56,8 +62,9 @@ export class DirtyRows {
     if (!items.length) return;
     this.sql
       .st(
-        `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
-       SELECT @pair, j.value ->> 0, j.value ->> 1, 'dirty', @now, @now + @debounce, @now FROM json_each(@items) AS j WHERE true
+        `INSERT INTO files (pair, rel, key, state, generation, dirty_since, due_at, updated_at)
+       SELECT @pair, j.value ->> 0, j.value ->> 1, 'dirty', ${FIRST_GENERATION}, @now, @now + @debounce, @now
+       FROM json_each(@items) AS j WHERE true
        ${DIRTY_ON_CONFLICT}`,
       )
       .run({
@@ -114,13 +121,16 @@ export class DirtyRows {
     return r.d ?? undefined;
   }
 
+  /** Dirty rows, of one pair or all: from the counters the triggers keep (schema.ts, version 7). */
   pendingCount(pair?: string): number {
-    const r = (
+    return (
       pair === undefined
-        ? this.sql.st("SELECT count(*) AS n FROM files WHERE state = 'dirty'").get()
-        : this.sql.st("SELECT count(*) AS n FROM files WHERE state = 'dirty' AND pair = ?").get(pair)
-    ) as { n: number };
-    return r.n;
+        ? this.sql.st("SELECT coalesce(sum(n), 0) FROM file_counts WHERE state = 'dirty'").pluck().get()
+        : this.sql
+            .st("SELECT coalesce(sum(n), 0) FROM file_counts WHERE pair = ? AND state = 'dirty'")
+            .pluck()
+            .get(pair)
+    ) as number;
   }
 
   /** Due now if the row still carries exactly this lease (nothing since has set its due time). */
