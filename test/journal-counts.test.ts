@@ -89,7 +89,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constantFrom('release', 'retries-due', 'take', 'rekey'), pair: at.pair }),
 );
 
-function apply(j: Journal, o: Op, now: number): void {
+/** Performs one write; what it returns is of no interest. */
+function apply(j: Journal, o: Op, now: number): unknown {
   const pair = PAIRS[o.pair]!;
   const mark = { now, debounceMs: 10, maxDelayMs: 100 };
   if (!('rel' in o)) {
