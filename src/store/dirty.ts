@@ -82,27 +82,33 @@ export class DirtyRows {
    */
   makeAllDue(now: number, pairs: readonly string[]): void {
     this.sql
-      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))")
+      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND +pair IN (SELECT value FROM json_each(?))")
       .run(now, JSON.stringify(pairs));
   }
 
-  /** The pair's bucket answers again: rows waiting out a retry backoff are due now. */
+  /**
+   * The pair's bucket answers again: rows waiting out a retry backoff are due now. (`state <>
+   * 'clean'` names the partial index `files_unsettled`, so only the pair's unsettled rows are read.)
+   */
   makeRetriesDue(now: number, pair: string): number {
     return this.sql
-      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair = ? AND error_code IS NOT NULL AND due_at > ?")
+      .st(
+        "UPDATE files SET due_at = ? WHERE state <> 'clean' AND state = 'dirty' AND pair = ? AND error_code IS NOT NULL AND due_at > ?",
+      )
       .run(now, pair, now).changes;
   }
 
   /**
    * Take up to `limit` due rows of these pairs and lease them until `leaseUntil`, so the next pick
-   * skips them. Rows of any other pair (removed from the config, or paused) are never taken: no
+   * skips them. Read in due order from `files_due` (`+pair` keeps SQLite from choosing the pair's
+   * whole key index instead): it stops after `limit` rows, whatever is pending. Rows of any other pair (removed from the config, or paused) are never taken: no
    * engine would work on them, and their lease would be waited out.
    */
   takeDue(now: number, limit: number, leaseUntil: number, pairs: readonly string[]): FileRow[] {
     return this.tx(() => {
       const rows = selectFiles(
         this.sql,
-        "WHERE state = 'dirty' AND due_at <= ? AND pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
+        "WHERE state = 'dirty' AND due_at <= ? AND +pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
         now,
         JSON.stringify(pairs),
         limit,
@@ -116,7 +122,7 @@ export class DirtyRows {
   /** When the next row of these pairs is due (see takeDue). */
   nextDueAt(pairs: readonly string[]): number | undefined {
     const r = this.sql
-      .st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))")
+      .st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND +pair IN (SELECT value FROM json_each(?))")
       .get(JSON.stringify(pairs)) as { d: number | null };
     return r.d ?? undefined;
   }

@@ -129,20 +129,25 @@ export class FileQueries {
       .get(pair, size, md5);
   }
 
-  /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
+  /**
+   * Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. Two
+   * lookups of `files_unsettled` (pair, state, size), one per size they may have: asked of every
+   * delete examined.
+   */
   hasPendingNewFileOfSize(pair: string, size: number): boolean {
+    const pending = `SELECT 1 FROM files WHERE pair = ? AND state <> 'clean' AND state = 'dirty' AND present = 1 AND etag IS NULL`;
     return !!this.sql
-      .st(
-        `SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`,
-      )
-      .get(pair, size);
+      .st(`SELECT EXISTS (${pending} AND size = ?) OR EXISTS (${pending} AND size IS NULL)`)
+      .pluck()
+      .get(pair, size, pair);
   }
 
   // ── errors and status ───────────────────────────────────────────────────────────────────
+  /** Rows with a problem, latest first (read from `files_unsettled`: the pair's unsettled rows only). */
   failedFiles(pair: string, limit: number): FileRow[] {
     return selectFiles(
       this.sql,
-      `WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
+      `WHERE pair = ? AND state <> 'clean' AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
        ORDER BY updated_at DESC LIMIT ?`,
       pair,
       limit,

@@ -173,7 +173,9 @@ const MIGRATIONS: readonly string[] = [
   // generation of any row of a pair that was deleted: a path's new row starts above it, so work
   // begun on a row that was since purged can never match the path's next row. Settled tombstones
   // (present = 0, clean) are deleted: nothing reads them (a listed object without a row is a
-  // remote-only object, which the planner decides the same way).
+  // remote-only object, which the planner decides the same way). `files_unsettled` indexes the
+  // rows that are not clean (pending, failed, held, skipped) by pair: a query that names
+  // \`state <> 'clean'\` reads those, not the pair's history (test/query-plans.int.test.ts).
   `
   CREATE TABLE file_counts (
     pair TEXT NOT NULL,
@@ -211,6 +213,7 @@ const MIGRATIONS: readonly string[] = [
       SET n = n + 1, bytes = bytes + excluded.bytes, retrying = retrying + excluded.retrying;
   END;
   DELETE FROM files WHERE present = 0 AND state = 'clean';
+  CREATE INDEX files_unsettled ON files (pair, state, size) WHERE state <> 'clean';
   `,
 ];
 
