@@ -121,10 +121,14 @@ export class DirtyRows {
 
   /** When the next row of these pairs is due (see takeDue). */
   nextDueAt(pairs: readonly string[]): number | undefined {
-    const r = this.sql
-      .st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND +pair IN (SELECT value FROM json_each(?))")
-      .get(JSON.stringify(pairs)) as { d: number | null };
-    return r.d ?? undefined;
+    // The first in due order, not min(): an aggregate reads every pending row to find it.
+    const d = this.sql
+      .st(
+        "SELECT due_at FROM files WHERE state = 'dirty' AND +pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT 1",
+      )
+      .pluck()
+      .get(JSON.stringify(pairs)) as number | null | undefined;
+    return d ?? undefined;
   }
 
   /** Dirty rows, of one pair or all: from the counters the triggers keep (schema.ts, version 7). */
