@@ -6,6 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readStatus } from '../src/status/status.js';
 import { Journal } from '../src/store/journal.js';
 import { audit, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 import { independentClient, listAll } from './support/s3client.js';
@@ -42,6 +43,16 @@ describe('settled tombstones are purged', () => {
     expect((await once(cfg)).failures).toEqual([]);
     expect(await keys(s.bucket)).toHaveLength(500);
     expect(journalRows(s.stateDir).rels).toHaveLength(500);
+    // Status counts from the counters, not the rows: what the counters say is what it shows.
+    const bytes = Array.from({ length: 500 }, (_, i) => `file ${i}`.length).reduce((a, b) => a + b, 0);
+    expect(readStatus(cfg).pairs[0]!.inSync).toEqual({ files: 500, bytes });
+    const j = Journal.open(s.stateDir);
+    j.db.prepare("UPDATE file_counts SET n = n + 1 WHERE pair = 'p' AND state = 'clean' AND present = 1").run();
+    j.close();
+    expect(readStatus(cfg).pairs[0]!.inSync).toEqual({ files: 501, bytes });
+    const k = Journal.open(s.stateDir);
+    k.db.prepare("UPDATE file_counts SET n = n - 1 WHERE pair = 'p' AND state = 'clean' AND present = 1").run();
+    k.close();
 
     // The directory stays (an empty root would hold the deletes): only the files go.
     rmSync(join(s.root, 'd'), { recursive: true });
