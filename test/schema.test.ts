@@ -113,6 +113,44 @@ describe('journal migrations', () => {
     }
   });
 
+  it('v6 → current: counters hold what the rows say, settled tombstones go, a path starts above them', () => {
+    const stateDir = journalAt(6, (db) => {
+      const row = db.prepare(
+        `INSERT INTO files (pair, rel, key, present, size, generation, state, attempts, error_code, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 5)`,
+      );
+      row.run('p', 'kept', 'kept', 1, 10, 1, 'clean', 0, null);
+      row.run('p', 'gone', 'gone', 0, 20, 7, 'clean', 0, null);
+      row.run('p', 'pending', 'pending', 1, null, 2, 'dirty', 1, 'S3_REQUEST_FAILED');
+      row.run('p', 'held', 'held', 0, 30, 3, 'held', 0, 'DELETES_HELD');
+      row.run('q', 'other', 'other', 1, 40, 1, 'clean', 0, null);
+    });
+    const j = Journal.open(stateDir);
+    try {
+      expect(j.db.prepare("SELECT rel FROM files WHERE pair = 'p' ORDER BY rel").pluck().all()).toEqual([
+        'held',
+        'kept',
+        'pending',
+      ]);
+      const sorted = (pair: string) => j.query.stateCounts(pair).sort((a, b) => (a.state < b.state ? -1 : 1));
+      expect(sorted('p')).toEqual([
+        { state: 'clean', present: 1, n: 1, bytes: 10 },
+        { state: 'dirty', present: 1, n: 1, bytes: 0 },
+        { state: 'held', present: 0, n: 1, bytes: 30 },
+      ]);
+      expect(sorted('q')).toEqual([{ state: 'clean', present: 1, n: 1, bytes: 40 }]);
+      expect(j.query.retryingCount('p')).toBe(1);
+      expect(j.query.knownFiles('p')).toBe(3);
+      // The purged tombstone's path comes back: its row starts above every generation deleted.
+      j.markDirty({ pair: 'p', rel: 'gone', key: 'gone', now: 6, debounceMs: 0, maxDelayMs: 0 });
+      expect(j.getFile('p', 'gone')?.generation).toBe(8);
+      j.markDirty({ pair: 'q', rel: 'new', key: 'new', now: 6, debounceMs: 0, maxDelayMs: 0 });
+      expect(j.getFile('q', 'new')?.generation).toBe(1);
+    } finally {
+      j.close();
+    }
+  });
+
   it('v5 → current: a pair listed before records no location, so its next start lists it; a clean close is marked', () => {
     const stateDir = journalAt(5, (db) => {
       db.prepare(

@@ -15,6 +15,12 @@ const DIRTY_ON_CONFLICT = `ON CONFLICT (pair, rel) DO UPDATE SET
          attempts = CASE WHEN state = 'dirty' THEN attempts ELSE 0 END,
          state = 'dirty', updated_at = @now`;
 
+/**
+ * A new row's generation: above that of every row of the pair ever deleted (`retired`, kept by a
+ * trigger), so an outcome of work on a purged row cannot apply to the path's next row.
+ */
+const FIRST_GENERATION = 'coalesce((SELECT generation FROM retired WHERE pair = @pair), 0) + 1';
+
 export interface DirtyMark {
   pair: string;
   rel: string;
@@ -44,8 +50,8 @@ export class DirtyRows {
   markDirty(m: DirtyMark): void {
     this.sql
       .st(
-        `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
-       VALUES (@pair, @rel, @key, 'dirty', @now, @now + @debounce, @now)
+        `INSERT INTO files (pair, rel, key, state, generation, dirty_since, due_at, updated_at)
+       VALUES (@pair, @rel, @key, 'dirty', ${FIRST_GENERATION}, @now, @now + @debounce, @now)
        ${DIRTY_ON_CONFLICT}`,
       )
       .run({ pair: m.pair, rel: m.rel, key: m.key, now: m.now, debounce: m.debounceMs, maxDelay: m.maxDelayMs });
@@ -56,8 +62,9 @@ export class DirtyRows {
     if (!items.length) return;
     this.sql
       .st(
-        `INSERT INTO files (pair, rel, key, state, dirty_since, due_at, updated_at)
-       SELECT @pair, j.value ->> 0, j.value ->> 1, 'dirty', @now, @now + @debounce, @now FROM json_each(@items) AS j WHERE true
+        `INSERT INTO files (pair, rel, key, state, generation, dirty_since, due_at, updated_at)
+       SELECT @pair, j.value ->> 0, j.value ->> 1, 'dirty', ${FIRST_GENERATION}, @now, @now + @debounce, @now
+       FROM json_each(@items) AS j WHERE true
        ${DIRTY_ON_CONFLICT}`,
       )
       .run({
@@ -75,27 +82,33 @@ export class DirtyRows {
    */
   makeAllDue(now: number, pairs: readonly string[]): void {
     this.sql
-      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))")
+      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND +pair IN (SELECT value FROM json_each(?))")
       .run(now, JSON.stringify(pairs));
   }
 
-  /** The pair's bucket answers again: rows waiting out a retry backoff are due now. */
+  /**
+   * The pair's bucket answers again: rows waiting out a retry backoff are due now. (`state <>
+   * 'clean'` names the partial index `files_unsettled`, so only the pair's unsettled rows are read.)
+   */
   makeRetriesDue(now: number, pair: string): number {
     return this.sql
-      .st("UPDATE files SET due_at = ? WHERE state = 'dirty' AND pair = ? AND error_code IS NOT NULL AND due_at > ?")
+      .st(
+        "UPDATE files SET due_at = ? WHERE state <> 'clean' AND state = 'dirty' AND pair = ? AND error_code IS NOT NULL AND due_at > ?",
+      )
       .run(now, pair, now).changes;
   }
 
   /**
    * Take up to `limit` due rows of these pairs and lease them until `leaseUntil`, so the next pick
-   * skips them. Rows of any other pair (removed from the config, or paused) are never taken: no
+   * skips them. Read in due order from `files_due` (`+pair` keeps SQLite from choosing the pair's
+   * whole key index instead): it stops after `limit` rows, whatever is pending. Rows of any other pair (removed from the config, or paused) are never taken: no
    * engine would work on them, and their lease would be waited out.
    */
   takeDue(now: number, limit: number, leaseUntil: number, pairs: readonly string[]): FileRow[] {
     return this.tx(() => {
       const rows = selectFiles(
         this.sql,
-        "WHERE state = 'dirty' AND due_at <= ? AND pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
+        "WHERE state = 'dirty' AND due_at <= ? AND +pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?",
         now,
         JSON.stringify(pairs),
         limit,
@@ -108,19 +121,26 @@ export class DirtyRows {
 
   /** When the next row of these pairs is due (see takeDue). */
   nextDueAt(pairs: readonly string[]): number | undefined {
-    const r = this.sql
-      .st("SELECT min(due_at) AS d FROM files WHERE state = 'dirty' AND pair IN (SELECT value FROM json_each(?))")
-      .get(JSON.stringify(pairs)) as { d: number | null };
-    return r.d ?? undefined;
+    // The first in due order, not min(): an aggregate reads every pending row to find it.
+    const d = this.sql
+      .st(
+        "SELECT due_at FROM files WHERE state = 'dirty' AND +pair IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT 1",
+      )
+      .pluck()
+      .get(JSON.stringify(pairs)) as number | null | undefined;
+    return d ?? undefined;
   }
 
+  /** Dirty rows, of one pair or all: from the counters the triggers keep (schema.ts, version 7). */
   pendingCount(pair?: string): number {
-    const r = (
+    return (
       pair === undefined
-        ? this.sql.st("SELECT count(*) AS n FROM files WHERE state = 'dirty'").get()
-        : this.sql.st("SELECT count(*) AS n FROM files WHERE state = 'dirty' AND pair = ?").get(pair)
-    ) as { n: number };
-    return r.n;
+        ? this.sql.st("SELECT coalesce(sum(n), 0) FROM file_counts WHERE state = 'dirty'").pluck().get()
+        : this.sql
+            .st("SELECT coalesce(sum(n), 0) FROM file_counts WHERE pair = ? AND state = 'dirty'")
+            .pluck()
+            .get(pair)
+    ) as number;
   }
 
   /** Due now if the row still carries exactly this lease (nothing since has set its due time). */

@@ -91,15 +91,20 @@ export class FileOutcomes {
       );
   }
 
-  /** The local file is gone and the remote side is settled (deleted, trashed or kept). */
+  /**
+   * The local file is gone and the remote side is settled (deleted, trashed or kept): nothing is
+   * left to remember, and the row goes. A settled tombstone would be read by nothing (renames
+   * pair with pending ones; an object that comes back is a remote-only object, decided the same
+   * way), only counted and carried forever. If the path changed meanwhile (generation moved on),
+   * the row stays, dirty, due after a fresh debounce.
+   */
   recordRemovalSettled(pair: string, rel: string, gen: number, now: number, debounceMs: number): void {
+    if (this.sql.st('DELETE FROM files WHERE pair = ? AND rel = ? AND generation = ?').run(pair, rel, gen).changes)
+      return;
     this.sql
       .st(
         `UPDATE files SET present = 0, synced_generation = @gen, attempts = 0, error_code = NULL, error = NULL, updated_at = @now,
-         etag = NULL, etag_kind = NULL, remote_size = NULL,
-         state = CASE WHEN generation = @gen THEN 'clean' ELSE 'dirty' END,
-         dirty_since = CASE WHEN generation = @gen THEN NULL ELSE @now END,
-         due_at = CASE WHEN generation = @gen THEN NULL ELSE @now + @debounce END
+         etag = NULL, etag_kind = NULL, remote_size = NULL, state = 'dirty', dirty_since = @now, due_at = @now + @debounce
        WHERE pair = @pair AND rel = @rel`,
       )
       .run({ pair, rel, gen, now, debounce: debounceMs });

@@ -81,7 +81,8 @@ export class PairTable {
     this.sql
       .st(
         `UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL
-       WHERE name = ? AND state = 'deletes-held' AND NOT EXISTS (SELECT 1 FROM files WHERE pair = pairs.name AND state = 'held')`,
+       WHERE name = ? AND state = 'deletes-held'
+         AND NOT EXISTS (SELECT 1 FROM files WHERE pair = pairs.name AND state <> 'clean' AND state = 'held')`,
       )
       .run(name);
   }
@@ -108,7 +109,7 @@ export class PairTable {
     return this.sql.tx(() => {
       const n = this.sql
         .st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL
-                         WHERE pair = ? AND state = 'held'`)
+                         WHERE pair = ? AND state <> 'clean' AND state = 'held'`)
         .run(now, name).changes;
       this.sql
         .st(`UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL, released_at = ?,

@@ -104,7 +104,7 @@ export class FileQueries {
    */
   knownFiles(pair: string): number {
     return this.sql
-      .st("SELECT count(*) FROM files WHERE pair = ? AND (present = 1 OR state <> 'clean')")
+      .st("SELECT coalesce(sum(n), 0) FROM file_counts WHERE pair = ? AND (present = 1 OR state <> 'clean')")
       .pluck()
       .get(pair) as number;
   }
@@ -138,50 +138,50 @@ export class FileQueries {
       .get(pair, size);
   }
 
-  /** Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. */
+  /**
+   * Dirty rows not yet due that could be the far end of a rename of a `size`-byte file. Two
+   * lookups of `files_unsettled` (pair, state, size), one per size they may have: asked of every
+   * delete examined.
+   */
   hasPendingNewFileOfSize(pair: string, size: number): boolean {
+    const pending = `SELECT 1 FROM files WHERE pair = ? AND state <> 'clean' AND state = 'dirty' AND present = 1 AND etag IS NULL`;
     return !!this.sql
-      .st(
-        `SELECT 1 FROM files WHERE pair = ? AND state = 'dirty' AND present = 1 AND (size IS NULL OR size = ?) AND etag IS NULL LIMIT 1`,
-      )
-      .get(pair, size);
+      .st(`SELECT EXISTS (${pending} AND size = ?) OR EXISTS (${pending} AND size IS NULL)`)
+      .pluck()
+      .get(pair, size, pair);
   }
 
   // ── errors and status ───────────────────────────────────────────────────────────────────
+  /** Rows with a problem, latest first (read from `files_unsettled`: the pair's unsettled rows only). */
   failedFiles(pair: string, limit: number): FileRow[] {
     return selectFiles(
       this.sql,
-      `WHERE pair = ? AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
+      `WHERE pair = ? AND state <> 'clean' AND (state IN ('failed','held','skipped') OR (state = 'dirty' AND attempts > 0))
        ORDER BY updated_at DESC LIMIT ?`,
       pair,
       limit,
     );
   }
+  /**
+   * Rows and bytes per state and presence, from `file_counts` (kept by triggers, schema.ts
+   * version 7): a handful of rows, whatever the size of the pair.
+   */
   stateCounts(pair: string): { state: string; present: number; n: number; bytes: number }[] {
-    return this.sql
-      .st(
-        'SELECT state, present, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM files WHERE pair = ? GROUP BY state, present',
-      )
-      .all(pair) as never;
+    return this.sql.st('SELECT state, present, n, bytes FROM file_counts WHERE pair = ? AND n > 0').all(pair) as never;
   }
   /**
    * Pending rows whose last try failed. By the error the row carries, not only its attempts: a
    * rescan marks a failed row dirty again (attempts 0) and it still has not gone through. The
-   * codes of a skip (a symlink or special file) and of a hold are no failure.
+   * codes of a skip (a symlink or special file) and of a hold are no failure. Counted by the
+   * triggers (`retrying7` in schema.ts).
    */
   retryingCount(pair: string): number {
-    return (
-      this.sql
-        .st(
-          `SELECT count(*) AS n FROM files WHERE pair = ? AND state = 'dirty'
-           AND (attempts > 0 OR (error_code IS NOT NULL AND error_code NOT IN ('DELETE_RELEASED', 'DELETES_HELD')
-                                 AND NOT (error_code = 'UNSUPPORTED_FILE' AND kind IN ('symlink', 'special'))))`,
-        )
-        .get(pair) as { n: number }
-    ).n;
+    return this.sql.st('SELECT coalesce(sum(retrying), 0) FROM file_counts WHERE pair = ?').pluck().get(pair) as number;
   }
-  /** Failed rows or held deletes: a pair with any is not in sync (a full scan of the pair: ask rarely). */
+  /** Failed rows or held deletes: a pair with any is not in sync. */
   hasProblems(pair: string): boolean {
-    return !!this.sql.st("SELECT 1 FROM files WHERE pair = ? AND state IN ('failed', 'held') LIMIT 1").get(pair);
+    return !!this.sql
+      .st("SELECT 1 FROM file_counts WHERE pair = ? AND state IN ('failed', 'held') AND n > 0 LIMIT 1")
+      .get(pair);
   }
 }

@@ -6,6 +6,19 @@ import type { Database } from 'better-sqlite3';
  * and identities (mtime/ctime in ns, inode, device), which exceed 2^53 and are stored as decimal
  * TEXT: compared for equality only, exact, and free of BigInt plumbing.
  */
+/**
+ * Part of migration 7 (never edit): whether the row `r` is retrying (status's count), as 0 or 1,
+ * or (for `files`) summed over a group. A pending row whose last try failed, by its attempts or
+ * by the error it carries; a skip's code (symlink, special file) and a hold are no failure.
+ */
+function retrying7(r: 'new' | 'old' | 'files'): string {
+  const x = r === 'files' ? '' : `${r}.`;
+  const one = `(${x}state = 'dirty' AND (${x}attempts > 0 OR (${x}error_code IS NOT NULL
+    AND ${x}error_code NOT IN ('DELETE_RELEASED', 'DELETES_HELD')
+    AND NOT (${x}error_code = 'UNSUPPORTED_FILE' AND ${x}kind IN ('symlink', 'special')))))`;
+  return r === 'files' ? `sum(${one})` : one;
+}
+
 const MIGRATIONS: readonly string[] = [
   // 1: pairs, files (with tombstones), the remote listing, multipart uploads, recent errors, meta.
   `
@@ -152,6 +165,55 @@ const MIGRATIONS: readonly string[] = [
   // rows, which are listed at the next start.
   `
   ALTER TABLE pairs ADD COLUMN listed_fingerprint TEXT;
+  `,
+  // 7: a journal whose cost does not grow with history. `file_counts` holds, per pair, state and
+  // present, how many rows there are, their bytes and how many of them are retrying (status's
+  // "retrying"): kept by triggers on every write to `files`, so status and the per-second status
+  // write read a handful of rows instead of counting the pair. `retired` holds the highest
+  // generation of any row of a pair that was deleted: a path's new row starts above it, so work
+  // begun on a row that was since purged can never match the path's next row. Settled tombstones
+  // (present = 0, clean) are deleted: nothing reads them (a listed object without a row is a
+  // remote-only object, which the planner decides the same way). `files_unsettled` indexes the
+  // rows that are not clean (pending, failed, held, skipped) by pair: a query that names
+  // \`state <> 'clean'\` reads those, not the pair's history (test/query-plans.int.test.ts).
+  `
+  CREATE TABLE file_counts (
+    pair TEXT NOT NULL,
+    state TEXT NOT NULL,
+    present INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    retrying INTEGER NOT NULL,
+    PRIMARY KEY (pair, state, present)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE retired (pair TEXT PRIMARY KEY, generation INTEGER NOT NULL) STRICT;
+  INSERT INTO file_counts (pair, state, present, n, bytes, retrying)
+    SELECT pair, state, present, count(*), coalesce(sum(size), 0), ${retrying7('files')} FROM files GROUP BY pair, state, present;
+  CREATE TRIGGER files_counted_insert AFTER INSERT ON files BEGIN
+    INSERT INTO file_counts (pair, state, present, n, bytes, retrying)
+      VALUES (new.pair, new.state, new.present, 1, coalesce(new.size, 0), ${retrying7('new')})
+      ON CONFLICT (pair, state, present) DO UPDATE
+      SET n = n + 1, bytes = bytes + excluded.bytes, retrying = retrying + excluded.retrying;
+  END;
+  CREATE TRIGGER files_counted_delete AFTER DELETE ON files BEGIN
+    UPDATE file_counts SET n = n - 1, bytes = bytes - coalesce(old.size, 0), retrying = retrying - ${retrying7('old')}
+      WHERE pair = old.pair AND state = old.state AND present = old.present;
+    INSERT INTO retired (pair, generation) VALUES (old.pair, old.generation)
+      ON CONFLICT (pair) DO UPDATE SET generation = max(generation, excluded.generation);
+  END;
+  CREATE TRIGGER files_counted_update AFTER UPDATE OF pair, state, present, size, attempts, error_code, kind ON files
+    WHEN old.pair IS NOT new.pair OR old.state IS NOT new.state OR old.present IS NOT new.present
+      OR old.size IS NOT new.size OR ${retrying7('old')} <> ${retrying7('new')}
+  BEGIN
+    UPDATE file_counts SET n = n - 1, bytes = bytes - coalesce(old.size, 0), retrying = retrying - ${retrying7('old')}
+      WHERE pair = old.pair AND state = old.state AND present = old.present;
+    INSERT INTO file_counts (pair, state, present, n, bytes, retrying)
+      VALUES (new.pair, new.state, new.present, 1, coalesce(new.size, 0), ${retrying7('new')})
+      ON CONFLICT (pair, state, present) DO UPDATE
+      SET n = n + 1, bytes = bytes + excluded.bytes, retrying = retrying + excluded.retrying;
+  END;
+  DELETE FROM files WHERE present = 0 AND state = 'clean';
+  CREATE INDEX files_unsettled ON files (pair, state, size) WHERE state <> 'clean';
   `,
 ];
 

@@ -95,9 +95,9 @@ function markFound(rt: Runtime, name: string, rels: readonly string[]): void {
 export async function rescanSubtree(rt: Runtime, name: string, under: string): Promise<void> {
   const { pair, filter } = rt.engines.get(name)!;
   const items = new Map<string, string>();
-  const prefix = under ? `${under}/` : '';
-  for (const r of rt.journal.query.reconcileRows(name))
-    if (r.present === 1 && r.rel.startsWith(prefix) && !r.rel.startsWith('/')) items.set(r.rel, r.key);
+  // Under a directory: its rows only, an indexed range; the whole tree: every row of the pair.
+  if (under) for (const rel of rt.journal.query.presentUnder(name, under)) items.set(rel, keyFor(pair.prefix, rel));
+  else for (const r of rt.journal.query.reconcileRows(name)) if (r.present === 1) items.set(r.rel, r.key);
   try {
     const walked = await walk(pair.path, filter, { followSymlinks: pair.followSymlinks, under });
     for (const e of walked.entries) if (!items.has(e.rel)) items.set(e.rel, keyFor(pair.prefix, e.rel));
