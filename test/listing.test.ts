@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { compareKeys } from '../src/s3/listing.js';
+import { compareKeys } from '../src/plan/key-order.js';
 import { S3Bucket } from '../src/s3/bucket.js';
 
 /**
