@@ -17,6 +17,12 @@ export interface Covered {
   through: string | null;
 }
 
+/** Where a page of rows ended: the (pair, key) index's order is (key, rowid). */
+export interface RowCursor {
+  key: string;
+  rowid: number;
+}
+
 type RowTuple = [
   string,
   string,
@@ -41,18 +47,21 @@ type RowTuple = [
 export class MarchQueries {
   constructor(private readonly sql: Sql) {}
 
-  /** Up to `limit` rows after (key, rel), in (key, rel) order. */
-  rowsAfter(pair: string, after: { key: string; rel: string } | null, limit: number): ReconcileRow[] {
+  /**
+   * Up to `limit` rows after `after`, in (key, rowid) order: the (pair, key) index's own order, so
+   * no sort. `last` is where the next page starts.
+   */
+  rowsAfter(pair: string, after: RowCursor | null, limit: number): { rows: ReconcileRow[]; last: RowCursor | null } {
     const cols =
-      'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files';
-    const rows = (
+      'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code, rowid FROM files';
+    const found = (
       after
         ? this.sql
-            .raw(`${cols} WHERE pair = ? AND key >= ? AND (key > ? OR rel > ?) ORDER BY key, rel LIMIT ?`)
-            .all(pair, after.key, after.key, after.rel, limit)
-        : this.sql.raw(`${cols} WHERE pair = ? ORDER BY key, rel LIMIT ?`).all(pair, limit)
-    ) as RowTuple[];
-    return rows.map((r) => ({
+            .raw(`${cols} WHERE pair = ? AND (key, rowid) > (?, ?) ORDER BY key, rowid LIMIT ?`)
+            .all(pair, after.key, after.rowid, limit)
+        : this.sql.raw(`${cols} WHERE pair = ? ORDER BY key, rowid LIMIT ?`).all(pair, limit)
+    ) as (RowTuple & { 12: number })[];
+    const rows = found.map((r) => ({
       rel: r[0],
       key: r[1],
       present: r[2],
@@ -66,6 +75,8 @@ export class MarchQueries {
       remote_size: r[10],
       error_code: r[11],
     }));
+    const l = found[found.length - 1];
+    return { rows, last: l ? { key: l[1], rowid: l[12] } : null };
   }
 
   /** Is any row of the pair at `key`? */

@@ -1,19 +1,21 @@
 import { compareKeys } from '../plan/key-order.js';
 import { decideKey, type KeyContext, type KeyRow } from '../plan/reconcile-key.js';
 import type { Journal } from '../store/journal.js';
-import type { KeyedObject } from '../store/march.js';
+import type { KeyedObject, RowCursor } from '../store/march.js';
 import type { WalkEntry, WalkItem } from '../watch/walker.js';
 import type { ListingFeed } from './listing-feed.js';
 
 /** Rows and objects read per query; marks written per transaction. */
-export const MARCH_PAGE = 1000;
+const MARCH_PAGE = 1000;
 
 /** The pair's rows in (key, rel) order, a keyset page at a time. */
 class RowReader {
   private buf: KeyRow[] = [];
   private i = 0;
   private done = false;
-  private cursor: { key: string; rel: string } | null = null;
+  private cursor: RowCursor | null = null;
+  /** The most rows held at once. */
+  peak = 0;
   constructor(
     private readonly journal: Journal,
     private readonly pair: string,
@@ -21,10 +23,11 @@ class RowReader {
   /** Reads the next page as soon as this one is used up, so rows the marks add are never met. */
   peek(): KeyRow | undefined {
     if (this.i >= this.buf.length && !this.done) {
-      this.buf = this.journal.march.rowsAfter(this.pair, this.cursor, MARCH_PAGE);
+      const page = this.journal.march.rowsAfter(this.pair, this.cursor, MARCH_PAGE);
+      this.buf = page.rows;
       this.i = 0;
-      const last = this.buf[this.buf.length - 1];
-      if (last) this.cursor = { key: last.key, rel: last.rel };
+      this.peak = Math.max(this.peak, this.buf.length);
+      if (page.last) this.cursor = page.last;
       else this.done = true;
     }
     return this.buf[this.i];
@@ -42,6 +45,8 @@ class ObjectReader {
   private cursor = '';
   /** Objects met (trash excluded). */
   count = 0;
+  /** The most objects held at once. */
+  peak = 0;
   constructor(
     private readonly journal: Journal,
     private readonly pair: string,
@@ -61,6 +66,7 @@ class ObjectReader {
       }
       this.buf = this.journal.march.objectsAfter(this.pair, this.cursor, upTo, MARCH_PAGE);
       this.i = 0;
+      this.peak = Math.max(this.peak, this.buf.length);
       const last = this.buf[this.buf.length - 1];
       if (last) this.cursor = last.key;
       else if (upTo === null) this.done = true;
@@ -75,26 +81,28 @@ class ObjectReader {
 
 /** The walk's next item, looked at before it is taken. */
 class WalkReader {
-  private next: IteratorResult<WalkItem> | undefined;
+  private next: (WalkItem & { full: string }) | null | undefined;
   constructor(
     private readonly it: AsyncIterator<WalkItem>,
     private readonly prefix: string,
   ) {}
   async peek(): Promise<(WalkItem & { full: string }) | undefined> {
-    this.next ??= await this.it.next();
-    if (this.next.done) return undefined;
-    return { ...this.next.value, full: this.prefix + this.next.value.key };
+    if (this.next === undefined) {
+      const r = await this.it.next();
+      this.next = r.done ? null : { ...r.value, full: this.prefix + r.value.key };
+    }
+    return this.next ?? undefined;
   }
   take(): void {
-    this.next = undefined;
+    if (this.next !== null) this.next = undefined;
   }
 }
 
 export interface MarchCounts {
   dirty: number;
   localFiles: number;
-  /** The most entries, rows and objects the march held for one key at once. */
-  peakGroup: number;
+  /** The most walk entries, rows and objects held at once: by the march for one key, and read ahead. */
+  peak: { group: number; rows: number; objects: number };
 }
 
 /**
@@ -118,7 +126,7 @@ export async function march(m: {
   const unknown: string[] = [];
   const ctx: KeyContext = { ...m.ctx, unknown: (rel) => unknown.some((u) => u === '' || rel.startsWith(u)) };
   const batch = new MarkBatch(journal, pair, m.now);
-  const counts = { dirty: 0, localFiles: 0, peakGroup: 0, objects: 0, cancelled: 0 };
+  const counts = { dirty: 0, localFiles: 0, objects: 0, cancelled: 0, peak: { group: 0, rows: 0, objects: 0 } };
   for (;;) {
     const w = await walk.peek();
     const r = rows.peek();
@@ -142,7 +150,7 @@ export async function march(m: {
     while (rows.peek()?.key === key) keyRows.push(rows.take());
     const object = o?.key === key ? objects.take() : undefined;
     counts.localFiles += entries.length;
-    counts.peakGroup = Math.max(counts.peakGroup, entries.length + keyRows.length + (object ? 1 : 0));
+    counts.peak.group = Math.max(counts.peak.group, entries.length + keyRows.length + (object ? 1 : 0));
     for (const d of decideKey({ key, entries, rows: keyRows, object }, ctx)) {
       if (d.action === 'none') continue;
       if (d.action === 'cancel') counts.cancelled++;
@@ -152,6 +160,8 @@ export async function march(m: {
   }
   batch.flush();
   counts.objects = objects.count;
+  counts.peak.rows = rows.peak;
+  counts.peak.objects = objects.peak;
   return counts;
 }
 

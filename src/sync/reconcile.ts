@@ -6,7 +6,7 @@ import type { Journal } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
 import { type WalkItem, type WalkStats, walkInOrder } from '../watch/walker.js';
 import { ListingFeed } from './listing-feed.js';
-import { MARCH_PAGE, march } from './march.js';
+import { march } from './march.js';
 
 export interface RootCheck {
   problem: string | null;
@@ -146,7 +146,7 @@ export async function reconcile(
     listed: !!feed,
     unreadable,
     rootProblem: null,
-    held: { entries: stats.peak + m.peakGroup, rows: MARCH_PAGE, objects: MARCH_PAGE + (feed?.peak ?? 0) },
+    held: { entries: stats.peak + m.peak.group, rows: m.peak.rows, objects: m.peak.objects + (feed?.peak ?? 0) },
   };
 }
 
