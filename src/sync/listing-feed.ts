@@ -17,6 +17,7 @@ export class ListingFeed {
   /** The most objects held at once (a page, or the whole listing of an unordered server). */
   peak = 0;
   private failure: unknown;
+  private stopped = false;
   private readonly ahead = new Map<string, string | null>();
   private unordered: Listed[] | undefined;
   private wake: (() => void) | undefined;
@@ -58,6 +59,11 @@ export class ListingFeed {
     });
   }
 
+  /** The reconciliation gave up: pages still arriving are not written (the journal may be closing). */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** The listing ended or failed: throws its error. */
   async finished(): Promise<void> {
     await this.done;
@@ -82,6 +88,7 @@ export class ListingFeed {
         this.complete = false;
       },
       onPage: (page, covered) => {
+        if (this.stopped) return;
         const objects: KeyedObject[] = page.filter((o) => !o.key.startsWith(trash));
         this.objects += objects.length;
         this.peak = Math.max(this.peak, objects.length);
@@ -107,6 +114,7 @@ export class ListingFeed {
         if (moved) this.settle();
       },
     });
+    if (this.stopped) return;
     const at = { now: this.l.now(), fingerprint: this.l.fingerprint };
     if (this.unordered) {
       this.objects = this.unordered.length;

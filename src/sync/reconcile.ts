@@ -130,6 +130,7 @@ export async function reconcile(
     },
     now: deps.now(),
   }).catch(async (e: unknown) => {
+    feed?.stop();
     await walked.return(undefined);
     throw e;
   });
