@@ -71,8 +71,14 @@ export interface ListedUpload {
 export interface ListOptions {
   /** Keys to cut the listing at (ascending in UTF-8 order): ranges listed side by side. */
   splitAfter?: readonly string[];
-  /** Each page's objects as it arrives; ranges listed side by side interleave. */
-  onPage?: (objects: readonly Listed[]) => void;
+  /**
+   * Each page's objects as it arrives; ranges listed side by side interleave. `covered`, when the
+   * listing is in S3's key order: the page holds every object with a key in (after, through]
+   * ('' as `after`: from the start; null as `through`: to the end of the prefix).
+   */
+  onPage?: (objects: readonly Listed[], covered?: { after: string; through: string | null }) => void;
+  /** false: the pages go to onPage only and `list` returns nothing (memory stays one page). */
+  collect?: boolean;
   /** The ranges were given up (keys out of order) and the listing starts again: forget the pages so far. */
   onRestart?: () => void;
 }

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { compareKeys } from '../src/s3/listing.js';
+import { compareKeys } from '../src/plan/key-order.js';
 import { S3Bucket } from '../src/s3/bucket.js';
 
 /**
@@ -174,5 +174,63 @@ describe('S3Bucket.list', () => {
       onPage: (p) => seen.push(...p.map((o) => o.key)),
     });
     expect(seen.sort(compareKeys)).toEqual(listed.map((o) => o.key));
+  });
+
+  /** The pages' proofs chained from the start: each (after, through] follows the previous one. */
+  function chain(covers: { after: string; through: string | null }[]): string | null | undefined {
+    const ahead = new Map(covers.map((c) => [c.after, c.through]));
+    let at: string | null | undefined = '';
+    while (at !== null && at !== undefined && ahead.has(at)) {
+      const next: string | null | undefined = ahead.get(at);
+      ahead.delete(at);
+      at = next;
+    }
+    return ahead.size ? undefined : at;
+  }
+
+  it.each([
+    ['in ranges', true],
+    ['page by page', false],
+  ])('streamed (collect: false) %s: pages prove ranges that chain from the start to the end', async (_, split) => {
+    const keys = keysOf(4321);
+    const { bucket } = fakeServer([...keys.slice(0, 4000), 'd03/added', 'd30/added']);
+    const covers: { after: string; through: string | null }[] = [];
+    const seen: string[] = [];
+    const listed = await bucket.list('', {
+      splitAfter: split ? splitsOf(keys) : [],
+      collect: false,
+      onPage: (p, c) => {
+        seen.push(...p.map((o) => o.key));
+        covers.push(c!);
+        for (const o of p)
+          expect(compareKeys(o.key, c!.after) > 0 && (c!.through === null || compareKeys(o.key, c!.through) <= 0)).toBe(
+            true,
+          );
+      },
+    });
+    expect(listed).toEqual([]);
+    expect(seen).toHaveLength(4002);
+    expect(chain(covers)).toBeNull();
+  });
+
+  it('streamed from a server out of UTF-8 order: a restart, then pages that prove nothing', async () => {
+    const keys = Array.from(
+      { length: 2400 },
+      (_, i) => `k${String(i).padStart(5, '0')}${i % 2 ? '\u{1F389}' : '\uFF5E'}`,
+    );
+    const utf16 = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const { bucket } = fakeServer([...keys, 'k00001\uFF5E\u{1F389}', 'k00001\u{1F389}\uFF5E'], { order: utf16 });
+    let restarted = 0;
+    const after: (object | undefined)[] = [];
+    await bucket.list('', {
+      collect: false,
+      onRestart: () => {
+        restarted++;
+        after.length = 0;
+      },
+      onPage: (_p, c) => after.push(c),
+    });
+    expect(restarted).toBe(1);
+    expect(after).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -82,6 +82,17 @@ const steps: Step[] = [
       return { pages, n: all.length, last: all[all.length - 1]?.key };
     },
   ],
+  [
+    'list streamed (collect: false): each page proves its key range',
+    async (c) => {
+      const covers: unknown[] = [];
+      const all = await c.b.list('n/', {
+        collect: false,
+        onPage: (p, covered) => covers.push({ n: p.length, covered }),
+      });
+      return { returned: all.length, covers };
+    },
+  ],
   ['head', (c) => c.b.head('p/a')],
   ['head a missing key', (c) => c.b.head('p/none')],
   ['get', (c) => c.b.get('p/a').then(gotten)],

@@ -31,11 +31,19 @@ export function leftAtPreviousPrefix(
   prefix: string,
   movedFrom: string | null,
   key: string,
-  previousKeys: ReadonlySet<string>,
+  previousKeys: { has(key: string): boolean },
 ): boolean {
   if (movedFrom === null) return false;
   if (movedFrom.startsWith(prefix)) return key.startsWith(movedFrom);
-  return previousKeys.has(key);
+  return previousKeysListed(prefix, movedFrom) && previousKeys.has(key);
+}
+
+/**
+ * The key a row has now whose key under the previous prefix was `key` (rows are rekeyed when the
+ * prefix changes): a listed key is asked of the journal's key index instead of a set of them all.
+ */
+export function currentKeyOfPrevious(prefix: string, movedFrom: string, key: string): string {
+  return key.startsWith(movedFrom) ? prefix + key.slice(movedFrom.length) : '';
 }
 
 /** Does the listing of `prefix` reach keys the previous prefix gave to paths (see leftAtPreviousPrefix)? */

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ListOptions, Listed } from '../bucket.js';
 import { normalizeEtag } from '../plan/etag.js';
+import { compareKeys } from '../plan/key-order.js';
 import { onResponseHeaders, readListPageDirectly, takeListPage } from './client.js';
 import type { ListedObject } from './list-page.js';
 import { sdk } from './sdk.js';
@@ -8,24 +9,6 @@ import { sdk } from './sdk.js';
 const { ListObjectsV2Command } = sdk;
 
 const OUT_OF_ORDER = Symbol('out of order');
-
-/**
- * S3's key order: UTF-8 bytes, i.e. code points. JavaScript compares UTF-16 units, which differ only
- * where a surrogate (a code point above U+FFFF) meets a unit from U+E000 up.
- */
-export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys && (xs ? y : x) >= 0xe000) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
 /** The SDK's listing entries in list-page.ts's shape (entries without a key are skipped). */
 function sdkContents(contents: readonly { Key?: string; Size?: number; ETag?: string }[] | undefined): ListedObject[] {
@@ -62,21 +45,31 @@ export async function listPrefix(
 ): Promise<Listed[]> {
   const splits = (opts.splitAfter ?? []).filter((k) => k.startsWith(prefix));
   if (splits.length && splits.every((k, i) => i === 0 || compareKeys(splits[i - 1]!, k) < 0)) {
-    const ranges = await listRanges(client, bucket, prefix, splits, opts.onPage);
+    const ranges = await listRanges({ client, bucket, prefix, splits, opts });
     if (ranges) return ranges;
     opts.onRestart?.();
   }
-  return (await listRange({ client, bucket, prefix, onPage: opts.onPage })) as Listed[];
+  const collect = opts.collect !== false;
+  if (!collect) {
+    // Streamed: the consumer needs the key order, so it is checked here too.
+    const r = await listRange({ client, bucket, prefix, onPage: opts.onPage, collect, abandoned: { now: false } });
+    if (r !== OUT_OF_ORDER) return r;
+    opts.onRestart?.();
+  }
+  return (await listRange({ client, bucket, prefix, onPage: opts.onPage, collect })) as Listed[];
 }
 
 /** The ranges cut at `splits`, chained on response headers; undefined when out of order. */
-async function listRanges(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-  splits: readonly string[],
-  onPage: ListOptions['onPage'],
-): Promise<Listed[] | undefined> {
+async function listRanges(l: {
+  client: S3Client;
+  bucket: string;
+  prefix: string;
+  splits: readonly string[];
+  opts: ListOptions;
+}): Promise<Listed[] | undefined> {
+  const { client, bucket, prefix, splits } = l;
+  const { onPage } = l.opts;
+  const collect = l.opts.collect !== false;
   const n = splits.length + 1;
   const abandoned = { now: false };
   const runs: Promise<{ ok: true; v: Listed[] | typeof OUT_OF_ORDER } | { ok: false; e: unknown }>[] = [];
@@ -97,6 +90,7 @@ async function listRanges(
         after: i === 0 ? undefined : splits[i - 1],
         upTo: splits[i],
         onPage,
+        collect,
         abandoned,
         onFirstHeaders: once,
       }).then(
@@ -134,7 +128,9 @@ interface RangeList {
   /** Inclusive upper bound; none: to the end of the prefix. */
   upTo?: string | undefined;
   onPage: ListOptions['onPage'];
-  /** Set when listing in ranges: order is checked, and a range out of order stops all of them. */
+  /** false: pages go to onPage only. */
+  collect?: boolean;
+  /** Set when listing in order: order is checked, and a range out of order stops all of them. */
   abandoned?: { now: boolean };
   /** Called when the first page's response starts to arrive. */
   onFirstHeaders?: () => void;
@@ -148,12 +144,15 @@ async function listRange({
   after,
   upTo,
   onPage,
+  collect = true,
   abandoned,
   onFirstHeaders,
 }: RangeList): Promise<Listed[] | typeof OUT_OF_ORDER> {
   const out: Listed[] = [];
   let token: string | undefined;
   let last = after;
+  // What the pages so far proved: every key in (after, coveredTo] (checked order only).
+  let coveredTo = after ?? '';
   for (;;) {
     const input = {
       Bucket: bucket,
@@ -185,10 +184,14 @@ async function listRange({
         break;
       }
     }
-    for (const x of page) out.push(x);
-    onPage?.(page);
-    if (done || !(direct ? direct.isTruncated : r.IsTruncated)) return out;
+    if (collect) for (const x of page) out.push(x);
     token = direct ? direct.nextToken : r.NextContinuationToken;
-    if (!token) return out;
+    const end = done || !(direct ? direct.isTruncated : r.IsTruncated) || !token;
+    if (abandoned) {
+      const through = end ? (upTo ?? null) : (page[page.length - 1]?.key ?? coveredTo);
+      onPage?.(page, { after: coveredTo, through });
+      if (through !== null) coveredTo = through;
+    } else onPage?.(page);
+    if (end) return out;
   }
 }

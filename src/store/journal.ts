@@ -7,6 +7,7 @@ import { type DirtyMark, type DirtyMarks, DirtyRows } from './dirty.js';
 import { ErrorLog } from './errorlog.js';
 import { selectFile } from './filerows.js';
 import { type FailureOutcome, FileOutcomes, type SkipOutcome, type SyncedOutcome } from './outcomes.js';
+import { MarchQueries } from './march.js';
 import { PairTable } from './pairs.js';
 import { FileQueries } from './queries.js';
 import { RemoteTable } from './remote.js';
@@ -16,7 +17,7 @@ import { unwritableError } from './unwritable.js';
 import { UploadTable } from './uploads.js';
 
 export { JOURNAL_FILE } from './connection.js';
-export type { FileRow, ReconcileRow } from './types.js';
+export type { FileRow } from './types.js';
 
 const QUEUED_WRITE_MS = 100;
 /** In `meta` from a clean close until the next writer opens the journal: a kill -9 leaves none. */
@@ -39,6 +40,8 @@ export class Journal {
   readonly errors: ErrorLog;
   /** What the sync and status ask of the files (read only). */
   readonly query: FileQueries;
+  /** Rows and objects in key order, a page at a time, and listings applied page by page. */
+  readonly march: MarchQueries;
   private readonly dirty: DirtyRows;
   private readonly outcomes: FileOutcomes;
   private pendingWrites: (() => void)[] = [];
@@ -57,6 +60,7 @@ export class Journal {
     this.pairs = new PairTable(this.sql);
     this.errors = new ErrorLog(this.sql);
     this.query = new FileQueries(this.sql);
+    this.march = new MarchQueries(this.sql);
     this.dirty = new DirtyRows(this.sql, (fn) => this.tx(fn));
     this.outcomes = new FileOutcomes(this.sql, this.errors);
   }

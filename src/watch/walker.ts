@@ -4,8 +4,9 @@ import { openDirInTree, treePath, type TreeDir } from '../local/safe-open.js';
 import type { LocalStat } from '../model.js';
 import type { Filter } from './filter.js';
 import { kindOf, toLocalStat } from '../local/stat.js';
+import { compareKeys } from '../plan/key-order.js';
 
-interface WalkEntry {
+export interface WalkEntry {
   rel: string;
   kind: 'file' | 'symlink' | 'special';
   stat: LocalStat;
@@ -24,76 +25,176 @@ export interface WalkResult {
 /** The longest the walk keeps the event loop to itself. */
 const SLICE_MS = 2;
 
+/** One item of a walk in key order: a file, or a directory whose contents are unknown. */
+export type WalkItem =
+  | { entry: WalkEntry; unreadable?: undefined /** NFC(rel): the key under the prefix. */; key: string }
+  | {
+      entry?: undefined;
+      unreadable: { rel: string; error: string } /** NFC(rel) + '/', '' for the root. */;
+      key: string;
+    };
+
+/** What a walk in key order found beside its items, and what it holds now. */
+export interface WalkStats {
+  loops: string[];
+  dirs: number;
+  /** Entries listed and not yet yielded (the memory the walk holds). */
+  held: number;
+  /** The most entries held at once. */
+  peak: number;
+}
+
+/** A directory of the key space: one physical directory, or several whose names have one NFC form. */
+type Frame = { key: string; dirs: { rel: string; chain: readonly string[] }[] };
+type Child = { key: string; rel: string; entry?: WalkEntry; frame?: Frame };
+
+const byKey = (a: Child, b: Child): number => compareKeys(a.key, b.key) || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0);
+
 /**
- * Our own startup/rescan walk (the watcher's initial scan is off). It yields to the event loop
- * every couple of milliseconds, so a daemon stays responsive during a large rescan and the
- * listing that runs beside it is sent at once and its pages are answered as they arrive.
+ * Our own startup/rescan walk (the watcher's initial scan is off), in S3's key order: each
+ * directory's entries sorted by their keys (NFC names, a directory as `name/`), depth first, so the
+ * items come in the order of their keys and a reconciliation can meet them with the journal's rows
+ * and the listing in lockstep. Directories whose names have one NFC form are walked as one (their
+ * keys interleave). It yields to the event loop every couple of milliseconds, so a daemon stays
+ * responsive during a large rescan and the listing that runs beside it is answered as it arrives.
  */
-export async function walk(
+export async function* walkInOrder(
   root: string,
   filter: Filter,
   opts: { followSymlinks: boolean; under?: string },
-): Promise<WalkResult> {
-  const out: WalkResult = { entries: [], unreadable: [], loops: [], dirs: 0 };
+  stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 },
+): AsyncGenerator<WalkItem> {
   const start = opts.under ?? '';
   const rootStat = statSync(join(root, start), { bigint: true });
   // Each directory carries the identities of its ancestors: a followed symlink that leads to one
   // of them is a loop. (A link to a sibling is followed: that is what following means.)
-  const stack: Frame[] = [{ rel: start, chain: [`${rootStat.dev}:${rootStat.ino}`] }];
+  const first: Frame = {
+    key: start ? `${start.normalize('NFC')}/` : '',
+    dirs: [{ rel: start, chain: [`${rootStat.dev}:${rootStat.ino}`] }],
+  };
   let sliceEnd = performance.now() + SLICE_MS;
   const pause = async () => {
     await new Promise<void>((r) => setImmediate(r));
     sliceEnd = performance.now() + SLICE_MS;
   };
-  while (stack.length) {
-    const { rel: dirRel, chain } = stack.pop()!;
-    let names: string[];
-    let dir: TreeDir | null;
-    // Listed and lstat'ed through the directory as opened: if a directory on the way becomes a
-    // symlink meanwhile, nothing outside the tree is listed in its place (unless following).
-    try {
-      dir = openDirInTree(treePath(root, dirRel, opts.followSymlinks));
-      if (!dir) continue; // gone, or not a directory of the tree any more
-    } catch (e) {
-      out.unreadable.push({ rel: dirRel, error: (e as Error).message });
+  const sliceOver = () => performance.now() > sliceEnd;
+  const levels: { children: Child[]; i: number }[] = [];
+  let frame: Frame | undefined = first;
+  for (;;) {
+    if (frame) {
+      const children: Child[] = [];
+      for (const { rel: dirRel, chain } of frame.dirs) {
+        const failed = await listOne({ root, dirRel, chain, filter, opts, stats, children, frame, sliceOver, pause });
+        if (failed) yield { unreadable: { rel: dirRel, error: failed }, key: frame.key };
+      }
+      levels.push({ children: group(children), i: 0 });
+      stats.held += children.length;
+      stats.peak = Math.max(stats.peak, stats.held);
+      frame = undefined;
+      if (sliceOver()) await pause();
+    }
+    const top = levels[levels.length - 1];
+    if (!top) return;
+    const c = top.children[top.i++];
+    if (!c) {
+      levels.pop();
       continue;
     }
-    const found: WalkEntry[] = [];
-    const below: typeof stack = [];
-    try {
-      try {
-        names = readdirSync(dir.path);
-        out.dirs++;
-      } catch (e) {
-        out.unreadable.push({ rel: dirRel, error: (e as Error).message });
-        continue;
-      }
-      const sliceOver = () => performance.now() > sliceEnd;
-      await listDir({
-        dir,
-        dirRel,
-        names,
-        chain,
-        filter,
-        follow: opts.followSymlinks,
-        out,
-        found,
-        below,
-        sliceOver,
-        pause,
-      });
-      if (!dir.stillAt()) continue;
-    } finally {
-      dir.close();
-    }
-    out.entries.push(...found);
-    stack.push(...below);
-    if (performance.now() > sliceEnd) await pause();
+    stats.held--;
+    if (c.entry) yield { entry: c.entry, key: c.key };
+    else frame = c.frame;
+  }
+}
+
+/** Sorted in key order, directories of one key merged into one frame. */
+function group(children: Child[]): Child[] {
+  children.sort(byKey);
+  const out: Child[] = [];
+  for (const c of children) {
+    const prev = out[out.length - 1];
+    if (c.frame && prev?.frame && prev.key === c.key) prev.frame.dirs.push(...c.frame.dirs);
+    else out.push(c);
   }
   return out;
 }
 
-type Frame = { rel: string; chain: readonly string[] };
+/** Lists one physical directory into `children`; the error when it cannot be read. */
+async function listOne(l: {
+  root: string;
+  dirRel: string;
+  chain: readonly string[];
+  filter: Filter;
+  opts: { followSymlinks: boolean };
+  stats: WalkStats;
+  children: Child[];
+  frame: Frame;
+  sliceOver: () => boolean;
+  pause: () => Promise<void>;
+}): Promise<string | undefined> {
+  const { dirRel, stats } = l;
+  let dir: TreeDir | null;
+  // Listed and lstat'ed through the directory as opened: if a directory on the way becomes a
+  // symlink meanwhile, nothing outside the tree is listed in its place (unless following).
+  try {
+    dir = openDirInTree(treePath(l.root, dirRel, l.opts.followSymlinks));
+    if (!dir) return undefined; // gone, or not a directory of the tree any more
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const found: WalkEntry[] = [];
+  const below: { rel: string; chain: readonly string[] }[] = [];
+  try {
+    let names: string[];
+    try {
+      names = readdirSync(dir.path);
+      stats.dirs++;
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const out = { loops: stats.loops };
+    await listDir({
+      dir,
+      dirRel,
+      names,
+      chain: l.chain,
+      filter: l.filter,
+      follow: l.opts.followSymlinks,
+      out,
+      found,
+      below,
+      sliceOver: l.sliceOver,
+      pause: l.pause,
+    });
+    if (!dir.stillAt()) return undefined;
+  } finally {
+    dir.close();
+  }
+  const base = l.frame.key;
+  for (const e of found) l.children.push({ key: base + nameOf(e.rel).normalize('NFC'), rel: e.rel, entry: e });
+  for (const d of below) {
+    const key = `${base + nameOf(d.rel).normalize('NFC')}/`;
+    l.children.push({ key, rel: d.rel, frame: { key, dirs: [d] } });
+  }
+  return undefined;
+}
+
+const nameOf = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
+
+/** The whole walk at once (a subtree rescan): entries in key order. */
+export async function walk(
+  root: string,
+  filter: Filter,
+  opts: { followSymlinks: boolean; under?: string },
+): Promise<WalkResult> {
+  const stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
+  const out: WalkResult = { entries: [], unreadable: [], loops: stats.loops, dirs: 0 };
+  for await (const item of walkInOrder(root, filter, opts, stats)) {
+    if (item.entry) out.entries.push(item.entry);
+    else out.unreadable.push(item.unreadable);
+  }
+  out.dirs = stats.dirs;
+  return out;
+}
 
 interface DirList {
   dir: TreeDir;
@@ -105,9 +206,9 @@ interface DirList {
   filter: Filter;
   follow: boolean;
   /** Where loops are reported. */
-  out: WalkResult;
+  out: { loops: string[] };
   found: WalkEntry[];
-  below: Frame[];
+  below: { rel: string; chain: readonly string[] }[];
   sliceOver: () => boolean;
   pause: () => Promise<void>;
 }
@@ -117,7 +218,6 @@ async function listDir(d: DirList): Promise<void> {
   const { dir, dirRel, names, chain, filter, follow, out, found, below, sliceOver, pause } = d;
   // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
   const under = dir.path.endsWith(sep) ? dir.path : dir.path + sep;
-  names.sort();
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     if ((i & 63) === 63 && sliceOver()) await pause();

@@ -147,10 +147,12 @@ class MemoryBucket implements Bucket {
           truncated: rest.length > 1000,
         };
       });
-      out.push(...page.items);
-      opts.onPage?.(page.items);
-      if (!page.truncated) return out;
-      after = page.items[page.items.length - 1]!.key;
+      if (opts.collect !== false) out.push(...page.items);
+      // Listed in S3's order, as real servers do: each page proves its range.
+      const through = page.truncated ? page.items[page.items.length - 1]!.key : null;
+      opts.onPage?.(page.items, { after: after ?? '', through });
+      if (through === null) return out;
+      after = through;
     }
   }
 

@@ -1,0 +1,143 @@
+import type { Sql } from './sql.js';
+import type { FileRow, ReconcileRow } from './types.js';
+
+/** An object as the remote table (or a listing page) knows it. */
+export interface KeyedObject {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+/**
+ * What a listing page proves: every object with a key in (after, through] is in the page ('' as
+ * `after`: from the start of the prefix; null as `through`: to its end).
+ */
+export interface Covered {
+  after: string;
+  through: string | null;
+}
+
+/** Where a page of rows ended: the (pair, key) index's order is (key, rowid). */
+export interface RowCursor {
+  key: string;
+  rowid: number;
+}
+
+type RowTuple = [
+  string,
+  string,
+  0 | 1,
+  FileRow['state'],
+  FileRow['kind'],
+  number | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+];
+
+/**
+ * The journal read and written in key order, a page at a time, for a reconciliation that streams
+ * (src/sync/march.ts): rows and objects by keyset (`key > ?`, on the (pair, key) indexes, never a
+ * statement held open across writes), and a listing applied page by page to the remote table.
+ * SQLite's BINARY order of keys is their UTF-8 byte order, S3's.
+ */
+export class MarchQueries {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Up to `limit` rows after `after`, in (key, rowid) order: the (pair, key) index's own order, so
+   * no sort. `last` is where the next page starts.
+   */
+  rowsAfter(pair: string, after: RowCursor | null, limit: number): { rows: ReconcileRow[]; last: RowCursor | null } {
+    const cols =
+      'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code, rowid FROM files';
+    const found = (
+      after
+        ? this.sql
+            .raw(`${cols} WHERE pair = ? AND (key, rowid) > (?, ?) ORDER BY key, rowid LIMIT ?`)
+            .all(pair, after.key, after.rowid, limit)
+        : this.sql.raw(`${cols} WHERE pair = ? ORDER BY key, rowid LIMIT ?`).all(pair, limit)
+    ) as (RowTuple & { 12: number })[];
+    const rows = found.map((r) => ({
+      rel: r[0],
+      key: r[1],
+      present: r[2],
+      state: r[3],
+      kind: r[4],
+      size: r[5],
+      mtime_ns: r[6],
+      ctime_ns: r[7],
+      ino: r[8],
+      etag: r[9],
+      remote_size: r[10],
+      error_code: r[11],
+    }));
+    const l = found[found.length - 1];
+    return { rows, last: l ? { key: l[1], rowid: l[12] } : null };
+  }
+
+  /** Is any row of the pair at `key`? */
+  hasKey(pair: string, key: string): boolean {
+    return !!this.sql.st('SELECT 1 FROM files WHERE pair = ? AND key = ? LIMIT 1').get(pair, key);
+  }
+
+  /** Up to `limit` objects in (after, upTo] (upTo null: no upper bound), in key order. */
+  objectsAfter(pair: string, after: string, upTo: string | null, limit: number): KeyedObject[] {
+    const rows = (
+      upTo === null
+        ? this.sql
+            .raw('SELECT key, size, etag FROM remote WHERE pair = ? AND key > ? ORDER BY key LIMIT ?')
+            .all(pair, after, limit)
+        : this.sql
+            .raw('SELECT key, size, etag FROM remote WHERE pair = ? AND key > ? AND key <= ? ORDER BY key LIMIT ?')
+            .all(pair, after, upTo, limit)
+    ) as [string, number, string][];
+    return rows.map(([key, size, etag]) => ({ key, size, etag }));
+  }
+
+  /**
+   * One listing page is the truth about its range: rows of the range it does not have go, new or
+   * changed ones are written (a changed object forgets its x-amz-meta-md5), unchanged ones are left
+   * alone (what HEAD taught us survives). One transaction per page.
+   */
+  applyPage(pair: string, objects: readonly KeyedObject[], covered: Covered, now: number): void {
+    const { after, through } = covered;
+    this.sql.tx(() => {
+      const keys = JSON.stringify(objects.map((o) => o.key));
+      if (through === null)
+        this.sql
+          .st('DELETE FROM remote WHERE pair = ? AND key > ? AND key NOT IN (SELECT value FROM json_each(?))')
+          .run(pair, after, keys);
+      else
+        this.sql
+          .st(
+            'DELETE FROM remote WHERE pair = ? AND key > ? AND key <= ? AND key NOT IN (SELECT value FROM json_each(?))',
+          )
+          .run(pair, after, through, keys);
+      if (!objects.length) return;
+      const known = new Map<string, [string, number, string]>();
+      const rows = this.sql
+        .raw('SELECT key, size, etag FROM remote WHERE pair = ? AND key IN (SELECT value FROM json_each(?))')
+        .all(pair, keys) as [string, number, string][];
+      for (const r of rows) known.set(r[0], r);
+      const put = this.sql.st(
+        `INSERT INTO remote (pair, key, size, etag, listed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (pair, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, meta_md5 = NULL, listed_at = excluded.listed_at`,
+      );
+      for (const o of objects) {
+        const k = known.get(o.key);
+        if (!k || k[1] !== o.size || k[2] !== o.etag) put.run(pair, o.key, o.size, o.etag, now);
+      }
+    });
+  }
+
+  /** A full listing of the pair was applied: when, and where it was made (plan/trust.ts). */
+  listed(pair: string, at: { now: number; fingerprint: string }): void {
+    this.sql
+      .st('UPDATE pairs SET last_listed_at = ?, listed_fingerprint = ? WHERE name = ?')
+      .run(at.now, at.fingerprint, pair);
+  }
+}

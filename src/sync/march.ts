@@ -1,0 +1,202 @@
+import { compareKeys } from '../plan/key-order.js';
+import { decideKey, type KeyContext, type KeyRow } from '../plan/reconcile-key.js';
+import type { Journal } from '../store/journal.js';
+import type { KeyedObject, RowCursor } from '../store/march.js';
+import type { WalkEntry, WalkItem } from '../watch/walker.js';
+import type { ListingFeed } from './listing-feed.js';
+
+/** Rows and objects read per query; marks written per transaction. */
+const MARCH_PAGE = 1000;
+
+/** The pair's rows in (key, rel) order, a keyset page at a time. */
+class RowReader {
+  private buf: KeyRow[] = [];
+  private i = 0;
+  private done = false;
+  private cursor: RowCursor | null = null;
+  /** The most rows held at once. */
+  peak = 0;
+  constructor(
+    private readonly journal: Journal,
+    private readonly pair: string,
+  ) {}
+  /** Reads the next page as soon as this one is used up, so rows the marks add are never met. */
+  peek(): KeyRow | undefined {
+    if (this.i >= this.buf.length && !this.done) {
+      const page = this.journal.march.rowsAfter(this.pair, this.cursor, MARCH_PAGE);
+      this.buf = page.rows;
+      this.i = 0;
+      this.peak = Math.max(this.peak, this.buf.length);
+      if (page.last) this.cursor = page.last;
+      else this.done = true;
+    }
+    return this.buf[this.i];
+  }
+  take(): KeyRow {
+    return this.buf[this.i++]!;
+  }
+}
+
+/** The remote table in key order, read no further than the listing running beside has reached. */
+class ObjectReader {
+  private buf: KeyedObject[] = [];
+  private i = 0;
+  private done = false;
+  private cursor = '';
+  /** Objects met (trash excluded). */
+  count = 0;
+  /** The most objects held at once. */
+  peak = 0;
+  constructor(
+    private readonly journal: Journal,
+    private readonly pair: string,
+    private readonly trash: string,
+    private readonly feed: ListingFeed | undefined,
+  ) {}
+  async peek(): Promise<KeyedObject | undefined> {
+    for (;;) {
+      while (this.i < this.buf.length && this.buf[this.i]!.key.startsWith(this.trash)) this.i++;
+      if (this.i < this.buf.length) return this.buf[this.i];
+      if (this.done) return undefined;
+      const complete = !this.feed || this.feed.complete;
+      const upTo = complete ? null : this.feed!.watermark;
+      if (upTo !== null && compareKeys(upTo, this.cursor) <= 0) {
+        await this.feed!.progress();
+        continue;
+      }
+      this.buf = this.journal.march.objectsAfter(this.pair, this.cursor, upTo, MARCH_PAGE);
+      this.i = 0;
+      this.peak = Math.max(this.peak, this.buf.length);
+      const last = this.buf[this.buf.length - 1];
+      if (last) this.cursor = last.key;
+      else if (upTo === null) this.done = true;
+      else this.cursor = upTo; // nothing listed in (cursor, upTo]
+    }
+  }
+  take(): KeyedObject {
+    this.count++;
+    return this.buf[this.i++]!;
+  }
+}
+
+/** The walk's next item, looked at before it is taken. */
+class WalkReader {
+  private next: (WalkItem & { full: string }) | null | undefined;
+  constructor(
+    private readonly it: AsyncIterator<WalkItem>,
+    private readonly prefix: string,
+  ) {}
+  async peek(): Promise<(WalkItem & { full: string }) | undefined> {
+    if (this.next === undefined) {
+      const r = await this.it.next();
+      this.next = r.done ? null : { ...r.value, full: this.prefix + r.value.key };
+    }
+    return this.next ?? undefined;
+  }
+  take(): void {
+    if (this.next !== null) this.next = undefined;
+  }
+}
+
+export interface MarchCounts {
+  dirty: number;
+  localFiles: number;
+  /** The most walk entries, rows and objects held at once: by the march for one key, and read ahead. */
+  peak: { group: number; rows: number; objects: number };
+}
+
+/**
+ * Reconciliation as three sorted streams met in lockstep by key, in the manner of rclone's march:
+ * the walk, the journal's rows and the remote table (filled by the listing beside it). Each key's
+ * sides are decided by plan/reconcile-key.ts; the marks are written a thousand at a time.
+ */
+export async function march(m: {
+  journal: Journal;
+  pair: string;
+  walk: AsyncIterator<WalkItem>;
+  feed: ListingFeed | undefined;
+  trash: string;
+  ctx: Omit<KeyContext, 'unknown'>;
+  now: number;
+}): Promise<MarchCounts & { objects: number; cancelled: number }> {
+  const { journal, pair } = m;
+  const walk = new WalkReader(m.walk, m.ctx.prefix);
+  const rows = new RowReader(journal, pair);
+  const objects = new ObjectReader(journal, pair, m.trash, m.feed);
+  const unknown: string[] = [];
+  const ctx: KeyContext = { ...m.ctx, unknown: (rel) => unknown.some((u) => u === '' || rel.startsWith(u)) };
+  const batch = new MarkBatch(journal, pair, m.now);
+  const counts = { dirty: 0, localFiles: 0, objects: 0, cancelled: 0, peak: { group: 0, rows: 0, objects: 0 } };
+  for (;;) {
+    const w = await walk.peek();
+    const r = rows.peek();
+    const o = await objects.peek();
+    let key: string | undefined;
+    for (const k of [w?.full, r?.key, o?.key])
+      if (k !== undefined && (key === undefined || compareKeys(k, key) < 0)) key = k;
+    if (key === undefined) break;
+    if (w?.unreadable && w.full === key) {
+      // Before any row under it (its key is the directory's, `dir/`): their files are unknown.
+      unknown.push(w.unreadable.rel ? `${w.unreadable.rel}/` : '');
+      walk.take();
+      continue;
+    }
+    const entries: WalkEntry[] = [];
+    for (let x = w; x?.entry && x.full === key; x = await walk.peek()) {
+      entries.push(x.entry);
+      walk.take();
+    }
+    const keyRows: KeyRow[] = [];
+    while (rows.peek()?.key === key) keyRows.push(rows.take());
+    const object = o?.key === key ? objects.take() : undefined;
+    counts.localFiles += entries.length;
+    counts.peak.group = Math.max(counts.peak.group, entries.length + keyRows.length + (object ? 1 : 0));
+    for (const d of decideKey({ key, entries, rows: keyRows, object }, ctx)) {
+      if (d.action === 'none') continue;
+      if (d.action === 'cancel') counts.cancelled++;
+      else counts.dirty++;
+      batch.add(d.action, d.rel, key);
+    }
+  }
+  batch.flush();
+  counts.objects = objects.count;
+  counts.peak.rows = rows.peak;
+  counts.peak.objects = objects.peak;
+  return counts;
+}
+
+/** Marks of the march, written in transactions of MARCH_PAGE. */
+class MarkBatch {
+  private dirty: { rel: string; key: string }[] = [];
+  private gone: string[] = [];
+  private remoteOnly: string[] = [];
+  private cancelled: string[] = [];
+  constructor(
+    private readonly journal: Journal,
+    private readonly pair: string,
+    private readonly now: number,
+  ) {}
+  add(action: 'dirty' | 'gone' | 'remote-only' | 'cancel', rel: string, key: string): void {
+    if (action === 'cancel') this.cancelled.push(rel);
+    else this.dirty.push({ rel, key });
+    if (action === 'gone') this.gone.push(rel);
+    if (action === 'remote-only') this.remoteOnly.push(rel);
+    if (this.dirty.length + this.cancelled.length >= MARCH_PAGE) this.flush();
+  }
+  flush(): void {
+    const { journal, pair } = this;
+    if (!this.dirty.length && !this.cancelled.length) return;
+    journal.tx(() => {
+      journal.markManyDirty({ pair, items: this.dirty, now: this.now, debounceMs: 0, maxDelayMs: 0 });
+      // Known gone now, so a new file with the same content can pair with it as a rename.
+      for (const rel of this.gone) journal.markDeletePending(pair, rel);
+      // Remote-only objects have no local file: their rows say so, for the planner.
+      for (const rel of this.remoteOnly) journal.markRemoteOnly(pair, rel);
+      for (const rel of this.cancelled) journal.dropRow(pair, rel);
+    });
+    this.dirty = [];
+    this.gone = [];
+    this.remoteOnly = [];
+    this.cancelled = [];
+  }
+}
