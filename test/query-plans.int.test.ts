@@ -32,6 +32,10 @@ const COLD: ReadonlyMap<string, string> = new Map([
     'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files WHERE pair = ?',
     'reconcile compares every row of the pair with the walk, once a pass',
   ],
+  [
+    'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code, rowid FROM files WHERE pair = ? ORDER BY key, rowid LIMIT ?',
+    "the reconcile march's first page of rows in key order: the index in order, cut by LIMIT, once a pass",
+  ],
   ['SELECT key, size, etag FROM remote WHERE pair = ?', 'a listing is compared with the last one, once a listing'],
   ['SELECT * FROM remote WHERE pair = ?', 'a pass that does not list reads the last listing instead'],
   [
