@@ -4,6 +4,7 @@ import { chooseWatcher, mayUseParcel } from '../plan/watcher-choice.js';
 import { filesystemType, inotifyLimits } from '../watch/limits.js';
 import { parcelLoadError } from '../watch/parcel.js';
 import type { PairWatcher } from '../watch/watcher.js';
+import { DirRecheck } from './dir-recheck.js';
 import { rescanSubtree } from './event-sink.js';
 import type { Runtime } from './runtime.js';
 
@@ -42,9 +43,15 @@ export class Watching {
   private readonly refiltering = new Map<string, Promise<void>>();
   /** Per degraded pair: the watch limit at its last failed try, and the rescans since. */
   private readonly tries = new Map<string, { limit: number | null; skipped: number }>();
+  /** Directories a lossy backend's batches touched, read again shortly after. */
+  private readonly recheck: DirRecheck;
 
   constructor(private readonly d: WatchingDeps) {
+    this.recheck = new DirRecheck(d.rt, d.serial);
     d.watcher.on('error', ({ pair, error }) => this.onError(pair, error));
+    d.watcher.on('recheck', ({ pair, dirs }) => {
+      if (!d.stopping() && d.rt.engines.has(pair)) this.recheck.touch(pair, dirs);
+    });
     // Events may have been lost there: the subtree is looked at again at once.
     d.watcher.on('rescan', ({ pair, under }) => {
       if (!d.stopping() && d.rt.engines.has(pair))
@@ -157,7 +164,7 @@ export class Watching {
   /** Stops the timer; resolves once a rescan or refilter under way is done. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([this.ticking, ...this.refiltering.values()]);
+    await Promise.all([this.ticking, ...this.refiltering.values(), this.recheck.stop()]);
   }
 
   private async tick(): Promise<void> {

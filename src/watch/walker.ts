@@ -32,7 +32,8 @@ const SLICE_MS = 2;
 export async function walk(
   root: string,
   filter: Filter,
-  opts: { followSymlinks: boolean; under?: string },
+  /** `shallow`: only the entries of `under` itself, not of its subdirectories. */
+  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
 ): Promise<WalkResult> {
   const out: WalkResult = { entries: [], unreadable: [], loops: [], dirs: 0 };
   const start = opts.under ?? '';
@@ -87,7 +88,7 @@ export async function walk(
       dir.close();
     }
     out.entries.push(...found);
-    stack.push(...below);
+    if (!opts.shallow) stack.push(...below);
     if (performance.now() > sliceEnd) await pause();
   }
   return out;
