@@ -76,10 +76,12 @@ export class DirRecheck {
           this.rt.opts.log.warn({ pair, dir, error: errorSummary(e).message }, 'directory recheck failed');
         }
       }
-    }).finally(() => {
-      this.running = undefined;
-      if (!this.stopped) this.arm();
-    });
+    })
+      .catch((e: unknown) => this.rt.opts.log.warn({ error: errorSummary(e).message }, 'directory recheck failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.arm();
+      });
   }
 }
 
