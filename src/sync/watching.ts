@@ -108,16 +108,21 @@ export class Watching {
   /** Chosen before the tree was counted: the first walk's count decides again (refresh). */
   private rechoose(name: string): void {
     if (!this.uncounted.delete(name)) return;
-    void this.d.serial(async () => {
-      if (this.d.stopping() || !this.d.rt.engines.has(name)) return;
-      const p = this.d.rt.engines.get(name)!.pair;
-      const current = this.d.rt.status.watchers.get(name)?.backend;
-      // Watched anew only if the count changes the choice; the new watch is ready before the old closes.
-      const { choice } = await this.decide(name, p.followSymlinks);
-      if (choice.backend !== current) await this.watch(name);
-      // Same backend: only the reason changes (it now names the count).
-      else this.d.rt.status.watchers.set(name, choice);
-    });
+    void this.d
+      .serial(async () => {
+        if (this.d.stopping() || !this.d.rt.engines.has(name)) return;
+        const p = this.d.rt.engines.get(name)!.pair;
+        const current = this.d.rt.status.watchers.get(name)?.backend;
+        // Watched anew only if the count changes the choice; the new watch is ready before the old closes.
+        const { choice } = await this.decide(name, p.followSymlinks);
+        if (choice.backend !== current) await this.watch(name);
+        // Same backend: only the reason changes (it now names the count).
+        else this.d.rt.status.watchers.set(name, choice);
+      })
+      .catch((e: unknown) => {
+        if (!this.d.stopping())
+          this.d.rt.opts.log.error({ pair: name, error: errorSummary(e).message }, 'choosing the watcher again failed');
+      });
   }
 
   /** Before the first walk: the files the journal knows (none on a first start). */
