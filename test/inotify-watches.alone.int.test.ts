@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStatus } from '../src/status/status.js';
 import type { Daemon } from '../src/sync/daemon.js';
-import { LIMIT, LoweredOnce, readLimit } from './support/inotify.js';
+import { LIMIT, LoweredOnce, LoweredUntilReady, readLimit } from './support/inotify.js';
 import { daemon, eventually, once, scratch, type Scratch } from './support/mirror.js';
 import { getObjectMd5 } from './support/s3client.js';
 
@@ -43,17 +43,19 @@ function ownWatches(): number {
   return n;
 }
 
-async function startLowered(backend: 'chokidar' | 'parcel') {
+async function startLowered(backend: 'auto' | 'chokidar' | 'parcel') {
   expect(isRoot, 'run as root: this test lowers fs.inotify.max_user_watches').toBe(true);
   s = await scratch(`watches-${backend}`);
   for (let i = 0; i < FILES; i++) s.write(`${dirAt(i % DIRS)}/f${i}.txt`, `file ${i}`);
   const cfg = s.config({}, { degradedRescanMs: 60_000, watcher: backend });
   await once(cfg);
   const before = readLimit();
-  const w = new LoweredOnce(HEADROOM);
+  // auto reads the watches free before it chooses: lowered from then until the watch is ready.
+  const w = backend === 'auto' ? new LoweredUntilReady(HEADROOM) : new LoweredOnce(HEADROOM);
   d = daemon(cfg, { watcher: w });
   const watchesBefore = ownWatches();
   try {
+    if (w instanceof LoweredUntilReady) w.lower();
     await d.start();
   } finally {
     writeFileSync(LIMIT, String(before));
@@ -78,6 +80,23 @@ describe(`${FILES} files in ${DIRS} directories, with ${HEADROOM} inotify watche
     s!.write(`${DEEPEST}/late.txt`, 'seen by the watch of the deepest directory');
     await eventually(async () => expect(await getObjectMd5(s!.bucket, `${DEEPEST}/late.txt`)).toBeTruthy());
     expect(d!.rt.degradedOf('p')).toBeUndefined();
+  });
+
+  it('auto chooses parcel for a tree larger than half the watches free', async () => {
+    const { cfg, held } = await startLowered('auto');
+    expect(d!.rt.degradedOf('p')).toBeUndefined();
+    expect(held).toBe(DIRS + 1);
+    await eventually(() => expect(readStatus(cfg).pairs[0]).toMatchObject({ verdict: 'in sync' }));
+    expect(readStatus(cfg).pairs[0]!.watcher).toEqual({
+      backend: 'parcel',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^auto: parcel \\(one inotify watch per directory, not one per file\\): ${FILES} directories and files exceed half of the \\d+ inotify watches free$`,
+        ),
+      ),
+    });
+    s!.write(`${DEEPEST}/late.txt`, 'seen by the watch of the deepest directory');
+    await eventually(async () => expect(await getObjectMd5(s!.bucket, `${DEEPEST}/late.txt`)).toBeTruthy());
   });
 
   it('chokidar, one watch per file, is refused: the pair is degraded', async () => {

@@ -6,51 +6,86 @@ const facts = (f: Partial<WatcherFacts> = {}): WatcherFacts => ({
   platform: 'linux',
   parcelLoadError: null,
   followSymlinks: false,
-  treeEntries: null,
+  treeEntries: 1000,
+  freeWatches: 100_000,
   ...f,
 });
 
 describe('chooseWatcher', () => {
   it.each<[string, Partial<WatcherFacts>, 'chokidar' | 'parcel', string]>([
-    // Never parcel by default: it lost a file created just after deletes, under load.
     [
-      'auto on Linux',
+      'auto on Linux, a tree well inside the watches free',
       {},
       'chokidar',
-      'auto: chokidar, one inotify watch per file; "watcher": "parcel" would need one inotify watch per directory but can miss events',
+      'auto: chokidar (one inotify watch per file, each event precise): 1000 directories and files fit in half of the 100000 inotify watches free',
     ],
     [
-      'auto on Linux, tree counted',
-      { treeEntries: 200_000 },
+      'auto on Linux, exactly half',
+      { treeEntries: 50_000 },
       'chokidar',
-      'auto: chokidar, one inotify watch per file (200000 directories and files); "watcher": "parcel" would need one inotify watch per directory but can miss events',
+      'auto: chokidar (one inotify watch per file, each event precise): 50000 directories and files fit in half of the 100000 inotify watches free',
+    ],
+    [
+      'auto on Linux, more than half',
+      { treeEntries: 50_001 },
+      'parcel',
+      'auto: parcel (one inotify watch per directory, not one per file): 50001 directories and files exceed half of the 100000 inotify watches free',
+    ],
+    [
+      'auto on Linux, 200,000 files against the default limit with 10,000 in use',
+      { treeEntries: 202_000, freeWatches: 8192 * 16 - 10_000 },
+      'parcel',
+      'auto: parcel (one inotify watch per directory, not one per file): 202000 directories and files exceed half of the 121072 inotify watches free',
+    ],
+    [
+      'auto on Linux, no watch free at all',
+      { treeEntries: 1, freeWatches: 0 },
+      'parcel',
+      'auto: parcel (one inotify watch per directory, not one per file): 1 directories and files exceed half of the 0 inotify watches free',
+    ],
+    [
+      'auto on Linux, not counted yet (a first start)',
+      { treeEntries: null },
+      'parcel',
+      'auto: parcel (one inotify watch per directory, not one per file) until the first walk counts the tree',
+    ],
+    [
+      'auto on Linux, the limit cannot be read',
+      { freeWatches: null },
+      'chokidar',
+      'auto: chokidar, the inotify watch limit cannot be read',
     ],
     [
       'auto on macOS',
-      { platform: 'darwin' },
+      { platform: 'darwin', freeWatches: null },
       'chokidar',
-      'auto: chokidar, one inotify watch per file; "watcher": "parcel" would need one FSEvents stream per tree but can miss events',
+      'auto: chokidar, no inotify watches to save on darwin',
     ],
     [
       'auto on Windows',
-      { platform: 'win32' },
+      { platform: 'win32', freeWatches: null },
       'chokidar',
-      'auto: chokidar, one inotify watch per file; "watcher": "parcel" would need one ReadDirectoryChangesW handle per tree but can miss events',
+      'auto: chokidar, no inotify watches to save on win32',
     ],
     ['auto on FreeBSD', { platform: 'freebsd' }, 'chokidar', '@parcel/watcher has no native backend on freebsd'],
     [
-      'auto, binary missing',
-      { parcelLoadError: 'No prebuild or local build of @parcel/watcher found' },
+      'auto, binary missing, a large tree',
+      { parcelLoadError: 'No prebuild or local build of @parcel/watcher found', treeEntries: 1e6 },
       'chokidar',
       '@parcel/watcher did not load (No prebuild or local build of @parcel/watcher found)',
     ],
     [
-      'auto, pair follows symlinks',
-      { followSymlinks: true },
+      'auto, pair follows symlinks, a large tree',
+      { followSymlinks: true, treeEntries: 1e6 },
       'chokidar',
       'the pair follows symlinks, which only the chokidar watcher does',
     ],
-    ['set to chokidar', { setting: 'chokidar' }, 'chokidar', 'watcher is set to "chokidar"'],
+    [
+      'set to chokidar, a large tree',
+      { setting: 'chokidar', treeEntries: 1e6 },
+      'chokidar',
+      'watcher is set to "chokidar"',
+    ],
     ['set to parcel', { setting: 'parcel', platform: 'freebsd' }, 'parcel', 'watcher is set to "parcel"'],
     [
       'set to parcel, binary missing',
@@ -69,7 +104,7 @@ describe('chooseWatcher', () => {
   });
 
   it.each<[WatcherFacts['setting'], boolean, boolean]>([
-    ['auto', false, false],
+    ['auto', false, true],
     ['parcel', false, true],
     ['chokidar', false, false],
     ['auto', true, false],

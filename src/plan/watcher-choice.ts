@@ -1,7 +1,8 @@
 /**
  * Which library watches a pair, and why: decided per pair from the `watcher` setting, the
- * platform, whether @parcel/watcher's native binary loaded, and whether the pair follows
- * symlinks. Pure: the caller tries the load; this decides.
+ * platform, whether @parcel/watcher's native binary loaded, whether the pair follows symlinks,
+ * and on Linux the tree's size against the inotify watches left. Pure: the caller tries the load
+ * and reads the counts; this decides.
  */
 
 export type WatcherSetting = 'auto' | 'chokidar' | 'parcel';
@@ -14,9 +15,17 @@ export interface WatcherFacts {
   /** Why @parcel/watcher's binary did not load, or null if it did (not asked when not needed). */
   parcelLoadError: string | null;
   followSymlinks: boolean;
-  /** Directories and files at the pair's last walk (null before the first). */
+  /** Directories and files at the pair's last walk, or the journal's files before it (null: unknown). */
   treeEntries: number | null;
+  /** inotify watches this user may still add: the limit less those in use (null: no limit known). */
+  freeWatches: number | null;
 }
+
+/**
+ * chokidar holds one inotify watch per directory and file: past this share of the watches left,
+ * the tree is watched by parcel (one per directory), so other watchers keep room.
+ */
+const CHOKIDAR_SHARE = 0.5;
 
 export interface WatcherChoice {
   backend: WatcherBackend;
@@ -33,7 +42,7 @@ const PARCEL_NATIVE: ReadonlyMap<string, string> = new Map([
 
 /** Whether the choice needs parcel's binary at all: only then is its load tried. */
 export function mayUseParcel(setting: WatcherSetting, followSymlinks: boolean): boolean {
-  return setting === 'parcel' && !followSymlinks;
+  return setting !== 'chokidar' && !followSymlinks;
 }
 
 export function chooseWatcher(f: WatcherFacts): WatcherChoice {
@@ -46,12 +55,23 @@ export function chooseWatcher(f: WatcherFacts): WatcherChoice {
   if (f.setting === 'parcel') return { backend: 'parcel', reason: 'watcher is set to "parcel"' };
   const native = PARCEL_NATIVE.get(f.platform);
   if (!native) return { backend: 'chokidar', reason: `@parcel/watcher has no native backend on ${f.platform}` };
-  // Not parcel by default, whatever the tree's size: under load, parcel 2.6's inotify backend lost
-  // a file created just after deletes in the same directory (test/rules.int.test.ts, 2 runs in 7),
-  // and a lost event is a change that waits for the next rescan.
-  const size = f.treeEntries === null ? '' : ` (${f.treeEntries} directories and files)`;
+  // Elsewhere than Linux no watch limit is saved: chokidar, which reports each file precisely.
+  if (f.platform !== 'linux')
+    return { backend: 'chokidar', reason: `auto: chokidar, no inotify watches to save on ${f.platform}` };
+  // Not counted yet (a first start): parcel costs little whatever the size; the walk decides again.
+  if (f.treeEntries === null)
+    return { backend: 'parcel', reason: `auto: parcel (${native}) until the first walk counts the tree` };
+  if (f.freeWatches === null)
+    return { backend: 'chokidar', reason: 'auto: chokidar, the inotify watch limit cannot be read' };
+  const share = Math.floor(f.freeWatches * CHOKIDAR_SHARE);
+  const size = `${f.treeEntries} directories and files`;
+  if (f.treeEntries > share)
+    return {
+      backend: 'parcel',
+      reason: `auto: parcel (${native}): ${size} exceed half of the ${f.freeWatches} inotify watches free`,
+    };
   return {
     backend: 'chokidar',
-    reason: `auto: chokidar, one inotify watch per file${size}; "watcher": "parcel" would need ${native.replace(/, not one per file$/, '')} but can miss events`,
+    reason: `auto: chokidar (one inotify watch per file, each event precise): ${size} fit in half of the ${f.freeWatches} inotify watches free`,
   };
 }

@@ -75,6 +75,25 @@ export class FileQueries {
       .all(pair, `${dir}/`, `${dir}0`) as string[];
   }
 
+  /**
+   * The present rows directly in a directory ('' for the root), with what a recheck compares: a
+   * range of the (pair, rel) key, less the rows of its subdirectories.
+   */
+  presentIn(
+    pair: string,
+    dir: string,
+  ): Pick<ReconcileRow, 'rel' | 'state' | 'kind' | 'size' | 'mtime_ns' | 'ctime_ns' | 'ino'>[] {
+    const cols = 'SELECT rel, state, kind, size, mtime_ns, ctime_ns, ino FROM files';
+    const rows = dir
+      ? this.sql
+          .st(
+            `${cols} WHERE pair = ? AND rel >= ? AND rel < ? AND present = 1 AND instr(substr(rel, length(?) + 2), '/') = 0`,
+          )
+          .all(pair, `${dir}/`, `${dir}0`, dir)
+      : this.sql.st(`${cols} WHERE pair = ? AND present = 1 AND instr(rel, '/') = 0`).all(pair);
+    return rows as ReturnType<FileQueries['presentIn']>;
+  }
+
   /** The present row that holds `key` (the first one recorded, if several map to it). */
   fileByKey(pair: string, key: string): Pick<FileRow, 'rel' | 'state'> | undefined {
     return this.sql

@@ -1,13 +1,21 @@
 import { errorSummary } from '../errors.js';
 import { eventlessFilesystem, watchFailure } from '../plan/watch-health.js';
 import { chooseWatcher, mayUseParcel } from '../plan/watcher-choice.js';
-import { filesystemType, inotifyLimits } from '../watch/limits.js';
+import { filesystemType, inotifyLimits, inotifyWatchesInUse } from '../watch/limits.js';
 import { parcelLoadError } from '../watch/parcel.js';
 import type { PairWatcher } from '../watch/watcher.js';
+import { DirRecheck } from './dir-recheck.js';
 import { rescanSubtree } from './event-sink.js';
 import type { Runtime } from './runtime.js';
 
 const EVENTLESS = 'EVENTLESS_FS';
+
+/** inotify watches this user may still add (null: no limit, or it cannot be read). */
+function freeWatches(): number | null {
+  const limit = inotifyLimits().watches;
+  if (limit === null) return null;
+  return Math.max(0, limit - (inotifyWatchesInUse() ?? 0));
+}
 /**
  * A limit that has not changed since the last failed try is tried again only every this many
  * rescans: watching a large tree anew costs a walk of its own.
@@ -40,11 +48,19 @@ export class Watching {
   /** Per pair: directories whose filters changed, waiting for the pair's next refilter run. */
   private readonly refilterDirs = new Map<string, Set<string>>();
   private readonly refiltering = new Map<string, Promise<void>>();
+  /** Pairs whose backend was chosen before their tree was counted. */
+  private readonly uncounted = new Set<string>();
   /** Per degraded pair: the watch limit at its last failed try, and the rescans since. */
   private readonly tries = new Map<string, { limit: number | null; skipped: number }>();
+  /** Directories a lossy backend's batches touched, read again shortly after. */
+  private readonly recheck: DirRecheck;
 
   constructor(private readonly d: WatchingDeps) {
+    this.recheck = new DirRecheck(d.rt, d.serial);
     d.watcher.on('error', ({ pair, error }) => this.onError(pair, error));
+    d.watcher.on('recheck', ({ pair, dirs }) => {
+      if (!d.stopping() && d.rt.engines.has(pair)) this.recheck.touch(pair, dirs);
+    });
     // Events may have been lost there: the subtree is looked at again at once.
     d.watcher.on('rescan', ({ pair, under }) => {
       if (!d.stopping() && d.rt.engines.has(pair))
@@ -58,17 +74,28 @@ export class Watching {
     });
   }
 
-  /** Which library watches the pair, and why: status and the log say so when it changes. */
-  private async choose(name: string, followSymlinks: boolean) {
-    const { rt } = this.d;
-    const setting = rt.cfg.watcher;
+  /** Which library watches the pair, and why (no effects): see src/plan/watcher-choice.ts. */
+  private async decide(name: string, followSymlinks: boolean) {
+    const setting = this.d.rt.cfg.watcher;
+    const auto = setting === 'auto' && process.platform === 'linux';
+    const treeEntries = this.d.rt.treeEntries.get(name) ?? (auto ? this.journalFiles(name) : null);
     const choice = chooseWatcher({
       setting,
       platform: process.platform,
       parcelLoadError: mayUseParcel(setting, followSymlinks) ? await parcelLoadError() : null,
       followSymlinks,
-      treeEntries: rt.treeEntries.get(name) ?? null,
+      treeEntries,
+      freeWatches: auto ? freeWatches() : null,
     });
+    return { choice, uncounted: auto && treeEntries === null };
+  }
+
+  /** decide(), and status and the log say so when it changes. */
+  private async choose(name: string, followSymlinks: boolean) {
+    const { rt } = this.d;
+    const { choice, uncounted } = await this.decide(name, followSymlinks);
+    if (uncounted) this.uncounted.add(name);
+    else this.uncounted.delete(name);
     if (rt.status.watchers.get(name)?.backend !== choice.backend)
       rt.opts.log.info(
         { pair: name, watcher: choice.backend, reason: choice.reason },
@@ -76,6 +103,32 @@ export class Watching {
       );
     rt.status.watchers.set(name, choice);
     return choice.backend;
+  }
+
+  /** Chosen before the tree was counted: the first walk's count decides again (refresh). */
+  private rechoose(name: string): void {
+    if (!this.uncounted.delete(name)) return;
+    void this.d
+      .serial(async () => {
+        if (this.d.stopping() || !this.d.rt.engines.has(name)) return;
+        const p = this.d.rt.engines.get(name)!.pair;
+        const current = this.d.rt.status.watchers.get(name)?.backend;
+        // Watched anew only if the count changes the choice; the new watch is ready before the old closes.
+        const { choice } = await this.decide(name, p.followSymlinks);
+        if (choice.backend !== current) await this.watch(name);
+        // Same backend: only the reason changes (it now names the count).
+        else this.d.rt.status.watchers.set(name, choice);
+      })
+      .catch((e: unknown) => {
+        if (!this.d.stopping())
+          this.d.rt.opts.log.error({ pair: name, error: errorSummary(e).message }, 'choosing the watcher again failed');
+      });
+  }
+
+  /** Before the first walk: the files the journal knows (none on a first start). */
+  private journalFiles(name: string): number | null {
+    const n = this.d.rt.journal.query.knownFiles(name);
+    return n > 0 ? n : null;
   }
 
   /** Watch the pair (anew if it is watched): degraded if the watch fails, no longer if it works. */
@@ -146,8 +199,9 @@ export class Watching {
     this.refiltering.set(name, run);
   }
 
-  /** After a walk: the advice names the tree's size. */
+  /** After a walk: the advice names the tree's size, and a choice made before any count is made again. */
   refresh(name: string): void {
+    this.rechoose(name);
     const cur = this.d.rt.degradedOf(name);
     if (cur?.code !== 'ENOSPC') return;
     const f = this.failure(name, cur.code, '');
@@ -157,7 +211,7 @@ export class Watching {
   /** Stops the timer; resolves once a rescan or refilter under way is done. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([this.ticking, ...this.refiltering.values()]);
+    await Promise.all([this.ticking, ...this.refiltering.values(), this.recheck.stop()]);
   }
 
   private async tick(): Promise<void> {

@@ -65,6 +65,8 @@ class ParcelTree {
   private readonly subtrees = new Map<string, AsyncSubscription>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The parents of the paths this batch reported: named in one `recheck` at its end. */
+  private readonly touched = new Set<string>();
 
   constructor(
     private readonly t: WatchTarget,
@@ -143,6 +145,7 @@ class ParcelTree {
   }
 
   private emit(rel: string, kind: ChangeEvent['kind']): void {
+    this.touched.add(parentOf(rel));
     this.out.emit('change', { pair: this.t.pair, rel, kind });
   }
 
@@ -171,6 +174,9 @@ class ParcelTree {
       if (!isDir) this.emit(rel, e.type === 'create' ? 'add' : 'change');
       else if (!this.dirs.has(rel)) this.dirAppeared(rel);
     }
+    // parcel drops an overflowed inotify queue without a word: a busy directory is read again.
+    if (this.touched.size) this.out.emit('recheck', { pair, dirs: [...this.touched] });
+    this.touched.clear();
   }
 
   private dirGone(rel: string): void {
@@ -232,11 +238,17 @@ class ParcelTree {
   }
 }
 
+function parentOf(rel: string): string {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+}
+
 /**
  * The backend that knows @parcel/watcher: recursive watching at one inotify watch per directory
  * (not per file). It reports paths, not kinds: what each path is comes from lstat here, the
  * pair's Filter decides what counts, and symlinks are never followed (pairs that follow them
- * are watched by chokidar). Overflowed events are dropped by parcel without a word; an error it
+ * are watched by chokidar). Overflowed events are dropped by parcel without a word, so every
+ * directory a batch touched is named in a `recheck` and read again shortly after; an error it
  * reports degrades the pair and walks it at once.
  */
 export class ParcelWatcher extends EventEmitter<WatcherEvents> implements PairWatcher {

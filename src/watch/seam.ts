@@ -31,6 +31,11 @@ export interface WatcherEvents {
   ready: [string];
   /** Events may have been lost under `under` ('' for the whole tree): walk it again at once. */
   rescan: [{ pair: string; under: string }];
+  /**
+   * A backend that can lose events without a word names the directories ('' for the root) each of
+   * its batches touched: they are read again shortly after (src/plan/dir-recheck.ts).
+   */
+  recheck: [{ pair: string; dirs: string[] }];
 }
 
 /**

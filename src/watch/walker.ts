@@ -61,7 +61,8 @@ const byKey = (a: Child, b: Child): number => compareKeys(a.key, b.key) || (a.re
 export async function* walkInOrder(
   root: string,
   filter: Filter,
-  opts: { followSymlinks: boolean; under?: string },
+  /** `shallow`: only the entries of `under` itself, not of its subdirectories. */
+  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
   stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 },
 ): AsyncGenerator<WalkItem> {
   const start = opts.under ?? '';
@@ -102,7 +103,7 @@ export async function* walkInOrder(
     }
     stats.held--;
     if (c.entry) yield { entry: c.entry, key: c.key };
-    else frame = c.frame;
+    else if (!opts.shallow) frame = c.frame;
   }
 }
 
@@ -184,7 +185,8 @@ const nameOf = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
 export async function walk(
   root: string,
   filter: Filter,
-  opts: { followSymlinks: boolean; under?: string },
+  /** `shallow`: only the entries of `under` itself, not of its subdirectories. */
+  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
 ): Promise<WalkResult> {
   const stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
   const out: WalkResult = { entries: [], unreadable: [], loops: stats.loops, dirs: 0 };

@@ -22,6 +22,7 @@ export class Watcher extends EventEmitter<WatcherEvents> implements PairWatcher 
       b.on('error', (e) => this.emit('error', e));
       b.on('ready', (p) => this.emit('ready', p));
       b.on('rescan', (r) => this.emit('rescan', r));
+      b.on('recheck', (r) => this.emit('recheck', r));
     }
   }
 

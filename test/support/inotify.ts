@@ -48,3 +48,23 @@ export class LoweredOnce extends Watcher {
     }
   }
 }
+
+/** The real watcher, with the machine's limit lowered from lower() until its first watch is ready. */
+export class LoweredUntilReady extends Watcher {
+  lowered: number | undefined;
+  private saved: number | undefined;
+  constructor(private readonly headroom: number) {
+    super();
+    this.once('ready', () => this.restore());
+    this.once('error', () => this.restore());
+  }
+  lower(): void {
+    this.saved = readLimit();
+    this.lowered = watchesInUse() + this.headroom;
+    writeFileSync(LIMIT, String(this.lowered));
+  }
+  restore(): void {
+    if (this.saved !== undefined) writeFileSync(LIMIT, String(this.saved));
+    this.saved = undefined;
+  }
+}

@@ -42,6 +42,8 @@ export async function scratch(name = 'it'): Promise<Scratch> {
           debounceMs: 100,
           maxDelayMs: 2000,
           pairs: [{ name: 'p', path: root, bucket, ...pair }],
+          // Runs a suite under one backend: S3MIRROR_TEST_WATCHER=parcel npx vitest run ...
+          ...(process.env.S3MIRROR_TEST_WATCHER ? { watcher: process.env.S3MIRROR_TEST_WATCHER } : {}),
           ...top,
         },
         dir,
