@@ -186,6 +186,22 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
       ],
     },
   },
+  {
+    // The crashed pass recorded the file gone (its second transaction never ran): the key was no
+    // one's when both names came back, so either may take it, as after a settled pass.
+    name: 'an NFD name recorded gone by a crashed pass holds no key when it comes back beside its twin',
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'a/c/cafe\u0301', ''],
+        ['settle'],
+        ['wipe'],
+        ['crash', 'journal-tx', 1],
+        ['write', 'a/c/cafe\u0301', 'bb'],
+        ['write', 'a/c/caf\u00e9', 'a'],
+      ],
+    },
+  },
 ];
 
 /** 70 bytes: three parts of 32 in the in-memory runs (threshold 64). */

@@ -11,12 +11,14 @@ const runs = Number(process.env.S3MIRROR_MODEL_RUNS ?? 300);
 // exploration script (`npm run test:model`) draws a new one unless given.
 const seed = Number(process.env.S3MIRROR_MODEL_SEED ?? 20261206);
 const path = process.env.S3MIRROR_MODEL_PATH || undefined;
+const replayPath = process.env.S3MIRROR_MODEL_REPLAY || undefined;
 
 test(`the engine agrees with the model over ${runs} random sequences (in-memory bucket)`, async () => {
   const r = await explore({
     runs,
     seed,
     ...(path ? { path } : {}),
+    ...(replayPath ? { replayPath } : {}),
     backend: (cfg) => memoryBackend(cfg.kms ? { defaultSse: 'aws:kms' } : {}),
     outage: true,
     multipart: true,

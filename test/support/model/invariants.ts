@@ -70,6 +70,16 @@ function adopt(m: Model, actual: Map<string, Obj>, problems: string[]): void {
 
 const candidatesOf = (m: Model, key: string) => candidates(m).get(key)?.length ?? 0;
 
+/**
+ * A pass that did not settle (crashed, cut, or run during an outage) may have recorded a holder's
+ * file as gone, and a name gone is no holder: when its file comes back beside its twin, the key is
+ * either's, as after a settled pass (expect() drops such holders too).
+ */
+function forgetGoneHolders(m: Model): void {
+  const c = candidates(m);
+  for (const [key, rel] of [...m.holder]) if (!c.get(key)?.includes(rel)) m.holder.delete(key);
+}
+
 /** Apply what a settled pass must have done to the model; `post` resolves what the model leaves open. */
 function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problems: string[]): number {
   // Held by a pass cut by an outage, they stay held (KNOWN.heldStay); else that pass let them be.
@@ -237,6 +247,7 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
   const out = await w.pass(m, crash);
   if (began?.()) {
     tally.cuts++;
+    forgetGoneHolders(m);
     m.outage = true;
     m.crashed = true;
     m.trashMayRepeat = true;
@@ -252,6 +263,7 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
   if (crash && out.error instanceof FailpointCrash) {
     tally.crashes++;
     if (MULTIPART_POINTS.has(crash.point)) tally.multipartCrashes++;
+    forgetGoneHolders(m);
     m.crashed = true;
     m.trashMayRepeat = true;
     m.passesSinceSettle++;
@@ -279,6 +291,7 @@ const MULTIPART_POINTS: ReadonlySet<string> = new Set(['after-part', 'before-com
 export async function passDuringOutage(m: Model, w: World): Promise<void> {
   const pre = await w.backend.objects();
   await w.pass(m);
+  forgetGoneHolders(m);
   const post = await w.backend.objects();
   const diff = [...new Set([...pre.keys(), ...post.keys()])].filter((k) => pre.get(k)?.md5 !== post.get(k)?.md5);
   m.passesSinceSettle++;

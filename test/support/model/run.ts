@@ -18,6 +18,8 @@ export interface ExploreOptions {
   runs: number;
   seed?: number;
   path?: string;
+  /** The commands' own replay path, printed with a failure: a path cannot be walked without it. */
+  replayPath?: string;
   maxCommands?: number;
   /** A fresh bucket for one case (`cfg.kms`: with default SSE-KMS, where the backend can). */
   backend: (cfg: PairSettings) => Promise<Backend> | Backend;
@@ -90,7 +92,11 @@ export async function explore(o: ExploreOptions): Promise<{ failure?: string; ru
   }).map((a) => a.map((s) => new Op(s)));
   const prop = fc.asyncProperty(
     settings,
-    fc.commands(ops, { maxCommands: o.maxCommands ?? 25, size: 'max' }),
+    fc.commands(ops, {
+      maxCommands: o.maxCommands ?? 25,
+      size: 'max',
+      ...(o.replayPath ? { replayPath: o.replayPath } : {}),
+    }),
     async (cfg, cmds) => {
       const { model, real } = await open(cfg, o.backend);
       let ok = false;
@@ -111,9 +117,10 @@ export async function explore(o: ExploreOptions): Promise<{ failure?: string; ru
   if (!details.failed) return { runs: details.numRuns, seed };
   const [cfg, cmds] = details.counterexample ?? [];
   const err = details.errorInstance as Error | undefined;
+  const replayPath = /replayPath="([^"]*)"/.exec(String(cmds ?? ''))?.[1];
   const failure = [
     `model test failed after ${details.numRuns} case(s), ${details.numShrinks} shrinks: seed ${details.seed}, path "${details.counterexamplePath}"`,
-    `replay: npm run test:model -- --seed ${details.seed} --path "${details.counterexamplePath}" --runs 1`,
+    `replay: npm run test:model -- --seed ${details.seed} --path "${details.counterexamplePath}"${replayPath ? ` --replay "${replayPath}"` : ''}`,
     'as a regression (test/model-regressions.test.ts):',
     `  { cfg: ${JSON.stringify(cfg)}, steps: [${String(cmds ?? '')}] },`,
     '',
