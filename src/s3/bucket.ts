@@ -13,7 +13,7 @@ import type { S3Operation } from './operation.js';
 import { getObject } from './get.js';
 import { listPrefix } from './listing.js';
 import { listParts, listUploads } from './multipart-list.js';
-import { copySource, settings, stored } from './request-shape.js';
+import { copySource, headFrom, settings, stored } from './request-shape.js';
 import { sdk } from './sdk.js';
 import type { ListOptions, Listed, ListedPart, ListedUpload } from '../bucket.js';
 
@@ -101,16 +101,7 @@ export class S3Bucket implements Bucket {
 
   async head(key: string): Promise<Head | null> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
-      return {
-        etag: normalizeEtag(r.ETag) ?? '',
-        size: r.ContentLength ?? 0,
-        metaMd5: r.Metadata?.md5 ?? null,
-        metadata: r.Metadata ?? {},
-        ...(r.ServerSideEncryption ? { sse: r.ServerSideEncryption } : {}),
-        ...(r.ContentType ? { contentType: r.ContentType } : {}),
-        ...(r.CacheControl ? { cacheControl: r.CacheControl } : {}),
-      };
+      return headFrom(await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key })));
     } catch (e) {
       if (isNotFound(e)) return null;
       throw await this.mapError(e, { op: 'HeadObject', key });

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Got } from '../bucket.js';
 import type { MirrorError } from '../errors.js';
-import { normalizeEtag } from '../plan/etag.js';
 import type { S3Operation } from './operation.js';
+import { headFrom } from './request-shape.js';
 import { sdk } from './sdk.js';
 
 /** A missing key (not a missing bucket, which is an error like any other). */
@@ -20,18 +20,7 @@ export async function getObject(
 ): Promise<Got | null> {
   try {
     const r = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-    return {
-      head: {
-        etag: normalizeEtag(r.ETag) ?? '',
-        size: r.ContentLength ?? 0,
-        metaMd5: r.Metadata?.md5 ?? null,
-        metadata: r.Metadata ?? {},
-        ...(r.ServerSideEncryption ? { sse: r.ServerSideEncryption } : {}),
-        ...(r.ContentType ? { contentType: r.ContentType } : {}),
-        ...(r.CacheControl ? { cacheControl: r.CacheControl } : {}),
-      },
-      body: r.Body as AsyncIterable<Buffer>,
-    };
+    return { head: headFrom(r), body: r.Body as AsyncIterable<Buffer> };
   } catch (e) {
     if (noSuchKey(e)) return null;
     throw await mapError(e, { op: 'GetObject', key });

@@ -1,4 +1,5 @@
-import type { ObjectSettings, Stored } from '../bucket.js';
+import type { Head, ObjectSettings, Stored } from '../bucket.js';
+import { normalizeEtag } from '../plan/etag.js';
 
 /** What the server said it stored: the ETag, and its encryption when it named one. */
 export function stored(etag: string, sse: string | undefined): Stored {
@@ -19,5 +20,25 @@ export function settings(s: ObjectSettings) {
     ...(s.sse ? { ServerSideEncryption: s.sse } : {}),
     ...(s.kmsKeyId ? { SSEKMSKeyId: s.kmsKeyId } : {}),
     ...(s.cacheControl ? { CacheControl: s.cacheControl } : {}),
+  };
+}
+
+/** The headers a HEAD or a GET answered, as the Bucket seam gives them. */
+export function headFrom(r: {
+  ETag?: string;
+  ContentLength?: number;
+  Metadata?: Record<string, string>;
+  ServerSideEncryption?: string;
+  ContentType?: string;
+  CacheControl?: string;
+}): Head {
+  return {
+    etag: normalizeEtag(r.ETag) ?? '',
+    size: r.ContentLength ?? 0,
+    metaMd5: r.Metadata?.md5 ?? null,
+    metadata: r.Metadata ?? {},
+    ...(r.ServerSideEncryption ? { sse: r.ServerSideEncryption } : {}),
+    ...(r.ContentType ? { contentType: r.ContentType } : {}),
+    ...(r.CacheControl ? { cacheControl: r.CacheControl } : {}),
   };
 }
