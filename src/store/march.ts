@@ -1,5 +1,6 @@
 import type { Sql } from './sql.js';
-import type { FileRow, ReconcileRow } from './types.js';
+import { type ReconcileTuple, reconcileRowOf } from './queries.js';
+import type { ReconcileRow } from './types.js';
 
 /** An object as the remote table (or a listing page) knows it. */
 export interface KeyedObject {
@@ -23,21 +24,6 @@ export interface RowCursor {
   rowid: number;
 }
 
-type RowTuple = [
-  string,
-  string,
-  0 | 1,
-  FileRow['state'],
-  FileRow['kind'],
-  number | null,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  number | null,
-  string | null,
-];
-
 /**
  * The journal read and written in key order, a page at a time, for a reconciliation that streams
  * (src/sync/march.ts): rows and objects by keyset (`key > ?`, on the (pair, key) indexes, never a
@@ -60,21 +46,8 @@ export class MarchQueries {
             .raw(`${cols} WHERE pair = ? AND (key, rowid) > (?, ?) ORDER BY key, rowid LIMIT ?`)
             .all(pair, after.key, after.rowid, limit)
         : this.sql.raw(`${cols} WHERE pair = ? ORDER BY key, rowid LIMIT ?`).all(pair, limit)
-    ) as (RowTuple & { 12: number })[];
-    const rows = found.map((r) => ({
-      rel: r[0],
-      key: r[1],
-      present: r[2],
-      state: r[3],
-      kind: r[4],
-      size: r[5],
-      mtime_ns: r[6],
-      ctime_ns: r[7],
-      ino: r[8],
-      etag: r[9],
-      remote_size: r[10],
-      error_code: r[11],
-    }));
+    ) as (ReconcileTuple & { 12: number })[];
+    const rows = found.map(reconcileRowOf);
     const l = found[found.length - 1];
     return { rows, last: l ? { key: l[1], rowid: l[12] } : null };
   }

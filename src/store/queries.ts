@@ -7,6 +7,39 @@ import type { FileRow, ReconcileRow } from './types.js';
  * renames, the mass-delete guard) and to report it (status). Nothing here writes: the journal's
  * own methods change rows, each guarded by the generation the work started from.
  */
+/** The columns of a ReconcileRow as `raw()` returns them, in SELECT order. */
+export type ReconcileTuple = [
+  string,
+  string,
+  0 | 1,
+  FileRow['state'],
+  FileRow['kind'],
+  number | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+];
+
+export function reconcileRowOf(r: ReconcileTuple): ReconcileRow {
+  return {
+    rel: r[0],
+    key: r[1],
+    present: r[2],
+    state: r[3],
+    kind: r[4],
+    size: r[5],
+    mtime_ns: r[6],
+    ctime_ns: r[7],
+    ino: r[8],
+    etag: r[9],
+    remote_size: r[10],
+    error_code: r[11],
+  };
+}
+
 export class FileQueries {
   constructor(private readonly sql: Sql) {}
 
@@ -16,39 +49,8 @@ export class FileQueries {
       .raw(
         'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files WHERE pair = ?',
       )
-      .all(pair) as unknown[][];
-    const out = new Array<ReconcileRow>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as [
-        string,
-        string,
-        0 | 1,
-        FileRow['state'],
-        FileRow['kind'],
-        number | null,
-        string | null,
-        string | null,
-        string | null,
-        string | null,
-        number | null,
-        string | null,
-      ];
-      out[i] = {
-        rel: r[0],
-        key: r[1],
-        present: r[2],
-        state: r[3],
-        kind: r[4],
-        size: r[5],
-        mtime_ns: r[6],
-        ctime_ns: r[7],
-        ino: r[8],
-        etag: r[9],
-        remote_size: r[10],
-        error_code: r[11],
-      };
-    }
-    return out;
+      .all(pair) as ReconcileTuple[];
+    return rows.map(reconcileRowOf);
   }
 
   /** fileByKey() for many keys in one statement (a batch being examined). */
