@@ -261,6 +261,22 @@ const reaching: { name: string; c: Case; counter: 'multipartCrashes' | 'cuts' }[
       ],
     },
   },
+  {
+    // Both names carry the same content, so the bucket cannot say which one won the key.
+    name: 'an NFC name sent before an outage keeps the key from its NFD twin with the same content',
+    counter: 'cuts',
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'caf\u00e9', 'BB'],
+        ['cut', 1],
+        ['write', 'cafe\u0301', 'BB'],
+        ['settle'],
+        ['write', 'caf\u00e9', ''],
+        ['settle'],
+      ],
+    },
+  },
 ];
 
 describe('model cases that reach multipart failpoints and outages in mid-pass', () => {

@@ -127,11 +127,14 @@ function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problem
     m.othersWrote.delete(key);
     const differs = options.filter((o) => opaque || pre.get(key)?.md5 !== md5(o.data));
     bound += Math.max(0, ...differs.map((o) => Buffer.byteLength(o.data)));
-    const got = options.find((o) => post.get(key)?.md5 === md5(o.data));
+    const matching = options.filter((o) => post.get(key)?.md5 === md5(o.data));
+    const got = matching[0];
     // The unreadable name holds the key: the object stays as it was.
     if (!got && w.kind === 'either' && w.orUnchanged) continue;
     m.bucket.set(key, (got ?? options[0]!).data);
-    m.holder.set(key, (got ?? options[0]!).rel);
+    // Twins with the same content leave the bucket silent on which name won: either may hold it.
+    if (matching.length > 1) m.holder.delete(key);
+    else m.holder.set(key, (got ?? options[0]!).rel);
   }
   for (const [key, f] of fate) {
     if (f === 'delete') {
