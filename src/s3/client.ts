@@ -102,6 +102,9 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     ...(cfg.profile ? { profile: cfg.profile } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    // The middleware stack is sorted and wired once per command class, not once per request: that
+    // was a tenth of the client's CPU for small files. Nothing here changes the stack after start.
+    cacheMiddleware: true,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOpts),
       httpsAgent: new HttpsAgent(agentOpts),

@@ -94,7 +94,9 @@ export class PairTable {
   cancelHeld(name: string, key: string, byRel: string | null): number {
     // Asked before every upload: no transaction of its own (one per file was a tenth of the
     // journal's cost in W1). A crash between the two statements leaves a hold with nothing held,
-    // which the next batch's clearHoldIfNone ends.
+    // which the next batch's clearHoldIfNone ends. The per-pair counters answer "none held" with
+    // a read: most uploads then take no write lock at all.
+    if (!this.sql.st("SELECT 1 FROM file_counts WHERE pair = ? AND state = 'held' AND n > 0").get(name)) return 0;
     const n = this.sql
       .st("DELETE FROM files WHERE pair = ? AND key = ? AND state = 'held' AND rel IS NOT ?")
       .run(name, key, byRel).changes;
