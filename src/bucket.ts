@@ -74,9 +74,11 @@ export interface ListOptions {
   /**
    * Each page's objects as it arrives; ranges listed side by side interleave. `covered`, when the
    * listing is in S3's key order: the page holds every object with a key in (after, through]
-   * ('' as `after`: from the start; null as `through`: to the end of the prefix).
+   * ('' as `after`: from the start; null as `through`: to the end of the prefix). A promise
+   * returned holds the next request of that range until it settles (a consumer slower than the
+   * listing keeps memory to the pages it has not taken).
    */
-  onPage?: (objects: readonly Listed[], covered?: { after: string; through: string | null }) => void;
+  onPage?: (objects: readonly Listed[], covered?: { after: string; through: string | null }) => void | Promise<void>;
   /** false: the pages go to onPage only and `list` returns nothing (memory stays one page). */
   collect?: boolean;
   /** The ranges were given up (keys out of order) and the listing starts again: forget the pages so far. */
