@@ -78,7 +78,7 @@ export interface ListOptions {
    * returned holds the next request of that range until it settles (a consumer slower than the
    * listing keeps memory to the pages it has not taken).
    */
-  onPage?: (objects: readonly Listed[], covered?: { after: string; through: string | null }) => void | Promise<void>;
+  onPage?: (objects: readonly Listed[], covered?: { after: string; through: string | null }) => unknown;
   /** false: the pages go to onPage only and `list` returns nothing (memory stays one page). */
   collect?: boolean;
   /** The ranges were given up (keys out of order) and the listing starts again: forget the pages so far. */

@@ -249,6 +249,26 @@ program
   });
 
 program
+  .command('verify')
+  .description("compare each pair's tree with its bucket prefix (read-only; works beside the daemon)")
+  .addOption(configOption())
+  .option('--pair <name>', 'only this pair')
+  .option('--deep', 'also read every file and download every object, and compare their MD5s')
+  .option('--json', 'print the result as JSON')
+  .action(async (o: { config: string; pair?: string; deep?: boolean; json?: boolean }) => {
+    const cfg = loadConfig(o.config);
+    const { verify } = await import('./tools/verify.js');
+    const display = o.json ? undefined : (await import('./tools/progress-display.js')).progressDisplay(process.stderr);
+    const r = await verify(cfg, { deep: !!o.deep, ...(o.pair ? { pair: o.pair } : {}) }, display?.progress).finally(
+      () => display?.stop(),
+    );
+    const { verifyReport } = await import('./tools/verify-report.js');
+    const { code, text } = verifyReport(r, { json: !!o.json, config: o.config });
+    process.stdout.write(text);
+    process.exit(code);
+  });
+
+program
   .command('demo')
   .description('mirror a sample folder into a local S3-compatible server started for the demo')
   .option('--dir <path>', 'folder to mirror (default: a new temp folder with sample files)')

@@ -77,7 +77,13 @@ describe('judgeKey', () => {
     ['no file, trash', { object: obj() }, { inTrash: true }, 'kept', 'trash'],
     ['no file, keep', { object: obj() }, { deleteKeep: true }, 'kept', 'delete: "keep"'],
     ['no file, excluded', { object: obj() }, { excluded: true }, 'kept', 'without deleteExcluded'],
-    ['excluded, deleteExcluded', { object: obj() }, { excluded: true, deleteExcluded: true }, 'extra', 'deleteExcluded'],
+    [
+      'excluded, deleteExcluded',
+      { object: obj() },
+      { excluded: true, deleteExcluded: true },
+      'extra',
+      'deleteExcluded',
+    ],
     ['folder marker', { object: obj() }, { hasPath: false }, 'kept', 'folder marker'],
     [
       'opaque ETag the journal recorded',
@@ -86,7 +92,13 @@ describe('judgeKey', () => {
       'identical',
       'journal recorded',
     ],
-    ['opaque ETag, no record', { local: file, object: obj('other-opaque'), digest: journal, row: clean }, {}, 'head', ''],
+    [
+      'opaque ETag, no record',
+      { local: file, object: obj('other-opaque'), digest: journal, row: clean },
+      {},
+      'head',
+      '',
+    ],
     [
       'opaque, x-amz-meta-md5 differs',
       { local: file, object: obj('x'), digest: read, head: { metaMd5: OTHER, metaPartSize: null } },
@@ -138,7 +150,13 @@ describe('judgeKey', () => {
       'content-differs',
       'bytes differ',
     ],
-    ['deep: same bytes', { local: file, object: obj(), digest: read, got: { md5: MD5 } }, { deep: true }, 'identical', ''],
+    [
+      'deep: same bytes',
+      { local: file, object: obj(), digest: read, got: { md5: MD5 } },
+      { deep: true },
+      'identical',
+      '',
+    ],
   ])('%s', (_name, view, c, expected, reason) => {
     const d = judgeKey(view, ctx(c));
     expect('verdict' in d ? d.verdict : d.need).toBe(expected);

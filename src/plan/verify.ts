@@ -14,7 +14,23 @@ export type VerifyVerdict =
   | 'skipped'
   | 'identical';
 
-export const DIFFERENCES: readonly VerifyVerdict[] = ['missing', 'extra', 'size-differs', 'content-differs', 'collision'];
+export const DIFFERENCES: readonly VerifyVerdict[] = [
+  'missing',
+  'extra',
+  'size-differs',
+  'content-differs',
+  'collision',
+];
+
+/** The order verdicts are counted in: what is fine first, then each kind of difference. */
+export const VERDICT_ORDER: readonly string[] = [
+  'identical',
+  'pending',
+  'kept',
+  'skipped',
+  ...DIFFERENCES,
+  'unreadable',
+];
 
 /** A verdict, or the read or request that must come first (the caller performs it and asks again). */
 export type VerifyDecision =
@@ -23,7 +39,7 @@ export type VerifyDecision =
   | { need: 'head' | 'get'; reason: string };
 
 /** The local file's MD5 (and its multipart ETag in `partSize` parts), from the journal or read now. */
-export interface LocalDigest {
+interface LocalDigest {
   md5: string;
   partSize?: number;
   multipartEtag?: string;
@@ -72,8 +88,8 @@ function withoutFile(v: VerifyView, ctx: VerifyContext): VerifyDecision {
   if (ctx.inTrash) return { verdict: 'kept', reason: 'under the trash prefix' };
   if (v.row?.state === 'held') return { verdict: 'extra', reason: 'no local file; its delete is held by the guard' };
   if (!ctx.hasPath) return { verdict: 'kept', reason: 'no file can have this key (a folder marker)' };
-  if (ctx.deleteKeep) return { verdict: 'kept', reason: 'no local file; kept by delete: "keep"' };
   if (ctx.excluded && !ctx.deleteExcluded) return { verdict: 'kept', reason: 'excluded, kept without deleteExcluded' };
+  if (ctx.deleteKeep) return { verdict: 'kept', reason: 'no local file; kept by delete: "keep"' };
   return { verdict: 'extra', reason: ctx.excluded ? 'excluded, and deleteExcluded is set' : 'no local file' };
 }
 
@@ -89,7 +105,7 @@ function byMd5(v: VerifyView, md5: string, by: string): VerifyDecision {
 function byIdentity(v: VerifyView, o: { size: number; etag: string }, ctx: VerifyContext): VerifyDecision {
   const kind = etagKind(o.etag);
   const head = v.head;
-  if (kind === 'md5' && (!head || head.sse !== 'aws:kms')) {
+  if (kind === 'md5' && head?.sse !== 'aws:kms') {
     if (!v.digest) return { need: 'hash', reason: 'the ETag is an MD5: the file MD5 is needed' };
     if (v.digest.md5 === o.etag) return { verdict: 'identical', reason: 'the ETag is the MD5 of the file' };
     // An SSE-KMS object's ETag looks like an MD5 and is not one: only a HEAD tells.
@@ -98,10 +114,18 @@ function byIdentity(v: VerifyView, o: { size: number; etag: string }, ctx: Verif
   }
   if (kind === 'opaque' && !head && v.digest && !v.digest.read && v.row?.etag === o.etag && v.row.remoteSize === o.size)
     return { verdict: 'identical', reason: 'the object is the upload the journal recorded for this file' };
-  const facts = { etag: o.etag, size: o.size, metaMd5: head?.metaMd5 ?? null, metaPartSize: head?.metaPartSize ?? null };
+  const facts = {
+    etag: o.etag,
+    size: o.size,
+    metaMd5: head?.metaMd5 ?? null,
+    metaPartSize: head?.metaPartSize ?? null,
+  };
   const sizes = [...(v.digest?.partSize ? [v.digest.partSize] : []), ctx.configuredPartSize];
   if (head?.sse === 'aws:kms' && !(head.metaMd5 && MD5_HEX.test(head.metaMd5)))
-    return { verdict: 'content-differs', reason: 'SSE-KMS without x-amz-meta-md5: cannot tell, the next sync uploads it' };
+    return {
+      verdict: 'content-differs',
+      reason: 'SSE-KMS without x-amz-meta-md5: cannot tell, the next sync uploads it',
+    };
   const id = objectIdentity(facts, sizes);
   if (id.by === 'md5' && head?.metaMd5 && MD5_HEX.test(head.metaMd5)) return byMd5(v, id.md5, 'x-amz-meta-md5');
   if (id.by === 'multipart') {
