@@ -176,6 +176,23 @@ describe('S3Bucket.list', () => {
     expect(seen.sort(compareKeys)).toEqual(listed.map((o) => o.key));
   });
 
+  it('a page whose onPage returns a promise holds the next request until it settles', async () => {
+    const keys = keysOf(2500);
+    const { bucket, requests } = fakeServer(keys);
+    const sentDuringPage: number[] = [];
+    await bucket.list('', {
+      collect: false,
+      onPage: async () => {
+        const before = requests.length;
+        // Turns of the event loop in which a listing that did not wait would send its next request.
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        sentDuringPage.push(requests.length - before);
+      },
+    });
+    expect(requests).toHaveLength(3);
+    expect(sentDuringPage).toEqual([0, 0, 0]);
+  });
+
   /** The pages' proofs chained from the start: each (after, through] follows the previous one. */
   function chain(covers: { after: string; through: string | null }[]): string | null | undefined {
     const ahead = new Map(covers.map((c) => [c.after, c.through]));
