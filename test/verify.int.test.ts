@@ -6,6 +6,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,9 +62,15 @@ describe('s3mirror verify', () => {
         debounceMs: 0,
         s3: { endpoint: proxy.endpoint, forcePathStyle: true, region: testEnv().region },
       });
+      const journal = () =>
+        readdirSync(f.state)
+          .filter((n) => n.startsWith('journal.db'))
+          .map((n) => [n, statSync(join(f.state, n)).mtimeMs]);
+      const before = journal();
       const r = await verifyCli(config);
       expect(r.code, describeRun('verify', r)).toBe(0);
       expect(r.stdout).toContain('main: 1200 identical');
+      expect(journal(), 'the journal is never written').toEqual(before);
       expect(r.stdout.trim().split('\n').at(-1)).toBe('identical');
       expect(Object.fromEntries(proxy.counts)).toEqual({ ListObjectsV2: 2 });
     } finally {
