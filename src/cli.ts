@@ -258,7 +258,9 @@ program
   .action(async (o: { config: string; pair?: string; deep?: boolean; json?: boolean }) => {
     const cfg = loadConfig(o.config);
     const { verify } = await import('./tools/verify.js');
-    const display = o.json ? undefined : (await import('./tools/progress-display.js')).progressDisplay(process.stderr);
+    const display = o.json
+      ? undefined
+      : (await import('./tools/progress-display.js')).progressDisplay(process.stderr, process.env, 'read');
     const r = await verify(cfg, { deep: !!o.deep, ...(o.pair ? { pair: o.pair } : {}) }, display?.progress).finally(
       () => display?.stop(),
     );

@@ -5,12 +5,13 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from './support/cli.js';
+import { CLI_PATH, cliEnv, runCli, spawnCli } from './support/cli.js';
 import {
   baseConfig,
   cliSuiteHooks,
@@ -73,6 +74,24 @@ describe('s3mirror verify', () => {
       expect(journal(), 'the journal is never written').toEqual(before);
       expect(r.stdout.trim().split('\n').at(-1)).toBe('identical');
       expect(Object.fromEntries(proxy.counts)).toEqual({ ListObjectsV2: 2 });
+      const plain = await runCli(['verify', '--config', f.config], { env: cliEnv({ S3MIRROR_PROGRESS_MS: '1' }) });
+      expect(plain.code, describeRun('verify, progress lines', plain)).toBe(0);
+      expect(
+        plain.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('progress: '))
+          .at(-1),
+      ).toMatch(/^progress: 1200\/1200 files, .* read, /);
+      // `script` gives the command a pseudo-terminal, as an operator's shell would.
+      const cmd = `${process.execPath} ${CLI_PATH} verify --config ${f.config}`;
+      const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+        env: cliEnv(),
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(tty.status, tty.stdout + tty.stderr).toBe(0);
+      expect(tty.stdout).toMatch(/[█░]+ \d+\/\d+ files \| .* read \| /);
+      expect(tty.stdout).toContain('main: 1200 identical');
     } finally {
       await proxy.close();
     }

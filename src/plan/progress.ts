@@ -41,9 +41,9 @@ export function duration(s: number | null): string {
 }
 
 /** One plain line, for logs and pipes. */
-export function progressLine(s: ProgressSample): string {
+export function progressLine(s: ProgressSample, verb = 'sent'): string {
   const v = progressView(s);
-  return `progress: ${v.done}/${v.total} files, ${size(s.bytes)} sent, ${v.filesPerS.toFixed(0)} files/s, ${size(v.bytesPerS)}/s, ETA ${duration(v.etaS)}`;
+  return `progress: ${v.done}/${v.total} files, ${size(s.bytes)} ${verb}, ${v.filesPerS.toFixed(0)} files/s, ${size(v.bytesPerS)}/s, ETA ${duration(v.etaS)}`;
 }
 
 export { size as formatBytes };

@@ -14,7 +14,12 @@ export interface ProgressDisplay {
  * `sync --once`'s progress on stderr (stdout keeps the summary): a bar redrawn in place on a
  * terminal; elsewhere a plain line every ten seconds, so a pass that ends sooner prints none.
  */
-export function progressDisplay(stream: NodeJS.WriteStream, env = process.env): ProgressDisplay {
+export function progressDisplay(
+  stream: NodeJS.WriteStream,
+  env = process.env,
+  /** What the bytes counted are: sent (sync, restore's downloads count too) or read (verify). */
+  verb = 'sent',
+): ProgressDisplay {
   if (!stream.isTTY) {
     const everyMs = Number(env.S3MIRROR_PROGRESS_MS) > 0 ? Number(env.S3MIRROR_PROGRESS_MS) : PLAIN_EVERY_MS;
     let stopped = false;
@@ -24,7 +29,7 @@ export function progressDisplay(stream: NodeJS.WriteStream, env = process.env): 
         report: (s) => {
           // The pass's last report, when it ended within one interval: nothing was worth a line.
           if (stopped || s.elapsedMs < everyMs) return;
-          stream.write(`${progressLine(s)}\n`);
+          stream.write(`${progressLine(s, verb)}\n`);
         },
       },
       stop: () => {
@@ -35,7 +40,7 @@ export function progressDisplay(stream: NodeJS.WriteStream, env = process.env): 
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{bar} {value}/{total} files | {sent} sent | {rate}/s | ETA {left}',
+      format: `{bar} {value}/{total} files | {sent} ${verb} | {rate}/s | ETA {left}`,
       hideCursor: true,
       clearOnComplete: true,
       fps: 5,
