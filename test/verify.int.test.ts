@@ -54,13 +54,18 @@ const md5 = (s: string | Buffer) => createHash('md5').update(s).digest('hex');
 
 describe('s3mirror verify', () => {
   it('an identical tree exits 0 with 1 LIST per 1,000 keys and no HEAD or GET', async () => {
-    const f = await fixture({ config: { debounceMs: 0 } });
-    for (let i = 0; i < 1200; i++) await put(f.data, `d${i % 7}/f${i}.txt`, `file ${i}\n`);
+    const MiB = 1024 * 1024;
+    const multipart = { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB };
+    const f = await fixture({ config: { debounceMs: 0, multipart } });
+    for (let i = 0; i < 1199; i++) await put(f.data, `d${i % 7}/f${i}.txt`, `file ${i}\n`);
+    // A multipart object: its ETag is proved by the part size the journal recorded, not by a HEAD.
+    await put(f.data, 'big.bin', Buffer.alloc(6 * MiB, 7));
     await syncOk(f.config);
     const proxy = await startProxy(testEnv().endpoint);
     try {
       const config = await variant(f, 'proxied', {
         debounceMs: 0,
+        multipart,
         s3: { endpoint: proxy.endpoint, forcePathStyle: true, region: testEnv().region },
       });
       const journal = () =>
