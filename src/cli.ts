@@ -231,14 +231,26 @@ program
   .requiredOption('--to <dir>', "where to write (the pair's own path to recover it)")
   .option('--path <subtree>', 'only this subtree of the pair')
   .option('--overwrite', 'replace existing files that differ (default: keep them)')
-  .action(async (o: { config: string; pair: string; to: string; path?: string; overwrite?: boolean }) => {
+  .option('--at <time>', 'the tree as it was then (ISO 8601, e.g. 2026-05-01T12:00:00Z), from a versioned bucket')
+  .action(async (o: { config: string; pair: string; to: string; path?: string; overwrite?: boolean; at?: string }) => {
     const cfg = loadConfig(o.config);
     const { restore } = await import('./tools/restore.js');
+    const at = o.at === undefined ? undefined : (await import('./plan/version-at.js')).parseAt(o.at);
+    if (o.at !== undefined && at === undefined)
+      throw new MirrorError('USAGE', `--at must be an ISO 8601 time with its zone, got "${o.at}"`, {
+        hint: 'e.g. 2026-05-01T12:00:00Z or 2026-05-01T14:00:00+02:00',
+      });
     const display = (await import('./tools/progress-display.js')).progressDisplay(process.stderr);
     const r = await restore(
       cfg,
-      { pair: o.pair, to: o.to, overwrite: !!o.overwrite, ...(o.path ? { path: o.path } : {}) },
-      display.progress,
+      {
+        pair: o.pair,
+        to: o.to,
+        overwrite: !!o.overwrite,
+        ...(o.path ? { path: o.path } : {}),
+        ...(at !== undefined ? { at } : {}),
+      },
+      { progress: display.progress },
     ).finally(() => display.stop());
     for (const p of r.problems) process.stdout.write(`${p.outcome}: ${p.key}: ${p.reason}\n`);
     const c = r.counts;

@@ -189,9 +189,9 @@ async function listRange({
     const end = done || !(direct ? direct.isTruncated : r.IsTruncated) || !token;
     if (abandoned) {
       const through = end ? (upTo ?? null) : (page[page.length - 1]?.key ?? coveredTo);
-      onPage?.(page, { after: coveredTo, through });
+      await onPage?.(page, { after: coveredTo, through });
       if (through !== null) coveredTo = through;
-    } else onPage?.(page);
+    } else await onPage?.(page);
     if (end) return out;
   }
 }

@@ -150,7 +150,7 @@ class MemoryBucket implements Bucket {
       if (opts.collect !== false) out.push(...page.items);
       // Listed in S3's order, as real servers do: each page proves its range.
       const through = page.truncated ? page.items[page.items.length - 1]!.key : null;
-      opts.onPage?.(page.items, { after: after ?? '', through });
+      await opts.onPage?.(page.items, { after: after ?? '', through });
       if (through === null) return out;
       after = through;
     }
