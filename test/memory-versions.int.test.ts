@@ -92,6 +92,25 @@ function expected(name: string, memory: unknown, real: unknown): unknown {
   // s3rver keeps no versions: GetBucketVersioning has no Status, PutBucketVersioning is taken
   // for a CreateBucket, and ListObjectVersions fails. restore --at refuses it (VERSIONING_OFF).
   if (server === 's3rver' && name !== 'versioning of a new bucket' && name !== 'put before versioning') return real;
+  if (server === 'rgw') {
+    const ok = (x: unknown) => (x as { ok?: unknown }).ok;
+    switch (name) {
+      // Its pages of versions hold fewer than MaxKeys (e.g. 654, 324, 23): the same 1,001, though.
+      case 'list 1,001 versions of one key in pages': {
+        const pages = ok(real) as number[] | undefined;
+        return pages && pages.length > 1 && pages.reduce((a, b) => a + b, 0) === 1001 ? real : memory;
+      }
+      // A HEAD of a delete marker's version is a 404 (S3: 405 MethodNotAllowed); restore never asks.
+      case 'head each version by its id, a delete marker too':
+        return {
+          ok: (ok(memory) as [string, boolean, unknown][]).map(([k, marker, r]) => [
+            k,
+            marker,
+            marker ? { ok: null } : r,
+          ]),
+        };
+    }
+  }
   return memory;
 }
 
