@@ -70,6 +70,12 @@ describe('restore --at on a versioned bucket (memory)', () => {
     const first = restoreInto(beforeAll, pair);
     expect((await first.run()).counts.restored).toBe(1);
     expect(readdirSync(first.to)).toEqual(['before.txt']);
+    // Now: the trash holds dir/b.txt's copy, which is not restored as a file.
+    const latest = restoreInto(Date.now(), pair);
+    const l = await latest.run();
+    expect(l.counts).toMatchObject({ restored: 3, skipped: 1 });
+    expect(readdirSync(latest.to).sort()).toEqual(['a.txt', 'before.txt', 'c.txt']);
+    expect(readFileSync(join(latest.to, 'a.txt'), 'utf8')).toBe('v2, longer');
     const none = restoreInto(0, pair);
     expect((await none.run()).counts.restored).toBe(0);
     expect(readdirSync(none.to)).toEqual([]);
