@@ -43,6 +43,37 @@ export interface Bucket {
   deleteMany(keys: readonly string[]): Promise<{ failed: Map<string, string> }>;
 }
 
+/**
+ * What `restore --at` reads of a versioned bucket. Apart from Bucket: only restore needs it, over
+ * its own client, so the engine's buckets (lazy, watched) never carry it.
+ */
+export interface VersionedReads {
+  /** GetBucketVersioning: 'off' for a bucket that never had it (no Status). */
+  versioning(): Promise<'enabled' | 'suspended' | 'off'>;
+  /**
+   * ListObjectVersions: every version and delete marker under `prefix`, page by page (at most
+   * 1,000 entries), in key order; a page's versions of a key come newest first, its delete markers
+   * too, in a list of their own (a key's entries may continue on the next page). The next page is
+   * asked for only once `onPage` has settled: the caller paces the listing.
+   */
+  listVersions(prefix: string, onPage: (versions: readonly ListedVersion[]) => void | Promise<void>): Promise<void>;
+  headVersion(key: string, versionId: string): Promise<Head | null>;
+  getVersion(key: string, versionId: string): Promise<Got | null>;
+}
+
+export interface ListedVersion {
+  key: string;
+  /** 'null' for an object written before versioning was enabled (or while it was suspended). */
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  /** ms since the epoch. */
+  lastModified: number;
+  /** 0 and '' for a delete marker. */
+  size: number;
+  etag: string;
+}
+
 /** Buckets by name over one pooled connection, and what it sent. */
 export interface BucketProvider {
   bucket(name: string): Bucket;

@@ -9,6 +9,7 @@ import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
 import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { formatPairStats } from './status/summary.js';
+import type { RestoreArgs } from './tools/restore-command.js';
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {
@@ -231,21 +232,10 @@ program
   .requiredOption('--to <dir>', "where to write (the pair's own path to recover it)")
   .option('--path <subtree>', 'only this subtree of the pair')
   .option('--overwrite', 'replace existing files that differ (default: keep them)')
-  .action(async (o: { config: string; pair: string; to: string; path?: string; overwrite?: boolean }) => {
-    const cfg = loadConfig(o.config);
-    const { restore } = await import('./tools/restore.js');
-    const display = (await import('./tools/progress-display.js')).progressDisplay(process.stderr);
-    const r = await restore(
-      cfg,
-      { pair: o.pair, to: o.to, overwrite: !!o.overwrite, ...(o.path ? { path: o.path } : {}) },
-      display.progress,
-    ).finally(() => display.stop());
-    for (const p of r.problems) process.stdout.write(`${p.outcome}: ${p.key}: ${p.reason}\n`);
-    const c = r.counts;
-    process.stdout.write(
-      `${o.pair}: ${c.restored} restored, ${c.identical} already identical, ${c.kept} kept, ${c.skipped} skipped, ${c.refused} refused, ${c.failed} failed\n`,
-    );
-    process.exit(c.refused || c.failed ? EXIT.someFailed : EXIT.ok);
+  .option('--at <time>', 'the tree as it was then (ISO 8601, e.g. 2026-05-01T12:00:00Z), from a versioned bucket')
+  .action(async (o: RestoreArgs) => {
+    const { restoreCommand } = await import('./tools/restore-command.js');
+    process.exit(await restoreCommand(loadConfig(o.config), o));
   });
 
 program

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_FILE'
   | 'DELETES_HELD'
   | 'RESTORE_PATH_REFUSED'
+  | 'VERSIONING_OFF'
   | 'USAGE';
 
 /**
@@ -71,6 +72,8 @@ const CLASSIFICATION: { readonly [C in StatusCode]: Classification<C> } = {
   CONFIG_INVALID: { class: 'config', exit: 'usage' },
   CONFIG_UNREADABLE: { class: 'config', exit: 'usage' },
   USAGE: { class: 'config', exit: 'usage' },
+  // `restore --at` on a bucket that keeps no versions: asked of a bucket that cannot answer it.
+  VERSIONING_OFF: { class: 'config', exit: 'usage' },
   // No region anywhere is a config problem: retrying or restarting cannot help until it is set.
   REGION_MISSING: { class: 'config', exit: 'usage' },
   REGION_WRONG: { class: 'config', exit: 'usage' },

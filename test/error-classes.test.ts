@@ -31,6 +31,7 @@ const EXPECTED: Record<StatusCode, [ErrorClass, number | null]> = {
   KEY_TOO_LONG: ['file', EXIT.someFailed],
   KEY_COLLISION: ['file', EXIT.someFailed],
   RESTORE_PATH_REFUSED: ['file', EXIT.someFailed],
+  VERSIONING_OFF: ['config', EXIT.usage],
   INTERNAL: ['pair', null],
   WATCHER_ERROR: ['pair', null],
   DELETE_RELEASED: ['note', null],

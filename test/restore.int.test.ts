@@ -3,8 +3,8 @@ import { chmod, mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
-import { cliSuiteHooks, describeRun, fixture, put, syncOk } from './support/cli-fixture.js';
+import { runCli, spawnCli } from './support/cli.js';
+import { cliSuiteHooks, describeRun, fixture, put, stopDaemon, syncOk, waitForDaemon } from './support/cli-fixture.js';
 import { independentClient } from './support/s3client.js';
 
 // `s3mirror restore`: the bucket back onto a disk, checked, with mtimes and modes, never outside
@@ -92,5 +92,19 @@ describe('s3mirror restore', () => {
     expect(requests.PutObjectCommand ?? 0).toBe(0);
     expect(requests.CopyObjectCommand ?? 0).toBe(0);
     expect(requests.DeleteObjectsCommand ?? 0).toBe(0);
+  });
+
+  it("into the pair's own path while the daemon runs: exit 75, naming it; elsewhere it goes ahead", async () => {
+    const f = await mirrored();
+    const daemon = spawnCli(['run', '--config', f.config]);
+    await waitForDaemon(f.config, daemon);
+    const busy = await restoreCli(f.config, f.data);
+    expect(busy.code, describeRun('restore into the pair', busy)).toBe(75);
+    expect(busy.stderr).toContain("pair main's own path");
+    expect(busy.stderr).toContain('stop the daemon while you restore into the pair');
+    const elsewhere = await restoreCli(f.config, join(f.root, 'elsewhere'));
+    expect(elsewhere.code, describeRun('restore elsewhere', elsewhere)).toBe(0);
+    const d = await stopDaemon(daemon);
+    expect(d.code, describeRun('run', d)).toBe(0);
   });
 });

@@ -15,7 +15,8 @@ import { listPrefix } from './listing.js';
 import { listParts, listUploads } from './multipart-list.js';
 import { copySource, headFrom, settings, stored } from './request-shape.js';
 import { sdk } from './sdk.js';
-import type { ListOptions, Listed, ListedPart, ListedUpload } from '../bucket.js';
+import type { ListOptions, Listed, ListedPart, ListedUpload, VersionedReads } from '../bucket.js';
+import { getVersion, headVersion, listVersions, type OnVersions, type VersionIo, versioning } from './versions.js';
 
 const {
   AbortMultipartUploadCommand,
@@ -36,7 +37,7 @@ const {
  * MirrorError; every ETag leaves normalised. Where a server omits an ETag, we HEAD rather than
  * record a wrong one (RGW answers CompleteMultipartUpload with an empty ETag).
  */
-export class S3Bucket implements Bucket {
+export class S3Bucket implements Bucket, VersionedReads {
   constructor(
     readonly client: S3Client,
     readonly name: string,
@@ -111,6 +112,15 @@ export class S3Bucket implements Bucket {
   get(key: string): Promise<Got | null> {
     return getObject(this.client, this.name, key, (e, op) => this.mapError(e, op));
   }
+
+  /** The reads of a versioned bucket (versions.ts), errors mapped as every other request's. */
+  private get at(): VersionIo {
+    return { client: this.client, bucket: this.name, mapError: (e, op) => this.mapError(e, op) };
+  }
+  versioning = () => versioning(this.at);
+  listVersions = (prefix: string, onPage: OnVersions) => listVersions(this.at, prefix, onPage);
+  headVersion = (key: string, versionId: string) => headVersion(this.at, key, versionId);
+  getVersion = (key: string, versionId: string) => getVersion(this.at, key, versionId);
 
   async put(key: string, body: Buffer, md5Hex: string, s: ObjectSettings): Promise<Stored> {
     const r = await this.send(

@@ -8,18 +8,25 @@ import { sdk } from './sdk.js';
 /** A missing key (not a missing bucket, which is an error like any other). */
 function noSuchKey(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === 'NoSuchKey' || (err?.$metadata?.httpStatusCode === 404 && err?.name !== 'NoSuchBucket');
+  return (
+    err?.name === 'NoSuchKey' ||
+    err?.name === 'NoSuchVersion' ||
+    (err?.$metadata?.httpStatusCode === 404 && err?.name !== 'NoSuchBucket')
+  );
 }
 
-/** GetObject, its body left streaming: the caller reads it in chunks as they arrive. */
+/** GetObject (of one version, given its id), its body left streaming: the caller reads it in chunks as they arrive. */
 export async function getObject(
   client: S3Client,
   bucket: string,
   key: string,
   mapError: (e: unknown, op: S3Operation) => Promise<MirrorError>,
+  versionId?: string,
 ): Promise<Got | null> {
   try {
-    const r = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+    const r = await client.send(
+      new sdk.GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    );
     return { head: headFrom(r), body: r.Body as AsyncIterable<Buffer> };
   } catch (e) {
     if (noSuchKey(e)) return null;

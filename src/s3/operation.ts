@@ -4,8 +4,8 @@
  * names what failed in the message users see.
  */
 export type S3Operation =
-  | { op: 'HeadBucket' | 'CreateBucket'; bucket: string }
-  | { op: 'ListObjectsV2' | 'ListMultipartUploads'; bucket: string; prefix: string }
+  | { op: 'HeadBucket' | 'CreateBucket' | 'GetBucketVersioning'; bucket: string }
+  | { op: 'ListObjectsV2' | 'ListMultipartUploads' | 'ListObjectVersions'; bucket: string; prefix: string }
   | {
       op:
         | 'HeadObject'
@@ -32,9 +32,11 @@ export function operationLabel(o: S3Operation): string {
   switch (o.op) {
     case 'HeadBucket':
     case 'CreateBucket':
+    case 'GetBucketVersioning':
       return `${o.op} ${o.bucket}`;
     case 'ListObjectsV2':
     case 'ListMultipartUploads':
+    case 'ListObjectVersions':
       return `${o.op} ${o.bucket}/${o.prefix}`;
     case 'UploadPart':
       return `${o.op} ${o.key} #${o.part}`;

@@ -2,7 +2,7 @@
 // (SigV4 in the query string) made offline from its credentials; a URL is the caller's to print,
 // never logged.
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Bucket } from '../bucket.js';
+import type { Bucket, VersionedReads } from '../bucket.js';
 import type { Config } from '../config.js';
 import { S3Bucket } from './bucket.js';
 import { createClient, type ClientOptions } from './client.js';
@@ -10,7 +10,7 @@ import { RequestCounter } from './counter.js';
 import { sdk } from './sdk.js';
 
 export interface StandaloneBucket {
-  bucket: Bucket;
+  bucket: Bucket & VersionedReads;
   presignGet(key: string, expiresInS: number): Promise<string>;
   close(): void;
 }

@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bucket, Listed } from '../bucket.js';
+import type { Bucket, Listed, VersionedReads } from '../bucket.js';
 import { isMirrorError } from '../errors.js';
 import { EXIT, exitCodeFor } from '../exit.js';
 import { ContentDigest, digestFile } from '../local/digest.js';
@@ -19,8 +19,11 @@ export interface ObjectResult {
   bytes: number;
 }
 
+/** An object to restore; with `versionId`, that version of it (`--at`). */
+export type RestoreSource = Listed & { versionId?: string };
+
 export interface RestoreTarget {
-  bucket: Bucket;
+  bucket: Bucket & VersionedReads;
   dir: string;
   prefix: string;
   trashPrefix: string;
@@ -47,8 +50,8 @@ function existing(dir: string, rel: string): 'none' | 'file' | string {
 }
 
 /** Is the file at `rel` the object's content? Checked against the file itself. */
-async function isSame(t: RestoreTarget, rel: string, o: Listed): Promise<boolean> {
-  const head = await t.bucket.head(o.key);
+async function isSame(t: RestoreTarget, rel: string, o: RestoreSource): Promise<boolean> {
+  const head = await (o.versionId ? t.bucket.headVersion(o.key, o.versionId) : t.bucket.head(o.key));
   if (!head) return false;
   const id = objectIdentity(
     { etag: head.etag, size: head.size, metaMd5: head.metaMd5, metaPartSize: head.metadata['part-size'] ?? null },
@@ -60,7 +63,7 @@ async function isSame(t: RestoreTarget, rel: string, o: Listed): Promise<boolean
 }
 
 /** One object: checked, downloaded to a temp file, verified, renamed into place. */
-export async function restoreObject(t: RestoreTarget, o: Listed): Promise<ObjectResult> {
+export async function restoreObject(t: RestoreTarget, o: RestoreSource): Promise<ObjectResult> {
   const r = (outcome: Outcome, reason: string, bytes = 0): ObjectResult => ({ key: o.key, outcome, reason, bytes });
   const path = restorePath({
     key: o.key,
@@ -78,7 +81,7 @@ export async function restoreObject(t: RestoreTarget, o: Listed): Promise<Object
       if (await isSame(t, rel, o)) return r('identical', `${rel} is already identical`);
       if (!t.overwrite) return r('kept', `${rel} differs and is kept (--overwrite replaces it)`);
     }
-    const got = await t.bucket.get(o.key);
+    const got = await (o.versionId ? t.bucket.getVersion(o.key, o.versionId) : t.bucket.get(o.key));
     if (!got) return r('failed', `${o.key} vanished from the bucket`);
     const id = objectIdentity(
       {

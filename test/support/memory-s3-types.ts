@@ -1,5 +1,5 @@
 // The in-memory S3's shapes (objects, uploads, requests) and the helpers both of its halves use.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Head, ObjectSettings } from '../../src/bucket.js';
 import { mapS3Error } from '../../src/s3/errors.js';
 import type { S3Operation } from '../../src/s3/operation.js';
@@ -22,8 +22,47 @@ export interface Upload {
   initiated: number;
 }
 
+/** One version of a key: an object, or a delete marker. */
+export interface MemoryVersion {
+  versionId: string;
+  lastModified: number;
+  object: StoredObject | null;
+}
+
+/**
+ * A bucket's current objects, and the versions S3 keeps of them: while versioning is off, a key's
+ * only version is its current object ('null'); enabled, every write and delete adds a version (a
+ * delete adds a marker, even of a key that is not there); suspended, they replace the 'null' one.
+ */
+export class VersionedObjects extends Map<string, StoredObject> {
+  status: 'off' | 'enabled' | 'suspended' = 'off';
+  /** Per key, newest first. */
+  readonly history = new Map<string, MemoryVersion[]>();
+
+  override set(key: string, o: StoredObject): this {
+    super.set(key, o);
+    this.record(key, o);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (this.status === 'off') this.history.delete(key);
+    else this.record(key, null);
+    return had;
+  }
+
+  private record(key: string, object: StoredObject | null): void {
+    const id = this.status === 'enabled' ? randomBytes(16).toString('base64url') : 'null';
+    const kept = this.status === 'enabled' ? (this.history.get(key) ?? []) : [];
+    const older =
+      this.status === 'suspended' ? (this.history.get(key) ?? []).filter((v) => v.versionId !== 'null') : kept;
+    this.history.set(key, [{ versionId: id, lastModified: Date.now(), object }, ...older]);
+  }
+}
+
 export interface MemoryBucketState {
-  objects: Map<string, StoredObject>;
+  objects: VersionedObjects;
   uploads: Map<string, Upload>;
 }
 
@@ -43,7 +82,9 @@ export interface MemoryS3Options {
 
 export type Operation =
   | 'HeadBucket'
+  | 'GetBucketVersioning'
   | 'ListObjectsV2'
+  | 'ListObjectVersions'
   | 'HeadObject'
   | 'GetObject'
   | 'PutObject'

@@ -15,6 +15,7 @@ import {
   type StoredObject,
   type Upload,
   utf8Order,
+  VersionedObjects,
 } from './memory-s3-types.js';
 
 export {
@@ -54,7 +55,7 @@ export class MemoryS3 {
   }
 
   createBucket(name: string): this {
-    if (!this.buckets.has(name)) this.buckets.set(name, { objects: new Map(), uploads: new Map() });
+    if (!this.buckets.has(name)) this.buckets.set(name, { objects: new VersionedObjects(), uploads: new Map() });
     return this;
   }
 
