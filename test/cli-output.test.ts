@@ -57,9 +57,10 @@ describe('renderStatus: unfinished multipart uploads', () => {
     transfers,
     openUploads,
     recentErrors: [],
+    health: { healthy: true, reason: null },
   });
-  const single = { pair: 'p', rel: 'small.txt', bytes: 10, sent: 0, multipart: false };
-  const multi = { pair: 'p', rel: 'big.bin', bytes: 9 << 20, sent: 0, multipart: true };
+  const single = { pair: 'p', rel: 'small.txt', bytes: 10, sent: 0, multipart: false, progress: 0 };
+  const multi = { pair: 'p', rel: 'big.bin', bytes: 9 << 20, sent: 0, multipart: true, progress: 0 };
   it.each<[string, number, Status['transfers'], boolean]>([
     ['none recorded', 0, [], false],
     ['the one recorded is under way', 1, [multi], false],
@@ -79,6 +80,7 @@ describe('renderStatus: bandwidth', () => {
     transfers: [],
     openUploads: 0,
     recentErrors: [],
+    health: { healthy: true, reason: null },
   });
   it.each([
     [{ rate: '10 MiB/s', until: '19:00', paused: false }, 'bandwidth: 10 MiB/s until 19:00'],

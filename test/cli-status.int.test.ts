@@ -35,8 +35,11 @@ describe('s3mirror CLI (integration)', () => {
   it('status before the first run says never-synced, not an error', async () => {
     const f = await fixture();
     const r = await runCli(['status', '--config', f.config]);
-    expect(r.code, describeRun('status', r)).toBe(0);
+    // Unhealthy all the same: no daemon runs.
+    expect(r.code, describeRun('status', r)).toBe(1);
     expect(r.stdout).toContain('[never-synced]');
+    expect(r.stdout).toContain('state:     never-synced');
+    expect(r.stderr).toBe('s3mirror: unhealthy: the daemon is not running\n');
     expect(r.stdout).toContain('has not run with this stateDir');
   });
 
@@ -53,7 +56,7 @@ describe('s3mirror CLI (integration)', () => {
     await chmod(f.config, 0o644);
     try {
       const r = await runCli(['status', '--json', '--config', f.config], root ? { uid: 65534, gid: 65534 } : {});
-      expect(r.code, describeRun('status as a read-only user', r)).toBe(0);
+      expect(r.code, describeRun('status as a read-only user', r)).toBe(1);
       const s = JSON.parse(r.stdout) as StatusJson;
       expect(s.pairs[0]!.inSync.files).toBe(Object.keys(TREE).length);
       expect(s.pairs[0]!.state).toBe('ok');

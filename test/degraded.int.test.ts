@@ -6,6 +6,7 @@ import { parseConfig, type Config } from '../src/config.js';
 import type { Daemon } from '../src/sync/daemon.js';
 import { Watcher, type WatchTarget } from '../src/watch/watcher.js';
 import { killAllClis, runCli } from './support/cli.js';
+import { expectStatusExit } from './support/cli-fixture.js';
 import { daemon, eventually, expectMirror, scratch, type Scratch } from './support/mirror.js';
 import { getObjectMd5, listAll } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
@@ -46,9 +47,9 @@ function configFile(sc: Scratch, pair: Record<string, unknown> = {}): { path: st
 
 async function status(path: string): Promise<{ json: StatusJson; text: string }> {
   const j = await runCli(['status', '--json', '--config', path]);
-  expect(j.code, j.stderr).toBe(0);
+  expectStatusExit(j);
   const t = await runCli(['status', '--config', path]);
-  expect(t.code, t.stderr).toBe(0);
+  expectStatusExit(t);
   return { json: JSON.parse(j.stdout) as StatusJson, text: t.stdout };
 }
 

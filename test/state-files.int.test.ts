@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliEnv, CLI_PATH, killAllClis, runCli, type CliResult } from './support/cli.js';
+import { expectStatusExit } from './support/cli-fixture.js';
 import { eventually } from './support/mirror.js';
 import { portableCli } from './support/portable.js';
 import { createBucket, uniqueBucket } from './support/s3client.js';
@@ -89,7 +90,7 @@ describe('state files are readable by the service group only (README: Install as
           expectStatus(member, true);
           // Anyone else gets nothing: the modes, not a world-readable default, are what grant it.
           const other = await runCli(['status', '--json', '--config', f.config], { uid: NOBODY, gid: NOBODY });
-          expect(other.code, other.stderr).toBe(0);
+          expectStatusExit(other);
           const o = JSON.parse(other.stdout) as {
             pairs: { state: string; reason: string; inSync: { files: number } }[];
           };
@@ -120,7 +121,7 @@ describe('state files are readable by the service group only (README: Install as
 });
 
 function expectStatus(r: CliResult, running: boolean): void {
-  expect(r.code, r.stderr).toBe(0);
+  expectStatusExit(r);
   const s = JSON.parse(r.stdout) as { daemon: { running: boolean }; pairs: { inSync: { files: number } }[] };
   expect(s.daemon.running).toBe(running);
   expect(s.pairs[0]!.inSync.files).toBe(1);

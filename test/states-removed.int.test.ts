@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllClis, runCli } from './support/cli.js';
+import { expectStatusExit } from './support/cli-fixture.js';
 import { createBucket, uniqueBucket } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
 import { daemon, eventually, expectMirror, inJournal, scratch, type Scratch } from './support/mirror.js';
@@ -58,7 +59,7 @@ describe('a pair removed from the config', () => {
     const r2 = await runCli(['sync', '--once', '--config', file], { timeoutMs: 30_000 });
     expect(r2.code).toBe(0);
     const st = await runCli(['status', '--json', '--config', file], { timeoutMs: 30_000 });
-    expect(st.code).toBe(0);
+    expectStatusExit(st);
     expect(JSON.parse(st.stdout)).toMatchObject({ pairs: [{ name: 'p', pending: 0, state: 'ok' }] });
     await expectMirror(sc.root, sc.bucket);
 

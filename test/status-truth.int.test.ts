@@ -6,6 +6,7 @@ import type { Daemon } from '../src/sync/daemon.js';
 import { Journal } from '../src/store/journal.js';
 import type { Watcher } from '../src/watch/watcher.js';
 import { killAllClis, runCli } from './support/cli.js';
+import { expectStatusExit } from './support/cli-fixture.js';
 import { daemon, eventually, once, scratch, type Scratch } from './support/mirror.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
@@ -62,13 +63,13 @@ function configFile(
 /** The pair's word in the table (`p: … [in sync]`); --json carries it as `verdict`. */
 async function verdict(path: string): Promise<string> {
   const r = await runCli(['status', '--config', path]);
-  expect(r.code, r.stderr).toBe(0);
+  expectStatusExit(r);
   return /^p: .*\[(.+)\]$/m.exec(r.stdout)?.[1] ?? '';
 }
 
 async function status(path: string): Promise<StatusJson> {
   const r = await runCli(['status', '--json', '--config', path]);
-  expect(r.code, r.stderr).toBe(0);
+  expectStatusExit(r);
   return JSON.parse(r.stdout) as StatusJson;
 }
 

@@ -1,10 +1,7 @@
 // Prometheus metrics (prom-client): each scrape reads a snapshot of the daemon's state, so nothing
 // is counted twice and nothing drifts; only S3 request durations are observed as they happen.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** Every pair state status and metrics name (one list, used everywhere). */
-const PAIR_STATES = ['never-synced', 'in-sync', 'syncing', 'held', 'offline', 'degraded', 'paused', 'error'] as const;
-type PairState = (typeof PAIR_STATES)[number];
+import { PAIR_STATES, type PairState } from '../plan/pair-state.js';
 
 export interface PairSnapshot {
   pair: string;

@@ -13,6 +13,25 @@ interface RecordedTransfer {
   multipart?: boolean;
 }
 
+/** What the process measures of a pair (src/sync/pair-monitor.ts): times in ms, rates in bytes/s. */
+export interface RecordedPair {
+  /** The recovery-point watermark: every change made before it is confirmed in S3 (null: none yet). */
+  syncedThrough: number | null;
+  watermarkReason: string;
+  /** When the oldest change not yet confirmed was seen (null: none waits). */
+  oldestPendingSince: number | null;
+  pendingBytes: number;
+  /** Bytes the transfers under way have still to send. */
+  inFlightBytes: number;
+  /** Bytes sent per second over the last minute. */
+  throughput: number;
+  /** Seconds until what is pending is sent at that rate, while the pair is syncing (null: unknown). */
+  etaSeconds: number | null;
+  uploadedBytes: number;
+  copiedBytes: number;
+  watcherEvents: number;
+}
+
 /** A pair whose watcher failed: rescanned every `rescanEveryMs` until watching works again. */
 export interface DegradedRecord {
   since: number;
@@ -56,6 +75,8 @@ export interface ProcessRecord {
   degraded?: Record<string, DegradedRecord>;
   /** Which library watches each pair, and why. */
   watchers?: Record<string, { backend: string; reason: string }>;
+  /** Each pair's watermark, throughput and what is pending. */
+  monitor?: Record<string, RecordedPair>;
 }
 
 export function writeProcessRecord(journal: Journal, record: ProcessRecord): void {

@@ -6,64 +6,20 @@ import { join } from 'node:path';
 import { Journal, JOURNAL_FILE } from '../store/journal.js';
 import { readProcessRecord } from './record.js';
 import { unrecordedReason } from './unrecorded.js';
+import { pairState } from '../plan/pair-state.js';
+import type { PairStatus, Status } from './types.js';
+
+export type { Status } from './types.js';
+export { renderStatus } from './render.js';
+import { health } from '../plan/health.js';
 
 const STATUS_SCHEMA_VERSION = 1;
 
-interface PairStatus {
-  name: string;
-  path: string;
-  bucket: string;
-  prefix: string;
-  state: string;
-  reason: string | null;
-  inSync: { files: number; bytes: number };
-  pending: number;
-  retrying: number;
-  failed: number;
-  held: number;
-  skipped: number;
-  inFlight: number;
-  lastSyncAt: string | null;
-  /**
-   * One word on the pair, as the table shows it: "in sync" only when nothing is pending, in flight,
-   * failed or held, no watcher error stands and (while a process runs) it has reconciled the pair.
-   */
-  verdict: string;
-  /** The running process's last watcher error on this pair: changes may be missed. */
-  watcherError: { at: string; message: string } | null;
-  /** The running process found the pair's bucket offline: since when, and the last error. */
-  offline: { since: string; lastError: string | null } | null;
-  /** The running process sends the pair's bucket at most this many requests at once: it throttles. */
-  throttled: { concurrency: number } | null;
-  /** The `bandwidth` setting pauses every transfer now (verdict `paused`): changes wait, recorded. */
-  paused: boolean;
-  /**
-   * Set while the running process cannot watch the pair (verdict `degraded`): since when, what
-   * failed, how to fix it, and how often the pair is rescanned meanwhile.
-   */
-  degraded: { since: string; code: string; cause: string; fix: string; errors: number; rescanEveryMs: number } | null;
-  /** Which library the running process watches the pair with (`chokidar`, `parcel`), and why. */
-  watcher: { backend: string; reason: string } | null;
-  problems: { rel: string; state: string; code: string | null; error: string | null }[];
-}
-
-export interface Status {
-  schemaVersion: number;
-  daemon: {
-    running: boolean;
-    pid: number | null;
-    mode: string | null;
-    heartbeatAt: string | null;
-    startedAt: string | null;
-  };
-  /** The running daemon's `bandwidth` in force (null: no daemon runs). */
-  bandwidth: { rate: string; until: string | null; paused: boolean } | null;
-  pairs: PairStatus[];
-  transfers: { pair: string; rel: string; bytes: number; sent: number; multipart: boolean }[];
-  /** Multipart uploads recorded and not completed: under way, or left to abort (their parts are billed). */
-  openUploads: number;
-  recentErrors: { at: string; pair: string | null; rel: string | null; code: string; message: string }[];
-}
+/** What a pair's verdict is read from. */
+type PairBase = Pick<
+  PairStatus,
+  'state' | 'offline' | 'held' | 'degraded' | 'paused' | 'watcherError' | 'pending' | 'retrying' | 'inFlight' | 'failed'
+>;
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
@@ -72,18 +28,37 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() 
  * daemon's pid is the lock holder's (see lockHolder); what the journal says about the process is
  * used only if it is that process's own record, not the previous one's.
  */
-export function readStatus(cfg: Config, wait: HolderWait = {}): Status {
-  const s = readRecorded(cfg, wait);
+export function readStatus(cfg: Config, wait: HolderWait = {}, maxLagMs: number | null = null): Status {
+  const now = (wait.now ?? Date.now)();
+  const recorded = readRecorded(cfg, wait);
   // What the journal says cannot be current: every pair is shown as the daemon would record it.
-  const why = unrecordedReason(cfg.stateDir, s.daemon, (wait.now ?? Date.now)());
-  if (!why) return s;
-  return { ...s, pairs: s.pairs.map((p) => ({ ...p, state: 'error', verdict: 'error', reason: why })) };
+  const why = unrecordedReason(cfg.stateDir, recorded.daemon, now);
+  const s = why
+    ? {
+        ...recorded,
+        pairs: recorded.pairs.map((p) => ({
+          ...p,
+          state: 'error',
+          verdict: 'error',
+          reason: why,
+          pairState: 'error' as const,
+          pairStateReason: why,
+        })),
+      }
+    : recorded;
+  const pairs = s.pairs.map((p) => ({
+    name: p.name,
+    state: p.pairState,
+    reason: p.pairStateReason,
+    syncedThrough: p.syncedThrough ? Date.parse(p.syncedThrough) : null,
+  }));
+  return { ...s, health: health({ daemonRunning: s.daemon.running, pairs, maxLagMs, now }) };
 }
 
-function readRecorded(cfg: Config, wait: HolderWait): Status {
+function readRecorded(cfg: Config, wait: HolderWait): Omit<Status, 'health'> {
   const { running, pid } = lockHolder(cfg.stateDir, wait);
   const path = join(cfg.stateDir, JOURNAL_FILE);
-  const without = (state: string, reason: string): Status => ({
+  const without = (state: string, reason: string): Omit<Status, 'health'> => ({
     schemaVersion: STATUS_SCHEMA_VERSION,
     daemon: { running, pid, mode: null, heartbeatAt: null, startedAt: null },
     bandwidth: null,
@@ -110,6 +85,13 @@ function readRecorded(cfg: Config, wait: HolderWait): Status {
       degraded: null,
       watcher: null,
       problems: [],
+      pairState: state === 'never-synced' ? ('never-synced' as const) : ('error' as const),
+      pairStateReason: reason,
+      syncedThrough: null,
+      oldestPendingAt: null,
+      pendingBytes: 0,
+      throughput: 0,
+      etaSeconds: null,
     })),
     transfers: [],
     openUploads: 0,
@@ -146,7 +128,7 @@ function journalSeen(path: string): 'ok' | 'missing' | 'denied' {
   }
 }
 
-function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Status {
+function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number | null): Omit<Status, 'health'> {
   const last = readProcessRecord(journal);
   // Until the running process writes its first record, the journal holds the previous process's.
   const proc = running ? (last?.pid === pid ? last : null) : last;
@@ -158,6 +140,7 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
           bytes: t.bytes,
           sent: t.sent,
           multipart: t.multipart ?? false,
+          progress: t.bytes > 0 ? Math.min(1, t.sent / t.bytes) : 1,
         }))
       : [];
   const pairs: PairStatus[] = cfg.pairs.map((p) => {
@@ -198,7 +181,33 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
     // While a process runs, the journal is only as current as its reconcile: until then, what
     // changed while nothing watched is unknown.
     const scanning = running && !(proc?.reconciled ?? []).includes(p.name);
-    return { ...base, verdict: verdictOf(base, scanning) };
+    // The last record's measures hold after its process ended: a watermark stays true.
+    const m = proc?.monitor?.[p.name];
+    const st = pairState({
+      journal: row?.state ?? null,
+      journalReason: base.reason,
+      held: base.held,
+      failed: base.failed,
+      retrying: base.retrying,
+      pending: base.pending,
+      inFlight: base.inFlight,
+      offline: base.offline,
+      degraded: base.degraded,
+      paused: base.paused,
+      reconciled: !scanning,
+      everSynced: base.lastSyncAt !== null,
+    });
+    return {
+      ...base,
+      verdict: verdictOf(base, scanning),
+      pairState: st.state,
+      pairStateReason: st.reason,
+      syncedThrough: iso(m?.syncedThrough) ?? (running ? null : base.lastSyncAt),
+      oldestPendingAt: iso(m?.oldestPendingSince),
+      pendingBytes: counts.filter((c) => c.state === 'dirty').reduce((a, c) => a + c.bytes, 0),
+      throughput: running ? (m?.throughput ?? 0) : 0,
+      etaSeconds: running && st.state === 'syncing' ? (m?.etaSeconds ?? null) : null,
+    };
   });
   return {
     schemaVersion: STATUS_SCHEMA_VERSION,
@@ -217,18 +226,8 @@ function readFrom(cfg: Config, journal: Journal, running: boolean, pid: number |
   };
 }
 
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i ? n.toFixed(1) : n} ${u[i]}`;
-}
-
 /** What needs the operator (a hold, a blind watcher) outranks progress; "in sync" is what is left. */
-function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
+function verdictOf(p: PairBase, scanning: boolean): string {
   if (p.state !== 'ok') return p.state;
   if (p.offline) return 'offline';
   if (p.held > 0) return 'deletes-held';
@@ -240,57 +239,4 @@ function verdictOf(p: Omit<PairStatus, 'verdict'>, scanning: boolean): string {
   if (p.pending > p.retrying || p.inFlight > 0) return 'syncing';
   if (p.failed > 0) return `${p.failed} failed`;
   return p.retrying > 0 ? `${p.retrying} retrying` : 'in sync';
-}
-
-export function renderStatus(s: Status): string {
-  const out: string[] = [];
-  const d = s.daemon;
-  out.push(
-    d.running
-      ? `daemon: running (pid ${d.pid ?? '?'}, ${d.mode ?? '?'}, heartbeat ${d.heartbeatAt ?? 'none'})`
-      : 'daemon: not running',
-  );
-  if (s.bandwidth) out.push(`bandwidth: ${s.bandwidth.rate}${s.bandwidth.until ? ` until ${s.bandwidth.until}` : ''}`);
-  for (const p of s.pairs) {
-    out.push('');
-    out.push(`${p.name}: ${p.path} → s3://${p.bucket}/${p.prefix}  [${p.verdict}]`);
-    if (p.reason) out.push(`  reason:    ${p.reason}`);
-    out.push(`  in sync:   ${p.inSync.files} files, ${bytes(p.inSync.bytes)}`);
-    out.push(`  pending:   ${p.pending}${p.retrying ? ` (${p.retrying} retrying)` : ''}   in flight: ${p.inFlight}`);
-    out.push(`  failed:    ${p.failed}   held deletes: ${p.held}   skipped: ${p.skipped}`);
-    out.push(`  last sync: ${p.lastSyncAt ?? 'never'}`);
-    if (p.degraded) {
-      out.push(`  degraded:  since ${p.degraded.since}: ${p.degraded.cause}`);
-      out.push(`  fix:       ${p.degraded.fix}`);
-    } else if (p.watcherError)
-      out.push(
-        `  watcher:   ${p.watcherError.at} ${p.watcherError.message} (changes may be missed; restart to watch anew)`,
-      );
-    if (p.offline)
-      out.push(`  offline:   since ${p.offline.since} (${p.offline.lastError ?? 'no answer'}); probing every ≤ 10 s`);
-    if (p.throttled)
-      out.push(
-        `  throttled: the bucket answers 503 SlowDown or 429: at most ${p.throttled.concurrency} requests at once`,
-      );
-    for (const f of p.problems.slice(0, 10))
-      out.push(`    ${f.state.padEnd(7)} ${f.rel}: ${f.code ?? ''} ${f.error ?? ''}`.trimEnd());
-    if (p.held > 0) out.push(`  release with: s3mirror resume --config FILE --pair ${p.name} --allow-deletes`);
-  }
-  if (s.transfers.length) {
-    out.push('', 'transfers:');
-    for (const t of s.transfers) out.push(`  ${t.pair}/${t.rel}  ${bytes(t.sent)} / ${bytes(t.bytes)}`);
-  }
-  // More than the multipart uploads under way: some wait for an abort that failed (their parts are billed).
-  const stuck = s.openUploads - s.transfers.filter((t) => t.multipart).length;
-  if (stuck > 0)
-    out.push(
-      '',
-      `unfinished multipart uploads: ${s.openUploads} (aborted at the next rescan or start; see recent errors and the log if it stays)`,
-    );
-  if (s.recentErrors.length) {
-    out.push('', 'recent errors:');
-    for (const e of s.recentErrors)
-      out.push(`  ${e.at} ${e.pair ?? ''}${e.rel ? `/${e.rel}` : ''} ${e.code}: ${e.message}`);
-  }
-  return out.join('\n');
 }

@@ -3,9 +3,31 @@ import type { Sql } from './sql.js';
 
 /** The `errors` table: a bounded history of recent errors for status; the logs keep the rest. */
 export class ErrorLog {
+  /** Errors recorded by this process, per pair and code (the metrics' counters). */
+  private readonly counts = new Map<string, Record<string, number>>();
+  private readonly retries = new Map<string, number>();
+
   constructor(private readonly sql: Sql) {}
 
+  countsOf(pair: string): Record<string, number> {
+    return { ...this.counts.get(pair) };
+  }
+
+  retriesOf(pair: string): number {
+    return this.retries.get(pair) ?? 0;
+  }
+
+  /** A failed attempt that will be tried again. */
+  retried(pair: string): void {
+    this.retries.set(pair, (this.retries.get(pair) ?? 0) + 1);
+  }
+
   add(at: number, pair: string | null, rel: string | null, code: StatusCode, message: string): void {
+    if (pair !== null) {
+      const c = this.counts.get(pair) ?? {};
+      c[code] = (c[code] ?? 0) + 1;
+      this.counts.set(pair, c);
+    }
     this.sql
       .st('INSERT INTO errors (at, pair, rel, code, message) VALUES (?, ?, ?, ?, ?)')
       .run(at, pair, rel, code, message);

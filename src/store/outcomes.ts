@@ -145,6 +145,7 @@ export class FileOutcomes {
       )
       .run({ pair, rel, gen, code, message, retryAt, now });
     this.errors.add(now, pair, rel, code, message);
+    if (retryAt !== null) this.errors.retried(pair);
   }
 
   /** Not mirrored on purpose (symlink, FIFO, over-long key …): listed in status, retried on change. */

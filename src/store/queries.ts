@@ -211,6 +211,16 @@ export class FileQueries {
   retryingCount(pair: string): number {
     return this.sql.st('SELECT coalesce(sum(retrying), 0) FROM file_counts WHERE pair = ?').pluck().get(pair) as number;
   }
+  /**
+   * When the oldest pending row was first marked (null: none), read from the pair's pending rows
+   * (`files_unsettled`): asked only while they are few.
+   */
+  oldestDirtySince(pair: string): number | null {
+    return this.sql
+      .st("SELECT min(dirty_since) FROM files WHERE pair = ? AND state <> 'clean' AND state = 'dirty'")
+      .pluck()
+      .get(pair) as number | null;
+  }
   /** Failed rows or held deletes: a pair with any is not in sync. */
   hasProblems(pair: string): boolean {
     return !!this.sql

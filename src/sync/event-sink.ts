@@ -37,6 +37,7 @@ export function eventSink(
  * pauses (JournalGuard) and rescans every pair once it can, which finds these changes again.
  */
 function markChanged(rt: Runtime, events: readonly FileEvent[]): void {
+  for (const e of events) rt.status.monitor.watcherEvents(e.pair, 1);
   try {
     markChangedTx(rt, events);
   } catch (e) {

@@ -156,9 +156,7 @@ export class Runtime {
   closePair(name: string): void {
     this.engines.delete(name);
     this.lanes.drop(name);
-    this.status.reconciled.delete(name);
-    this.status.degraded.delete(name);
-    this.status.offline.delete(name);
+    this.status.forget(name);
     this.treeEntries.delete(name);
   }
 
@@ -200,6 +198,7 @@ export class Runtime {
   async reconcilePair(name: string, opts: { list?: boolean } = {}): Promise<ReconcileResult & { trust: string }> {
     const engine = this.engines.get(name)!;
     const { list, reason: trust } = this.trust.decide(engine.pair, opts.list);
+    const startedAt = this.now();
     const r = await reconcile(engine.pair, {
       journal: this.journal,
       bucket: this.buckets.bucket(engine.pair.bucket),
@@ -215,7 +214,7 @@ export class Runtime {
       this.journal.pairs.setState(name, 'error', r.rootProblem, this.now());
       log.error({ code: 'PAIR_PATH_MISSING' }, r.rootProblem);
     } else {
-      this.status.reconciled.add(name);
+      this.status.reconciledAt(name, startedAt);
       if (this.journal.pairs.get(name)?.state === 'error') this.journal.pairs.setState(name, 'ok', null, this.now());
     }
     for (const u of r.unreadable) {

@@ -2,12 +2,13 @@ import { errorSummary } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { WatcherChoice } from '../plan/watcher-choice.js';
 import type { RequestCounter } from '../s3/counter.js';
-import { type DegradedRecord, writeProcessRecord } from '../status/record.js';
+import { type DegradedRecord, type RecordedPair, writeProcessRecord } from '../status/record.js';
 import type { Journal } from '../store/journal.js';
 import type { Mode } from './deps.js';
 import type { PairEngine } from './engine.js';
 import type { Transfers } from './transfers.js';
 import { describeRate, type RateNow, timeOfDay } from '../plan/bandwidth.js';
+import { PairMonitor, type PairView } from './pair-monitor.js';
 
 function bandwidthRecord(r: RateNow): { rate: string; until: string | null; paused: boolean } {
   return {
@@ -32,6 +33,23 @@ interface StatusSources {
   log: Logger;
 }
 
+function recordOf(v: PairView): RecordedPair {
+  const { syncedThrough, watermarkReason, oldestPendingSince, pendingBytes, inFlightBytes } = v;
+  const { throughput, etaSeconds, uploadedBytes, copiedBytes, watcherEvents } = v;
+  return {
+    syncedThrough,
+    watermarkReason,
+    oldestPendingSince,
+    pendingBytes,
+    inFlightBytes,
+    throughput,
+    etaSeconds,
+    uploadedBytes,
+    copiedBytes,
+    watcherEvents,
+  };
+}
+
 /**
  * Writes this process's status record (src/status/record.ts) to the journal, and advances a pair's
  * "last sync" only when it is truly in sync. What only this process knows (which pairs it has
@@ -49,8 +67,33 @@ export class StatusWriter {
   /** Whether a pair had failed rows or held deletes, and the journal's change stamp it holds for. */
   private readonly problems = new Map<string, { stamp: string; any: boolean }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Each pair's state, watermark and throughput; `views` is what the last write recorded. */
+  readonly monitor: PairMonitor;
+  views: readonly PairView[] = [];
 
-  constructor(private readonly src: StatusSources) {}
+  constructor(private readonly src: StatusSources) {
+    this.monitor = new PairMonitor({
+      ...src,
+      reconciled: this.reconciled,
+      degraded: this.degraded,
+      offline: this.offline,
+      paused: () => src.bandwidth.current().rate.kind === 'pause',
+    });
+  }
+
+  /** A pair closed: nothing this process knew of it stays. */
+  forget(pair: string): void {
+    this.reconciled.delete(pair);
+    this.degraded.delete(pair);
+    this.offline.delete(pair);
+    this.monitor.forget(pair);
+  }
+
+  /** The pair was reconciled without a root problem, in a walk that began at `startedAt`. */
+  reconciledAt(pair: string, startedAt: number): void {
+    this.reconciled.add(pair);
+    this.monitor.rescanned(pair, startedAt);
+  }
 
   /**
    * Truly in sync now: reconciled by this process, its state ok (no hold, no error), nothing
@@ -78,6 +121,7 @@ export class StatusWriter {
     const stats = Object.fromEntries([...engines].map(([n, e]) => [n, e.stats]));
     const synced = [...engines.keys()].filter((n) => this.inSync(n));
     for (const n of synced) journal.pairs.markSynced(n, now);
+    this.views = this.monitor.views();
     writeProcessRecord(journal, {
       pid: process.pid,
       mode: this.src.mode,
@@ -104,6 +148,7 @@ export class StatusWriter {
       ),
       // Only pairs still configured: a reload may have removed one.
       watchers: Object.fromEntries([...this.watchers].filter(([n]) => engines.has(n))),
+      monitor: Object.fromEntries(this.views.map((v) => [v.pair, recordOf(v)])),
     });
     // The writes just made touch no file row: what was found stays true until something else writes.
     const stamp = journal.changeStamp();

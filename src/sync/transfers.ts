@@ -65,6 +65,8 @@ export class Transfers {
   readonly inFlight = new Map<string, InFlight>();
   private readonly partBuffers: BufferPool;
   bytesUploaded = 0;
+  /** Bytes of each pair's confirmed uploads and copies. */
+  readonly perPair = new Map<string, { uploaded: number; copied: number }>();
   readonly encryption: BucketEncryption;
   private readonly uploads: MultipartUploads;
   private readonly copies: ServerCopies;
@@ -106,7 +108,13 @@ export class Transfers {
     this.inFlight.set(id, t);
     try {
       const settings = settingsFor(pair, key, h, { partSize: h.partSize, etags: this.encryption.trust(pair) });
-      if (h.partSize) return await this.multipart({ pair, rel, key, abs, h, settings, t });
+      if (h.partSize)
+        return this.count(
+          pair.name,
+          'uploaded',
+          t.bytes,
+          await this.multipart({ pair, rel, key, abs, h, settings, t }),
+        );
       // A kept body already holds its bytes of the budget (see readAndHash).
       const budget = this.lanes.of(pair.name).budgetFor(h.stat.size);
       const release = h.body ? () => undefined : await budget.acquire(h.stat.size);
@@ -118,7 +126,12 @@ export class Transfers {
         failpoint('after-put');
         t.sent = body.length;
         this.bytesUploaded += body.length;
-        return this.encryption.content(pair, st, { md5: h.md5, partSize: 0, localEtag: h.localEtag });
+        return this.count(
+          pair.name,
+          'uploaded',
+          body.length,
+          this.encryption.content(pair, st, { md5: h.md5, partSize: 0, localEtag: h.localEtag }),
+        );
       } finally {
         release();
       }
@@ -132,8 +145,15 @@ export class Transfers {
     return this.uploads.isActive(uploadId);
   }
 
-  renameCopy(c: RenameCopy): Promise<SyncedContent> {
-    return this.copies.renameCopy(c);
+  async renameCopy(c: RenameCopy): Promise<SyncedContent> {
+    return this.count(c.pair.name, 'copied', c.hashed.stat.size, await this.copies.renameCopy(c));
+  }
+
+  private count<T>(pair: string, kind: 'uploaded' | 'copied', bytes: number, done: T): T {
+    const n = this.perPair.get(pair) ?? { uploaded: 0, copied: 0 };
+    n[kind] += bytes;
+    this.perPair.set(pair, n);
+    return done;
   }
 
   trashCopy(pair: PairConfig, row: FileRow, to: string): Promise<void> {

@@ -102,8 +102,20 @@ export interface StatusJson {
 
 export async function status(config: string): Promise<StatusJson> {
   const r = await runCli(['status', '--json', '--config', config]);
-  expect(r.code, describeRun('status', r)).toBe(0);
+  expectStatusExit(r);
   return JSON.parse(r.stdout) as StatusJson;
+}
+
+/**
+ * `status` answers 0 when healthy and 1 when not (the daemon down, a pair that needs the
+ * operator), as its `health` says; anything else is a failure of status itself.
+ */
+export function expectStatusExit(r: CliResult): void {
+  expect([0, 1], describeRun('status', r)).toContain(r.code);
+  if (!r.stdout.trimStart().startsWith('{')) return;
+  const { health } = JSON.parse(r.stdout) as { health: { healthy: boolean; reason: string | null } };
+  expect(r.code, describeRun('status', r)).toBe(health.healthy ? 0 : 1);
+  if (!health.healthy) expect(r.stderr).toContain(`unhealthy: ${health.reason}`);
 }
 
 /**
