@@ -44,13 +44,20 @@ interface MonitorSources {
 export class PairMonitor {
   /** When each pair's last full rescan (a reconcile without a root problem) began. */
   private readonly rescannedAt = new Map<string, number>();
+  /**
+   * A walk found changes: when they were made is unknown, only that it was after the pair was last
+   * wholly in sync. Held until it is in sync again.
+   */
+  private readonly foundSince = new Map<string, number>();
   private readonly events = new Map<string, number>();
   private readonly samples = new Map<string, { at: number; bytes: number }[]>();
 
   constructor(private readonly src: MonitorSources) {}
 
-  rescanned(pair: string, startedAt: number): void {
+  rescanned(pair: string, startedAt: number, foundChanges: boolean): void {
     this.rescannedAt.set(pair, startedAt);
+    if (foundChanges && !this.foundSince.has(pair))
+      this.foundSince.set(pair, this.src.journal.pairs.get(pair)?.last_sync_at ?? 0);
   }
 
   /** Events the watcher reported for the pair (each a path that may have changed). */
@@ -60,6 +67,7 @@ export class PairMonitor {
 
   forget(pair: string): void {
     this.rescannedAt.delete(pair);
+    this.foundSince.delete(pair);
     this.samples.delete(pair);
   }
 
@@ -102,10 +110,13 @@ export class PairMonitor {
     // A row that failed or is held (or retries) has no reliable first-seen time: every change not
     // confirmed came after the pair was last wholly in sync, so that is the safe bound.
     const problems = failed + held + retrying > 0 || pending > EXACT_OLDEST_UP_TO;
-    const oldest =
-      pending + failed + held === 0 ? null : problems ? (lastSyncAt ?? 0) : journal.query.oldestDirtySince(name);
     const flights = [...transfers.inFlight.values()].filter((t) => t.pair === name);
     const reconciled = this.src.reconciled.has(name);
+    const idle = pending + failed + held + flights.length === 0;
+    if (idle && reconciled) this.foundSince.delete(name);
+    const seen = idle ? null : problems ? (lastSyncAt ?? 0) : journal.query.oldestDirtySince(name);
+    const found = this.foundSince.get(name);
+    const oldest = found === undefined ? seen : Math.min(seen ?? found, found);
     const wm = watermark({
       checkedAt: now,
       oldestPendingSince: oldest,

@@ -214,7 +214,7 @@ export class Runtime {
       this.journal.pairs.setState(name, 'error', r.rootProblem, this.now());
       log.error({ code: 'PAIR_PATH_MISSING' }, r.rootProblem);
     } else {
-      this.status.reconciledAt(name, startedAt);
+      this.status.reconciledAt(name, startedAt, r.dirty > 0);
       if (this.journal.pairs.get(name)?.state === 'error') this.journal.pairs.setState(name, 'ok', null, this.now());
     }
     for (const u of r.unreadable) {

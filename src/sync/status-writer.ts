@@ -90,9 +90,9 @@ export class StatusWriter {
   }
 
   /** The pair was reconciled without a root problem, in a walk that began at `startedAt`. */
-  reconciledAt(pair: string, startedAt: number): void {
+  reconciledAt(pair: string, startedAt: number, foundChanges: boolean): void {
     this.reconciled.add(pair);
-    this.monitor.rescanned(pair, startedAt);
+    this.monitor.rescanned(pair, startedAt, foundChanges);
   }
 
   /**
