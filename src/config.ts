@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { MirrorError } from './errors.js';
 import { parseBandwidth } from './plan/bandwidth.js';
+import { parseListen } from './plan/listen.js';
 
 /**
  * The config contract. Every default lives here (and is mirrored in config.example.json and the
@@ -119,6 +120,13 @@ const configSchema = z.strictObject({
     })
     .default(DEFAULTS.bandwidth),
   remoteAuditIntervalMs: intIn(0, 31_536_000_000).default(DEFAULTS.remoteAuditIntervalMs),
+  metrics: z
+    .strictObject({
+      listen: str('host:port, e.g. "127.0.0.1:9464"').refine((v) => parseListen(v) !== null, {
+        error: 'must be host:port or [v6]:port, e.g. "127.0.0.1:9464"',
+      }),
+    })
+    .optional(),
   multipart: z
     .strictObject({
       thresholdBytes: intIn(5 * MiB, 5 * GiB).default(DEFAULTS.multipart.thresholdBytes),

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics, type PairSnapshot } from '../src/metrics/metrics.js';
-import { type MetricsServer, parseListen, serveMetrics } from '../src/metrics/server.js';
+import { type MetricsServer, serveMetrics } from '../src/metrics/server.js';
+import { parseListen } from '../src/plan/listen.js';
 import { watermark } from '../src/plan/watermark.js';
 import { parseMetrics, sampleOf } from './support/prom-text.js';
 

@@ -1,15 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { MirrorError } from '../errors.js';
 import type { Metrics } from './metrics.js';
-
-/** `host:port` or `[v6]:port`, as `metrics.listen` says it. */
-export function parseListen(listen: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(listen.trim());
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port < 0 || port > 65_535) return null;
-  return { host: m[1] ?? m[2]!, port };
-}
+import { parseListen } from '../plan/listen.js';
 
 export interface MetricsServer {
   /** Where it listens (the port resolved when 0 was asked). */

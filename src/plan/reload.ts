@@ -63,6 +63,7 @@ const RESTART_WHY: Readonly<Record<string, string>> = {
   stateDir: 'the journal and lock stay where the process opened them',
   s3: 'the S3 client is built once per process',
   multipart: 'uploads under way use the part size they started with',
+  metrics: 'the metrics listener is opened once, at start',
 };
 
 export type PairAction =

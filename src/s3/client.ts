@@ -130,13 +130,18 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
         const refused = opts.gate?.(bucket, name);
         if (refused) throw refused;
         const ended = await opts.admit?.(bucket, name);
+        const op = name.replace(/Command$/, '');
+        const began = performance.now();
+        const took = () => (performance.now() - began) / 1000;
         try {
           const r = await next(args);
           ended?.('ok');
+          counter.observe?.(op, took(), 'ok');
           return r;
         } catch (e) {
           const throttled = isThrottling(e);
           ended?.(throttled ? 'throttled' : 'other');
+          counter.observe?.(op, took(), throttled ? 'throttled' : 'error');
           // The server asked for fewer requests at once, not for this one to fail: it goes again
           // once the lowered cap admits it, without using up one of the SDK's attempts.
           if (throttled && opts.admit && resend < THROTTLED_RESENDS) {

@@ -4,6 +4,8 @@ export class RequestCounter {
   readonly calls = new Map<string, number>();
   readonly attempts = new Map<string, number>();
   bytesSent = 0;
+  /** Told how long each HTTP attempt took, by operation (`PutObject`), and how it ended. */
+  observe: ((operation: string, seconds: number, outcome: 'ok' | 'throttled' | 'error') => void) | undefined;
 
   total(map: 'calls' | 'attempts' = 'attempts'): number {
     let n = 0;

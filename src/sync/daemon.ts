@@ -12,6 +12,7 @@ import { RootWatch } from './root-watch.js';
 import { Runtime } from './runtime.js';
 import { Watching } from './watching.js';
 import { AuditTimer } from './audits.js';
+import { openMetrics } from './metrics-endpoint.js';
 
 const PREFLIGHT_RETRY_MS = 10_000;
 const ROOT_CHECK_MS = 10_000;
@@ -41,7 +42,7 @@ export class Daemon {
   /** The error the daemon is stopping (or stopped) over, if it stops on its own. */
   failure: MirrorError | undefined;
   private readonly ready = new Set<string>();
-  private readonly log: Logger;
+  private metrics: { close(): Promise<void> } | null = null;
   readonly outage: OutageWatch;
   /** Reloads, root checks, bucket checks and rescans run one at a time: each may re-key or re-watch a pair. */
   private serial: Promise<unknown> = Promise.resolve();
@@ -51,10 +52,9 @@ export class Daemon {
   constructor(
     /** The config in force: the one started with, or the last reload applied. */
     public cfg: Config,
-    log: Logger,
+    private readonly log: Logger,
     private readonly extra: DaemonOptions = {},
   ) {
-    this.log = log;
     this.rt = Runtime.open(cfg, { mode: 'daemon', log, ...extra });
     this.watcher = extra.watcher ?? new Watcher();
     this.watching = new Watching({
@@ -78,11 +78,7 @@ export class Daemon {
       log,
     });
     this.outage = outageWatch(this.rt, log, extra.probeSleep);
-    this.guard = new JournalGuard(
-      this.rt,
-      log,
-      () => (this.rescanning ??= this.exclusive(() => this.rescan()).finally(() => (this.rescanning = undefined))),
-    );
+    this.guard = new JournalGuard(this.rt, log, this.rescanOnce);
     this.audits = new AuditTimer({
       rt: this.rt,
       auditable: () => [...this.ready].filter((n) => !this.outage.offline(n)),
@@ -92,6 +88,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { rt, cfg } = this;
+    this.metrics = await openMetrics({ rt, cfg, log: this.log, stop: () => this.stop() });
     this.guard.start();
     rt.startStatusWriter();
     rt.startBandwidthWatch();
@@ -133,12 +130,13 @@ export class Daemon {
   private startRescans(): void {
     clearInterval(this.rescanTimer);
     if (this.cfg.rescanIntervalMs <= 0) return;
-    // One rescan at a time (a large tree can take longer than the interval), and stop() waits for it.
-    this.rescanTimer = setInterval(() => {
-      this.rescanning ??= this.exclusive(() => this.rescan()).finally(() => (this.rescanning = undefined));
-    }, this.cfg.rescanIntervalMs);
+    this.rescanTimer = setInterval(() => void this.rescanOnce(), this.cfg.rescanIntervalMs);
     this.rescanTimer.unref();
   }
+
+  /** One rescan at a time (a large tree can take longer than the interval), and stop() waits for it. */
+  private readonly rescanOnce = () =>
+    (this.rescanning ??= this.exclusive(() => this.rescan()).finally(() => (this.rescanning = undefined)));
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.serial.then(fn);
@@ -294,6 +292,7 @@ export class Daemon {
     clearTimeout(timer);
     if (outcome === 'timeout')
       this.log.warn('drain timed out; unfinished work stays in the journal and resumes at next start');
+    await this.metrics?.close();
     this.rt.close();
     this.log.info('stopped');
   }
