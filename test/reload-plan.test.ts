@@ -102,6 +102,7 @@ describe('planReload: pairs and settings', () => {
     ['stateDir', { stateDir: '/elsewhere' }, ['stateDir']],
     ['the endpoint', { s3: { endpoint: 'http://127.0.0.1:9001' } }, ['s3']],
     ['the part size', { multipart: { thresholdBytes: 8, partSizeBytes: 16 } }, ['multipart']],
+    ['the metrics listener', { metrics: { listen: '127.0.0.1:9465' } }, ['metrics']],
     ['a top-level field this version does not know', { someday: true }, ['someday']],
   ])('%s changed: the whole reload is refused, naming it', (_why, change, fields) => {
     const r = planReload(base, { ...base, ...change, pairs: [] });
@@ -109,5 +110,6 @@ describe('planReload: pairs and settings', () => {
     if (r.action !== 'refuse') return;
     expect(r.restartNeeded.map((x) => x.field)).toEqual(fields);
     expect(r.reason).toContain('needs a restart');
+    if (fields[0] === 'metrics') expect(r.restartNeeded[0]!.why).toBe('the metrics listener is opened once, at start');
   });
 });

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, runCli, spawnCli } from './support/cli.js';
@@ -16,12 +16,19 @@ import {
 import { testEnv } from './support/s3server.js';
 
 // Credentials never reach what s3mirror prints: logs at the most verbose level, status (text and
-// JSON), the sync summary, config check. Both ways in: the environment and a shared profile, with
+// JSON), the sync summary, config check, and a scrape of the daemon's metrics. Both ways in: the environment and a shared profile, with
 // the right secret and with a wrong one (whose rejection is logged as an error).
 cliSuiteHooks();
 
-/** Everything a run printed, and what the commands that read its state print. */
+/** Metrics on a port the system picks: the daemon logs which. */
+async function withMetrics(config: string): Promise<void> {
+  const cfg = JSON.parse(await readFile(config, 'utf8')) as Record<string, unknown>;
+  await writeJson(config, { ...cfg, metrics: { listen: '127.0.0.1:0' } });
+}
+
+/** Everything a run printed, what the commands that read its state print, and a metrics scrape. */
 async function everythingShown(config: string, env: NodeJS.ProcessEnv): Promise<string> {
+  await withMetrics(config);
   const out: string[] = [];
   const sync = await runCli(['sync', '--once', '--config', config, '--json'], { env });
   out.push(sync.stdout, sync.stderr);
@@ -36,6 +43,12 @@ async function everythingShown(config: string, env: NodeJS.ProcessEnv): Promise<
     },
     { timeoutMs: 30_000 },
   );
+  const listen = /"listen":"([^"]+)"[^\n]*serving metrics/.exec(daemon.stdout() + daemon.stderr())?.[1];
+  expect(listen, 'the daemon serves metrics').toBeDefined();
+  const scrape = await (await fetch(`http://${listen}/metrics`)).text();
+  expect(scrape).toContain('s3mirror_pair_uploaded_files_total{pair="main"}');
+  expect(scrape).not.toContain(testEnv().accessKeyId);
+  out.push(scrape);
   for (const args of [
     ['status', '--config', config],
     ['status', '--config', config, '--json'],
