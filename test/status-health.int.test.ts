@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config.js';
 import type { Daemon } from '../src/sync/daemon.js';
-import { type CliResult, killAllClis, runCli, spawnCli } from './support/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI_PATH, type CliResult, cliEnv, killAllClis, runCli, spawnCli } from './support/cli.js';
 import { expectStatusExit } from './support/cli-fixture.js';
 import { daemon, eventually, scratch, type Scratch } from './support/mirror.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
@@ -197,6 +198,32 @@ describe('status for people and monitoring (issue 11, item 5)', () => {
     expect((await j.exited).code).toBe(0);
     for (const line of j.stdout().split('\n').filter(Boolean))
       expect((JSON.parse(line) as StatusJson).pairs[0]!.pairState).toBe('in-sync');
+  });
+
+  it('--watch redraws in place on a terminal', async () => {
+    s = await scratch('health-tty');
+    s.write('a.txt', 'a');
+    const { path, cfg } = configFile(s);
+    d = daemon(cfg);
+    await d.start();
+    await inState(path, 'in-sync');
+    // util-linux's script(1) gives the command a pseudo-terminal.
+    const cmd = `'${process.execPath}' '${CLI_PATH}' status --watch --config '${path}'`;
+    const tty = spawn('script', ['-qfec', cmd, '/dev/null'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    tty.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    const exited = new Promise<void>((r) => tty.once('exit', () => r()));
+    try {
+      // Each view clears the screen and starts at its top: two of them, and no plain-line headers.
+      await eventually(() => expect(out.split('\x1b[H\x1b[2J').length).toBeGreaterThanOrEqual(3), 20_000);
+      expect(out).toContain('state:     in-sync');
+      expect(out).not.toMatch(/^--- /m);
+    } finally {
+      tty.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('usage and config errors exit 2', async () => {
