@@ -135,22 +135,10 @@ program
   .option('--json', 'machine-readable output (carries schemaVersion)')
   .option('--max-lag <dur>', 'unhealthy (exit 1) when a pair is synced through longer ago: <n>s|m|h|d')
   .option('--watch', 'show it again every second (in place on a terminal) until interrupted')
-  .addHelpText(
-    'after',
-    '\nExit: 0 healthy; 1 unhealthy (the daemon is down, a pair is error, held, offline or degraded, or older than --max-lag), with the reason on stderr; 2 usage or config.',
-  )
+  .addHelpText('after', '\nExit: 0 healthy; 1 unhealthy, with the reason on stderr; 2 usage or config error.')
   .action(async (o: { config: string; json?: boolean; maxLag?: string; watch?: boolean }) => {
-    const cfg = loadConfig(o.config);
     const { showStatus } = await import('./status/show.js');
-    const code = await showStatus(cfg, {
-      json: !!o.json,
-      watch: !!o.watch,
-      tty: !!process.stdout.isTTY,
-      ...(o.maxLag !== undefined ? { maxLag: o.maxLag } : {}),
-      write: (t) => process.stdout.write(t),
-      warn: (t) => process.stderr.write(t),
-    });
-    process.exitCode = code;
+    process.exitCode = await showStatus(loadConfig(o.config), o);
   });
 
 program

@@ -3,16 +3,16 @@ import { MirrorError } from '../errors.js';
 import { parseLag } from '../plan/health.js';
 import { readStatus, renderStatus, type Status } from './status.js';
 
+/** The command's flags; where it writes defaults to the process's stdout (the view) and stderr (the reason). */
 export interface ShowOptions {
-  json: boolean;
+  json?: boolean;
   maxLag?: string;
-  watch: boolean;
+  watch?: boolean;
   /** Redraw in place (a terminal) or print each view after the last (a pipe). */
-  tty: boolean;
-  write: (text: string) => void;
+  tty?: boolean;
+  write?: (text: string) => void;
   /** Where the one-line reason goes when unhealthy. */
-  warn: (text: string) => void;
-  intervalMs?: number;
+  warn?: (text: string) => void;
 }
 
 function lagOf(text: string | undefined): number | null {
@@ -33,10 +33,16 @@ function shown(s: Status, json: boolean, compact: boolean): string {
  * not. `--watch` prints it again every second until interrupted (SIGINT or SIGTERM), redrawn in
  * place on a terminal; `--json --watch` prints one document a line.
  */
-export async function showStatus(cfg: Config, o: ShowOptions): Promise<number> {
-  const maxLag = lagOf(o.maxLag);
+export async function showStatus(cfg: Config, flags: ShowOptions): Promise<number> {
+  const o = {
+    json: !!flags.json,
+    tty: flags.tty ?? !!process.stdout.isTTY,
+    write: flags.write ?? ((t: string) => process.stdout.write(t)),
+    warn: flags.warn ?? ((t: string) => process.stderr.write(t)),
+  };
+  const maxLag = lagOf(flags.maxLag);
   const once = (): Status => readStatus(cfg, {}, maxLag);
-  if (!o.watch) {
+  if (!flags.watch) {
     const s = once();
     o.write(shown(s, o.json, false));
     if (!s.health.healthy) o.warn(`s3mirror: unhealthy: ${s.health.reason}\n`);
@@ -56,7 +62,7 @@ export async function showStatus(cfg: Config, o: ShowOptions): Promise<number> {
     const text = shown(last, o.json, true);
     if (o.tty && !o.json) o.write(`\x1b[H\x1b[2J${text}`);
     else o.write(o.json ? text : `--- ${new Date().toISOString()}\n${text}`);
-    await Promise.race([ended, new Promise((r) => setTimeout(r, o.intervalMs ?? 1000))]);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 1000))]);
     if (stop) break;
     last = once();
   }
