@@ -145,7 +145,7 @@ export class FileQueries {
    * Any tombstone waiting at all, from the per-pair counters: one key lookup, where the searches
    * below read every pending row of a size (in a tree of same-size files, every pending row).
    */
-  private anyPendingTombstone(pair: string): boolean {
+  anyPendingTombstone(pair: string): boolean {
     return !!this.sql
       .st("SELECT 1 FROM file_counts WHERE pair = ? AND present = 0 AND state IN ('dirty', 'held') AND n > 0 LIMIT 1")
       .get(pair);
@@ -153,7 +153,6 @@ export class FileQueries {
 
   /** Is there any pendingTombstones(pair, size, md5)? (asked of every new upload) */
   hasPendingTombstone(pair: string, size: number, md5: string): boolean {
-    if (!this.anyPendingTombstone(pair)) return false;
     return !!this.sql
       .st(
         `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held') LIMIT 1`,

@@ -88,6 +88,7 @@ export class PairEngine {
         remote: this.d.journal.remote.getMany(this.pair.name, keys),
         holders: this.d.journal.query.fileByKeyMany(this.pair.name, keys),
       };
+      const tombstones = this.d.journal.query.anyPendingTombstone(this.pair.name); // a later one: next batch
       await Promise.all(
         rows.map((r) =>
           this.d.lanes.examine.add(async () => {
@@ -95,7 +96,7 @@ export class PairEngine {
             const e = await this.examineSafe(r, batch);
             if (!e) return;
             all.push(e);
-            if (mayBeMoved(this.d, this.pair, e)) maybeMoved.push(e);
+            if (tombstones && mayBeMoved(this.d, this.pair, e)) maybeMoved.push(e);
             else start(e, undefined);
           }),
         ),
