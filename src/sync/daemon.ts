@@ -89,6 +89,8 @@ export class Daemon {
   async start(): Promise<void> {
     const { rt, cfg } = this;
     this.metrics = await openMetrics({ rt, cfg, log: this.log, stop: () => this.stop() });
+    // A signal during start: stop() drains what was begun; nothing more may begin after it.
+    if (this.stopping) return void (await this.metrics?.close());
     this.guard.start();
     rt.startStatusWriter();
     rt.startBandwidthWatch();
@@ -96,13 +98,9 @@ export class Daemon {
     this.watcher.on('change', (e) => this.events.push(e));
     // Watch first, then reconcile: a change made during the walk is caught by one or the other.
     for (const p of cfg.pairs) await this.watch(p.name);
-    this.guard.tolerate(() =>
-      rt.journal.makeAllDue(
-        rt.now(),
-        cfg.pairs.map((p) => p.name),
-      ),
-    );
-    const pending = new Set(cfg.pairs.map((p) => p.name));
+    const names = cfg.pairs.map((p) => p.name);
+    this.guard.tolerate(() => rt.journal.makeAllDue(rt.now(), names));
+    const pending = new Set(names);
     for (const name of pending) rt.scheduler.pause(name);
     this.loop = rt.scheduler.runForever(this.guard.loopError);
     try {
@@ -111,10 +109,12 @@ export class Daemon {
       await this.stop();
       throw e;
     }
+    if (this.stopping) return;
     // Only where the bucket answers: a failed abort keeps its record for a later start.
     await rt
       .abortStaleUploads(new Set(pending))
       .catch((e: unknown) => this.log.warn({ error: errorSummary(e) }, 'could not abort stale uploads'));
+    if (this.stopping) return;
     if (pending.size) void this.retryBuckets(pending);
     this.rootTimer = setInterval(
       () => void this.exclusive(() => this.roots.check()),

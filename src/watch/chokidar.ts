@@ -14,6 +14,8 @@ export class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Pair
   /** Watchers being replaced: closed once their successor is ready, or at close(). */
   private readonly retiring = new Set<FSWatcher>();
   private closed = false;
+  /** Adds still waiting for their watcher's first scan: close() ends the wait (it never comes). */
+  private readonly waiting = new Set<() => void>();
 
   add({ pair, root, filter, followSymlinks, ignoreAbs }: WatchTarget): Promise<void> {
     if (this.closed) return Promise.resolve();
@@ -41,13 +43,18 @@ export class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Pair
     }
     w.on('error', (error: unknown) => this.emit('error', { pair, error: error as Error }));
     this.watchers.set(pair, w);
-    return new Promise((resolve) =>
+    return new Promise((resolve) => {
+      const done = () => {
+        this.waiting.delete(done);
+        resolve();
+      };
+      this.waiting.add(done);
       w.once('ready', () => {
         this.emit('ready', pair);
         if (previous && this.retiring.delete(previous)) void previous.close();
-        resolve();
-      }),
-    );
+        done();
+      });
+    });
   }
 
   /** Stop watching one pair (before watching its root anew, e.g. after a remount). */
@@ -62,5 +69,6 @@ export class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Pair
     await Promise.all([...this.watchers.values(), ...this.retiring].map((w) => w.close()));
     this.watchers.clear();
     this.retiring.clear();
+    for (const done of [...this.waiting]) done();
   }
 }
