@@ -16,7 +16,7 @@ import {
 import { testEnv } from './support/s3server.js';
 
 // Credentials never reach what s3mirror prints: logs at the most verbose level, status (text and
-// JSON), the sync summary, config check, and a scrape of the daemon's metrics. Both ways in: the environment and a shared profile, with
+// JSON), the sync summary, config check, a scrape of the daemon's metrics and its status page's data. Both ways in: the environment and a shared profile, with
 // the right secret and with a wrong one (whose rejection is logged as an error).
 cliSuiteHooks();
 
@@ -49,6 +49,10 @@ async function everythingShown(config: string, env: NodeJS.ProcessEnv): Promise<
   expect(scrape).toContain('s3mirror_pair_uploaded_files_total{pair="main"}');
   expect(scrape).not.toContain(testEnv().accessKeyId);
   out.push(scrape);
+  // The status page and the data it draws.
+  const page = await (await fetch(`http://${listen}/status.json`)).text();
+  expect(page).toContain('"pair":"main"');
+  out.push(page, await (await fetch(`http://${listen}/`)).text());
   for (const args of [
     ['status', '--config', config],
     ['status', '--config', config, '--json'],

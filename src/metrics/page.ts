@@ -2,16 +2,19 @@
 // step, no external asset) that reads /status.json every few seconds and draws it. Every value is
 // put in with textContent or as an SVG attribute, never as markup: pair names and paths are data.
 
-/** What /status.json answers (src/metrics/page-data.ts builds it). */
+/** What /status.json answers (src/sync/metrics-endpoint.ts builds it). */
 export interface PageData {
   /** When the daemon answered, ms since the epoch. */
   now: number;
   pairs: PagePair[];
+  transfers: { pair: string; rel: string; bytes: number; sent: number }[];
+  /** Newest first. */
+  errors: { at: number; pair: string | null; rel: string | null; code: string; message: string }[];
   /** Bytes sent per minute over the last hour, oldest first; the last is the current minute. */
   throughput: { minuteStart: number; bytes: number[] };
 }
 
-export interface PagePair {
+interface PagePair {
   pair: string;
   state: string;
   reason: string;
@@ -19,8 +22,6 @@ export interface PagePair {
   syncedThrough: number | null;
   pendingFiles: number;
   pendingBytes: number;
-  inFlight: { rel: string; bytes: number; sent: number }[];
-  errors: { at: number; rel: string; code: string; message: string }[];
 }
 
 export const PAGE_HTML = `<!doctype html>
@@ -122,17 +123,13 @@ function draw(d) {
     return row([p.pair, s, when(p.syncedThrough, d.now), p.pendingFiles + " files, " + bytes(p.pendingBytes)]);
   }), "no pairs", 4);
   chart(d.throughput);
-  var inflight = [], errors = [];
-  d.pairs.forEach(function (p) {
-    p.inFlight.forEach(function (f) {
-      var pct = f.bytes ? Math.floor((100 * f.sent) / f.bytes) : 100;
-      inflight.push(row([p.pair, f.rel, pct + " % of " + bytes(f.bytes)]));
-    });
-    p.errors.forEach(function (e) { errors.push({ at: e.at, r: row([when(e.at, d.now), p.pair, e.rel, e.code + ": " + e.message]) }); });
-  });
-  errors.sort(function (a, b) { return b.at - a.at; });
-  fill("inflight", inflight, "none", 3);
-  fill("errors", errors.map(function (e) { return e.r; }), "none", 4);
+  fill("inflight", d.transfers.map(function (f) {
+    var pct = f.bytes ? Math.floor((100 * f.sent) / f.bytes) : 100;
+    return row([f.pair, f.rel, pct + " % of " + bytes(f.bytes)]);
+  }), "none", 3);
+  fill("errors", d.errors.map(function (e) {
+    return row([when(e.at, d.now), e.pair || "", e.rel || "", e.code + ": " + e.message]);
+  }), "none", 4);
 }
 function refresh() {
   fetch("/status.json", { cache: "no-store" })

@@ -2,7 +2,10 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { Metrics } from '../metrics/metrics.js';
+import { PAGE_HTML } from '../metrics/page.js';
+import { pageData } from '../metrics/page-data.js';
 import { type MetricsServer, serveMetrics } from '../metrics/server.js';
+import { Throughput } from '../plan/throughput.js';
 import type { Runtime } from './runtime.js';
 
 function version(): string {
@@ -46,7 +49,22 @@ export async function openMetrics(o: {
     },
     { version: version() },
   );
-  const server = await serveMetrics(cfg.metrics.listen, metrics).catch((e: unknown) =>
+  const sent = sentSampler(rt);
+  const routes = {
+    '/': async () => ({ type: 'text/html; charset=utf-8', body: PAGE_HTML }),
+    '/status.json': async () => {
+      const now = rt.now();
+      const body = pageData({
+        views: rt.status.views,
+        transfers: rt.transfers.inFlight.values(),
+        errors: rt.journal.errors.recent(20),
+        throughput: sent.read(now),
+        now,
+      });
+      return { type: 'application/json', body: JSON.stringify(body) };
+    },
+  };
+  const server = await serveMetrics(cfg.metrics.listen, metrics, routes).catch((e: unknown) =>
     o.stop().then(() => Promise.reject(e)),
   );
   rt.counter.observe = (op, seconds, outcome) => metrics.observeRequest(op, seconds, outcome);
@@ -54,8 +72,42 @@ export async function openMetrics(o: {
   return {
     address: server.address,
     close: async () => {
+      sent.stop();
       rt.counter.observe = undefined;
       await server.close();
     },
+  };
+}
+
+/** How often the bytes sent are sampled into the page's per-minute chart. */
+const SAMPLE_MS = 5_000;
+
+/**
+ * Bytes sent by every pair (confirmed uploads and copies, and what transfers under way have sent),
+ * added to a per-minute ring as they grow.
+ */
+function sentSampler(rt: Runtime): { read: Throughput['read']; stop: () => void } {
+  const ring = new Throughput(rt.now());
+  const total = () => {
+    let n = 0;
+    for (const p of rt.transfers.perPair.values()) n += p.uploaded + p.copied;
+    for (const t of rt.transfers.inFlight.values()) n += t.sent;
+    return n;
+  };
+  let last = total();
+  const sample = () => {
+    const now = total();
+    // In-flight bytes of a transfer that failed fall out of the total: never a negative minute.
+    if (now > last) ring.add(now - last, rt.now());
+    last = now;
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+  timer.unref();
+  return {
+    read: (now) => {
+      sample();
+      return ring.read(now);
+    },
+    stop: () => clearInterval(timer),
   };
 }
