@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type CliChild, runCli, spawnCli } from './support/cli.js';
+import { runCli, spawnCli } from './support/cli.js';
 import {
   cliSuiteHooks,
   describeRun,
@@ -10,20 +10,12 @@ import {
   waitForDaemon,
   writeJson,
   baseConfig,
+  metricsBase,
 } from './support/cli-fixture.js';
 import { eventually } from './support/mirror.js';
 import { parseMetrics, sampleOf } from './support/prom-text.js';
 
 // The daemon's /metrics, scraped over HTTP and parsed by a library, against a real S3 server.
-
-/** Where the daemon says it serves metrics (the port it was given, or the one 0 resolved to). */
-async function metricsUrl(d: CliChild): Promise<string> {
-  return eventually(() => {
-    const m = /"listen":"([^"]+)"[^\n]*serving metrics/.exec(d.stdout() + d.stderr());
-    expect(m, 'the daemon logs where it serves metrics').not.toBeNull();
-    return `http://${m![1]}/metrics`;
-  }, 20_000);
-}
 
 async function scrape(url: string): Promise<{ text: string; m: ReturnType<typeof parseMetrics> }> {
   const res = await fetch(url);
@@ -48,7 +40,7 @@ describe('metrics (issue 11, item 4)', () => {
     const d = spawnCli(['run', '--config', f.config]);
     try {
       await waitForDaemon(f.config, d);
-      const url = await metricsUrl(d);
+      const url = `${await metricsBase(d)}/metrics`;
       const first = await eventually(async () => {
         const s = await scrape(url);
         expect(sampleOf(s.m, 's3mirror_pair_state', { pair: 'main', state: 'in-sync' })).toBe(1);

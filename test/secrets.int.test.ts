@@ -6,6 +6,7 @@ import {
   cliSuiteHooks,
   describeRun,
   fixture,
+  metricsBase,
   poll,
   put,
   status,
@@ -43,8 +44,7 @@ async function everythingShown(config: string, env: NodeJS.ProcessEnv): Promise<
     },
     { timeoutMs: 30_000 },
   );
-  const listen = /"listen":"([^"]+)"[^\n]*serving metrics/.exec(daemon.stdout() + daemon.stderr())?.[1];
-  expect(listen, 'the daemon serves metrics').toBeDefined();
+  const listen = (await metricsBase(daemon)).slice('http://'.length);
   const scrape = await (await fetch(`http://${listen}/metrics`)).text();
   expect(scrape).toContain('s3mirror_pair_uploaded_files_total{pair="main"}');
   expect(scrape).not.toContain(testEnv().accessKeyId);

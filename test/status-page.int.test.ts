@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliChild, spawnCli } from './support/cli.js';
+import { spawnCli } from './support/cli.js';
 import {
   baseConfig,
   cliSuiteHooks,
   fixture,
+  metricsBase,
   put,
   stopDaemon,
   waitForDaemon,
   writeJson,
 } from './support/cli-fixture.js';
-import { eventually } from './support/mirror.js';
 
 // The status page on the metrics listener, loaded in a real headless Chromium (Debian's, driven
 // by playwright-core, which never downloads a browser): no console error, the pair shown, and
@@ -44,14 +44,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function pageUrl(d: CliChild): Promise<string> {
-  return eventually(() => {
-    const m = /"listen":"([^"]+)"[^\n]*serving metrics/.exec(d.stdout() + d.stderr());
-    expect(m, 'the daemon logs where it serves metrics').not.toBeNull();
-    return `http://${m![1]}/`;
-  }, 20_000);
-}
-
 describe('the status page (issue 11, item 7)', () => {
   cliSuiteHooks();
 
@@ -70,7 +62,7 @@ describe('the status page (issue 11, item 7)', () => {
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
     try {
       await waitForDaemon(f.config, d);
-      const url = await pageUrl(d);
+      const url = `${await metricsBase(d)}/`;
       // Redrawn every half second here (the default is 5 s): the test waits on what it shows.
       await page.goto(`${url}?every=500`);
       const row = page.locator('#pairs tr', { hasText: 'main' });
@@ -102,7 +94,7 @@ describe('the status page (issue 11, item 7)', () => {
     const d = spawnCli(['run', '--config', f.config]);
     try {
       await waitForDaemon(f.config, d);
-      const url = await pageUrl(d);
+      const url = `${await metricsBase(d)}/`;
       const html = await fetch(url);
       expect(html.headers.get('content-type')).toMatch(/^text\/html/);
       expect(await html.text()).toContain('<title>s3mirror</title>');

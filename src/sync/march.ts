@@ -2,7 +2,7 @@ import { compareKeys } from '../plan/key-order.js';
 import { decideKey, type KeyContext, type KeyRow } from '../plan/reconcile-key.js';
 import type { Journal } from '../store/journal.js';
 import type { KeyedObject, RowCursor } from '../store/march.js';
-import type { WalkEntry, WalkItem } from '../watch/walker.js';
+import { WalkReader, type WalkItem } from '../watch/walker.js';
 import type { ListingFeed } from './listing-feed.js';
 
 /** Rows and objects read per query; marks written per transaction. */
@@ -79,25 +79,6 @@ class ObjectReader {
   }
 }
 
-/** The walk's next item, looked at before it is taken. */
-class WalkReader {
-  private next: (WalkItem & { full: string }) | null | undefined;
-  constructor(
-    private readonly it: AsyncIterator<WalkItem>,
-    private readonly prefix: string,
-  ) {}
-  async peek(): Promise<(WalkItem & { full: string }) | undefined> {
-    if (this.next === undefined) {
-      const r = await this.it.next();
-      this.next = r.done ? null : { ...r.value, full: this.prefix + r.value.key };
-    }
-    return this.next ?? undefined;
-  }
-  take(): void {
-    if (this.next !== null) this.next = undefined;
-  }
-}
-
 export interface MarchCounts {
   dirty: number;
   localFiles: number;
@@ -141,11 +122,7 @@ export async function march(m: {
       walk.take();
       continue;
     }
-    const entries: WalkEntry[] = [];
-    for (let x = w; x?.entry && x.full === key; x = await walk.peek()) {
-      entries.push(x.entry);
-      walk.take();
-    }
+    const entries = await walk.takeEntries(key);
     const keyRows: KeyRow[] = [];
     while (rows.peek()?.key === key) keyRows.push(rows.take());
     const object = o?.key === key ? objects.take() : undefined;

@@ -1,6 +1,5 @@
 import type { Listed } from '../bucket.js';
 import { MirrorError } from '../errors.js';
-import type { WalkItem } from '../watch/walker.js';
 
 /** Pages of a listing held while verify works on earlier keys; beyond, the listing waits. */
 const PAGES_AHEAD = 3;
@@ -72,24 +71,5 @@ export class ListingReader {
 
   take(): Listed {
     return this.pages[0]![this.i++]!;
-  }
-}
-
-/** The walk's next item (its key with the pair's prefix), looked at before it is taken. */
-export class WalkReader {
-  private next: (WalkItem & { full: string }) | null | undefined;
-  constructor(
-    private readonly it: AsyncIterator<WalkItem>,
-    private readonly prefix: string,
-  ) {}
-  async peek(): Promise<(WalkItem & { full: string }) | undefined> {
-    if (this.next === undefined) {
-      const r = await this.it.next();
-      this.next = r.done ? null : { ...r.value, full: this.prefix + r.value.key };
-    }
-    return this.next ?? undefined;
-  }
-  take(): void {
-    if (this.next !== null) this.next = undefined;
   }
 }

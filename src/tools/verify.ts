@@ -11,9 +11,9 @@ import type { ProgressSample } from '../plan/progress.js';
 import { DIFFERENCES, type VerifyContext } from '../plan/verify.js';
 import { JOURNAL_FILE, Journal } from '../store/journal.js';
 import { Filter } from '../watch/filter.js';
-import { walkInOrder, type WalkEntry } from '../watch/walker.js';
+import { WalkReader, walkInOrder, type WalkEntry } from '../watch/walker.js';
 import { judgeJob, type VerifyLine } from './verify-key.js';
-import { ListingReader, WalkReader } from './verify-streams.js';
+import { ListingReader } from './verify-streams.js';
 
 export interface VerifyRequest {
   /** Only this pair (default: every pair). */
@@ -131,11 +131,7 @@ async function verifyPair(r: PairRun): Promise<PairVerify> {
       walk.take();
       continue;
     }
-    const entries: WalkEntry[] = [];
-    for (let x = w; x?.entry && x.full === key; x = await walk.peek()) {
-      entries.push(x.entry);
-      walk.take();
-    }
+    const entries = await walk.takeEntries(key);
     const object = o?.key === key ? listing.take() : undefined;
     if (!entries.length && object && unknown.some((u) => key.startsWith(u))) {
       found.push({ pair: pair.name, key, verdict: 'unreadable', reason: 'under a directory verify cannot read' });

@@ -255,3 +255,31 @@ async function listDir(d: DirList): Promise<void> {
     found.push({ rel, kind, stat: toLocalStat(st) });
   }
 }
+
+/** The walk's next item (its key with the pair's prefix), looked at before it is taken. */
+export class WalkReader {
+  private next: (WalkItem & { full: string }) | null | undefined;
+  constructor(
+    private readonly it: AsyncIterator<WalkItem>,
+    private readonly prefix: string,
+  ) {}
+  async peek(): Promise<(WalkItem & { full: string }) | undefined> {
+    if (this.next === undefined) {
+      const r = await this.it.next();
+      this.next = r.done ? null : { ...r.value, full: this.prefix + r.value.key };
+    }
+    return this.next ?? undefined;
+  }
+  take(): void {
+    if (this.next !== null) this.next = undefined;
+  }
+  /** Takes every file at `key`: two local names (NFC and NFD) of one key are two entries. */
+  async takeEntries(key: string): Promise<WalkEntry[]> {
+    const entries: WalkEntry[] = [];
+    for (let x = await this.peek(); x?.entry && x.full === key; x = await this.peek()) {
+      entries.push(x.entry);
+      this.take();
+    }
+    return entries;
+  }
+}

@@ -188,3 +188,15 @@ export function cliSuiteHooks(): void {
     for (const d of tempDirs) await rm(d, { recursive: true, force: true });
   });
 }
+
+/** `http://host:port` where the daemon says it serves metrics (the port 0 resolved to, as logged). */
+export function metricsBase(d: CliChild, timeoutMs = 20_000): Promise<string> {
+  return poll(
+    'the daemon to log where it serves metrics',
+    async () => {
+      const m = /"listen":"([^"]+)"[^\n]*serving metrics/.exec(d.stdout() + d.stderr());
+      return m ? `http://${m[1]}` : undefined;
+    },
+    { timeoutMs, intervalMs: 50, note: () => d.stdout() },
+  );
+}
