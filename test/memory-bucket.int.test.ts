@@ -5,13 +5,10 @@
 // S3 the expected answer is that server's, named per server below; the memory bucket
 // keeps S3's.
 import { createHash } from 'node:crypto';
-import { gotten, outcome, sameKeys } from './support/fidelity.js';
+import { gotten, outcome, sameKeys, suiteBuckets } from './support/fidelity.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bucket, ListedUpload, ObjectSettings } from '../src/bucket.js';
-import type { Config } from '../src/config.js';
-import { S3Buckets } from '../src/s3/buckets.js';
-import { createClient } from '../src/s3/client.js';
-import { RequestCounter } from '../src/s3/counter.js';
+import type { S3Buckets } from '../src/s3/buckets.js';
 import { MemoryBuckets, MemoryS3 } from './support/memory-bucket.js';
 import { createBucket, emptyAndDeleteBucket, uniqueBucket } from './support/s3client.js';
 import { testEnv } from './support/s3server.js';
@@ -266,21 +263,8 @@ describe('the in-memory bucket answers as the suite server does', () => {
   });
 
   it(`every step of the table, on ${server}`, async () => {
-    const env = testEnv();
     await createBucket(name);
-    provider = new S3Buckets(
-      createClient(
-        {
-          endpoint: env.endpoint,
-          region: env.region,
-          forcePathStyle: true,
-          checksums: 'WHEN_REQUIRED',
-          signPayload: false,
-        } as Config['s3'],
-        { concurrency: 4, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } },
-        new RequestCounter(),
-      ),
-    );
+    provider = suiteBuckets();
     const mem = new MemoryBuckets(new MemoryS3().createBucket(name));
     const real: Ctx = { b: provider.bucket(name), missing: provider.bucket(missingName), uploads: new Map() };
     const memory: Ctx = { b: mem.bucket(name), missing: mem.bucket(missingName), uploads: new Map() };

@@ -3,12 +3,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bucket, ListedVersion, ObjectSettings, VersionedReads } from '../src/bucket.js';
-import type { Config } from '../src/config.js';
 import type { S3Bucket } from '../src/s3/bucket.js';
-import { S3Buckets } from '../src/s3/buckets.js';
-import { createClient } from '../src/s3/client.js';
-import { RequestCounter } from '../src/s3/counter.js';
-import { gotten, outcome } from './support/fidelity.js';
+import type { S3Buckets } from '../src/s3/buckets.js';
+import { gotten, outcome, suiteBuckets } from './support/fidelity.js';
 import { MemoryBuckets, MemoryS3 } from './support/memory-bucket.js';
 import { setVersioning, versionedBucket } from './support/memory-versions.js';
 import { createBucket, uniqueBucket } from './support/s3client.js';
@@ -123,21 +120,8 @@ describe('the in-memory bucket keeps versions as the suite server does', () => {
   });
 
   it(`every step of the table, on ${server}`, async () => {
-    const env = testEnv();
     await createBucket(name);
-    provider = new S3Buckets(
-      createClient(
-        {
-          endpoint: env.endpoint,
-          region: env.region,
-          forcePathStyle: true,
-          checksums: 'WHEN_REQUIRED',
-          signPayload: false,
-        } as Config['s3'],
-        { concurrency: 4, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } },
-        new RequestCounter(),
-      ),
-    );
+    provider = suiteBuckets();
     const mem = new MemoryBuckets(new MemoryS3().createBucket(name));
     const real: Ctx = {
       b: provider.bucket(name) as S3Bucket,

@@ -1,6 +1,29 @@
 // Helpers of the fidelity table (test/memory-bucket.int.test.ts): answers made comparable.
 import { createHash } from 'node:crypto';
 import type { Got } from '../../src/bucket.js';
+import type { Config } from '../../src/config.js';
+import { S3Buckets } from '../../src/s3/buckets.js';
+import { createClient } from '../../src/s3/client.js';
+import { RequestCounter } from '../../src/s3/counter.js';
+import { testEnv } from './s3server.js';
+
+/** The engine's own S3 buckets, on the suite's server: the side the in-memory bucket is compared with. */
+export function suiteBuckets(): S3Buckets {
+  const env = testEnv();
+  return new S3Buckets(
+    createClient(
+      {
+        endpoint: env.endpoint,
+        region: env.region,
+        forcePathStyle: true,
+        checksums: 'WHEN_REQUIRED',
+        signPayload: false,
+      } as Config['s3'],
+      { concurrency: 4, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } },
+      new RequestCounter(),
+    ),
+  );
+}
 
 export /** What a call gave: its value as the engine sees it, or its error as code and retryable. */
 async function outcome(p: Promise<unknown>): Promise<unknown> {
