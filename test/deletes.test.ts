@@ -68,6 +68,37 @@ describe('deletes on the in-memory bucket', () => {
     expectMemoryMirror(s);
   });
 
+  it('released deletes that fail stay released, and a file seen again ends its release', async () => {
+    s = memoryScratch('del-released-fail');
+    for (let i = 0; i < 10; i++) s.write(`f${i}`, String(i));
+    const cfg = s.config();
+    await s.pass(cfg);
+    for (let i = 0; i < 6; i++) unlinkSync(join(s.root, `f${i}`));
+    expect((await s.pass(cfg)).held).toEqual([expect.objectContaining({ count: 6 })]);
+    const j = Journal.open(s.stateDir);
+    try {
+      expect(j.pairs.releaseHeld('p', Date.now())).toBe(6);
+    } finally {
+      j.close();
+    }
+    // Every try of the released deletes is refused: they fail, and are not held again.
+    s.s3.deleteFault = () => 'InternalError: try again';
+    const refused = await s.pass(cfg);
+    expect(refused.held).toEqual([]);
+    expect(refused.failures.length).toBeGreaterThan(0);
+    expect(s.s3.objects(s.bucket)).toHaveLength(10);
+    s.s3.deleteFault = undefined;
+    // f0 comes back before they land: its release ends with its upload.
+    s.write('f0', 'back');
+    const r = await s.pass(cfg);
+    expect(r.held).toEqual([]);
+    expect(r.stats.p).toMatchObject({ deleted: 5 });
+    expectMemoryMirror(s);
+    unlinkSync(join(s.root, 'f0'));
+    for (let i = 6; i < 10; i++) unlinkSync(join(s.root, `f${i}`));
+    expect((await s.pass(cfg)).held).toEqual([expect.objectContaining({ count: 5 })]);
+  });
+
   it('objects nobody uploaded from this tree stay when nothing local ever named them (delete: keep)', async () => {
     s = memoryScratch('del-keep');
     s.write('a', 'a');

@@ -4,7 +4,7 @@ import type { FileRow } from './types.js';
 /** Every column of `files`, in FileRow order: selected as arrays and built as literals (see fileRow). */
 const FILE_COLUMNS =
   'pair, rel, key, present, kind, size, mtime_ns, ctime_ns, ino, hashed_at, md5, part_size, local_etag, etag, etag_kind, remote_size, ' +
-  'generation, synced_generation, state, dirty_since, due_at, attempts, error_code, error, updated_at';
+  'generation, synced_generation, state, dirty_since, due_at, attempts, error_code, error, updated_at, released';
 
 type RawFileRow = [
   string,
@@ -32,6 +32,7 @@ type RawFileRow = [
   string | null,
   string | null,
   number,
+  0 | 1,
 ];
 
 /**
@@ -65,6 +66,7 @@ function fileRow(r: RawFileRow): FileRow {
     error_code: r[22],
     error: r[23],
     updated_at: r[24],
+    released: r[25],
   };
 }
 

@@ -44,8 +44,9 @@ export class PairTable {
       for (const rel of rels) set.run(keyOf(rel), pair, rel);
       this.sql
         .st(
-          `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, attempts = 0, error_code = NULL, error = NULL, updated_at = @now
-         WHERE pair = @pair AND (state IN ('held', 'failed') OR error_code = 'DELETE_RELEASED')`,
+          `UPDATE files SET state = 'dirty', due_at = @now, dirty_since = @now, attempts = 0, error_code = NULL, error = NULL, updated_at = @now,
+           released = 0
+         WHERE pair = @pair AND (state IN ('held', 'failed') OR error_code = 'DELETE_RELEASED' OR released = 1)`,
         )
         .run({ pair, now });
       this.sql.st('DELETE FROM remote WHERE pair = ?').run(pair);
@@ -107,12 +108,13 @@ export class PairTable {
     this.sql.st('UPDATE pairs SET last_sync_at = ? WHERE name = ?').run(now, name);
   }
 
-  /** `resume --allow-deletes`: the deletes held now become due and may pass the guard once. */
+  /** `resume --allow-deletes`: the deletes held now become due and pass the guard until
+   * they land or their path changes (a failed try keeps the release). */
   releaseHeld(name: string, now: number): number {
     return this.sql.tx(() => {
       const n = this.sql
-        .st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL
-                         WHERE pair = ? AND state <> 'clean' AND state = 'held'`)
+        .st(`UPDATE files SET state = 'dirty', due_at = ?, error_code = 'DELETE_RELEASED', error = NULL,
+                         released = 1 WHERE pair = ? AND state <> 'clean' AND state = 'held'`)
         .run(now, name).changes;
       this.sql
         .st(`UPDATE pairs SET state = 'ok', hold_reason = NULL, held_at = NULL, released_at = ?,

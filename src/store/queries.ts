@@ -114,7 +114,7 @@ export class FileQueries {
     return this.sql
       .st(
         `SELECT rel, key FROM files f WHERE f.pair = ? AND f.present = 0 AND f.state = 'dirty' AND f.attempts = 0
-         AND f.error_code IS NOT 'DELETE_RELEASED' AND EXISTS (SELECT 1 FROM remote r WHERE r.pair = f.pair AND r.key = f.key)`,
+         AND f.released = 0 AND EXISTS (SELECT 1 FROM remote r WHERE r.pair = f.pair AND r.key = f.key)`,
       )
       .all(pair) as { rel: string; key: string }[];
   }

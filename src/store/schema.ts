@@ -215,6 +215,18 @@ const MIGRATIONS: readonly string[] = [
   DELETE FROM files WHERE present = 0 AND state = 'clean';
   CREATE INDEX files_unsettled ON files (pair, state, size) WHERE state <> 'clean';
   `,
+  // 8: a delete `resume --allow-deletes` released (1). The release is the tombstone's until its
+  // delete lands (the row goes) or its file is seen again (present = 1, the trigger): a released
+  // delete that fails (the server went down) is retried released, not held again by the guard,
+  // though a failure's code and every look again (a new generation) pass over the row meanwhile.
+  `
+  ALTER TABLE files ADD COLUMN released INTEGER NOT NULL DEFAULT 0;
+  UPDATE files SET released = 1 WHERE error_code = 'DELETE_RELEASED';
+  CREATE TRIGGER files_release_ends AFTER UPDATE OF present ON files WHEN new.present = 1 AND new.released = 1
+  BEGIN
+    UPDATE files SET released = 0 WHERE pair = new.pair AND rel = new.rel;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -45,6 +45,8 @@ export interface FileRow {
   error_code: string | null;
   error: string | null;
   updated_at: number;
+  /** 1: a delete `resume --allow-deletes` released; it passes the guard until it lands or the file is back. */
+  released: 0 | 1;
 }
 
 /** What reconciliation compares of every row (FileQueries.reconcileRows). */

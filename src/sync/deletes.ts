@@ -75,7 +75,7 @@ export class PairDeletes {
   }
 
   add(row: FileRow, trash: boolean): void {
-    this.items.set(row.rel, { row, trash, released: row.error_code === 'DELETE_RELEASED' });
+    this.items.set(row.rel, { row, trash, released: row.released === 1 });
     this.indexKey(row);
   }
 
