@@ -201,6 +201,28 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
       ],
     },
   },
+  {
+    // The released delete failed when the server went down, and the retry held it again.
+    name: 'a released delete refused by a server gone down is retried released, not held again',
+    c: { cfg: plain, steps: [['oput', 'cur', 'x', 'a'], ['pass'], ['resume'], ['addq'], ['cut', 1]] },
+  },
+  {
+    // A model bug: the pass during the outage trusted the journal, found the root empty and held
+    // the delete before it needed the server; the hold stays when a file appears (heldStay).
+    name: 'a delete held by a pass during an outage stays held',
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'x', '0123456789'.repeat(7)],
+        ['settle'],
+        ['outage', true],
+        ['wipe'],
+        ['pass'],
+        ['write', 'd/y.txt', ''],
+        ['settle'],
+      ],
+    },
+  },
 ];
 
 describe('model regressions', () => {

@@ -290,11 +290,13 @@ export async function settle(m: Model, w: World, crash?: Crash, cut?: number): P
 
 const MULTIPART_POINTS: ReadonlySet<string> = new Set(['after-part', 'before-complete', 'after-complete']);
 
-/** A pass while the server is down changes nothing in the bucket. */
+/** A pass while the server is down changes nothing in the bucket; its guard may hold deletes. */
 export async function passDuringOutage(m: Model, w: World): Promise<void> {
   const pre = await w.backend.objects();
+  const mayHold = guardCertain(m) !== false ? guardedDeletes(m) : [];
   await w.pass(m);
   forgetGoneHolders(m);
+  for (const k of mayHold) m.mayBeHeld.add(k);
   const post = await w.backend.objects();
   const diff = [...new Set([...pre.keys(), ...post.keys()])].filter((k) => pre.get(k)?.md5 !== post.get(k)?.md5);
   m.passesSinceSettle++;
