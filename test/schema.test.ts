@@ -151,6 +151,37 @@ describe('journal migrations', () => {
     }
   });
 
+  it('v7 → current: a delete released before stays released through a failure; a file seen again ends it', () => {
+    const stateDir = journalAt(7, (db) => {
+      const row = db.prepare(
+        `INSERT INTO files (pair, rel, key, present, size, generation, state, error_code, updated_at)
+         VALUES ('p', ?, ?, 0, 1, 1, 'dirty', ?, 5)`,
+      );
+      row.run('released', 'released', 'DELETE_RELEASED');
+      row.run('pending', 'pending', null);
+    });
+    const j = Journal.open(stateDir);
+    try {
+      const released = () => j.db.prepare('SELECT rel FROM files WHERE released = 1 ORDER BY rel').pluck().all();
+      expect(released()).toEqual(['released']);
+      j.recordFailure({
+        pair: 'p',
+        rel: 'released',
+        gen: 1,
+        code: 'S3_REQUEST_FAILED',
+        message: 'down',
+        retryAt: null,
+        now: 6,
+      });
+      j.markDirty({ pair: 'p', rel: 'released', key: 'released', now: 7, debounceMs: 0, maxDelayMs: 0 });
+      expect(released()).toEqual(['released']);
+      j.db.prepare("UPDATE files SET present = 1 WHERE rel = 'released'").run();
+      expect(released()).toEqual([]);
+    } finally {
+      j.close();
+    }
+  });
+
   it('v5 → current: a pair listed before records no location, so its next start lists it; a clean close is marked', () => {
     const stateDir = journalAt(5, (db) => {
       db.prepare(
