@@ -198,8 +198,11 @@ export class Bench {
     return file;
   }
 
-  /** One measured `s3mirror sync --once`; throws only when it printed no JSON summary. */
-  async s3mirror(config: string, nodeArgs: string[] = [], args: string[] = []): Promise<S3mRun> {
+  /**
+   * One measured `s3mirror sync --once`; throws only when it printed no JSON summary. It is killed
+   * after `timeoutMs` (default 10 minutes; the scale benchmark's million files need longer).
+   */
+  async s3mirror(config: string, nodeArgs: string[] = [], args: string[] = [], timeoutMs?: number): Promise<S3mRun> {
     const m = await measure(
       process.execPath,
       [...nodeArgs, '--import', HOOK, CLI, 'sync', '--once', '--config', config, '--json', ...args],
@@ -207,6 +210,7 @@ export class Bench {
         env: this.childEnv(),
         tmp: this.tmp,
         node: true,
+        ...(timeoutMs ? { timeoutMs } : {}),
       },
     );
     try {

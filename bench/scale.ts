@@ -17,6 +17,8 @@ const IDLE_S = envNumber('SCALE_IDLE_S', 60);
 const SUSTAIN_S = envNumber('SCALE_SUSTAIN_S', 60);
 const SUSTAIN_RATE = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A pass over a million files on a loaded 2-core machine takes most of an hour. */
+const PASS_TIMEOUT_MS = 4 * 3600_000;
 
 /** VmHWM (peak) and VmRSS of a process, MiB. */
 function rss(pid: number): { peak: number; now: number } {
@@ -60,13 +62,13 @@ export async function scaleLines(bench: Bench, bucket: string): Promise<string[]
   }
   const config = bench.config('scale', { root, bucket });
   log('scale: initial sync --once');
-  const first = await bench.s3mirror(config);
+  const first = await bench.s3mirror(config, [], [], PASS_TIMEOUT_MS);
   const req = (r: { summary: { requests: Record<string, number> } }) =>
     Object.values(r.summary.requests).reduce((a, b) => a + b, 0);
   log('scale: no-op sync --once (journal trusted)');
-  const noop = await bench.s3mirror(config);
+  const noop = await bench.s3mirror(config, [], [], PASS_TIMEOUT_MS);
   log('scale: no-op sync --once --audit (full listing)');
-  const audit = await bench.s3mirror(config, [], ['--audit']);
+  const audit = await bench.s3mirror(config, [], ['--audit'], PASS_TIMEOUT_MS);
   log('scale: daemon');
   const t0 = performance.now();
   const daemon = await startDaemon(bench, config);
