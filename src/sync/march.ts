@@ -2,7 +2,8 @@ import { compareKeys } from '../plan/key-order.js';
 import { decideKey, type KeyContext, type KeyRow } from '../plan/reconcile-key.js';
 import type { Journal } from '../store/journal.js';
 import type { KeyedObject, RowCursor } from '../store/march.js';
-import { WalkReader, type WalkItem } from '../watch/walker.js';
+import { WalkReader } from '../watch/walk-reader.js';
+import type { WalkEntry, WalkItem } from '../watch/walker.js';
 import type { ListingFeed } from './listing-feed.js';
 
 /** Rows and objects read per query; marks written per transaction. */
@@ -53,11 +54,20 @@ class ObjectReader {
     private readonly trash: string,
     private readonly feed: ListingFeed | undefined,
   ) {}
+  /** Can the next object (or the end) be told without a query or a wait? Skips the trash. */
+  get ready(): boolean {
+    while (this.i < this.buf.length && this.buf[this.i]!.key.startsWith(this.trash)) this.i++;
+    return this.i < this.buf.length || this.done;
+  }
+
+  /** The next object when `ready`. */
+  next(): KeyedObject | undefined {
+    return this.buf[this.i];
+  }
+
   async peek(): Promise<KeyedObject | undefined> {
     for (;;) {
-      while (this.i < this.buf.length && this.buf[this.i]!.key.startsWith(this.trash)) this.i++;
-      if (this.i < this.buf.length) return this.buf[this.i];
-      if (this.done) return undefined;
+      if (this.ready) return this.buf[this.i];
       const complete = !this.feed || this.feed.complete;
       const upTo = complete ? null : this.feed!.watermark;
       if (upTo !== null && compareKeys(upTo, this.cursor) <= 0) {
@@ -94,7 +104,7 @@ export interface MarchCounts {
 export async function march(m: {
   journal: Journal;
   pair: string;
-  walk: AsyncIterator<WalkItem>;
+  walk: AsyncIterator<readonly WalkItem[]>;
   feed: ListingFeed | undefined;
   trash: string;
   ctx: Omit<KeyContext, 'unknown'>;
@@ -108,21 +118,30 @@ export async function march(m: {
   const ctx: KeyContext = { ...m.ctx, unknown: (rel) => unknown.some((u) => u === '' || rel.startsWith(u)) };
   const batch = new MarkBatch(journal, pair, m.now);
   const counts = { dirty: 0, localFiles: 0, objects: 0, cancelled: 0, peak: { group: 0, rows: 0, objects: 0 } };
+  // Awaits only when the walk's batch or the object page runs out: a promise per key would cost
+  // as much as the key's lstat.
+  const least = (a: string | undefined, b: string | undefined) =>
+    a === undefined || (b !== undefined && compareKeys(b, a) < 0) ? b : a;
   for (;;) {
-    const w = await walk.peek();
+    if (!walk.ready) await walk.fill();
+    const w = walk.next();
+    const wKey = walk.nextKey();
     const r = rows.peek();
-    const o = await objects.peek();
-    let key: string | undefined;
-    for (const k of [w?.full, r?.key, o?.key])
-      if (k !== undefined && (key === undefined || compareKeys(k, key) < 0)) key = k;
+    const o = objects.ready ? objects.next() : await objects.peek();
+    const key = least(least(wKey, r?.key), o?.key);
     if (key === undefined) break;
-    if (w?.unreadable && w.full === key) {
+    if (w?.unreadable && wKey === key) {
       // Before any row under it (its key is the directory's, `dir/`): their files are unknown.
       unknown.push(w.unreadable.rel ? `${w.unreadable.rel}/` : '');
       walk.take();
       continue;
     }
-    const entries = await walk.takeEntries(key);
+    const entries: WalkEntry[] = [];
+    for (let x = w; x?.entry && walk.nextKey() === key; x = walk.next()) {
+      entries.push(x.entry);
+      walk.take();
+      if (!walk.ready) await walk.fill();
+    }
     const keyRows: KeyRow[] = [];
     while (rows.peek()?.key === key) keyRows.push(rows.take());
     const object = o?.key === key ? objects.take() : undefined;

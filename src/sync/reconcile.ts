@@ -4,7 +4,7 @@ import { currentKeyOfPrevious, leftAtPreviousPrefix } from '../plan/moves.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
-import { type WalkItem, type WalkStats, walkInOrder } from '../watch/walker.js';
+import { type WalkItem, type WalkStats, walkBatches } from '../watch/walker.js';
 import { ListingFeed } from './listing-feed.js';
 import { march } from './march.js';
 
@@ -116,7 +116,7 @@ export async function reconcile(
   const previous = {
     has: (key: string) => journal.march.hasKey(pair.name, currentKeyOfPrevious(pair.prefix, movedFrom ?? '', key)),
   };
-  const walked = walkInOrder(pair.path, filter, { followSymlinks: pair.followSymlinks }, stats);
+  const walked = walkBatches(pair.path, filter, { followSymlinks: pair.followSymlinks }, stats);
   const m = await march({
     journal,
     pair: pair.name,
@@ -152,9 +152,12 @@ export async function reconcile(
 }
 
 /** The walk's items passed on, its unreadable directories noted as status reports them. */
-async function* noteUnreadable(items: AsyncIterable<WalkItem>, out: string[]): AsyncGenerator<WalkItem> {
-  for await (const item of items) {
-    if (item.unreadable) out.push(`${item.unreadable.rel || '.'}: ${item.unreadable.error}`);
-    yield item;
+async function* noteUnreadable(
+  batches: AsyncIterable<readonly WalkItem[]>,
+  out: string[],
+): AsyncGenerator<readonly WalkItem[]> {
+  for await (const items of batches) {
+    for (const item of items) if (item.unreadable) out.push(`${item.unreadable.rel || '.'}: ${item.unreadable.error}`);
+    yield items;
   }
 }

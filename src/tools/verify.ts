@@ -11,7 +11,8 @@ import type { ProgressSample } from '../plan/progress.js';
 import { DIFFERENCES, type VerifyContext } from '../plan/verify.js';
 import { JOURNAL_FILE, Journal } from '../store/journal.js';
 import { Filter } from '../watch/filter.js';
-import { WalkReader, walkInOrder, type WalkEntry } from '../watch/walker.js';
+import { WalkReader } from '../watch/walk-reader.js';
+import { walkBatches, type WalkEntry } from '../watch/walker.js';
 import { judgeJob, type VerifyLine } from './verify-key.js';
 import { ListingReader } from './verify-streams.js';
 
@@ -64,7 +65,7 @@ async function verifyPair(r: PairRun): Promise<PairVerify> {
       hint: 'mount or restore it (s3mirror restore) before verifying',
     });
   const filter = new Filter(pair.path, pair.exclude);
-  const walk = new WalkReader(walkInOrder(pair.path, filter, { followSymlinks: pair.followSymlinks }), pair.prefix);
+  const walk = new WalkReader(walkBatches(pair.path, filter, { followSymlinks: pair.followSymlinks }), pair.prefix);
   const listing = new ListingReader();
   listing.start((o) => bucket.list(pair.prefix, { collect: false, ...o }));
   const before = r.progress.done;

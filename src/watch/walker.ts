@@ -65,6 +65,20 @@ export async function* walkInOrder(
   opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
   stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 },
 ): AsyncGenerator<WalkItem> {
+  for await (const items of walkBatches(root, filter, opts, stats)) yield* items;
+}
+
+/**
+ * walkInOrder's items, in the same order, as the runs between two directory listings: a consumer
+ * that takes them from an array pays no promise per file (a reconciliation meets tens of
+ * thousands of files per second, where one await per file costs as much as their lstat).
+ */
+export async function* walkBatches(
+  root: string,
+  filter: Filter,
+  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
+  stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 },
+): AsyncGenerator<WalkItem[]> {
   const start = opts.under ?? '';
   const rootStat = statSync(join(root, start), { bigint: true });
   // Each directory carries the identities of its ancestors: a followed symlink that leads to one
@@ -81,12 +95,16 @@ export async function* walkInOrder(
   const sliceOver = () => performance.now() > sliceEnd;
   const levels: { children: Child[]; i: number }[] = [];
   let frame: Frame | undefined = first;
+  let out: WalkItem[] = [];
   for (;;) {
     if (frame) {
+      // What came before this directory goes first: its listing may take a while (and pause).
+      if (out.length) yield out;
+      out = [];
       const children: Child[] = [];
       for (const { rel: dirRel, chain } of frame.dirs) {
         const failed = await listOne({ root, dirRel, chain, filter, opts, stats, children, frame, sliceOver, pause });
-        if (failed) yield { unreadable: { rel: dirRel, error: failed }, key: frame.key };
+        if (failed) out.push({ unreadable: { rel: dirRel, error: failed }, key: frame.key });
       }
       levels.push({ children: group(children), i: 0 });
       stats.held += children.length;
@@ -95,14 +113,17 @@ export async function* walkInOrder(
       if (sliceOver()) await pause();
     }
     const top = levels[levels.length - 1];
-    if (!top) return;
+    if (!top) {
+      if (out.length) yield out;
+      return;
+    }
     const c = top.children[top.i++];
     if (!c) {
       levels.pop();
       continue;
     }
     stats.held--;
-    if (c.entry) yield { entry: c.entry, key: c.key };
+    if (c.entry) out.push({ entry: c.entry, key: c.key });
     else if (!opts.shallow) frame = c.frame;
   }
 }
@@ -253,33 +274,5 @@ async function listDir(d: DirList): Promise<void> {
     }
     if (filter.excludes(rel)) continue;
     found.push({ rel, kind, stat: toLocalStat(st) });
-  }
-}
-
-/** The walk's next item (its key with the pair's prefix), looked at before it is taken. */
-export class WalkReader {
-  private next: (WalkItem & { full: string }) | null | undefined;
-  constructor(
-    private readonly it: AsyncIterator<WalkItem>,
-    private readonly prefix: string,
-  ) {}
-  async peek(): Promise<(WalkItem & { full: string }) | undefined> {
-    if (this.next === undefined) {
-      const r = await this.it.next();
-      this.next = r.done ? null : { ...r.value, full: this.prefix + r.value.key };
-    }
-    return this.next ?? undefined;
-  }
-  take(): void {
-    if (this.next !== null) this.next = undefined;
-  }
-  /** Takes every file at `key`: two local names (NFC and NFD) of one key are two entries. */
-  async takeEntries(key: string): Promise<WalkEntry[]> {
-    const entries: WalkEntry[] = [];
-    for (let x = await this.peek(); x?.entry && x.full === key; x = await this.peek()) {
-      entries.push(x.entry);
-      this.take();
-    }
-    return entries;
   }
 }
