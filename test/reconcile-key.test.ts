@@ -70,6 +70,21 @@ describe('decideKey', () => {
       [['a.txt', 'dirty', 'object changed']],
     ],
     [
+      'object of another size, same ETag',
+      { entries: [file()], rows: [row()], object: { size: 4, etag: 'e1' } },
+      {},
+      [['a.txt', 'dirty', 'object changed']],
+    ],
+    [
+      'one file and one clean row at a key, under two names',
+      { key: NFC, entries: [file(NFD)], rows: [row({ rel: NFC, key: NFC })], object: OBJ },
+      { prefix: '' },
+      [
+        [NFD, 'dirty', 'new file'],
+        [NFC, 'gone', 'file gone'],
+      ],
+    ],
+    [
       'skipped and unchanged',
       { entries: [file()], rows: [row({ state: 'skipped' })] },
       {},

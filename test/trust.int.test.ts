@@ -120,9 +120,11 @@ describe('a trusted journal: no requests when nothing changed', () => {
     seen(p);
     sc.write('d1/new.txt', 'new');
     sc.write('f0.txt', 'changed');
+    // Changed in place, same size: only its times tell, and the walk must still see them.
+    sc.write('d0/f0.txt', 'FILE 0');
     const r = summary(await sync(config));
-    expect(seen(p)).toEqual({ PutObject: 2 });
-    expect(r.stats.p!.uploaded).toBe(2);
+    expect(seen(p)).toEqual({ PutObject: 3 });
+    expect(r.stats.p!.uploaded).toBe(3);
     await expectMirror(sc.root, sc.bucket);
   });
 
