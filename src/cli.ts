@@ -2,7 +2,8 @@
 // First: routes process warnings before any other module (the AWS SDK) is evaluated.
 import { routeWarnings } from './warnings.js';
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as CommanderModule from 'commander';
 import { loadConfig, type Config } from './config.js';
 import { isMirrorError, MirrorError } from './errors.js';
 import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit.js';
@@ -10,6 +11,9 @@ import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { formatPairStats } from './status/summary.js';
 import type { RestoreArgs } from './tools/restore-command.js';
+
+// Required, not imported: see src/watch/filter.ts (Node's export lexer over a CommonJS package).
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {

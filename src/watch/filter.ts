@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { createRequire } from 'node:module';
+import type IgnoreFactory from 'ignore';
+import type { Ignore } from 'ignore';
+
+// Required, not imported: Node runs its export lexer over a CommonJS package that ESM imports,
+// which costs a short-lived process (sync --once) tens of milliseconds before any work.
+const ignore = createRequire(import.meta.url)('ignore') as typeof IgnoreFactory;
 
 export const IGNORE_FILE = '.s3mirrorignore';
 
