@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type IgnoreFactory from 'ignore';
@@ -53,9 +53,10 @@ export class Filter {
   private rulesFor(dirRel: string): Ignore | null {
     let r = this.perDir.get(dirRel);
     if (r !== undefined) return r;
+    const file = join(this.root, dirRel, IGNORE_FILE);
     try {
-      const text = readFileSync(join(this.root, dirRel, IGNORE_FILE), 'utf8');
-      r = ignore({ allowRelativePaths: true }).add(text);
+      // Most directories have none: asking first spares the ENOENT error a failed read builds.
+      r = existsSync(file) ? ignore({ allowRelativePaths: true }).add(readFileSync(file, 'utf8')) : null;
     } catch {
       r = null;
     }
