@@ -13,7 +13,8 @@ import { formatPairStats } from './status/summary.js';
 import type { RestoreArgs } from './tools/restore-command.js';
 
 // Required, not imported: see src/watch/filter.ts (Node's export lexer over a CommonJS package).
-const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
+const require = createRequire(import.meta.url);
+const { Command, CommanderError, Option } = require('commander') as typeof CommanderModule;
 
 function fail(e: unknown): never {
   if (isMirrorError(e)) {

@@ -32,7 +32,8 @@ const LEVELS: Readonly<Record<string, number>> = {
 };
 
 let pinoModule: typeof import('pino') | undefined;
-const loadPino = () => (pinoModule ??= createRequire(import.meta.url)('pino') as typeof import('pino'));
+const require = createRequire(import.meta.url);
+const loadPino = () => (pinoModule ??= require('pino') as typeof import('pino'));
 
 const noop = () => undefined;
 

@@ -3,7 +3,8 @@ import type { Database as Db } from 'better-sqlite3';
 import { createRequire } from 'node:module';
 
 // Required, not imported: see src/watch/filter.ts (Node's export lexer over a CommonJS package).
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof DatabaseCtor;
+const require = createRequire(import.meta.url);
+const Database = require('better-sqlite3') as typeof DatabaseCtor;
 import { chmodSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';

@@ -5,10 +5,12 @@ import type { Hashed } from '../local/hasher.js';
 import { md5Hex } from '../plan/etag.js';
 import { type EtagsAre, writesMd5 } from '../plan/one-pass.js';
 
+const require = createRequire(import.meta.url);
+
 /** Content types by extension, loaded at the first upload: a pass with nothing to send never needs them (~8 ms of start-up). */
 let mime: typeof import('mime-types') | undefined;
 function contentType(key: string): string {
-  mime ??= createRequire(import.meta.url)('mime-types') as typeof import('mime-types');
+  mime ??= require('mime-types') as typeof import('mime-types');
   return mime.lookup(key) || 'application/octet-stream';
 }
 

@@ -6,7 +6,8 @@ import type { Ignore } from 'ignore';
 
 // Required, not imported: Node runs its export lexer over a CommonJS package that ESM imports,
 // which costs a short-lived process (sync --once) tens of milliseconds before any work.
-const ignore = createRequire(import.meta.url)('ignore') as typeof IgnoreFactory;
+const require = createRequire(import.meta.url);
+const ignore = require('ignore') as typeof IgnoreFactory;
 
 export const IGNORE_FILE = '.s3mirrorignore';
 
