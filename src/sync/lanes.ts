@@ -1,7 +1,7 @@
-import PQueue from 'p-queue';
 import { ByteBudget } from '../local/budget.js';
 import type { Config } from '../config.js';
 import { type LaneShare, laneOf, laneShare, type ShareFacts, transferBudgetBytes } from '../plan/lanes.js';
+import { Slots } from './slots.js';
 
 /**
  * One pair's way to its bucket: its own transfer slots, examination slots and byte budgets
@@ -11,16 +11,16 @@ import { type LaneShare, laneOf, laneShare, type ShareFacts, transferBudgetBytes
  */
 export class PairLanes {
   /** Both lanes' transfers; a large one first takes a place in `largeGate`. */
-  private readonly slots: PQueue;
-  private readonly largeGate: PQueue;
-  readonly examine: PQueue;
+  private readonly slots: Slots;
+  private readonly largeGate: Slots;
+  readonly examine: Slots;
   readonly small: ByteBudget;
   readonly large: ByteBudget;
 
   constructor(share: LaneShare) {
-    this.slots = new PQueue({ concurrency: share.slots });
-    this.largeGate = new PQueue({ concurrency: share.largeSlots });
-    this.examine = new PQueue({ concurrency: share.examineSlots });
+    this.slots = new Slots(share.slots);
+    this.largeGate = new Slots(share.largeSlots);
+    this.examine = new Slots(share.examineSlots);
     this.small = new ByteBudget(share.smallBytes);
     this.large = new ByteBudget(share.largeBytes);
   }
@@ -40,8 +40,8 @@ export class PairLanes {
 
   /** Run a transfer of `bytes` (0: a delete or other small request) in its lane. */
   run<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
-    if (laneOf(bytes).lane === 'small') return this.slots.add(fn, { priority: 1 }) as Promise<T>;
-    return this.largeGate.add(() => this.slots.add(fn)) as Promise<T>;
+    if (laneOf(bytes).lane === 'small') return this.slots.add(fn, { urgent: true });
+    return this.largeGate.add(() => this.slots.add(fn));
   }
 
   /** The byte budget a body of `bytes` is held in while it waits for and makes its upload. */
