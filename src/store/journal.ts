@@ -253,6 +253,7 @@ export class Journal {
     this.outcomes.recordSkipped(f);
   }
   recordHeld(pair: string, rel: string, gen: number, reason: string, now: number): void {
+    this.pairs.mayHold(pair);
     this.outcomes.recordHeld(pair, rel, gen, reason, now);
   }
 }

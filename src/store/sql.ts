@@ -36,6 +36,10 @@ export class Sql {
     return s;
   }
 
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   tx<T>(fn: () => T): T {
     try {
       return this.run(fn) as T;
