@@ -7,6 +7,7 @@ import { isThrottling, isTimeout } from './errors.js';
 import { parseListPage, type ListPage } from './list-page.js';
 import { NodeHttpHandler, sdk } from './sdk.js';
 import type { RequestCounter } from './counter.js';
+import { fastConfig } from './fast-config.js';
 
 const headersWaiters = new WeakMap<object, () => void>();
 
@@ -221,5 +222,6 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     },
     { step: 'build', name: 's3mirrorDeleteMd5', priority: 'low' },
   );
+  (client as { config: S3Client['config'] }).config = fastConfig(client.config);
   return client;
 }
