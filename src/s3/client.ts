@@ -5,7 +5,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
 import { isThrottling, isTimeout } from './errors.js';
 import { parseListPage, type ListPage } from './list-page.js';
-import { NodeHttpHandler, sdk } from './sdk.js';
+import { getSchemaSerdePlugin, NodeHttpHandler, sdk } from './sdk.js';
 import type { RequestCounter } from './counter.js';
 import { fastConfig } from './fast-config.js';
 
@@ -222,6 +222,10 @@ export function createClient(cfg: Config['s3'], opts: ClientOptions, counter: Re
     },
     { step: 'build', name: 's3mirrorDeleteMd5', priority: 'low' },
   );
-  (client as { config: S3Client['config'] }).config = fastConfig(client.config);
+  // Serialising, deserialising and resolving the endpoint each spread the config (see fast-config.ts):
+  // the serde middleware (the client's, replaced by name) and the commands get the fast copy.
+  const fast = fastConfig(client.config);
+  client.middlewareStack.use(getSchemaSerdePlugin(fast));
+  (client as { config: S3Client['config'] }).config = fast;
   return client;
 }
