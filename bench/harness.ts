@@ -92,6 +92,8 @@ export interface S3mSummary {
   failures: unknown[];
   stats: Record<string, { uploaded: number; skipped: number; failed: number; copied: number; deleted: number }>;
   requests: Record<string, number>;
+  /** Per pair: whether the pass listed its bucket, and why (plan/trust.ts). */
+  listings?: Record<string, { listed: boolean; reason: string }>;
 }
 
 export interface S3mRun extends Measured {
