@@ -14,6 +14,28 @@ afterEach(() => {
 
 const deleteBatches = (sc: MemoryScratch) => sc.s3.requests.filter((q) => q.op === 'DeleteObjects').map((q) => q.keys);
 
+/** Ten files mirrored, six of them deleted: the guard holds the six (`s` is the scratch, for cleanup). */
+async function sixOfTenHeld(name: string): Promise<{ sc: MemoryScratch; cfg: ReturnType<MemoryScratch['config']> }> {
+  const sc = memoryScratch(name);
+  s = sc;
+  for (let i = 0; i < 10; i++) sc.write(`f${i}`, String(i));
+  const cfg = sc.config();
+  await sc.pass(cfg);
+  for (let i = 0; i < 6; i++) unlinkSync(join(sc.root, `f${i}`));
+  expect((await sc.pass(cfg)).held).toEqual([expect.objectContaining({ count: 6 })]);
+  return { sc, cfg };
+}
+
+/** `resume --allow-deletes` for pair p: releases exactly `n` held deletes. */
+function releaseHeld(sc: MemoryScratch, n: number): void {
+  const j = Journal.open(sc.stateDir);
+  try {
+    expect(j.pairs.releaseHeld('p', Date.now())).toBe(n);
+  } finally {
+    j.close();
+  }
+}
+
 describe('deletes on the in-memory bucket', () => {
   it('1,001 deletes are two DeleteObjects calls of at most 1,000 keys', async () => {
     s = memoryScratch('del-batch');
@@ -46,57 +68,36 @@ describe('deletes on the in-memory bucket', () => {
   });
 
   it('held deletes stay held at the next pass, and go once released', async () => {
-    s = memoryScratch('del-held');
-    for (let i = 0; i < 10; i++) s.write(`f${i}`, String(i));
-    const cfg = s.config();
-    await s.pass(cfg);
-    for (let i = 0; i < 6; i++) unlinkSync(join(s.root, `f${i}`));
-    expect((await s.pass(cfg)).held).toEqual([expect.objectContaining({ count: 6 })]);
-    expect((await s.pass(cfg)).held).toEqual([expect.objectContaining({ count: 6 })]);
-    expect(s.s3.counts().DeleteObjects ?? 0).toBe(0);
-    expect(s.s3.objects(s.bucket)).toHaveLength(10);
-
-    const j = Journal.open(s.stateDir);
-    try {
-      expect(j.pairs.releaseHeld('p', Date.now())).toBe(6);
-    } finally {
-      j.close();
-    }
-    const r = await s.pass(cfg);
+    const { sc, cfg } = await sixOfTenHeld('del-held');
+    expect((await sc.pass(cfg)).held).toEqual([expect.objectContaining({ count: 6 })]);
+    expect(sc.s3.counts().DeleteObjects ?? 0).toBe(0);
+    expect(sc.s3.objects(sc.bucket)).toHaveLength(10);
+    releaseHeld(sc, 6);
+    const r = await sc.pass(cfg);
     expect(r.held).toEqual([]);
     expect(r.stats.p).toMatchObject({ deleted: 6 });
-    expectMemoryMirror(s);
+    expectMemoryMirror(sc);
   });
 
   it('released deletes that fail stay released, and a file seen again ends its release', async () => {
-    s = memoryScratch('del-released-fail');
-    for (let i = 0; i < 10; i++) s.write(`f${i}`, String(i));
-    const cfg = s.config();
-    await s.pass(cfg);
-    for (let i = 0; i < 6; i++) unlinkSync(join(s.root, `f${i}`));
-    expect((await s.pass(cfg)).held).toEqual([expect.objectContaining({ count: 6 })]);
-    const j = Journal.open(s.stateDir);
-    try {
-      expect(j.pairs.releaseHeld('p', Date.now())).toBe(6);
-    } finally {
-      j.close();
-    }
+    const { sc, cfg } = await sixOfTenHeld('del-released-fail');
+    releaseHeld(sc, 6);
     // Every try of the released deletes is refused: they fail, and are not held again.
-    s.s3.deleteFault = () => 'InternalError: try again';
-    const refused = await s.pass(cfg);
+    sc.s3.deleteFault = () => 'InternalError: try again';
+    const refused = await sc.pass(cfg);
     expect(refused.held).toEqual([]);
     expect(refused.failures.length).toBeGreaterThan(0);
-    expect(s.s3.objects(s.bucket)).toHaveLength(10);
-    s.s3.deleteFault = undefined;
+    expect(sc.s3.objects(sc.bucket)).toHaveLength(10);
+    sc.s3.deleteFault = undefined;
     // f0 comes back before they land: its release ends with its upload.
-    s.write('f0', 'back');
-    const r = await s.pass(cfg);
+    sc.write('f0', 'back');
+    const r = await sc.pass(cfg);
     expect(r.held).toEqual([]);
     expect(r.stats.p).toMatchObject({ deleted: 5 });
-    expectMemoryMirror(s);
-    unlinkSync(join(s.root, 'f0'));
-    for (let i = 6; i < 10; i++) unlinkSync(join(s.root, `f${i}`));
-    expect((await s.pass(cfg)).held).toEqual([expect.objectContaining({ count: 5 })]);
+    expectMemoryMirror(sc);
+    unlinkSync(join(sc.root, 'f0'));
+    for (let i = 6; i < 10; i++) unlinkSync(join(sc.root, `f${i}`));
+    expect((await sc.pass(cfg)).held).toEqual([expect.objectContaining({ count: 5 })]);
   });
 
   it('objects nobody uploaded from this tree stay when nothing local ever named them (delete: keep)', async () => {
