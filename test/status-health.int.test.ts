@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config.js';
 import type { Daemon } from '../src/sync/daemon.js';
 import { spawn } from 'node:child_process';
-import { CLI_PATH, type CliResult, cliEnv, killAllClis, runCli, spawnCli } from './support/cli.js';
-import { expectStatusExit } from './support/cli-fixture.js';
+import { CLI_PATH, type CliResult, cliEnv, runCli, spawnCli } from './support/cli.js';
+import { expectStatusExit, tearDown } from './support/cli-fixture.js';
 import { daemon, eventually, scratch, type Scratch } from './support/mirror.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
@@ -17,12 +17,9 @@ let s: Scratch | undefined;
 let d: Daemon | undefined;
 let proxy: FaultProxy | undefined;
 afterEach(async () => {
-  await d?.stop();
+  await tearDown({ d, proxy, s });
   d = undefined;
-  await killAllClis();
-  await proxy?.close();
   proxy = undefined;
-  s?.cleanup();
 });
 
 interface PairJson {

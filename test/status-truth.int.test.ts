@@ -5,8 +5,8 @@ import { parseConfig, type Config } from '../src/config.js';
 import type { Daemon } from '../src/sync/daemon.js';
 import { Journal } from '../src/store/journal.js';
 import type { Watcher } from '../src/watch/watcher.js';
-import { killAllClis, runCli } from './support/cli.js';
-import { expectStatusExit } from './support/cli-fixture.js';
+import { runCli } from './support/cli.js';
+import { expectStatusExit, tearDown } from './support/cli-fixture.js';
 import { daemon, eventually, once, scratch, type Scratch } from './support/mirror.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
 import { testEnv } from './support/s3server.js';
@@ -15,12 +15,9 @@ let s: Scratch | undefined;
 let d: Daemon | undefined;
 let proxy: FaultProxy | undefined;
 afterEach(async () => {
-  await d?.stop();
+  await tearDown({ d, proxy, s });
   d = undefined;
-  await killAllClis();
-  await proxy?.close();
   proxy = undefined;
-  s?.cleanup();
 });
 
 interface PairJson {

@@ -7,6 +7,9 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { assertBuilt, killAllClis, runCli, type CliChild, type CliResult } from './cli.js';
 import { createBucket, emptyAndDeleteBucket, uniqueBucket } from './s3client.js';
 import { testEnv } from './s3server.js';
+import type { Daemon } from '../../src/sync/daemon.js';
+import type { Scratch } from './mirror.js';
+import type { FaultProxy } from './proxy.js';
 
 export interface Fixture {
   root: string;
@@ -199,4 +202,19 @@ export function metricsBase(d: CliChild, timeoutMs = 20_000): Promise<string> {
     },
     { timeoutMs, intervalMs: 50, note: () => d.stdout() },
   );
+}
+
+/**
+ * What an in-process daemon test leaves running, in the order it must go: the daemon, any CLI it
+ * spawned, the proxy in front of the server, then the scratch directory.
+ */
+export async function tearDown(o: {
+  d?: Daemon | undefined;
+  proxy?: FaultProxy | undefined;
+  s?: Scratch | undefined;
+}): Promise<void> {
+  await o.d?.stop();
+  await killAllClis();
+  await o.proxy?.close();
+  o.s?.cleanup();
 }
