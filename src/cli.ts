@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // First: routes process warnings before any other module (the AWS SDK) is evaluated.
 import { routeWarnings } from './warnings.js';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as CommanderModule from 'commander';
 import { loadConfig, type Config } from './config.js';
@@ -11,6 +10,7 @@ import { createLogger } from './log.js';
 import { Journal } from './store/journal.js';
 import { formatPairStats } from './status/summary.js';
 import type { RestoreArgs } from './tools/restore-command.js';
+import { packageVersion } from './version.js';
 
 // Required, not imported: see src/watch/filter.ts (Node's export lexer over a CommonJS package).
 const require = createRequire(import.meta.url);
@@ -29,22 +29,10 @@ function fail(e: unknown): never {
 const configOption = () =>
   new Option('-c, --config <file>', 'path to the JSON config').env('S3MIRROR_CONFIG').makeOptionMandatory();
 
-/** package.json beside dist/ (or src/): read at run time, so the version is the installed one. */
-function version(): string {
-  try {
-    return (
-      (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ??
-      'unknown'
-    );
-  } catch {
-    return 'unknown';
-  }
-}
-
 const program = new Command()
   .name('s3mirror')
   .description('Keep local directories continuously mirrored into S3.')
-  .version(version(), '-V, --version', 'print the version')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .addHelpText(

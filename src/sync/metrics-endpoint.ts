@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -7,17 +7,7 @@ import { pageData } from '../metrics/page-data.js';
 import { type MetricsServer, serveMetrics } from '../metrics/server.js';
 import { Throughput } from '../plan/throughput.js';
 import type { Runtime } from './runtime.js';
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+import { packageVersion } from '../version.js';
 
 function sizeOf(path: string): number {
   try {
@@ -47,7 +37,7 @@ export async function openMetrics(o: {
       journalBytes: () => sizeOf(rt.journal.path) + sizeOf(`${rt.journal.path}-wal`),
       now: rt.now,
     },
-    { version: version() },
+    { version: packageVersion() },
   );
   const sent = sentSampler(rt);
   const routes = {
