@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
-import { z } from 'zod';
+// A namespace import, so the bundle keeps only the zod it uses (`{ z }` drags in every locale).
+import * as z from 'zod';
 import { MirrorError } from './errors.js';
 import { parseBandwidth } from './plan/bandwidth.js';
 import { parseListen } from './plan/listen.js';
