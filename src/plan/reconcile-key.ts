@@ -60,22 +60,27 @@ function statOf(r: KeyRow): StatView {
  * rows that name it, and the listed object, compared. Nothing is decided about the work itself:
  * the planner does that per row; this only says which rows may need work.
  */
+/**
+ * Nearly every key of a rescan: one file, its clean row, its object, all as recorded. decideKey
+ * would say `none` ('in sync'); a pass meets every file, so the march asks this first and builds
+ * nothing for such a key.
+ */
+export function inSync(s: KeySides): boolean {
+  if (s.entries.length !== 1 || s.rows.length !== 1) return false;
+  const e = s.entries[0]!;
+  const r = s.rows[0]!;
+  return (
+    e.rel === r.rel &&
+    r.present === 1 &&
+    r.state === 'clean' &&
+    sameStat(e.stat, { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino }) &&
+    s.object?.etag === r.etag &&
+    s.object.size === r.remote_size
+  );
+}
+
 export function decideKey(s: KeySides, ctx: KeyContext): KeyDecision[] {
-  // Nearly every key of a rescan: one file, its clean row, its object, all as recorded. Decided
-  // here as the loops below would, without their allocations (a pass meets every file).
-  if (s.entries.length === 1 && s.rows.length === 1) {
-    const e = s.entries[0]!;
-    const r = s.rows[0]!;
-    if (
-      e.rel === r.rel &&
-      r.present === 1 &&
-      r.state === 'clean' &&
-      sameStat(e.stat, { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino }) &&
-      s.object?.etag === r.etag &&
-      s.object.size === r.remote_size
-    )
-      return [{ rel: e.rel, key: s.key, action: 'none', reason: 'in sync' }];
-  }
+  if (inSync(s)) return [{ rel: s.entries[0]!.rel, key: s.key, action: 'none', reason: 'in sync' }];
   const out: KeyDecision[] = [];
   const d = (rel: string, action: KeyAction, reason: string) => out.push({ rel, key: s.key, action, reason });
   const o = s.object;

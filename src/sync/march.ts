@@ -1,5 +1,5 @@
 import { compareKeys } from '../plan/key-order.js';
-import { decideKey, type KeyContext, type KeyRow } from '../plan/reconcile-key.js';
+import { decideKey, inSync, type KeyContext, type KeyRow, type KeySides } from '../plan/reconcile-key.js';
 import type { Journal } from '../store/journal.js';
 import type { KeyedObject, RowCursor } from '../store/march.js';
 import { WalkReader } from '../watch/walk-reader.js';
@@ -122,6 +122,16 @@ export async function march(m: {
   // as much as the key's lstat.
   const least = (a: string | undefined, b: string | undefined) =>
     a === undefined || (b !== undefined && compareKeys(b, a) < 0) ? b : a;
+  // One key's sides, filled anew for each key: decideKey keeps none of them, and a pass meets
+  // every file, most of them in sync.
+  const entries: WalkEntry[] = [];
+  const keyRows: KeyRow[] = [];
+  const sides: { -readonly [K in keyof KeySides]: KeySides[K] } = {
+    key: '',
+    entries,
+    rows: keyRows,
+    object: undefined,
+  };
   for (;;) {
     if (!walk.ready) await walk.fill();
     const w = walk.next();
@@ -136,18 +146,21 @@ export async function march(m: {
       walk.take();
       continue;
     }
-    const entries: WalkEntry[] = [];
+    entries.length = 0;
     for (let x = w; x?.entry && walk.nextKey() === key; x = walk.next()) {
       entries.push(x.entry);
       walk.take();
       if (!walk.ready) await walk.fill();
     }
-    const keyRows: KeyRow[] = [];
+    keyRows.length = 0;
     while (rows.peek()?.key === key) keyRows.push(rows.take());
     const object = o?.key === key ? objects.take() : undefined;
     counts.localFiles += entries.length;
     counts.peak.group = Math.max(counts.peak.group, entries.length + keyRows.length + (object ? 1 : 0));
-    for (const d of decideKey({ key, entries, rows: keyRows, object }, ctx)) {
+    sides.key = key;
+    sides.object = object;
+    if (inSync(sides)) continue;
+    for (const d of decideKey(sides, ctx)) {
       if (d.action === 'none') continue;
       if (d.action === 'cancel') counts.cancelled++;
       else counts.dirty++;

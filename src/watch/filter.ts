@@ -47,6 +47,22 @@ export class Filter {
     }
   }
 
+  /**
+   * Can any rule exclude an entry directly inside `dirRel`? False when there are no root rules and
+   * neither the directory nor an ancestor carries an ignore file: a walk then tests the
+   * directory once, not each of its entries (excludes() walks the ancestors for every path).
+   */
+  mayExcludeIn(dirRel: string): boolean {
+    if (this.rootRules) return true;
+    let dir = '';
+    for (;;) {
+      if (this.rulesFor(dir)) return true;
+      if (dir === dirRel) return false;
+      const next = dirRel.indexOf('/', dir ? dir.length + 1 : 0);
+      dir = next < 0 ? dirRel : dirRel.slice(0, next);
+    }
+  }
+
   invalidate(dirRel: string): void {
     this.perDir.delete(dirRel);
   }

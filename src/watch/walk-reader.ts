@@ -8,7 +8,8 @@ import type { WalkEntry, WalkItem } from './walker.js';
  */
 export class WalkReader {
   private buf: readonly WalkItem[] = [];
-  private keys: readonly string[] = [];
+  /** The items' keys with the prefix; null when there is no prefix (the items' own keys). */
+  private keys: readonly string[] | null = null;
   private i = 0;
   private done = false;
   constructor(
@@ -31,7 +32,7 @@ export class WalkReader {
       }
       const p = this.prefix;
       this.buf = r.value;
-      this.keys = r.value.map((x) => p + x.key);
+      this.keys = p ? r.value.map((x) => p + x.key) : null;
       this.i = 0;
     }
   }
@@ -43,7 +44,7 @@ export class WalkReader {
 
   /** The next item's key with the prefix; undefined at the end. Only when `ready`. */
   nextKey(): string | undefined {
-    return this.keys[this.i];
+    return this.keys ? this.keys[this.i] : this.buf[this.i]?.key;
   }
 
   take(): void {

@@ -46,7 +46,10 @@ export interface WalkStats {
 
 /** A directory of the key space: one physical directory, or several whose names have one NFC form. */
 type Frame = { key: string; dirs: { rel: string; chain: readonly string[] }[] };
-type Child = { key: string; rel: string; entry?: WalkEntry; frame?: Frame };
+/** A file's child is yielded as its WalkItem as it is: no second object per file. */
+type Child =
+  | { key: string; rel: string; entry: WalkEntry; frame?: undefined }
+  | { key: string; rel: string; entry?: undefined; frame: Frame };
 
 const byKey = (a: Child, b: Child): number => compareKeys(a.key, b.key) || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0);
 
@@ -123,7 +126,7 @@ export async function* walkBatches(
       continue;
     }
     stats.held--;
-    if (c.entry) out.push({ entry: c.entry, key: c.key });
+    if (c.entry) out.push(c);
     else if (!opts.shallow) frame = c.frame;
   }
 }
@@ -155,15 +158,16 @@ async function listOne(l: {
 }): Promise<string | undefined> {
   const { dirRel, stats } = l;
   let dir: TreeDir | null;
-  // Listed and lstat'ed through the directory as opened: if a directory on the way becomes a
-  // symlink meanwhile, nothing outside the tree is listed in its place (unless following).
+  // Listed through the directory as opened, and its findings kept only if it is still at its
+  // place once its entries are lstat'ed: if a directory on the way becomes a symlink meanwhile,
+  // nothing outside the tree is taken for its contents (unless following).
   try {
     dir = openDirInTree(treePath(l.root, dirRel, l.opts.followSymlinks));
     if (!dir) return undefined; // gone, or not a directory of the tree any more
   } catch (e) {
     return (e as Error).message;
   }
-  const found: WalkEntry[] = [];
+  const found: Child[] = [];
   const below: { rel: string; chain: readonly string[] }[] = [];
   try {
     let names: string[];
@@ -179,6 +183,7 @@ async function listOne(l: {
       dirRel,
       names,
       chain: l.chain,
+      base: l.frame.key,
       filter: l.filter,
       follow: l.opts.followSymlinks,
       out,
@@ -192,7 +197,7 @@ async function listOne(l: {
     dir.close();
   }
   const base = l.frame.key;
-  for (const e of found) l.children.push({ key: base + nameOf(e.rel).normalize('NFC'), rel: e.rel, entry: e });
+  for (const c of found) l.children.push(c);
   for (const d of below) {
     const key = `${base + nameOf(d.rel).normalize('NFC')}/`;
     l.children.push({ key, rel: d.rel, frame: { key, dirs: [d] } });
@@ -226,11 +231,13 @@ interface DirList {
   names: string[];
   /** The identities of the directory and its ancestors: a followed link back to one is a loop. */
   chain: readonly string[];
+  /** The directory's key (NFC, with a trailing '/'; '' for the root). */
+  base: string;
   filter: Filter;
   follow: boolean;
   /** Where loops are reported. */
   out: { loops: string[] };
-  found: WalkEntry[];
+  found: Child[];
   below: { rel: string; chain: readonly string[] }[];
   sliceOver: () => boolean;
   pause: () => Promise<void>;
@@ -238,20 +245,23 @@ interface DirList {
 
 /** One directory's entries: files into `found`, directories to walk into `below`. */
 async function listDir(d: DirList): Promise<void> {
-  const { dir, dirRel, names, chain, filter, follow, out, found, below, sliceOver, pause } = d;
+  const { dir, dirRel, names, chain, base, filter, follow, out, found, below, sliceOver, pause } = d;
   // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
-  const under = dir.path.endsWith(sep) ? dir.path : dir.path + sep;
+  const under = dir.treePath.endsWith(sep) ? dir.treePath : dir.treePath + sep;
+  // Asked once per directory: in most trees no rule can exclude anything here.
+  const filtered = filter.mayExcludeIn(dirRel);
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     if ((i & 63) === 63 && sliceOver()) await pause();
     const rel = dirRel ? `${dirRel}/${name}` : name;
     const abs = under + name;
-    let st: BigIntStats;
+    let st: BigIntStats | undefined;
     try {
-      st = lstatSync(abs, { bigint: true });
+      st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
     } catch {
-      continue; // vanished since readdir: the watcher (or next rescan) reports it
+      continue; // no longer reachable (ENOTDIR, EACCES): the watcher (or next rescan) reports it
     }
+    if (!st) continue; // vanished since readdir: likewise
     let kind = kindOf(st);
     const viaLink = kind === 'symlink';
     if (kind === 'symlink' && follow) {
@@ -263,7 +273,7 @@ async function listDir(d: DirList): Promise<void> {
       }
     }
     if (kind === 'dir') {
-      if (filter.excludes(rel, true)) continue;
+      if (filtered && filter.excludes(rel, true)) continue;
       const id = `${st.dev}:${st.ino}`;
       if (viaLink && chain.includes(id)) {
         out.loops.push(rel);
@@ -272,7 +282,7 @@ async function listDir(d: DirList): Promise<void> {
       below.push({ rel, chain: [...chain, id] });
       continue;
     }
-    if (filter.excludes(rel)) continue;
-    found.push({ rel, kind, stat: toLocalStat(st) });
+    if (filtered && filter.excludes(rel)) continue;
+    found.push({ key: base + name.normalize('NFC'), rel, entry: { rel, kind, stat: toLocalStat(st) } });
   }
 }
