@@ -3,15 +3,16 @@
 // unchanged tree costs no request at all, and the SDK is never loaded. Each way trust ends is
 // tested here, with requests counted by the fault proxy in front of the real server.
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, killAllClis, runCli, type CliResult } from './support/cli.js';
 import { eventually, expectMirror, daemon, scratch, type Scratch } from './support/mirror.js';
-import { createBucket, independentClient, uniqueBucket } from './support/s3client.js';
+import { createBucket, independentClient, listAll, uniqueBucket } from './support/s3client.js';
 import { startProxy, type FaultProxy } from './support/proxy.js';
 import { viaProxy } from './support/faults.js';
 import { testEnv } from './support/s3server.js';
+import { Journal } from '../src/store/journal.js';
 
 const deleteObject = (bucket: string, key: string) =>
   independentClient().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
@@ -126,6 +127,32 @@ describe('a trusted journal: no requests when nothing changed', () => {
     expect(seen(p)).toEqual({ PutObject: 3 });
     expect(r.stats.p!.uploaded).toBe(3);
     await expectMirror(sc.root, sc.bucket);
+  });
+
+  it('a trusted pass still sees a file deleted, grown, or replaced by a directory or a symlink', async () => {
+    const { sc, p } = await setup('trust-kinds');
+    tree(sc);
+    const config = join(sc.dir, 'config.json');
+    summary(await sync(config));
+    seen(p);
+    rmSync(join(sc.root, 'd0/f3.txt'));
+    appendFileSync(join(sc.root, 'd2/f5.txt'), ' and more');
+    rmSync(join(sc.root, 'd1/f4.txt'));
+    sc.write('d1/f4.txt/inner.txt', 'inner');
+    rmSync(join(sc.root, 'd0/f6.txt'));
+    symlinkSync('f0.txt', join(sc.root, 'd0/f6.txt'));
+    const r = summary(await sync(config));
+    expect(r.listings.p!.listed).toBe(false);
+    expect(seen(p)).toEqual({ PutObject: 2, DeleteObjects: 1 });
+    // The symlink is not followed: its row says so, and its object stays (planner rule 2).
+    const j = Journal.open(sc.stateDir, { readonly: true });
+    expect(j.getFile('p', 'd0/f6.txt')).toMatchObject({ kind: 'symlink', state: 'skipped' });
+    j.close();
+    const objects = await listAll(sc.bucket);
+    const keys = objects.map((o) => o.key);
+    expect(keys).toContain('d1/f4.txt/inner.txt');
+    for (const gone of ['d0/f3.txt', 'd1/f4.txt']) expect(keys).not.toContain(gone);
+    expect(objects.find((o) => o.key === 'd2/f5.txt')?.size).toBe('file 5 and more'.length);
   });
 
   it('after a kill -9 the next start lists the bucket, then trusts it again', async () => {
