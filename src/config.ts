@@ -111,7 +111,7 @@ const configSchema = z.strictObject({
   maxDelayMs: intIn(0, 86_400_000).default(DEFAULTS.maxDelayMs),
   rescanIntervalMs: intIn(0, 604_800_000).default(DEFAULTS.rescanIntervalMs),
   degradedRescanMs: intIn(100, 86_400_000).default(DEFAULTS.degradedRescanMs),
-  watcher: oneOf(['auto', 'chokidar', 'parcel']).default(DEFAULTS.watcher),
+  watcher: oneOf(['auto', 'chokidar', 'parcel', 'node']).default(DEFAULTS.watcher),
   drainTimeoutMs: intIn(0, 3_600_000).default(DEFAULTS.drainTimeoutMs),
   abortIncompleteAfterMs: intIn(60_000, 31_536_000_000).default(DEFAULTS.abortIncompleteAfterMs),
   bandwidth: str('a rate such as "50MiB/s", "off", "pause" or a timetable "08:00,10MiB/s 19:00,off"')

@@ -29,7 +29,7 @@ describe('a real inotify limit too low for the tree (issue 9, item 3)', () => {
     expect(isRoot, 'run as root: this test lowers fs.inotify.max_user_watches').toBe(true);
     s = await scratch('inotify');
     for (let i = 0; i < 300; i++) s.write(`d${i % 6}/f${i}.txt`, `file ${i}`);
-    // chokidar: one watch per file (the parcel backend, one per directory, is in inotify-watches).
+    // chokidar: one watch per file (parcel and node, one per directory, are in inotify-watches).
     const cfg = s.config({}, { degradedRescanMs: 300, watcher: 'chokidar' });
     const before = readLimit();
     const w = new LoweredOnce(40);
@@ -62,7 +62,7 @@ describe('a real inotify limit too low for the tree (issue 9, item 3)', () => {
     expect(isRoot, 'run as root: the demo is run in a user namespace of its own').toBe(true);
     assertBuilt();
     // A user namespace whose own watch limit (2) is below what the demo's folder needs: with
-    // parcel, one watch per directory, and it has three.
+    // node (auto's choice on a first start), one watch per directory, and it has three.
     const child = spawn(
       'unshare',
       [

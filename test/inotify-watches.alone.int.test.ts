@@ -43,7 +43,7 @@ function ownWatches(): number {
   return n;
 }
 
-async function startLowered(backend: 'auto' | 'chokidar' | 'parcel') {
+async function startLowered(backend: 'auto' | 'chokidar' | 'parcel' | 'node') {
   expect(isRoot, 'run as root: this test lowers fs.inotify.max_user_watches').toBe(true);
   s = await scratch(`watches-${backend}`);
   for (let i = 0; i < FILES; i++) s.write(`${dirAt(i % DIRS)}/f${i}.txt`, `file ${i}`);
@@ -66,32 +66,35 @@ async function startLowered(backend: 'auto' | 'chokidar' | 'parcel') {
 }
 
 describe(`${FILES} files in ${DIRS} directories, with ${HEADROOM} inotify watches free`, () => {
-  it('parcel watches every directory with one watch each, and mirrors a change in the deepest', async () => {
-    const { cfg, held } = await startLowered('parcel');
-    expect(d!.rt.degradedOf('p')).toBeUndefined();
-    // The root and its 20 directories: one watch each, none per file.
-    expect(held).toBe(DIRS + 1);
-    await eventually(() =>
-      expect(readStatus(cfg).pairs[0]).toMatchObject({
-        verdict: 'in sync',
-        watcher: { backend: 'parcel', reason: 'watcher is set to "parcel"' },
-      }),
-    );
-    s!.write(`${DEEPEST}/late.txt`, 'seen by the watch of the deepest directory');
-    await eventually(async () => expect(await getObjectMd5(s!.bucket, `${DEEPEST}/late.txt`)).toBeTruthy());
-    expect(d!.rt.degradedOf('p')).toBeUndefined();
-  });
+  it.each(['parcel', 'node'] as const)(
+    '%s watches every directory with one watch each, and mirrors a change in the deepest',
+    async (backend) => {
+      const { cfg, held } = await startLowered(backend);
+      expect(d!.rt.degradedOf('p')).toBeUndefined();
+      // The root and its 20 directories: one watch each, none per file.
+      expect(held).toBe(DIRS + 1);
+      await eventually(() =>
+        expect(readStatus(cfg).pairs[0]).toMatchObject({
+          verdict: 'in sync',
+          watcher: { backend, reason: `watcher is set to "${backend}"` },
+        }),
+      );
+      s!.write(`${DEEPEST}/late.txt`, 'seen by the watch of the deepest directory');
+      await eventually(async () => expect(await getObjectMd5(s!.bucket, `${DEEPEST}/late.txt`)).toBeTruthy());
+      expect(d!.rt.degradedOf('p')).toBeUndefined();
+    },
+  );
 
-  it('auto chooses parcel for a tree larger than half the watches free', async () => {
+  it('auto chooses node for a tree larger than half the watches free', async () => {
     const { cfg, held } = await startLowered('auto');
     expect(d!.rt.degradedOf('p')).toBeUndefined();
     expect(held).toBe(DIRS + 1);
     await eventually(() => expect(readStatus(cfg).pairs[0]).toMatchObject({ verdict: 'in sync' }));
     expect(readStatus(cfg).pairs[0]!.watcher).toEqual({
-      backend: 'parcel',
+      backend: 'node',
       reason: expect.stringMatching(
         new RegExp(
-          `^auto: parcel \\(one inotify watch per directory, not one per file\\): ${FILES} directories and files exceed half of the \\d+ inotify watches free$`,
+          `^auto: node \\(one inotify watch per directory, nothing held per file\\): ${FILES} directories and files exceed half of the \\d+ inotify watches free$`,
         ),
       ),
     });

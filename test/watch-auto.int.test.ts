@@ -5,8 +5,8 @@ import { createLogger } from '../src/log.js';
 import { Daemon } from '../src/sync/daemon.js';
 import { credentials, eventually, expectMirror, scratch, type Scratch } from './support/mirror.js';
 
-// `auto` on a first start: nothing is counted yet, so the pair is watched by parcel (cheap at
-// any size); the first walk counts a small tree and it is watched anew by chokidar.
+// `auto` on a first start: nothing is counted yet, so the pair is watched by node (cheap at any
+// size); the first walk counts a small tree and it is watched anew by chokidar.
 
 let s: Scratch | undefined;
 let d: Daemon | undefined;
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 it.runIf(process.platform === 'linux')(
-  'auto, first start: parcel until the walk counts a small tree, then chokidar',
+  'auto, first start: node until the walk counts a small tree, then chokidar',
   async () => {
     s = await scratch('auto');
     s.write('a.txt', 'a');
@@ -37,7 +37,7 @@ it.runIf(process.platform === 'linux')(
     await eventually(() => expect(seen()).toHaveLength(2));
     expect(d.rt.status.watchers.get('p')?.backend).toBe('chokidar');
     expect(seen()[0]).toBe(
-      'parcel: auto: parcel (one inotify watch per directory, not one per file) until the first walk counts the tree',
+      'node: auto: node (one inotify watch per directory, nothing held per file) until the first walk counts the tree',
     );
     expect(seen()[1]).toMatch(
       /^chokidar: auto: chokidar \(one inotify watch per file, each event precise\): 4 directories and files fit in half of the \d+ inotify watches free$/,

@@ -24,7 +24,7 @@ afterEach(async () => {
 
 const keys = async (bucket: string) => (await listAll(bucket)).map((o) => o.key).sort();
 
-describe.each(['chokidar', 'parcel'] as const)('watcher "%s"', (backend) => {
+describe.each(['chokidar', 'parcel', 'node'] as const)('watcher "%s"', (backend) => {
   async function start(name: string, files: Record<string, string> = {}) {
     s = await scratch(`${name}-${backend}`);
     for (const [rel, text] of Object.entries(files)) s.write(rel, text);

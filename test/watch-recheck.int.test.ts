@@ -6,11 +6,11 @@ import { type WatcherEvents, Watcher } from '../src/watch/watcher.js';
 import { daemon, eventually, expectMirror, once, scratch, type Scratch } from './support/mirror.js';
 import { listAll } from './support/s3client.js';
 
-// The net under parcel (src/plan/dir-recheck.ts): a directory a batch touched is read again
-// shortly after. A lost event cannot be provoked on demand (parcel loses them to a kernel queue
-// overflow, or as in the flaky run of rules.int.test.ts), so the real parcel watcher runs and
-// this seam loses the chosen events on their way to the daemon, as if parcel had never reported
-// them; everything else, the batch's recheck included, passes. The periodic rescan is an hour
+// The net under parcel and node (src/plan/dir-recheck.ts): a directory a batch touched is read
+// again shortly after. A lost event cannot be provoked on demand (both lose them to a kernel queue
+// overflow; parcel also as in the flaky run of rules.int.test.ts), so the real watcher runs and
+// this seam loses the chosen events on their way to the daemon, as if the backend had never
+// reported them; everything else, the batch's recheck included, passes. The periodic rescan is an hour
 // away: only the recheck can find what was lost.
 
 let s: Scratch | undefined;
@@ -40,29 +40,32 @@ class Lossy extends Watcher {
   }
 }
 
-it('parcel: a file created and one deleted among reported events, their own events lost, are mirrored', async () => {
-  s = await scratch('recheck');
-  for (let i = 0; i < 6; i++) s.write(`f${i}.txt`, `${i}`);
-  s.write('sub/a.txt', 'a');
-  s.write('sub/gone.txt', 'gone');
-  const cfg = s.config({ maxDeletePercent: 100 }, { watcher: 'parcel' });
-  await once(cfg);
-  const w = new Lossy(new Set(['new.txt', 'sub/b.txt', 'sub/gone.txt']));
-  d = daemon(cfg, { watcher: w });
-  await d.start();
-  expect(d.rt.status.watchers.get('p')?.backend).toBe('parcel');
-  // As in the flaky run: deletes in a burst, then a new file whose event never arrives.
-  for (let i = 0; i < 3; i++) rmSync(join(s.root, `f${i}.txt`));
-  s.write('new.txt', 'n');
-  // In a subdirectory: one event reported (a.txt), two lost (a new file and a delete).
-  s.write('sub/a.txt', 'changed');
-  s.write('sub/b.txt', 'b');
-  rmSync(join(s.root, 'sub/gone.txt'));
-  await eventually(async () => {
-    expect(await keys(s!.bucket)).toEqual(['f3.txt', 'f4.txt', 'f5.txt', 'new.txt', 'sub/a.txt', 'sub/b.txt']);
-    await expectMirror(s!.root, s!.bucket);
-  });
-  expect(new Set(w.lost)).toEqual(new Set(['new.txt', 'sub/b.txt', 'sub/gone.txt']));
-  // Nothing but the files that changed went out.
-  expect(d.rt.engines.get('p')!.stats).toMatchObject({ uploaded: 3, deleted: 4, failed: 0 });
-});
+it.each(['parcel', 'node'] as const)(
+  '%s: a file created and one deleted among reported events, their own events lost, are mirrored',
+  async (backend) => {
+    s = await scratch(`recheck-${backend}`);
+    for (let i = 0; i < 6; i++) s.write(`f${i}.txt`, `${i}`);
+    s.write('sub/a.txt', 'a');
+    s.write('sub/gone.txt', 'gone');
+    const cfg = s.config({ maxDeletePercent: 100 }, { watcher: backend });
+    await once(cfg);
+    const w = new Lossy(new Set(['new.txt', 'sub/b.txt', 'sub/gone.txt']));
+    d = daemon(cfg, { watcher: w });
+    await d.start();
+    expect(d.rt.status.watchers.get('p')?.backend).toBe(backend);
+    // As in the flaky run: deletes in a burst, then a new file whose event never arrives.
+    for (let i = 0; i < 3; i++) rmSync(join(s.root, `f${i}.txt`));
+    s.write('new.txt', 'n');
+    // In a subdirectory: one event reported (a.txt), two lost (a new file and a delete).
+    s.write('sub/a.txt', 'changed');
+    s.write('sub/b.txt', 'b');
+    rmSync(join(s.root, 'sub/gone.txt'));
+    await eventually(async () => {
+      expect(await keys(s!.bucket)).toEqual(['f3.txt', 'f4.txt', 'f5.txt', 'new.txt', 'sub/a.txt', 'sub/b.txt']);
+      await expectMirror(s!.root, s!.bucket);
+    });
+    expect(new Set(w.lost)).toEqual(new Set(['new.txt', 'sub/b.txt', 'sub/gone.txt']));
+    // Nothing but the files that changed went out.
+    expect(d.rt.engines.get('p')!.stats).toMatchObject({ uploaded: 3, deleted: 4, failed: 0 });
+  },
+);

@@ -12,7 +12,7 @@ const facts = (f: Partial<WatcherFacts> = {}): WatcherFacts => ({
 });
 
 describe('chooseWatcher', () => {
-  it.each<[string, Partial<WatcherFacts>, 'chokidar' | 'parcel', string]>([
+  it.each<[string, Partial<WatcherFacts>, 'chokidar' | 'parcel' | 'node', string]>([
     [
       'auto on Linux, a tree well inside the watches free',
       {},
@@ -28,26 +28,26 @@ describe('chooseWatcher', () => {
     [
       'auto on Linux, more than half',
       { treeEntries: 50_001 },
-      'parcel',
-      'auto: parcel (one inotify watch per directory, not one per file): 50001 directories and files exceed half of the 100000 inotify watches free',
+      'node',
+      'auto: node (one inotify watch per directory, nothing held per file): 50001 directories and files exceed half of the 100000 inotify watches free',
     ],
     [
       'auto on Linux, 200,000 files against the default limit with 10,000 in use',
       { treeEntries: 202_000, freeWatches: 8192 * 16 - 10_000 },
-      'parcel',
-      'auto: parcel (one inotify watch per directory, not one per file): 202000 directories and files exceed half of the 121072 inotify watches free',
+      'node',
+      'auto: node (one inotify watch per directory, nothing held per file): 202000 directories and files exceed half of the 121072 inotify watches free',
     ],
     [
       'auto on Linux, no watch free at all',
       { treeEntries: 1, freeWatches: 0 },
-      'parcel',
-      'auto: parcel (one inotify watch per directory, not one per file): 1 directories and files exceed half of the 0 inotify watches free',
+      'node',
+      'auto: node (one inotify watch per directory, nothing held per file): 1 directories and files exceed half of the 0 inotify watches free',
     ],
     [
       'auto on Linux, not counted yet (a first start)',
       { treeEntries: null },
-      'parcel',
-      'auto: parcel (one inotify watch per directory, not one per file) until the first walk counts the tree',
+      'node',
+      'auto: node (one inotify watch per directory, nothing held per file) until the first walk counts the tree',
     ],
     [
       'auto on Linux, the limit cannot be read',
@@ -67,12 +67,19 @@ describe('chooseWatcher', () => {
       'chokidar',
       'auto: chokidar, no inotify watches to save on win32',
     ],
-    ['auto on FreeBSD', { platform: 'freebsd' }, 'chokidar', '@parcel/watcher has no native backend on freebsd'],
+    ['auto on FreeBSD', { platform: 'freebsd' }, 'chokidar', 'auto: chokidar, no inotify watches to save on freebsd'],
     [
-      'auto, binary missing, a large tree',
+      'auto on Linux, a large tree: parcel is not needed, so its binary does not matter',
       { parcelLoadError: 'No prebuild or local build of @parcel/watcher found', treeEntries: 1e6 },
+      'node',
+      'auto: node (one inotify watch per directory, nothing held per file): 1000000 directories and files exceed half of the 100000 inotify watches free',
+    ],
+    ['set to node, a small tree', { setting: 'node', platform: 'darwin' }, 'node', 'watcher is set to "node"'],
+    [
+      'set to node, pair follows symlinks',
+      { setting: 'node', followSymlinks: true },
       'chokidar',
-      '@parcel/watcher did not load (No prebuild or local build of @parcel/watcher found)',
+      'the pair follows symlinks, which only the chokidar watcher does',
     ],
     [
       'auto, pair follows symlinks, a large tree',
@@ -104,7 +111,8 @@ describe('chooseWatcher', () => {
   });
 
   it.each<[WatcherFacts['setting'], boolean, boolean]>([
-    ['auto', false, true],
+    ['auto', false, false],
+    ['node', false, false],
     ['parcel', false, true],
     ['chokidar', false, false],
     ['auto', true, false],

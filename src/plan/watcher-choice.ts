@@ -1,12 +1,14 @@
 /**
  * Which library watches a pair, and why: decided per pair from the `watcher` setting, the
- * platform, whether @parcel/watcher's native binary loaded, whether the pair follows symlinks,
- * and on Linux the tree's size against the inotify watches left. Pure: the caller tries the load
- * and reads the counts; this decides.
+ * platform, whether @parcel/watcher's native binary loaded (when it is set), whether the pair
+ * follows symlinks, and on Linux the tree's size against the inotify watches left. `auto` on Linux
+ * chooses between chokidar and node (Node's fs.watch on each directory): parcel holds every path
+ * of the tree in native memory, about 230 bytes a file, so it is used only when set. Pure: the
+ * caller tries the load and reads the counts; this decides.
  */
 
-export type WatcherSetting = 'auto' | 'chokidar' | 'parcel';
-export type WatcherBackend = 'chokidar' | 'parcel';
+export type WatcherSetting = 'auto' | 'chokidar' | 'parcel' | 'node';
+export type WatcherBackend = 'chokidar' | 'parcel' | 'node';
 
 export interface WatcherFacts {
   setting: WatcherSetting;
@@ -23,7 +25,7 @@ export interface WatcherFacts {
 
 /**
  * chokidar holds one inotify watch per directory and file: past this share of the watches left,
- * the tree is watched by parcel (one per directory), so other watchers keep room.
+ * the tree is watched by node (one per directory), so other watchers keep room.
  */
 const CHOKIDAR_SHARE = 0.5;
 
@@ -33,42 +35,38 @@ export interface WatcherChoice {
   reason: string;
 }
 
-/** Where parcel has a native recursive backend: inotify, FSEvents, ReadDirectoryChangesW. */
-const PARCEL_NATIVE: ReadonlyMap<string, string> = new Map([
-  ['linux', 'one inotify watch per directory, not one per file'],
-  ['darwin', 'one FSEvents stream per tree'],
-  ['win32', 'one ReadDirectoryChangesW handle per tree'],
-]);
+/** What the node backend costs on Linux, said in the reasons `auto` gives. */
+const NODE_COST = 'one inotify watch per directory, nothing held per file';
 
 /** Whether the choice needs parcel's binary at all: only then is its load tried. */
 export function mayUseParcel(setting: WatcherSetting, followSymlinks: boolean): boolean {
-  return setting !== 'chokidar' && !followSymlinks;
+  return setting === 'parcel' && !followSymlinks;
 }
 
 export function chooseWatcher(f: WatcherFacts): WatcherChoice {
   if (f.setting === 'chokidar') return { backend: 'chokidar', reason: 'watcher is set to "chokidar"' };
-  // parcel never follows a symlink; chokidar does, with loop detection, as the walker does.
+  // parcel and node never follow a symlink; chokidar does, with loop detection, as the walker does.
   if (f.followSymlinks)
     return { backend: 'chokidar', reason: 'the pair follows symlinks, which only the chokidar watcher does' };
-  if (f.parcelLoadError !== null)
-    return { backend: 'chokidar', reason: `@parcel/watcher did not load (${f.parcelLoadError})` };
-  if (f.setting === 'parcel') return { backend: 'parcel', reason: 'watcher is set to "parcel"' };
-  const native = PARCEL_NATIVE.get(f.platform);
-  if (!native) return { backend: 'chokidar', reason: `@parcel/watcher has no native backend on ${f.platform}` };
+  if (f.setting === 'node') return { backend: 'node', reason: 'watcher is set to "node"' };
+  if (f.setting === 'parcel')
+    return f.parcelLoadError === null
+      ? { backend: 'parcel', reason: 'watcher is set to "parcel"' }
+      : { backend: 'chokidar', reason: `@parcel/watcher did not load (${f.parcelLoadError})` };
   // Elsewhere than Linux no watch limit is saved: chokidar, which reports each file precisely.
   if (f.platform !== 'linux')
     return { backend: 'chokidar', reason: `auto: chokidar, no inotify watches to save on ${f.platform}` };
-  // Not counted yet (a first start): parcel costs little whatever the size; the walk decides again.
+  // Not counted yet (a first start): node costs little whatever the size; the walk decides again.
   if (f.treeEntries === null)
-    return { backend: 'parcel', reason: `auto: parcel (${native}) until the first walk counts the tree` };
+    return { backend: 'node', reason: `auto: node (${NODE_COST}) until the first walk counts the tree` };
   if (f.freeWatches === null)
     return { backend: 'chokidar', reason: 'auto: chokidar, the inotify watch limit cannot be read' };
   const share = Math.floor(f.freeWatches * CHOKIDAR_SHARE);
   const size = `${f.treeEntries} directories and files`;
   if (f.treeEntries > share)
     return {
-      backend: 'parcel',
-      reason: `auto: parcel (${native}): ${size} exceed half of the ${f.freeWatches} inotify watches free`,
+      backend: 'node',
+      reason: `auto: node (${NODE_COST}): ${size} exceed half of the ${f.freeWatches} inotify watches free`,
     };
   return {
     backend: 'chokidar',

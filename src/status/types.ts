@@ -34,7 +34,7 @@ export interface PairStatus {
    * failed, how to fix it, and how often the pair is rescanned meanwhile.
    */
   degraded: { since: string; code: string; cause: string; fix: string; errors: number; rescanEveryMs: number } | null;
-  /** Which library the running process watches the pair with (`chokidar`, `parcel`), and why. */
+  /** Which library the running process watches the pair with (`chokidar`, `parcel`, `node`), and why. */
   watcher: { backend: string; reason: string } | null;
   problems: { rel: string; state: string; code: string | null; error: string | null }[];
   /** The pair's state from the one list (src/plan/pair-state.ts), and why. */

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { WatcherBackend } from '../plan/watcher-choice.js';
 import { ChokidarWatcher } from './chokidar.js';
+import { DirsWatcher } from './dirs.js';
 import { ParcelWatcher } from './parcel.js';
 import type { PairWatcher, WatcherEvents, WatchTarget } from './seam.js';
 
@@ -12,6 +13,7 @@ export class Watcher extends EventEmitter<WatcherEvents> implements PairWatcher 
   private readonly backends: Record<WatcherBackend, PairWatcher> = {
     chokidar: new ChokidarWatcher(),
     parcel: new ParcelWatcher(),
+    node: new DirsWatcher(),
   };
   private readonly using = new Map<string, WatcherBackend>();
 
