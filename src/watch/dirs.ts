@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { type Dirent, type FSWatcher, lstatSync, watch } from 'node:fs';
+import { type Dirent, existsSync, type FSWatcher, lstatSync, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { ChangeEvent, PairWatcher, WatcherEvents, WatchTarget } from './seam.js';
 
-/** An error of fs.watch with its errno code kept, for the advice in src/plan/watch-health.ts. */
+/** fs.watch's errors keep their errno code (ENOSPC, EMFILE) for the advice in src/plan/watch-health.ts. */
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -94,6 +94,12 @@ class DirTree {
     // Events may have been lost under it: the pair degrades, and the directory is walked at once.
     w.on('error', (e) => {
       if (this.closed || this.watches.get(dir) !== w) return;
+      // Windows reports the removal of a watched directory as an error: it is gone, no fault (a
+      // root that left is the daemon's root check's to judge).
+      if (!existsSync(join(this.t.root, dir))) {
+        if (dir) this.gone(dir);
+        return;
+      }
       this.out.emit('error', { pair: this.t.pair, error: asError(e) });
       this.out.emit('rescan', { pair: this.t.pair, under: dir });
     });
