@@ -21,15 +21,27 @@ describe('chooseWatcher', () => {
     ],
     [
       'auto on Linux, exactly half',
-      { treeEntries: 50_000 },
+      { treeEntries: 5000, freeWatches: 10_000 },
       'chokidar',
-      'auto: chokidar (one inotify watch per file, each event precise): 50000 directories and files fit in half of the 100000 inotify watches free',
+      'auto: chokidar (one inotify watch per file, each event precise): 5000 directories and files fit in half of the 10000 inotify watches free',
     ],
     [
       'auto on Linux, more than half',
-      { treeEntries: 50_001 },
+      { treeEntries: 5001, freeWatches: 10_000 },
       'node',
-      'auto: node (one inotify watch per directory, nothing held per file): 50001 directories and files exceed half of the 100000 inotify watches free',
+      'auto: node (one inotify watch per directory, nothing held per file): 5001 directories and files exceed half of the 10000 inotify watches free',
+    ],
+    [
+      'auto on Linux, as many as chokidar takes',
+      { treeEntries: 10_000 },
+      'chokidar',
+      'auto: chokidar (one inotify watch per file, each event precise): 10000 directories and files fit in half of the 100000 inotify watches free',
+    ],
+    [
+      'auto on Linux, past what chokidar takes, though the watches would fit',
+      { treeEntries: 10_001 },
+      'node',
+      "auto: node (one inotify watch per directory, nothing held per file): 10001 directories and files are more than 10000, past which chokidar's memory per file costs too much",
     ],
     [
       'auto on Linux, 200,000 files against the default limit with 10,000 in use',

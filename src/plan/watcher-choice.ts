@@ -2,8 +2,9 @@
  * Which library watches a pair, and why: decided per pair from the `watcher` setting, the
  * platform, whether @parcel/watcher's native binary loaded (when it is set), whether the pair
  * follows symlinks, and on Linux the tree's size against the inotify watches left. `auto` on Linux
- * chooses between chokidar and node (Node's fs.watch on each directory): parcel holds every path
- * of the tree in native memory, about 230 bytes a file, so it is used only when set. Pure: the
+ * chooses between chokidar (small trees only: a watch and a JS object per path) and node (Node's
+ * fs.watch on each directory): parcel holds every path of the tree in native memory, about 230
+ * bytes a file, so it is used only when set. Pure: the
  * caller tries the load and reads the counts; this decides.
  */
 
@@ -28,6 +29,12 @@ export interface WatcherFacts {
  * the tree is watched by node (one per directory), so other watchers keep room.
  */
 const CHOKIDAR_SHARE = 0.5;
+
+/**
+ * chokidar also holds a JS object per path (6–10 KB a file measured: a daemon on 50,000 files
+ * peaked at 504 MiB), so past this many entries node watches the tree whatever the watches left.
+ */
+const CHOKIDAR_MAX_ENTRIES = 10_000;
 
 export interface WatcherChoice {
   backend: WatcherBackend;
@@ -67,6 +74,11 @@ export function chooseWatcher(f: WatcherFacts): WatcherChoice {
     return {
       backend: 'node',
       reason: `auto: node (${NODE_COST}): ${size} exceed half of the ${f.freeWatches} inotify watches free`,
+    };
+  if (f.treeEntries > CHOKIDAR_MAX_ENTRIES)
+    return {
+      backend: 'node',
+      reason: `auto: node (${NODE_COST}): ${size} are more than ${CHOKIDAR_MAX_ENTRIES}, past which chokidar's memory per file costs too much`,
     };
   return {
     backend: 'chokidar',
