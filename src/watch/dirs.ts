@@ -1,8 +1,9 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { type Dirent, existsSync, type FSWatcher, lstatSync, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import type { ChangeEvent, PairWatcher, WatcherEvents, WatchTarget } from './seam.js';
+import type { ChangeEvent, WatcherEvents, WatchTarget } from './seam.js';
+import { TreeWatcher } from './tree-watcher.js';
 
 /** fs.watch's errors keep their errno code (ENOSPC, EMFILE) for the advice in src/plan/watch-health.ts. */
 function asError(e: unknown): Error {
@@ -190,39 +191,12 @@ class DirTree {
  * word, so every directory an event touched is named in a `recheck`; a watch's error degrades the
  * pair and walks the directory at once.
  */
-export class DirsWatcher extends EventEmitter<WatcherEvents> implements PairWatcher {
-  private readonly trees = new Map<string, DirTree>();
-  private closed = false;
-
-  async add(t: WatchTarget): Promise<void> {
-    if (this.closed) return;
-    const previous = this.trees.get(t.pair);
-    const tree = new DirTree(t, this);
-    try {
-      await tree.start();
-    } catch (e) {
-      // Not watched (the limit, a vanished root): the watch before, if any, goes on meanwhile.
-      this.emit('error', { pair: t.pair, error: asError(e) });
-      return;
-    }
-    if (this.closed) {
-      await tree.close();
-      return;
-    }
-    this.trees.set(t.pair, tree);
-    this.emit('ready', t.pair);
-    await previous?.close();
+export class DirsWatcher extends TreeWatcher<DirTree> {
+  protected async makeTree(t: WatchTarget): Promise<DirTree> {
+    return new DirTree(t, this);
   }
 
-  async remove(pair: string): Promise<void> {
-    const tree = this.trees.get(pair);
-    this.trees.delete(pair);
-    await tree?.close();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all([...this.trees.values()].map((t) => t.close()));
-    this.trees.clear();
+  protected startError(e: unknown): Error {
+    return asError(e);
   }
 }

@@ -1,9 +1,10 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { type Dirent, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { AsyncSubscription, Event } from '@parcel/watcher';
-import type { ChangeEvent, PairWatcher, WatcherEvents, WatchTarget } from './seam.js';
+import type { ChangeEvent, WatcherEvents, WatchTarget } from './seam.js';
+import { TreeWatcher } from './tree-watcher.js';
 
 type ParcelModule = typeof import('@parcel/watcher');
 
@@ -251,44 +252,14 @@ function parentOf(rel: string): string {
  * directory a batch touched is named in a `recheck` and read again shortly after; an error it
  * reports degrades the pair and walks it at once.
  */
-export class ParcelWatcher extends EventEmitter<WatcherEvents> implements PairWatcher {
-  private readonly trees = new Map<string, ParcelTree>();
-  private closed = false;
-
-  async add(t: WatchTarget): Promise<void> {
-    if (this.closed) return;
+export class ParcelWatcher extends TreeWatcher<ParcelTree> {
+  protected async makeTree(t: WatchTarget): Promise<ParcelTree | Error> {
     const parcel = await loadParcel();
-    if (parcel instanceof Error) {
-      this.emit('error', { pair: t.pair, error: parcel });
-      return;
-    }
-    const previous = this.trees.get(t.pair);
-    const tree = new ParcelTree(t, parcel, this, previous?.byRoot === true);
-    try {
-      await tree.start();
-    } catch (e) {
-      // Not watched (the limit, a vanished root): the watch before, if any, goes on meanwhile.
-      this.emit('error', { pair: t.pair, error: withCode(e) });
-      return;
-    }
-    if (this.closed) {
-      await tree.close();
-      return;
-    }
-    this.trees.set(t.pair, tree);
-    this.emit('ready', t.pair);
-    await previous?.close();
+    if (parcel instanceof Error) return parcel;
+    return new ParcelTree(t, parcel, this, this.trees.get(t.pair)?.byRoot === true);
   }
 
-  async remove(pair: string): Promise<void> {
-    const tree = this.trees.get(pair);
-    this.trees.delete(pair);
-    await tree?.close();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all([...this.trees.values()].map((t) => t.close()));
-    this.trees.clear();
+  protected startError(e: unknown): Error {
+    return withCode(e);
   }
 }
