@@ -56,11 +56,6 @@ function statOf(r: KeyRow): StatView {
 }
 
 /**
- * One key of the lockstep reconciliation (src/sync/march.ts): the files that map to it now, the
- * rows that name it, and the listed object, compared. Nothing is decided about the work itself:
- * the planner does that per row; this only says which rows may need work.
- */
-/**
  * Nearly every key of a rescan: one file, its clean row, its object, all as recorded. decideKey
  * would say `none` ('in sync'); a pass meets every file, so the march asks this first and builds
  * nothing for such a key.
@@ -73,12 +68,17 @@ export function inSync(s: KeySides): boolean {
     e.rel === r.rel &&
     r.present === 1 &&
     r.state === 'clean' &&
-    sameStat(e.stat, { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino }) &&
+    sameStat(e.stat, statOf(r)) &&
     s.object?.etag === r.etag &&
     s.object.size === r.remote_size
   );
 }
 
+/**
+ * One key of the lockstep reconciliation (src/sync/march.ts): the files that map to it now, the
+ * rows that name it, and the listed object, compared. Nothing is decided about the work itself:
+ * the planner does that per row; this only says which rows may need work.
+ */
 export function decideKey(s: KeySides, ctx: KeyContext): KeyDecision[] {
   if (inSync(s)) return [{ rel: s.entries[0]!.rel, key: s.key, action: 'none', reason: 'in sync' }];
   const out: KeyDecision[] = [];
