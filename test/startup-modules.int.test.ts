@@ -5,18 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, killAllClis, runCli, type CliResult } from './support/cli.js';
-import { scratch, type Scratch } from './support/mirror.js';
-import { testEnv } from './support/s3server.js';
-
-let s: Scratch | undefined;
-beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await killAllClis();
-  s?.cleanup();
-  s = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './support/cli.js';
+import { cliSuiteHooks, fixture, put } from './support/cli-fixture.js';
 
 /**
  * Preloaded into the CLI: every ES module it loads (a load hook) and, at exit, every CommonJS
@@ -57,26 +48,17 @@ function packageOf(path: string): string | null {
 }
 
 describe('what a trusted no-op sync --once loads', () => {
+  cliSuiteHooks();
+
   it('a few bundled files of its own, no ES module of a package, and only the CommonJS it uses', async () => {
-    s = await scratch('startup-modules');
-    const sc = s;
-    for (let i = 0; i < 20; i++) sc.write(`d${i % 2}/f${i}.txt`, `file ${i}`);
-    const config = join(sc.dir, 'config.json');
-    const env = testEnv();
-    writeFileSync(
-      config,
-      JSON.stringify({
-        stateDir: sc.stateDir,
-        s3: { endpoint: env.endpoint, region: env.region, forcePathStyle: true },
-        pairs: [{ name: 'p', path: sc.root, bucket: sc.bucket }],
-      }),
-    );
+    const f = await fixture();
+    for (let i = 0; i < 20; i++) await put(f.data, `d${i % 2}/f${i}.txt`, `file ${i}`);
     const sync = (extra: Record<string, string> = {}): Promise<CliResult> =>
-      runCli(['sync', '--once', '--json', '--config', config], { env: extra });
+      runCli(['sync', '--once', '--json', '--config', f.config], { env: extra });
     const first = await sync();
     expect(first.code, first.stderr.slice(-2000)).toBe(0);
 
-    const p = probe(sc.dir);
+    const p = probe(f.root);
     const r = await sync({ NODE_OPTIONS: `--import=${p.url}` });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const summary = JSON.parse(r.stdout) as { requests: Record<string, number> };
