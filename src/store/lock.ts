@@ -12,6 +12,8 @@ import { makeStateDir, prepareStateFile, STATE_FILE_MODE } from '../local/state-
 import { unwritableError } from './unwritable.js';
 
 const LOCK_FILE = 'lock.db';
+/** How long taking the lock waits for a reader (isLocked) to let go. */
+const READER_WAIT_MS = 1000;
 /** The lock holder's pid, for `status` and for the message a second process gets. */
 export const PID_FILE = 'daemon.pid';
 
@@ -36,7 +38,9 @@ export class StateLock {
         new MirrorError('STATE_DIR_UNUSABLE', `cannot create stateDir ${stateDir}: ${(e as Error).message}`)
       );
     }
-    const db = new Database(join(stateDir, LOCK_FILE), { timeout: 0 });
+    // A `status` asking isLocked() holds a shared lock on lock.db for the moment of its read: wait
+    // that out, so a start never fails for a reader. A holder keeps its lock, and is refused after this.
+    const db = new Database(join(stateDir, LOCK_FILE), { timeout: READER_WAIT_MS });
     try {
       db.pragma('journal_mode = DELETE');
       db.exec('CREATE TABLE IF NOT EXISTS held (pid INTEGER)');
