@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,5 +96,31 @@ describe('status names the lock holder', () => {
     expect(s.daemon).toMatchObject({ running: true, pid: null });
     expect(t).toBeGreaterThanOrEqual(100);
     expect(sleeps).toBe(Math.ceil(100 / 5));
+  });
+});
+
+describe('taking the lock', () => {
+  it('waits out a status reading lock.db at that moment, and still refuses a second holder', async () => {
+    const { stateDir } = setup();
+    StateLock.acquire(stateDir).release(); // lock.db as a daemon leaves it
+    // Another process, as `status`'s isLocked() is: a read of lock.db, held open for a moment.
+    const reader = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3');
+         const db = new D(process.argv[1], { readonly: true });
+         db.exec('BEGIN'); db.prepare('SELECT count(*) FROM held').get();
+         process.stdout.write('reading\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 200);`,
+        join(stateDir, 'lock.db'),
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((ok) => reader.stdout.once('data', () => ok()));
+    lock = StateLock.acquire(stateDir);
+    await new Promise((ok) => reader.once('exit', ok));
+    expect(readPid(stateDir)).toBe(process.pid);
+    expect(() => StateLock.acquire(stateDir)).toThrow(/STATE_DIR_BUSY|in use by another s3mirror/);
   });
 });
