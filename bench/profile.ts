@@ -1,5 +1,8 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time per function and per area.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface CallFrame {
   functionName: string;
@@ -29,9 +32,36 @@ export interface ProfileSummary {
 function shortUrl(url: string): string {
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
-  const d = url.indexOf('/dist/');
-  if (d >= 0) return url.slice(d + 1);
+  for (const d of ['/src/', '/dist/']) {
+    const i = url.indexOf(d);
+    if (i >= 0) return url.slice(i + 1);
+  }
   return url.replace(/^file:\/\//, '');
+}
+
+/** Each bundle chunk's source map (null: none), read once. */
+const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+
+/**
+ * The frame in the source it was bundled from: dist/ is esbuild's chunks, which say nothing of
+ * the folder (the area) a function lives in. Its source map does.
+ */
+function original(f: CallFrame): CallFrame {
+  if (!f.url.startsWith('file://') || !f.url.includes('/dist/')) return f;
+  let m = maps.get(f.url);
+  if (m === undefined) {
+    const js = fileURLToPath(f.url);
+    m = existsSync(`${js}.map`)
+      ? { map: new SourceMap(JSON.parse(readFileSync(`${js}.map`, 'utf8'))), dir: dirname(js) }
+      : null;
+    maps.set(f.url, m);
+  }
+  const e = m?.map.findEntry(f.lineNumber, f.columnNumber);
+  if (!m || !e || !('originalSource' in e)) return f;
+  const src = e.originalSource.startsWith('file://')
+    ? e.originalSource
+    : pathToFileURL(resolve(m.dir, e.originalSource)).href;
+  return { ...f, url: src, lineNumber: e.originalLine };
 }
 
 /** Which part of the program a frame belongs to: an npm package, s3mirror itself, node, or V8. */
@@ -43,14 +73,15 @@ function areaOf(f: CallFrame): string {
     const rest = u.slice(nm + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  if (u.includes('/dist/'))
-    return `s3mirror ${
-      u
-        .slice(u.indexOf('/dist/') + 6)
-        .split('/')
-        .slice(0, -1)
-        .join('/') || '.'
-    }`;
+  for (const d of ['/src/', '/dist/'])
+    if (u.includes(d))
+      return `s3mirror ${
+        u
+          .slice(u.indexOf(d) + d.length)
+          .split('/')
+          .slice(0, -1)
+          .join('/') || '.'
+      }`;
   if (u.startsWith('node:internal/')) return `node:internal/${u.slice(14).split('/')[0]!.replace(/\.js$/, '')}`;
   if (u.startsWith('node:')) return `node:${u.slice(5).split('/')[0]}`;
   return u;
@@ -68,7 +99,7 @@ export function summarize(file: string, top = 25): ProfileSummary {
   const fn = new Map<string, { name: string; where: string; selfMs: number }>();
   const area = new Map<string, number>();
   for (const [id, us] of self) {
-    const cf = byId.get(id)!.callFrame;
+    const cf = original(byId.get(id)!.callFrame);
     const where = cf.url ? `${shortUrl(cf.url)}:${cf.lineNumber + 1}` : '';
     const k = `${cf.functionName}\0${where}`;
     const e = fn.get(k) ?? { name: cf.functionName || '(anonymous)', where, selfMs: 0 };
