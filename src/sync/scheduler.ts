@@ -9,6 +9,9 @@ import { PairLoad } from './pair-load.js';
 
 const LEASE_MS = 10 * 60_000;
 const ERROR_PAUSE_MS = 1000;
+/** The longest sleep with nothing due, and with due rows no pair has room for. */
+const IDLE_WAIT_MS = 5000;
+const ROOM_WAIT_MS = 1000;
 
 /**
  * Turns due journal rows into batches for the pair engines, with back-pressure per pair: it takes
@@ -133,11 +136,10 @@ export class Scheduler {
     this.stop();
   }
 
-  /** Take one round of due rows of the pairs with room. Returns how many were dispatched. */
-  private dispatch(): number {
+  /** Take one round of the rows due at `now` of the pairs with room. Returns how many were dispatched. */
+  private dispatch(now = this.opts.now()): number {
     const pairs = this.load.withRoom(this.active(), this.batchSize);
     if (!pairs.length) return 0;
-    const now = this.opts.now();
     const lease = now + LEASE_MS;
     const rows: FileRow[] = [];
     for (const r of this.journal.takeDue(now, this.batchSize, lease, pairs)) {
@@ -262,12 +264,11 @@ export class Scheduler {
     while (!this.stopped) {
       try {
         this.raiseFailure();
-        if (this.dispatch() > 0) continue;
+        const looked = this.opts.now();
+        if (this.dispatch(looked) > 0) continue;
         if (!this.bandwidthPaused) this.flushes.startReady(this.engines, this.offline);
         const next = this.journal.nextDueAt(this.active());
-        const wait = next === undefined ? 5000 : Math.min(5000, next - this.opts.now());
-        // Due rows no pair has room for: the next batch examined or row done wakes the loop.
-        await untilCrash(this.alarm.sleep(wait > 0 ? wait : 1000));
+        await untilCrash(this.alarm.sleep(loopWait(next, looked, this.opts.now())));
       } catch (e) {
         rethrowCrash(e);
         onError(e);
@@ -290,6 +291,19 @@ export class Scheduler {
     await Promise.all(this.batches);
     await this.flushes.settled();
   }
+}
+
+/**
+ * How long the daemon loop sleeps when it dispatched nothing. Rows that were due when it looked
+ * were left for want of room: the next batch examined or row done wakes it, and it looks again
+ * within a second in any case. A row that falls due later, even by the millisecond the clock
+ * moved on while it looked (or that a timer fired early by, as this clock reads), is slept for
+ * exactly, at least 1 ms: never the second kept for a loop with no room.
+ */
+export function loopWait(next: number | undefined, looked: number, now: number): number {
+  if (next === undefined) return IDLE_WAIT_MS;
+  if (next <= looked) return ROOM_WAIT_MS;
+  return Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
 }
 
 function id(r: FileRow): string {
