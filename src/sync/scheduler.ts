@@ -300,7 +300,7 @@ export class Scheduler {
  * moved on while it looked (or that a timer fired early by, as this clock reads), is slept for
  * exactly, at least 1 ms: never the second kept for a loop with no room.
  */
-export function loopWait(next: number | undefined, looked: number, now: number): number {
+function loopWait(next: number | undefined, looked: number, now: number): number {
   if (next === undefined) return IDLE_WAIT_MS;
   if (next <= looked) return ROOM_WAIT_MS;
   return Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
