@@ -1,4 +1,5 @@
 import { crashIsHandled, rethrowCrash, untilCrash } from '../failpoints.js';
+import { loopWait } from '../plan/loop-wait.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import type { Mode } from './deps.js';
@@ -9,9 +10,6 @@ import { PairLoad } from './pair-load.js';
 
 const LEASE_MS = 10 * 60_000;
 const ERROR_PAUSE_MS = 1000;
-/** The longest sleep with nothing due, and with due rows no pair has room for. */
-const IDLE_WAIT_MS = 5000;
-const ROOM_WAIT_MS = 1000;
 
 /**
  * Turns due journal rows into batches for the pair engines, with back-pressure per pair: it takes
@@ -291,19 +289,6 @@ export class Scheduler {
     await Promise.all(this.batches);
     await this.flushes.settled();
   }
-}
-
-/**
- * How long the daemon loop sleeps when it dispatched nothing. Rows that were due when it looked
- * were left for want of room: the next batch examined or row done wakes it, and it looks again
- * within a second in any case. A row that falls due later, even by the millisecond the clock
- * moved on while it looked (or that a timer fired early by, as this clock reads), is slept for
- * exactly, at least 1 ms: never the second kept for a loop with no room.
- */
-function loopWait(next: number | undefined, looked: number, now: number): number {
-  if (next === undefined) return IDLE_WAIT_MS;
-  if (next <= looked) return ROOM_WAIT_MS;
-  return Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
 }
 
 function id(r: FileRow): string {
