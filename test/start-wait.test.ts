@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../src/config.js';
 import { MirrorError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
@@ -9,8 +9,14 @@ import { StartWait } from '../src/sync/start-wait.js';
 
 const HOUR = 3_600_000;
 
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 's3mirror-start-wait-'));
+  made.push(dir);
   const file = join(dir, 'config.json');
   const write = (stateDir: string) =>
     writeFileSync(

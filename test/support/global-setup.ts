@@ -6,6 +6,9 @@
 // vitest builds each worker's environment from process.env at that point, so the variables reach
 // every test file (and any child process a test spawns, e.g. the CLI in crash tests) through
 // testEnv() in test/support/s3server.ts.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver } from './s3server.js';
 
 const VARS = [
@@ -16,8 +19,9 @@ const VARS = [
   'S3MIRROR_TEST_SERVER',
 ] as const;
 
-export default async function setup(): Promise<(() => Promise<void>) | undefined> {
-  if (process.env.S3MIRROR_TEST_ENDPOINT) return undefined;
+export default async function setup(): Promise<() => Promise<void>> {
+  const run = runDir();
+  if (process.env.S3MIRROR_TEST_ENDPOINT) return async () => run.remove();
 
   const saved = VARS.map((name) => [name, process.env[name]] as const);
   const server = await startS3rver();
@@ -28,10 +32,28 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   process.env.S3MIRROR_TEST_SERVER = 's3rver';
 
   return async () => {
+    run.remove();
     await server.stop();
     for (const [name, value] of saved) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
+  };
+}
+
+/**
+ * A temp dir for the run's shared scratch (test/support/portable.ts), removed when the run ends:
+ * its forks are ended without their exit handlers running. Open to other users, like the OS temp
+ * dir, for the tests that run the CLI as one.
+ */
+function runDir(): { remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 's3mirror-run-'));
+  chmodSync(dir, 0o755);
+  process.env.S3MIRROR_TEST_RUN_DIR = dir;
+  return {
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+      delete process.env.S3MIRROR_TEST_RUN_DIR;
+    },
   };
 }

@@ -5,7 +5,9 @@
 // `mktemp -d`): that user cannot reach the script or its node_modules. So such tests run a copy
 // under the OS temp dir (where their scratch dirs live too): dist/, package.json and the
 // production packages from package-lock.json, hard-linked where the file system allows (fast,
-// no bytes copied), copied otherwise. Made once per test process, removed at its exit.
+// no bytes copied), copied otherwise. Made once per test process, under the run's own temp dir
+// (global-setup.ts), which the run removes at its end: vitest ends its forks without their exit
+// handlers running.
 import {
   chmodSync,
   copyFileSync,
@@ -32,7 +34,7 @@ let made: string | undefined;
 /** Path of cli.js in a copy readable and traversable by every user. */
 export function portableCli(): string {
   if (made) return made;
-  const dir = mkdtempSync(join(tmpdir(), 's3mirror-cli-'));
+  const dir = mkdtempSync(join(process.env.S3MIRROR_TEST_RUN_DIR ?? tmpdir(), 's3mirror-cli-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);
   mirrorTree(join(REPO, 'dist'), join(dir, 'dist'));
