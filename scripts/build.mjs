@@ -9,9 +9,11 @@
 // @parcel/watcher), the AWS SDK (large, and it loads its credential providers by name), and the
 // CommonJS packages, which src/ loads through createRequire, a call esbuild leaves alone.
 //
-// dist/config.js is a second entry, for scripts/config-schema.mjs. Chunks sit beside the entries in
-// dist/, so a module's `new URL('../package.json', import.meta.url)` (src/version.ts) finds the
-// package from src/ and from any file of dist/ alike.
+// dist/config.js is a second entry, for scripts/config-schema.mjs, and dist/march-worker.js a
+// third, for the worker threads a large pass is split between (src/sync/march-parts.ts finds it
+// beside itself). Chunks sit beside the entries in dist/, so a module's
+// `new URL('../package.json', import.meta.url)` (src/version.ts) finds the package from src/ and
+// from any file of dist/ alike.
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +43,7 @@ const outdir = join(REPO, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: REPO,
-  entryPoints: ['src/cli.ts', 'src/config.ts'],
+  entryPoints: { cli: 'src/cli.ts', config: 'src/config.ts', 'march-worker': 'src/sync/march-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

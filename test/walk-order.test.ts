@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareKeys } from '../src/plan/key-order.js';
+import type { KeyRange } from '../src/plan/key-range.js';
 import { Filter } from '../src/watch/filter.js';
-import { walkInOrder } from '../src/watch/walker.js';
+import { type WalkStats, walkInOrder } from '../src/watch/walker.js';
 
 // The walk yields in S3's key order (UTF-8 bytes of the NFC path), which a reconciliation needs to
 // meet it with the journal's rows and the listing in lockstep: names around '/' in byte order
@@ -14,10 +15,15 @@ import { walkInOrder } from '../src/watch/walker.js';
 
 const NAMES = ['a', 'a-b', 'a.b', 'a0', 'b', 'A', 'caf\u00e9', 'cafe\u0301', '\u{1F389}', '\uFF5E', '\uE000x', 'z z'];
 
-async function walkKeys(root: string): Promise<{ keys: string[]; rels: string[] }> {
+async function walkKeys(
+  root: string,
+  range?: KeyRange,
+  stats?: WalkStats,
+): Promise<{ keys: string[]; rels: string[] }> {
   const keys: string[] = [];
   const rels: string[] = [];
-  for await (const item of walkInOrder(root, new Filter(root, []), { followSymlinks: false })) {
+  const opts = { followSymlinks: false, ...(range ? { range } : {}) };
+  for await (const item of walkInOrder(root, new Filter(root, []), opts, stats)) {
     keys.push(item.key);
     if (item.entry) rels.push(item.entry.rel);
   }
@@ -67,5 +73,46 @@ describe('walkInOrder', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('walks cut at any keys meet every file once, in order, and count every directory once', async () => {
+    const path = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(path, { minLength: 1, maxLength: 20 }),
+        fc.uniqueArray(path, { maxLength: 3 }),
+        async (paths, cutPaths) => {
+          const files = paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`)));
+          const cuts = cutPaths.map((c) => c.normalize('NFC')).sort(compareKeys);
+          const dir = mkdtempSync(join(tmpdir(), 's3mirror-walk-order-'));
+          try {
+            for (const f of files) {
+              const parts = f.split('/');
+              mkdirSync(join(dir, ...parts.slice(0, -1)), { recursive: true });
+              writeFileSync(join(dir, ...parts), 'x');
+            }
+            const whole: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
+            const all = await walkKeys(dir, undefined, whole);
+            const keys: string[] = [];
+            const rels: string[] = [];
+            let dirs = 0;
+            const bounds = ['', ...cuts];
+            for (const [i, lo] of bounds.entries()) {
+              const stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
+              const part = await walkKeys(dir, { lo, hi: bounds[i + 1] ?? null }, stats);
+              keys.push(...part.keys);
+              rels.push(...part.rels);
+              dirs += stats.dirs;
+            }
+            expect(keys).toEqual(all.keys);
+            expect(rels).toEqual(all.rels);
+            expect(dirs).toBe(whole.dirs);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import type { KeyRange } from '../plan/key-range.js';
 import type { Sql } from './sql.js';
 import { type ReconcileTuple, reconcileRowOf } from './queries.js';
 import type { ReconcileRow } from './types.js';
@@ -34,22 +35,40 @@ export class MarchQueries {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Up to `limit` rows after `after`, in (key, rowid) order: the (pair, key) index's own order, so
-   * no sort. `last` is where the next page starts.
+   * Up to `limit` rows after `after` (from `range.lo` before the first page), in (key, rowid)
+   * order: the (pair, key) index's own order, so no sort. `last` is where the next page starts.
    */
-  rowsAfter(pair: string, after: RowCursor | null, limit: number): { rows: ReconcileRow[]; last: RowCursor | null } {
+  rowsAfter(
+    pair: string,
+    after: RowCursor | null,
+    limit: number,
+    range: KeyRange = { lo: '', hi: null },
+  ): { rows: ReconcileRow[]; last: RowCursor | null } {
     const cols =
       'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code, rowid FROM files';
-    const found = (
-      after
-        ? this.sql
-            .raw(`${cols} WHERE pair = ? AND (key, rowid) > (?, ?) ORDER BY key, rowid LIMIT ?`)
-            .all(pair, after.key, after.rowid, limit)
-        : this.sql.raw(`${cols} WHERE pair = ? ORDER BY key, rowid LIMIT ?`).all(pair, limit)
-    ) as (ReconcileTuple & { 12: number })[];
+    const from = after ? '(key, rowid) > (?, ?)' : 'key >= ?';
+    const to = range.hi === null ? '' : ' AND key < ?';
+    const args: (string | number)[] = after ? [pair, after.key, after.rowid] : [pair, range.lo];
+    if (range.hi !== null) args.push(range.hi);
+    const found = this.sql
+      .raw(`${cols} WHERE pair = ? AND ${from}${to} ORDER BY key, rowid LIMIT ?`)
+      .all(...args, limit) as (ReconcileTuple & { 12: number })[];
     const rows = found.map(reconcileRowOf);
     const l = found[found.length - 1];
     return { rows, last: l ? { key: l[1], rowid: l[12] } : null };
+  }
+
+  /** The pair's rows: the per-pair counters' sum, one lookup. */
+  rowCount(pair: string): number {
+    return this.sql.st('SELECT coalesce(sum(n), 0) FROM file_counts WHERE pair = ?').pluck().get(pair) as number;
+  }
+
+  /** The key of the pair's row at `offset` in key order (counted through the index). */
+  keyAt(pair: string, offset: number): string | undefined {
+    return this.sql
+      .st('SELECT key FROM files WHERE pair = ? ORDER BY key LIMIT 1 OFFSET ?')
+      .pluck()
+      .get(pair, offset) as string | undefined;
   }
 
   /** Is any row of the pair at `key`? */
@@ -57,17 +76,28 @@ export class MarchQueries {
     return !!this.sql.st('SELECT 1 FROM files WHERE pair = ? AND key = ? LIMIT 1').get(pair, key);
   }
 
-  /** Up to `limit` objects in (after, upTo] (upTo null: no upper bound), in key order. */
-  objectsAfter(pair: string, after: string, upTo: string | null, limit: number): KeyedObject[] {
-    const rows = (
-      upTo === null
-        ? this.sql
-            .raw('SELECT key, size, etag FROM remote WHERE pair = ? AND key > ? ORDER BY key LIMIT ?')
-            .all(pair, after, limit)
-        : this.sql
-            .raw('SELECT key, size, etag FROM remote WHERE pair = ? AND key > ? AND key <= ? ORDER BY key LIMIT ?')
-            .all(pair, after, upTo, limit)
-    ) as [string, number, string][];
+  /**
+   * Up to `limit` objects in (after, upTo] (upTo null: no upper bound) and in `range`, in key
+   * order.
+   */
+  objectsAfter(
+    pair: string,
+    after: string,
+    upTo: string | null,
+    limit: number,
+    range: KeyRange = { lo: '', hi: null },
+  ): KeyedObject[] {
+    const args: (string | number)[] = [pair, after, range.lo];
+    let sql = 'SELECT key, size, etag FROM remote WHERE pair = ? AND key > ? AND key >= ?';
+    if (upTo !== null) {
+      sql += ' AND key <= ?';
+      args.push(upTo);
+    }
+    if (range.hi !== null) {
+      sql += ' AND key < ?';
+      args.push(range.hi);
+    }
+    const rows = this.sql.raw(`${sql} ORDER BY key LIMIT ?`).all(...args, limit) as [string, number, string][];
     return rows.map(([key, size, etag]) => ({ key, size, etag }));
   }
 

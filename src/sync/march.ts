@@ -1,4 +1,5 @@
 import { compareKeys } from '../plan/key-order.js';
+import type { KeyRange } from '../plan/key-range.js';
 import { decideKey, inSync, type KeyContext, type KeyRow, type KeySides } from '../plan/reconcile-key.js';
 import type { Journal } from '../store/journal.js';
 import type { KeyedObject, RowCursor } from '../store/march.js';
@@ -20,11 +21,12 @@ class RowReader {
   constructor(
     private readonly journal: Journal,
     private readonly pair: string,
+    private readonly range: KeyRange | undefined,
   ) {}
   /** Reads the next page as soon as this one is used up, so rows the marks add are never met. */
   peek(): KeyRow | undefined {
     if (this.i >= this.buf.length && !this.done) {
-      const page = this.journal.march.rowsAfter(this.pair, this.cursor, MARCH_PAGE);
+      const page = this.journal.march.rowsAfter(this.pair, this.cursor, MARCH_PAGE, this.range);
       this.buf = page.rows;
       this.i = 0;
       this.peak = Math.max(this.peak, this.buf.length);
@@ -53,6 +55,7 @@ class ObjectReader {
     private readonly pair: string,
     private readonly trash: string,
     private readonly feed: ListingFeed | undefined,
+    private readonly range: KeyRange | undefined,
   ) {}
   /** Can the next object (or the end) be told without a query or a wait? Skips the trash. */
   get ready(): boolean {
@@ -74,7 +77,7 @@ class ObjectReader {
         await this.feed!.progress();
         continue;
       }
-      this.buf = this.journal.march.objectsAfter(this.pair, this.cursor, upTo, MARCH_PAGE);
+      this.buf = this.journal.march.objectsAfter(this.pair, this.cursor, upTo, MARCH_PAGE, this.range);
       this.i = 0;
       this.peak = Math.max(this.peak, this.buf.length);
       const last = this.buf[this.buf.length - 1];
@@ -89,17 +92,27 @@ class ObjectReader {
   }
 }
 
-export interface MarchCounts {
+export type MarchResult = MarchCounts & { objects: number; cancelled: number };
+
+interface MarchCounts {
   dirty: number;
   localFiles: number;
   /** The most walk entries, rows and objects held at once: by the march for one key, and read ahead. */
   peak: { group: number; rows: number; objects: number };
 }
 
+/** What the march decided for a key's file, written (or passed on) in batches. */
+export interface MarkSink {
+  add(action: MarkAction, rel: string, key: string): void;
+  flush(): void;
+}
+export type MarkAction = 'dirty' | 'gone' | 'remote-only' | 'cancel';
+
 /**
  * Reconciliation as three sorted streams met in lockstep by key, in the manner of rclone's march:
  * the walk, the journal's rows and the remote table (filled by the listing beside it). Each key's
- * sides are decided by plan/reconcile-key.ts; the marks are written a thousand at a time.
+ * sides are decided by plan/reconcile-key.ts; the marks are written a thousand at a time (or
+ * given to `marks`). With `range`, only the keys in it: the walk must be limited to it too.
  */
 export async function march(m: {
   journal: Journal;
@@ -109,14 +122,16 @@ export async function march(m: {
   trash: string;
   ctx: Omit<KeyContext, 'unknown'>;
   now: number;
-}): Promise<MarchCounts & { objects: number; cancelled: number }> {
+  range?: KeyRange;
+  marks?: MarkSink;
+}): Promise<MarchResult> {
   const { journal, pair } = m;
   const walk = new WalkReader(m.walk, m.ctx.prefix);
-  const rows = new RowReader(journal, pair);
-  const objects = new ObjectReader(journal, pair, m.trash, m.feed);
+  const rows = new RowReader(journal, pair, m.range);
+  const objects = new ObjectReader(journal, pair, m.trash, m.feed, m.range);
   const unknown: string[] = [];
   const ctx: KeyContext = { ...m.ctx, unknown: (rel) => unknown.some((u) => u === '' || rel.startsWith(u)) };
-  const batch = new MarkBatch(journal, pair, m.now);
+  const batch = m.marks ?? new MarkBatch(journal, pair, m.now);
   const counts = { dirty: 0, localFiles: 0, objects: 0, cancelled: 0, peak: { group: 0, rows: 0, objects: 0 } };
   // Awaits only when the walk's batch or the object page runs out: a promise per key would cost
   // as much as the key's lstat.
@@ -175,7 +190,7 @@ export async function march(m: {
 }
 
 /** Marks of the march, written in transactions of MARCH_PAGE. */
-class MarkBatch {
+export class MarkBatch implements MarkSink {
   private dirty: { rel: string; key: string }[] = [];
   private gone: string[] = [];
   private remoteOnly: string[] = [];
@@ -185,7 +200,7 @@ class MarkBatch {
     private readonly pair: string,
     private readonly now: number,
   ) {}
-  add(action: 'dirty' | 'gone' | 'remote-only' | 'cancel', rel: string, key: string): void {
+  add(action: MarkAction, rel: string, key: string): void {
     if (action === 'cancel') this.cancelled.push(rel);
     else this.dirty.push({ rel, key });
     if (action === 'gone') this.gone.push(rel);

@@ -1,12 +1,11 @@
 import { type BigIntStats, readdirSync, statSync } from 'node:fs';
 import type { PairConfig } from '../config.js';
-import { currentKeyOfPrevious, leftAtPreviousPrefix } from '../plan/moves.js';
 import type { Bucket } from '../bucket.js';
 import type { Journal } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
-import { type WalkItem, type WalkStats, walkBatches } from '../watch/walker.js';
 import { ListingFeed } from './listing-feed.js';
-import { march } from './march.js';
+import { marchPart } from './march-part.js';
+import { marchInParts } from './march-parts.js';
 
 export interface RootCheck {
   problem: string | null;
@@ -57,6 +56,8 @@ export interface ReconcileResult {
    * with the tree).
    */
   held?: { entries: number; rows: number; objects: number };
+  /** Parts of the walk and march that worker threads did (0: the main thread did it all). */
+  workers?: number;
 }
 
 /**
@@ -76,6 +77,8 @@ export async function reconcile(
     list?: boolean;
     /** Where a listing is made (plan/trust.ts `listingFingerprint`), recorded with it. */
     fingerprint: string;
+    /** Threads a pass without a listing is split between (src/sync/march-parts.ts); tests set it. */
+    parts?: number;
   },
 ): Promise<ReconcileResult> {
   const { journal, filter } = deps;
@@ -110,28 +113,14 @@ export async function reconcile(
       rootProblem: root.problem,
     };
   }
-  const stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
-  const unreadable: string[] = [];
-  const movedFrom = journal.pairs.get(pair.name)?.moved_from ?? null;
-  const previous = {
-    has: (key: string) => journal.march.hasKey(pair.name, currentKeyOfPrevious(pair.prefix, movedFrom ?? '', key)),
-  };
-  const walked = walkBatches(pair.path, filter, { followSymlinks: pair.followSymlinks }, stats);
-  const m = await march({
-    journal,
-    pair: pair.name,
-    walk: noteUnreadable(walked, unreadable),
-    feed,
-    trash,
-    ctx: {
-      prefix: pair.prefix,
-      deleteKeep: pair.delete === 'keep',
-      leftAtPreviousPrefix: (key) => leftAtPreviousPrefix(pair.prefix, movedFrom, key, previous),
-    },
-    now: deps.now(),
-  }).catch(async (e: unknown) => {
+  const now = deps.now();
+  // With the listing beside it, one march follows the listing's progress; without, the tree can
+  // be split between threads.
+  const m = await (feed
+    ? marchPart({ journal, pair, filter, feed, now })
+    : marchInParts({ journal, pair, filter, now, ...(deps.parts ? { parts: deps.parts } : {}) })
+  ).catch((e: unknown) => {
     feed?.stop();
-    await walked.return(undefined);
     throw e;
   });
   await feed?.finished();
@@ -142,22 +131,12 @@ export async function reconcile(
   return {
     dirty: m.dirty,
     localFiles: m.localFiles,
-    localDirs: stats.dirs,
+    localDirs: m.dirs,
     remoteObjects: feed ? feed.objects : m.objects,
     listed: !!feed,
-    unreadable,
+    unreadable: m.unreadable,
     rootProblem: null,
-    held: { entries: stats.peak + m.peak.group, rows: m.peak.rows, objects: m.peak.objects + (feed?.peak ?? 0) },
+    held: { entries: m.held + m.peak.group, rows: m.peak.rows, objects: m.peak.objects + (feed?.peak ?? 0) },
+    workers: m.workers,
   };
-}
-
-/** The walk's items passed on, its unreadable directories noted as status reports them. */
-async function* noteUnreadable(
-  batches: AsyncIterable<readonly WalkItem[]>,
-  out: string[],
-): AsyncGenerator<readonly WalkItem[]> {
-  for await (const items of batches) {
-    for (const item of items) if (item.unreadable) out.push(`${item.unreadable.rel || '.'}: ${item.unreadable.error}`);
-    yield items;
-  }
 }

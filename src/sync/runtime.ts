@@ -222,7 +222,14 @@ export class Runtime {
       log.warn({ code: 'FILE_UNREADABLE' }, `directory unreadable: ${u}`);
     }
     log.info(
-      { dirty: r.dirty, localFiles: r.localFiles, remoteObjects: r.remoteObjects, listed: r.listed, trust },
+      {
+        dirty: r.dirty,
+        localFiles: r.localFiles,
+        remoteObjects: r.remoteObjects,
+        listed: r.listed,
+        trust,
+        workers: r.workers,
+      },
       'reconciled',
     );
     return { ...r, trust };

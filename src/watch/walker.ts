@@ -5,6 +5,7 @@ import type { LocalStat } from '../model.js';
 import type { Filter } from './filter.js';
 import { kindOf, toLocalStat } from '../local/stat.js';
 import { compareKeys } from '../plan/key-order.js';
+import { inRange, type KeyRange, prefixMeets } from '../plan/key-range.js';
 
 export interface WalkEntry {
   rel: string;
@@ -44,6 +45,13 @@ export interface WalkStats {
   peak: number;
 }
 
+/**
+ * `shallow`: only the entries of `under` itself, not of its subdirectories. `range`: only the
+ * entries whose keys (NFC, under the prefix) lie in it, and directories only where their keys can;
+ * one of several walks that split a tree between threads (src/sync/march-parts.ts).
+ */
+type WalkOpts = { followSymlinks: boolean; under?: string; shallow?: boolean; range?: KeyRange };
+
 /** A directory of the key space: one physical directory, or several whose names have one NFC form. */
 type Frame = { key: string; dirs: { rel: string; chain: readonly string[] }[] };
 /** A file's child is yielded as its WalkItem as it is: no second object per file. */
@@ -64,8 +72,7 @@ const byKey = (a: Child, b: Child): number => compareKeys(a.key, b.key) || (a.re
 export async function* walkInOrder(
   root: string,
   filter: Filter,
-  /** `shallow`: only the entries of `under` itself, not of its subdirectories. */
-  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
+  opts: WalkOpts,
   stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 },
 ): AsyncGenerator<WalkItem> {
   for await (const items of walkBatches(root, filter, opts, stats)) yield* items;
@@ -79,7 +86,7 @@ export async function* walkInOrder(
 export async function* walkBatches(
   root: string,
   filter: Filter,
-  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
+  opts: WalkOpts,
   stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 },
 ): AsyncGenerator<WalkItem[]> {
   const start = opts.under ?? '';
@@ -149,7 +156,7 @@ async function listOne(l: {
   dirRel: string;
   chain: readonly string[];
   filter: Filter;
-  opts: { followSymlinks: boolean };
+  opts: WalkOpts;
   stats: WalkStats;
   children: Child[];
   frame: Frame;
@@ -173,7 +180,8 @@ async function listOne(l: {
     let names: string[];
     try {
       names = readdirSync(dir.path);
-      stats.dirs++;
+      // A directory two ranged walks share is counted by the one its own key belongs to.
+      if (!l.opts.range || inRange(l.frame.key, l.opts.range)) stats.dirs++;
     } catch (e) {
       return (e as Error).message;
     }
@@ -186,6 +194,7 @@ async function listOne(l: {
       base: l.frame.key,
       filter: l.filter,
       follow: l.opts.followSymlinks,
+      range: l.opts.range,
       out,
       found,
       below,
@@ -208,12 +217,7 @@ async function listOne(l: {
 const nameOf = (rel: string): string => rel.slice(rel.lastIndexOf('/') + 1);
 
 /** The whole walk at once (a subtree rescan): entries in key order. */
-export async function walk(
-  root: string,
-  filter: Filter,
-  /** `shallow`: only the entries of `under` itself, not of its subdirectories. */
-  opts: { followSymlinks: boolean; under?: string; shallow?: boolean },
-): Promise<WalkResult> {
+export async function walk(root: string, filter: Filter, opts: WalkOpts): Promise<WalkResult> {
   const stats: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
   const out: WalkResult = { entries: [], unreadable: [], loops: stats.loops, dirs: 0 };
   for await (const item of walkInOrder(root, filter, opts, stats)) {
@@ -235,6 +239,7 @@ interface DirList {
   base: string;
   filter: Filter;
   follow: boolean;
+  range: KeyRange | undefined;
   /** Where loops are reported. */
   out: { loops: string[] };
   found: Child[];
@@ -245,7 +250,7 @@ interface DirList {
 
 /** One directory's entries: files into `found`, directories to walk into `below`. */
 async function listDir(d: DirList): Promise<void> {
-  const { dir, dirRel, names, chain, base, filter, follow, out, found, below, sliceOver, pause } = d;
+  const { dir, dirRel, names, chain, base, filter, follow, range, out, found, below, sliceOver, pause } = d;
   // Each entry's path is this plus its name (from readdir: no separator, nothing to normalise).
   const under = dir.treePath.endsWith(sep) ? dir.treePath : dir.treePath + sep;
   // Asked once per directory: in most trees no rule can exclude anything here.
@@ -254,6 +259,9 @@ async function listDir(d: DirList): Promise<void> {
     const name = names[i]!;
     if ((i & 63) === 63 && sliceOver()) await pause();
     const rel = dirRel ? `${dirRel}/${name}` : name;
+    // Outside the range whatever it is: not even lstat'ed.
+    const key = range ? base + name.normalize('NFC') : '';
+    if (range && !prefixMeets(key, range)) continue;
     const abs = under + name;
     let st: BigIntStats | undefined;
     try {
@@ -273,6 +281,7 @@ async function listDir(d: DirList): Promise<void> {
       }
     }
     if (kind === 'dir') {
+      if (range && !prefixMeets(`${key}/`, range)) continue;
       if (filtered && filter.excludes(rel, true)) continue;
       const id = `${st.dev}:${st.ino}`;
       if (viaLink && chain.includes(id)) {
@@ -282,7 +291,8 @@ async function listDir(d: DirList): Promise<void> {
       below.push({ rel, chain: [...chain, id] });
       continue;
     }
+    if (range && !inRange(key, range)) continue;
     if (filtered && filter.excludes(rel)) continue;
-    found.push({ key: base + name.normalize('NFC'), rel, entry: { rel, kind, stat: toLocalStat(st) } });
+    found.push({ key: range ? key : base + name.normalize('NFC'), rel, entry: { rel, kind, stat: toLocalStat(st) } });
   }
 }

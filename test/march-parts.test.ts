@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { toLocalStat } from '../src/local/stat.js';
+import { keyFor } from '../src/plan/keys.js';
+import { Journal } from '../src/store/journal.js';
+import { reconcile } from '../src/sync/reconcile.js';
+import { Filter } from '../src/watch/filter.js';
+import { MemoryBuckets } from './support/memory-bucket.js';
+import { MemoryS3 } from './support/memory-s3.js';
+
+// A pass with the journal trusted is split by key ranges between the main thread and worker
+// threads (real ones, each with its own connection to the journal). Split or not, it must find
+// the same changes and leave the same rows: the cuts fall inside directories, and the changes are
+// spread over every directory, so each range has its own.
+
+const DIRS = 12;
+const PER_DIR = 50;
+const NOW = 1_000_000_000;
+const dirs: string[] = [];
+const journals: Journal[] = [];
+afterEach(() => {
+  for (const j of journals.splice(0)) j.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A mirrored tree under the prefix `m/`, then changed while nobody watched. */
+function changedTree() {
+  const dir = mkdtempSync(join(tmpdir(), 's3mirror-parts-'));
+  dirs.push(dir);
+  const root = join(dir, 'root');
+  const cfg = parseConfig(
+    { stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: root, bucket: 'bucket', prefix: 'm/' }] },
+    dir,
+  );
+  const s3 = new MemoryS3().createBucket('bucket');
+  const j = Journal.open(cfg.stateDir);
+  journals.push(j);
+  j.pairs.upsert({ name: 'p', root, bucket: 'bucket', prefix: 'm/' });
+  j.tx(() => {
+    for (let d = 0; d < DIRS; d++) {
+      mkdirSync(join(root, `d${d}`), { recursive: true });
+      for (let f = 0; f < PER_DIR; f++) {
+        const rel = `d${d}/f${f}.txt`;
+        const body = `${rel}\n`;
+        writeFileSync(join(root, rel), body);
+        const key = keyFor('m/', rel);
+        const { etag } = s3.putObject('bucket', key, body);
+        j.markDirty({ pair: 'p', rel, key, now: NOW, debounceMs: 0, maxDelayMs: 0 });
+        j.recordSynced({
+          pair: 'p',
+          rel,
+          gen: 1,
+          stat: toLocalStat(statSync(join(root, rel), { bigint: true })),
+          content: { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' },
+          now: NOW,
+          debounceMs: 0,
+        });
+        j.remote.put({ pair: 'p', key, size: body.length, etag, metaMd5: null, now: NOW });
+      }
+    }
+  });
+  for (let d = 0; d < DIRS; d++) {
+    writeFileSync(join(root, `d${d}/f${d}.txt`), 'grown while nobody watched');
+    unlinkSync(join(root, `d${d}/f${PER_DIR - 1 - d}.txt`));
+    writeFileSync(join(root, `d${d}/new${d}.txt`), 'new');
+    j.remote.put({ pair: 'p', key: `m/d${d}/only-remote.txt`, size: 1, etag: 'e', metaMd5: null, now: NOW });
+  }
+  const rows = () =>
+    j.db.prepare('SELECT rel, key, present, state, kind, due_at, size FROM files WHERE pair = ? ORDER BY rel').all('p');
+  const pass = (parts: number) =>
+    reconcile(cfg.pairs[0]!, {
+      journal: j,
+      bucket: new MemoryBuckets(s3).bucket('bucket'),
+      filter: new Filter(root, []),
+      fingerprint: 'f',
+      now: () => NOW + 1,
+      list: false,
+      parts,
+    });
+  return { pass, rows };
+}
+
+describe('a trusted pass split between threads', () => {
+  it('finds what one thread finds and leaves the same rows', async () => {
+    const one = changedTree();
+    const three = changedTree();
+    const r1 = await one.pass(1);
+    const r3 = await three.pass(3);
+    expect(r1.workers).toBe(0);
+    expect(r3.workers).toBe(2);
+    // Per directory: a grown file, a deleted one, a new one and an object with no file.
+    expect(r1.dirty).toBe(4 * DIRS);
+    for (const k of ['dirty', 'localFiles', 'localDirs', 'remoteObjects', 'unreadable'] as const)
+      expect(r3[k]).toEqual(r1[k]);
+    expect(three.rows()).toEqual(one.rows());
+    // Marked, the changes are not found again.
+    expect((await three.pass(3)).dirty).toBe(0);
+  }, 60_000);
+});
