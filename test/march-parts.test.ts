@@ -1,15 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { toLocalStat } from '../src/local/stat.js';
-import { keyFor } from '../src/plan/keys.js';
-import { Journal } from '../src/store/journal.js';
+import type { Journal } from '../src/store/journal.js';
 import { reconcile } from '../src/sync/reconcile.js';
 import { Filter } from '../src/watch/filter.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
-import { MemoryS3 } from './support/memory-s3.js';
+import { mirroredTree } from './support/mirrored-tree.js';
 
 // A pass with the journal trusted is split by key ranges between the main thread and worker
 // threads (real ones, each with its own connection to the journal). Split or not, it must find
@@ -28,40 +24,9 @@ afterEach(() => {
 
 /** A mirrored tree under the prefix `m/`, then changed while nobody watched. */
 function changedTree() {
-  const dir = mkdtempSync(join(tmpdir(), 's3mirror-parts-'));
+  const { dir, root, cfg, s3, j } = mirroredTree({ dirs: DIRS, perDir: PER_DIR, now: NOW, tag: 'parts' });
   dirs.push(dir);
-  const root = join(dir, 'root');
-  const cfg = parseConfig(
-    { stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: root, bucket: 'bucket', prefix: 'm/' }] },
-    dir,
-  );
-  const s3 = new MemoryS3().createBucket('bucket');
-  const j = Journal.open(cfg.stateDir);
   journals.push(j);
-  j.pairs.upsert({ name: 'p', root, bucket: 'bucket', prefix: 'm/' });
-  j.tx(() => {
-    for (let d = 0; d < DIRS; d++) {
-      mkdirSync(join(root, `d${d}`), { recursive: true });
-      for (let f = 0; f < PER_DIR; f++) {
-        const rel = `d${d}/f${f}.txt`;
-        const body = `${rel}\n`;
-        writeFileSync(join(root, rel), body);
-        const key = keyFor('m/', rel);
-        const { etag } = s3.putObject('bucket', key, body);
-        j.markDirty({ pair: 'p', rel, key, now: NOW, debounceMs: 0, maxDelayMs: 0 });
-        j.recordSynced({
-          pair: 'p',
-          rel,
-          gen: 1,
-          stat: toLocalStat(statSync(join(root, rel), { bigint: true })),
-          content: { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' },
-          now: NOW,
-          debounceMs: 0,
-        });
-        j.remote.put({ pair: 'p', key, size: body.length, etag, metaMd5: null, now: NOW });
-      }
-    }
-  });
   for (let d = 0; d < DIRS; d++) {
     writeFileSync(join(root, `d${d}/f${d}.txt`), 'grown while nobody watched');
     unlinkSync(join(root, `d${d}/f${PER_DIR - 1 - d}.txt`));

@@ -1,16 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bucket, ListOptions } from '../src/bucket.js';
-import { parseConfig } from '../src/config.js';
-import { toLocalStat } from '../src/local/stat.js';
-import { keyFor } from '../src/plan/keys.js';
-import { Journal } from '../src/store/journal.js';
+import type { Journal } from '../src/store/journal.js';
 import { reconcile } from '../src/sync/reconcile.js';
 import { Filter } from '../src/watch/filter.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
-import { MemoryS3 } from './support/memory-s3.js';
+import { mirroredTree } from './support/mirrored-tree.js';
 
 // The reconciliation streams: what it holds at once (walk entries, rows, objects) does not grow
 // with the tree. Counted, not measured in bytes or time: the whole-tree reconcile held all of them.
@@ -29,39 +25,11 @@ const PER_DIR = 100;
 const NOW = 1_000_000_000;
 
 function mirrored(dirs = DIRS, unordered = false) {
-  dir = mkdtempSync(join(tmpdir(), 's3mirror-march-'));
-  const root = join(dir, 'root');
-  const cfg = parseConfig(
-    { stateDir: join(dir, 'state'), pairs: [{ name: 'p', path: root, bucket: 'bucket', prefix: 'm/' }] },
-    dir,
-  );
-  const pair = cfg.pairs[0]!;
-  const s3 = new MemoryS3().createBucket('bucket');
-  const j = (journal = Journal.open(cfg.stateDir));
-  j.pairs.upsert({ name: 'p', root, bucket: 'bucket', prefix: 'm/' });
-  j.tx(() => {
-    for (let d = 0; d < dirs; d++) {
-      mkdirSync(join(root, `d${d}`), { recursive: true });
-      for (let f = 0; f < PER_DIR; f++) {
-        const rel = `d${d}/f${f}.txt`;
-        const body = `${rel}\n`;
-        writeFileSync(join(root, rel), body);
-        const key = keyFor('m/', rel);
-        const { etag } = s3.putObject('bucket', key, body);
-        j.markDirty({ pair: 'p', rel, key, now: NOW, debounceMs: 0, maxDelayMs: 0 });
-        j.recordSynced({
-          pair: 'p',
-          rel,
-          gen: 1,
-          stat: toLocalStat(statSync(join(root, rel), { bigint: true })),
-          content: { md5: etag, partSize: 0, localEtag: etag, etag, etagKind: 'md5' },
-          now: NOW,
-          debounceMs: 0,
-        });
-        j.remote.put({ pair: 'p', key, size: body.length, etag, metaMd5: null, now: NOW });
-      }
-    }
-  });
+  const t = mirroredTree({ dirs, perDir: PER_DIR, now: NOW, tag: 'march' });
+  dir = t.dir;
+  journal = t.j;
+  const { j, s3, root } = t;
+  const pair = t.cfg.pairs[0]!;
   const inner = new MemoryBuckets(s3).bucket('bucket');
   // A server whose order is not S3's: its pages prove no range (listing.ts says so by leaving
   // `covered` out), and the listing is applied whole at its end.

@@ -30,20 +30,25 @@ async function walkKeys(
   return { keys, rels };
 }
 
+/** A tree of `paths` in a new directory: a path is a file unless another one lies under it. */
+function treeOf(paths: readonly string[]): { dir: string; files: string[] } {
+  const files = paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`)));
+  const dir = mkdtempSync(join(tmpdir(), 's3mirror-walk-order-'));
+  for (const f of files) {
+    const parts = f.split('/');
+    mkdirSync(join(dir, ...parts.slice(0, -1)), { recursive: true });
+    writeFileSync(join(dir, ...parts), 'x');
+  }
+  return { dir, files };
+}
+
 describe('walkInOrder', () => {
   it('yields files in compareKeys order of their NFC paths, for any tree', async () => {
     const path = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(path, { minLength: 1, maxLength: 25 }), async (paths) => {
-        // A path is a file unless another one lies under it (then it is a directory).
-        const files = paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`)));
-        const dir = mkdtempSync(join(tmpdir(), 's3mirror-walk-order-'));
+        const { dir, files } = treeOf(paths);
         try {
-          for (const f of files) {
-            const parts = f.split('/');
-            mkdirSync(join(dir, ...parts.slice(0, -1)), { recursive: true });
-            writeFileSync(join(dir, ...parts), 'x');
-          }
           const { keys, rels } = await walkKeys(dir);
           expect(keys).toEqual(files.map((f) => f.normalize('NFC')).sort(compareKeys));
           expect([...rels].sort()).toEqual([...files].sort());
@@ -82,15 +87,9 @@ describe('walkInOrder', () => {
         fc.uniqueArray(path, { minLength: 1, maxLength: 20 }),
         fc.uniqueArray(path, { maxLength: 3 }),
         async (paths, cutPaths) => {
-          const files = paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`)));
           const cuts = cutPaths.map((c) => c.normalize('NFC')).sort(compareKeys);
-          const dir = mkdtempSync(join(tmpdir(), 's3mirror-walk-order-'));
+          const { dir } = treeOf(paths);
           try {
-            for (const f of files) {
-              const parts = f.split('/');
-              mkdirSync(join(dir, ...parts.slice(0, -1)), { recursive: true });
-              writeFileSync(join(dir, ...parts), 'x');
-            }
             const whole: WalkStats = { loops: [], dirs: 0, held: 0, peak: 0 };
             const all = await walkKeys(dir, undefined, whole);
             const keys: string[] = [];
