@@ -57,8 +57,8 @@ function statOf(r: KeyRow): StatView {
 
 /**
  * Nearly every key of a rescan: one file, its clean row, its object, all as recorded. decideKey
- * would say `none` ('in sync'); a pass meets every file, so the march asks this first and builds
- * nothing for such a key.
+ * would say `none` ('in sync'). A pass meets every file, so the march settles most keys before it
+ * even reads their rows whole, by the same test in the form of a signature (`syncSignature`).
  */
 export function inSync(s: KeySides): boolean {
   if (s.entries.length !== 1 || s.rows.length !== 1) return false;
@@ -72,6 +72,14 @@ export function inSync(s: KeySides): boolean {
     s.object?.etag === r.etag &&
     s.object.size === r.remote_size
   );
+}
+
+/**
+ * What a clean row's signature (SIGNATURE in src/store/march.ts) is when the file's stat and the
+ * object are what the row recorded: a pass compares the two strings and reads no more of the row.
+ */
+export function syncSignature(stat: LocalStat, object: { size: number; etag: string }): string {
+  return `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}:${object.size}:${object.etag}`;
 }
 
 /**

@@ -19,6 +19,22 @@ export interface Covered {
   through: string | null;
 }
 
+/**
+ * A row's sync signature: what a file's lstat and its object must show for the row to be in sync
+ * as it stands (present, clean, the same stat and the object it recorded), as one string; null
+ * for a row that is not clean and present, or lacks a part. `syncSignature` in
+ * plan/reconcile-key.ts builds the same string from the other two sides. Every part but the last,
+ * the ETag, is a number, so two different sets of parts never give one string.
+ */
+const SIGNATURE = `CASE WHEN present = 1 AND state = 'clean' THEN size || ':' || mtime_ns || ':' || ctime_ns || ':' || ino || ':' || remote_size || ':' || etag END`;
+
+/** A row as a pass first reads it: its key, its path, its signature. */
+export interface SignedRow {
+  key: string;
+  rel: string;
+  sig: string | null;
+}
+
 /** Where a page of rows ended: the (pair, key) index's order is (key, rowid). */
 export interface RowCursor {
   key: string;
@@ -36,26 +52,38 @@ export class MarchQueries {
 
   /**
    * Up to `limit` rows after `after` (from `range.lo` before the first page), in (key, rowid)
-   * order: the (pair, key) index's own order, so no sort. `last` is where the next page starts.
+   * order: the (pair, key) index's own order, so no sort. Each row comes as its key, its path and
+   * its sync signature (see SIGNATURE): a third of the columns of a whole row, which is what a pass
+   * over a million rows spends its time building. `last` is where the next page starts.
    */
   rowsAfter(
     pair: string,
     after: RowCursor | null,
     limit: number,
     range: KeyRange = { lo: '', hi: null },
-  ): { rows: ReconcileRow[]; last: RowCursor | null } {
-    const cols =
-      'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code, rowid FROM files';
+  ): { rows: SignedRow[]; last: RowCursor | null } {
     const from = after ? '(key, rowid) > (?, ?)' : 'key >= ?';
     const to = range.hi === null ? '' : ' AND key < ?';
     const args: (string | number)[] = after ? [pair, after.key, after.rowid] : [pair, range.lo];
     if (range.hi !== null) args.push(range.hi);
     const found = this.sql
-      .raw(`${cols} WHERE pair = ? AND ${from}${to} ORDER BY key, rowid LIMIT ?`)
-      .all(...args, limit) as (ReconcileTuple & { 12: number })[];
-    const rows = found.map(reconcileRowOf);
+      .raw(
+        `SELECT key, rel, ${SIGNATURE}, rowid FROM files WHERE pair = ? AND ${from}${to} ORDER BY key, rowid LIMIT ?`,
+      )
+      .all(...args, limit) as [string, string, string | null, number][];
+    const rows = found.map(([key, rel, sig]) => ({ key, rel, sig }));
     const l = found[found.length - 1];
-    return { rows, last: l ? { key: l[1], rowid: l[12] } : null };
+    return { rows, last: l ? { key: l[0], rowid: l[3] } : null };
+  }
+
+  /** The whole rows at `key`, lowest rowid first (a key whose signature did not settle it). */
+  rowsAt(pair: string, key: string): ReconcileRow[] {
+    const found = this.sql
+      .raw(
+        'SELECT rel, key, present, state, kind, size, mtime_ns, ctime_ns, ino, etag, remote_size, error_code FROM files WHERE pair = ? AND key = ? ORDER BY rowid',
+      )
+      .all(pair, key) as ReconcileTuple[];
+    return found.map(reconcileRowOf);
   }
 
   /** The pair's rows: the per-pair counters' sum, one lookup. */

@@ -1,8 +1,15 @@
 import { compareKeys } from '../plan/key-order.js';
 import type { KeyRange } from '../plan/key-range.js';
-import { decideKey, inSync, type KeyContext, type KeyRow, type KeySides } from '../plan/reconcile-key.js';
+import {
+  decideKey,
+  inSync,
+  type KeyContext,
+  type KeyRow,
+  type KeySides,
+  syncSignature,
+} from '../plan/reconcile-key.js';
 import type { Journal } from '../store/journal.js';
-import type { KeyedObject, RowCursor } from '../store/march.js';
+import type { KeyedObject, RowCursor, SignedRow } from '../store/march.js';
 import { WalkReader } from '../watch/walk-reader.js';
 import type { WalkEntry, WalkItem } from '../watch/walker.js';
 import type { ListingFeed } from './listing-feed.js';
@@ -10,9 +17,9 @@ import type { ListingFeed } from './listing-feed.js';
 /** Rows and objects read per query; marks written per transaction. */
 const MARCH_PAGE = 1000;
 
-/** The pair's rows in (key, rel) order, a keyset page at a time. */
+/** The pair's rows in (key, rowid) order as signed rows, a keyset page at a time. */
 class RowReader {
-  private buf: KeyRow[] = [];
+  private buf: SignedRow[] = [];
   private i = 0;
   private done = false;
   private cursor: RowCursor | null = null;
@@ -24,7 +31,7 @@ class RowReader {
     private readonly range: KeyRange | undefined,
   ) {}
   /** Reads the next page as soon as this one is used up, so rows the marks add are never met. */
-  peek(): KeyRow | undefined {
+  peek(): SignedRow | undefined {
     if (this.i >= this.buf.length && !this.done) {
       const page = this.journal.march.rowsAfter(this.pair, this.cursor, MARCH_PAGE, this.range);
       this.buf = page.rows;
@@ -35,7 +42,7 @@ class RowReader {
     }
     return this.buf[this.i];
   }
-  take(): KeyRow {
+  take(): SignedRow {
     return this.buf[this.i++]!;
   }
 }
@@ -140,7 +147,8 @@ export async function march(m: {
   // One key's sides, filled anew for each key: decideKey keeps none of them, and a pass meets
   // every file, most of them in sync.
   const entries: WalkEntry[] = [];
-  const keyRows: KeyRow[] = [];
+  const signed: SignedRow[] = [];
+  let keyRows: KeyRow[] = [];
   const sides: { -readonly [K in keyof KeySides]: KeySides[K] } = {
     key: '',
     entries,
@@ -151,9 +159,8 @@ export async function march(m: {
     if (!walk.ready) await walk.fill();
     const w = walk.next();
     const wKey = walk.nextKey();
-    const r = rows.peek();
     const o = objects.ready ? objects.next() : await objects.peek();
-    const key = least(least(wKey, r?.key), o?.key);
+    const key = least(least(wKey, rows.peek()?.key), o?.key);
     if (key === undefined) break;
     if (w?.unreadable && wKey === key) {
       // Before any row under it (its key is the directory's, `dir/`): their files are unknown.
@@ -167,12 +174,21 @@ export async function march(m: {
       walk.take();
       if (!walk.ready) await walk.fill();
     }
-    keyRows.length = 0;
-    while (rows.peek()?.key === key) keyRows.push(rows.take());
+    signed.length = 0;
+    while (rows.peek()?.key === key) signed.push(rows.take());
     const object = o?.key === key ? objects.take() : undefined;
     counts.localFiles += entries.length;
-    counts.peak.group = Math.max(counts.peak.group, entries.length + keyRows.length + (object ? 1 : 0));
+    counts.peak.group = Math.max(counts.peak.group, entries.length + signed.length + (object ? 1 : 0));
+    // Nearly every key: one file, one clean row, its object, as recorded (inSync, by signature).
+    // Any other key reads its rows whole.
+    const e = entries[0];
+    const r = signed[0];
+    if (e && r && object && entries.length === 1 && signed.length === 1 && r.sig !== null && e.rel === r.rel) {
+      if (r.sig === syncSignature(e.stat, object)) continue;
+    }
+    keyRows = signed.length ? journal.march.rowsAt(pair, key) : [];
     sides.key = key;
+    sides.rows = keyRows;
     sides.object = object;
     if (inSync(sides)) continue;
     for (const d of decideKey(sides, ctx)) {
