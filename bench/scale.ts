@@ -16,6 +16,7 @@ const FILES = envNumber('SCALE_FILES', 1_000_000);
 const IDLE_S = envNumber('SCALE_IDLE_S', 60);
 const SUSTAIN_S = envNumber('SCALE_SUSTAIN_S', 60);
 const SUSTAIN_RATE = 100;
+const NOOP_RUNS = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A pass over a million files on a loaded 2-core machine takes most of an hour. */
 const PASS_TIMEOUT_MS = 4 * 3600_000;
@@ -70,7 +71,12 @@ export async function scaleLines(bench: Bench, bucket: string): Promise<string[]
   log('scale: no-op sync --once --audit (full listing)');
   const audit = await bench.s3mirror(config, [], ['--audit'], PASS_TIMEOUT_MS);
   log('scale: no-op sync --once (journal trusted)');
-  const noop = await bench.s3mirror(config, [], [], PASS_TIMEOUT_MS);
+  // Three of them, the median shown: a pass of a few seconds moves with the VM's moment.
+  const noops = [];
+  for (let i = 0; i < NOOP_RUNS; i++) noops.push(await bench.s3mirror(config, [], [], PASS_TIMEOUT_MS));
+  const noop = noops.sort((a, b) => a.wallS - b.wallS)[NOOP_RUNS >> 1]!;
+  const noopRange = `${noops[0]!.wallS.toFixed(2)}–${noops[NOOP_RUNS - 1]!.wallS.toFixed(2)} s`;
+  const noopReq = Math.max(...noops.map(req));
   const why = Object.values(noop.summary.listings ?? {})[0]?.reason ?? 'no reason given';
   log('scale: daemon');
   const t0 = performance.now();
@@ -104,7 +110,7 @@ export async function scaleLines(bench: Bench, bucket: string): Promise<string[]
       '',
       `scale (${FILES} files in ${dirs} directories; s3rver unless BENCH_SERVER says otherwise):`,
       `  initial sync --once: ${first.wallS.toFixed(1)} s (${(FILES / first.wallS).toFixed(0)} files/s), ${req(first)} requests, peak RSS ${mib(first.rssMiB)}`,
-      `  no-op sync --once, journal trusted: ${noop.wallS.toFixed(2)} s, ${req(noop)} requests, peak RSS ${mib(noop.rssMiB)} (${why})`,
+      `  no-op sync --once, journal trusted: ${noop.wallS.toFixed(2)} s (median of ${NOOP_RUNS}: ${noopRange}), ${noopReq} requests, peak RSS ${mib(noop.rssMiB)} (${why})`,
       `  no-op sync --once --audit (full listing): ${audit.wallS.toFixed(2)} s, ${req(audit)} requests (${lists} LIST), peak RSS ${mib(audit.rssMiB)}`,
       `  daemon: "running" after ${runningS.toFixed(1)} s; peak RSS over its first minute ${mib(peak)}, then ${mib(settled)}; ${watches} inotify watches; idle CPU ${(idle * 100).toFixed(2)} % of a core over ${IDLE_S} s`,
       `  one change visible after ${ms(changeMs)}; journal ${mib(journal)}`,
@@ -119,7 +125,7 @@ export async function scaleLines(bench: Bench, bucket: string): Promise<string[]
         : [
             `${verdict(peak <= 400 && settled <= 250)}  scale (1M files): daemon peak RSS ≤ 400 MiB, settled ≤ 250 MiB: ${mib(peak)}, ${mib(settled)}`,
             `${verdict(idle <= 0.005)}  scale (1M files): idle CPU ≤ 0.5 % of a core: ${(idle * 100).toFixed(2)} %`,
-            `${verdict(noop.wallS <= 5 && req(noop) === 0)}  scale (1M files): no-op restart with a trusted journal ≤ 5 s, 0 requests: ${noop.wallS.toFixed(1)} s, ${req(noop)}`,
+            `${verdict(noop.wallS <= 5 && noopReq === 0)}  scale (1M files): no-op restart with a trusted journal ≤ 5 s, 0 requests: ${noop.wallS.toFixed(1)} s, ${noopReq}`,
             `${verdict(runningS <= 60)}  scale (1M files): watching within 60 s of start: ${runningS.toFixed(1)} s`,
             `${verdict(changeMs <= 2000)}  scale (1M files): a change visible within debounceMs + 1 s: ${ms(changeMs)}`,
             `${verdict(audit.wallS <= 45 && lists <= Math.ceil(FILES / 1000) + 1 && audit.rssMiB <= 400)}  scale (1M files): no-op with a full listing ≤ 45 s, ≤ 1 LIST per 1,000 keys, peak RSS ≤ 400 MiB: ${audit.wallS.toFixed(1)} s, ${lists} LIST, ${mib(audit.rssMiB)}`,
