@@ -2,6 +2,8 @@ import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Journal } from '../src/store/journal.js';
+import { Worker } from 'node:worker_threads';
+import { marchInParts } from '../src/sync/march-parts.js';
 import { reconcile } from '../src/sync/reconcile.js';
 import { Filter } from '../src/watch/filter.js';
 import { MemoryBuckets } from './support/memory-bucket.js';
@@ -45,7 +47,9 @@ function changedTree() {
       list: false,
       parts,
     });
-  return { pass, rows };
+  const failing = (spawn: () => Worker) =>
+    marchInParts({ journal: j, pair: cfg.pairs[0]!, filter: new Filter(root, []), now: NOW + 1, parts: 2, spawn });
+  return { pass, rows, failing };
 }
 
 describe('a trusted pass split between threads', () => {
@@ -54,8 +58,8 @@ describe('a trusted pass split between threads', () => {
     const three = changedTree();
     const r1 = await one.pass(1);
     const r3 = await three.pass(3);
-    expect(r1.workers).toBe(0);
-    expect(r3.workers).toBe(2);
+    expect(r1).toMatchObject({ parts: 1, workers: 0 });
+    expect(r3).toMatchObject({ parts: 3, workers: 2 });
     // Per directory: a grown file, a deleted one, a new one and an object with no file.
     expect(r1.dirty).toBe(4 * DIRS);
     for (const k of ['dirty', 'localFiles', 'localDirs', 'remoteObjects', 'unreadable'] as const)
@@ -63,5 +67,21 @@ describe('a trusted pass split between threads', () => {
     expect(three.rows()).toEqual(one.rows());
     // Marked, the changes are not found again.
     expect((await three.pass(3)).dirty).toBe(0);
+  }, 60_000);
+
+  it('a worker that fails to load or to start leaves its part to the main thread', async () => {
+    const one = changedTree();
+    const r1 = await one.pass(1);
+    for (const spawn of [
+      () => new Worker('throw new Error("no march here")', { eval: true }),
+      () => {
+        throw new Error('no threads here');
+      },
+    ]) {
+      const t = changedTree();
+      const r = await t.failing(spawn);
+      expect(r).toMatchObject({ parts: 2, workers: 0, dirty: r1.dirty, localFiles: r1.localFiles });
+      expect(t.rows()).toEqual(one.rows());
+    }
   }, 60_000);
 });

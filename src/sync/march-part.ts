@@ -15,7 +15,8 @@ export interface PartResult extends MarchResult {
   unreadable: string[];
   /** The most walk entries held at once. */
   held: number;
-  /** Parts of the pass a worker thread did (src/sync/march-parts.ts). */
+  /** Parts the pass was split into, and those of them a worker thread did (src/sync/march-parts.ts). */
+  parts: number;
   workers: number;
 }
 
@@ -64,7 +65,7 @@ export async function marchPart(p: {
     await walked.return(undefined);
     throw e;
   });
-  return { ...m, dirs: stats.dirs, unreadable, held: stats.peak, workers: 0 };
+  return { ...m, dirs: stats.dirs, unreadable, held: stats.peak, parts: 1, workers: 0 };
 }
 
 /** The walk's items passed on, its unreadable directories noted as status reports them. */

@@ -16,7 +16,7 @@ import type { PartJob, PartMessage } from './march-worker.js';
  * between the main thread and worker threads: each walks, lstats and marches its own range against
  * the journal through its own connection, so the pass takes the cores there are instead of one.
  * The marks come back to the main thread, the journal's one writer. `parts` overrides the count
- * the rows and cores give (tests).
+ * the rows and cores give, `spawn` how a worker is started (tests).
  */
 export async function marchInParts(p: {
   journal: Journal;
@@ -24,6 +24,7 @@ export async function marchInParts(p: {
   filter: Filter;
   now: number;
   parts?: number;
+  spawn?: (job: PartJob) => Worker;
 }): Promise<PartResult> {
   const { journal, pair, now } = p;
   const rows = journal.march.rowCount(pair.name);
@@ -39,7 +40,7 @@ export async function marchInParts(p: {
   const stateDir = dirname(journal.path);
   let failed = false;
   const others = ranges.slice(1).map((range) => {
-    const w = startPart({ stateDir, pair, range, now }, batch);
+    const w = startPart(() => (p.spawn ?? spawnWorker)({ stateDir, pair, range, now }), batch);
     // A worker that could not do its part (it failed to start or load): the main thread does it.
     const done = w.done.catch((e: unknown) => {
       if (failed) throw e;
@@ -57,7 +58,7 @@ export async function marchInParts(p: {
     failed = true;
     throw e;
   } finally {
-    for (const o of others) void o.worker.terminate();
+    for (const o of others) void o.worker?.terminate();
   }
 }
 
@@ -70,6 +71,7 @@ function merged(parts: PartResult[]): PartResult {
     out.objects += q.objects;
     out.dirs += q.dirs;
     out.held += q.held;
+    out.parts += q.parts;
     out.workers += q.workers;
     out.peak.group = Math.max(out.peak.group, q.peak.group);
     out.peak.rows += q.peak.rows;
@@ -80,9 +82,14 @@ function merged(parts: PartResult[]): PartResult {
   return out;
 }
 
-/** A worker marching `job`; its marks go to `marks` as they come. */
-function startPart(job: PartJob, marks: MarkSink): { worker: Worker; done: Promise<PartResult> } {
-  const worker = spawnWorker(job);
+/** A worker marching its part; its marks go to `marks` as they come. */
+function startPart(spawn: () => Worker, marks: MarkSink): { worker?: Worker; done: Promise<PartResult> } {
+  let worker: Worker;
+  try {
+    worker = spawn();
+  } catch (e) {
+    return { done: Promise.reject(e) };
+  }
   const done = new Promise<PartResult>((resolve, reject) => {
     worker.on('message', (m: PartMessage) => {
       if ('marks' in m) for (const [action, rel, key] of m.marks) marks.add(action, rel, key);

@@ -56,7 +56,8 @@ export interface ReconcileResult {
    * with the tree).
    */
   held?: { entries: number; rows: number; objects: number };
-  /** Parts of the walk and march that worker threads did (0: the main thread did it all). */
+  /** Parts the walk and march were split into, and those of them worker threads did. */
+  parts?: number;
   workers?: number;
 }
 
@@ -137,6 +138,7 @@ export async function reconcile(
     unreadable: m.unreadable,
     rootProblem: null,
     held: { entries: m.held + m.peak.group, rows: m.peak.rows, objects: m.peak.objects + (feed?.peak ?? 0) },
+    parts: m.parts,
     workers: m.workers,
   };
 }

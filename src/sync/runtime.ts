@@ -228,6 +228,7 @@ export class Runtime {
         remoteObjects: r.remoteObjects,
         listed: r.listed,
         trust,
+        parts: r.parts,
         workers: r.workers,
       },
       'reconciled',
