@@ -221,18 +221,8 @@ export class Runtime {
       this.journal.errors.add(this.now(), name, null, 'FILE_UNREADABLE', `directory unreadable: ${u}`);
       log.warn({ code: 'FILE_UNREADABLE' }, `directory unreadable: ${u}`);
     }
-    log.info(
-      {
-        dirty: r.dirty,
-        localFiles: r.localFiles,
-        remoteObjects: r.remoteObjects,
-        listed: r.listed,
-        trust,
-        parts: r.parts,
-        workers: r.workers,
-      },
-      'reconciled',
-    );
+    const { dirty, localFiles, remoteObjects, listed, parts, workers } = r;
+    log.info({ dirty, localFiles, remoteObjects, listed, trust, parts, workers }, 'reconciled');
     return { ...r, trust };
   }
 
