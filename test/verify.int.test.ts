@@ -183,6 +183,12 @@ describe('s3mirror verify', () => {
     await syncOk(f.config);
     const daemon = spawnCli(['run', '--config', f.config]);
     await waitForDaemon(f.config, daemon);
+    // Its start's reconcile first: a change it finds is due at once, not after debounceMs.
+    await poll(
+      'the daemon to have reconciled the pair',
+      async () => ((await status(f.config)).pairs[0]!.verdict === 'in sync' ? true : undefined),
+      { timeoutMs: 15_000 },
+    );
     await writeFile(join(f.data, 'a.txt'), 'second version');
     await poll(
       'the change to be pending',

@@ -100,7 +100,14 @@ export async function poll<T>(
 export interface StatusJson {
   schemaVersion: number;
   daemon: { running: boolean; pid: number | null; mode: string | null };
-  pairs: { name: string; state: string; inSync: { files: number; bytes: number }; pending: number; failed: number }[];
+  pairs: {
+    name: string;
+    state: string;
+    verdict: string;
+    inSync: { files: number; bytes: number };
+    pending: number;
+    failed: number;
+  }[];
 }
 
 export async function status(config: string): Promise<StatusJson> {
