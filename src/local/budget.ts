@@ -80,11 +80,14 @@ export class BufferPool {
   private free: Buffer[] = [];
   private size = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   take(size: number): Buffer {
     if (size === this.size && this.free.length) return this.free.pop()!;
-    return Buffer.allocUnsafe(size);
+    return this.alloc(size);
   }
 
   /** Give a buffer back once nothing uses it any more (its request has completed). */

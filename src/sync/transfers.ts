@@ -5,6 +5,7 @@ import { fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { BufferPool } from '../local/budget.js';
 import { InOrderMd5 } from '../local/in-order-md5.js';
+import { sharedBuffer } from '../local/md5-thread.js';
 import {
   changed,
   type Hashed,
@@ -85,7 +86,7 @@ export class Transfers {
       bandwidth?: Pick<BandwidthLimit, 'take'>;
     },
   ) {
-    this.partBuffers = new BufferPool(transferBudgetBytes(opts.partSizeBytes));
+    this.partBuffers = new BufferPool(transferBudgetBytes(opts.partSizeBytes), sharedBuffer);
     this.encryption = new BucketEncryption(journal);
     this.uploads = new MultipartUploads(journal, opts.now);
     this.copies = new ServerCopies(buckets, journal, this.encryption, this.uploads, opts);
@@ -211,6 +212,8 @@ export class Transfers {
       await this.uploads.abandon(bucket, pair.name, key, uploadId);
       throw e;
     }
+    // Hashed as it is sent (plan/one-pass.ts): the whole-file MD5 too, from the same reads.
+    const whole = h.onePass ? new InOrderMd5(h.partMd5s.length, { offThread: true }) : undefined;
     try {
       // The pair's byte budget, not the worker count, is the real bound on memory.
       const budget = this.lanes.of(pair.name).large;
@@ -218,8 +221,6 @@ export class Transfers {
       const send = partNumbers(h.partMd5s.length).filter((n) => !have.has(n));
       // A resumed upload without a full hash (h.deferred) learns the missing parts' MD5s here.
       const md5s = [...h.partMd5s];
-      // Hashed as it is sent (plan/one-pass.ts): the whole-file MD5 too, from the same reads.
-      const whole = h.onePass ? new InOrderMd5(h.partMd5s.length) : undefined;
       t.sent = kept.reduce((b, p) => b + Math.min(h.partSize, h.stat.size - (p.n - 1) * h.partSize), 0);
       const sent = await runParts(send, this.opts.concurrency, async (n, stopped) => {
         const len = Math.min(h.partSize, h.stat.size - (n - 1) * h.partSize);
@@ -232,6 +233,8 @@ export class Transfers {
           const md5Hex = md5s[n - 1] ?? md5HexOf(body);
           md5s[n - 1] = md5Hex;
           const inWhole = whole?.add(n, body);
+          // Awaited below; a send that fails first must not leave its rejection unhandled.
+          inWhole?.catch(() => undefined);
           await this.opts.bandwidth?.take(len);
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
@@ -250,16 +253,17 @@ export class Transfers {
         }
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
+      const md5 = whole ? await whole.digest() : h.md5;
+      if (md5 === undefined) throw new Error(`${key}: a part was sent but not hashed`);
       failpoint('before-complete');
       const parts = [...kept, ...sent].sort((a, b) => a.n - b.n);
       const st = await bucket.completeMultipart(key, uploadId, parts);
       failpoint('after-complete');
       this.uploads.end(pair.name, uploadId);
       const localEtag = h.localEtag || multipartEtag(md5s.map((m) => Buffer.from(m!, 'hex')));
-      const md5 = whole ? await whole.digest() : h.md5;
-      if (md5 === undefined) throw new Error(`${key}: a part was sent but not hashed`);
       return this.encryption.content(pair, st, { md5, partSize: h.partSize, localEtag });
     } catch (e) {
+      whole?.drop();
       rethrowCrash(e);
       const error = fromFsError(e, abs);
       // Kept, not aborted, after what a retry can cure: the row's retry resumes it (pickUp).
