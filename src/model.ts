@@ -11,8 +11,13 @@ export interface LocalStat {
 
 /** What we know the object holds after a successful upload, copy or verified skip. */
 export interface SyncedContent {
-  md5: string;
+  /**
+   * The whole file's MD5; null for a multipart object sent as it was read (plan/one-pass.ts),
+   * whose identity is `localEtag` in parts of `partSize`.
+   */
+  md5: string | null;
   partSize: number;
+  /** The ETag the content has when sent in parts of `partSize` (its MD5 when 0: one PUT). */
   localEtag: string;
   etag: string;
   etagKind: 'md5' | 'multipart' | 'opaque';

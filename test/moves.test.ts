@@ -6,14 +6,27 @@ import { leftAtPreviousPrefix, previousKeysListed, previousPrefixSource } from '
 
 const MD5 = '0cc175b9c0f1b6a831c399e269772661';
 const OTHER = '900150983cd24fb0d6963f7d28e17f72';
-const row = { rel: 'd/cafe\u0301.txt', size: 5, md5: MD5, etag: MD5 };
-const file = { size: 5, md5: MD5 };
+const row = { rel: 'd/cafe\u0301.txt', size: 5, md5: MD5, etag: MD5, part_size: 0, local_etag: MD5 };
+const file = { size: 5, md5: MD5, partSize: 0, localEtag: MD5 };
+// A multipart object sent as it was read: no whole-file MD5, its multipart ETag in 8 MiB parts.
+const MP = `${OTHER}-2`;
+const sentInParts = { ...row, md5: null, etag: MP, part_size: 8, local_etag: MP };
+const fileInParts = { ...file, md5: MD5, partSize: 8, localEtag: MP };
 
 describe('previousPrefixSource', () => {
   it.each([
     ['no previous prefix', null, row, file, null],
     ['never confirmed (no ETag)', 'a/', { ...row, etag: null }, file, null],
-    ['never hashed', 'a/', { ...row, md5: null }, file, null],
+    ['never hashed', 'a/', { ...row, md5: null, local_etag: null }, file, null],
+    [
+      'sent in parts as read: same multipart ETag, same part size',
+      'a/',
+      sentInParts,
+      fileInParts,
+      { key: 'a/d/caf\u00e9.txt', ifMatch: MP },
+    ],
+    ['… hashed in another part size', 'a/', sentInParts, { ...fileInParts, partSize: 16 }, null],
+    ['… another multipart ETag', 'a/', sentInParts, { ...fileInParts, localEtag: `${MD5}-2` }, null],
     ['content changed since', 'a/', row, { ...file, md5: OTHER }, null],
     ['size changed since', 'a/', row, { ...file, size: 6 }, null],
     [

@@ -5,9 +5,10 @@ import { expectRule, file, MD5, OPTS, remote, STAT, synced } from './support/pla
 import { CHANGE_RULES } from './support/planner-changes.js';
 import { DELETE_RULES } from './support/planner-deletes.js';
 import { ETAG_RULES } from './support/planner-etags.js';
+import { TOUCH_RULES } from './support/planner-touch.js';
 
 /** One table, one row per rule as the planner applies it (src/plan/planner.ts; docs/architecture.md). */
-const rows = [...DELETE_RULES, ...CHANGE_RULES, ...ETAG_RULES];
+const rows = [...DELETE_RULES, ...CHANGE_RULES, ...ETAG_RULES, ...TOUCH_RULES];
 
 describe('plan', () => {
   it.each(rows.map((r) => [r.rule, r] as const))('%s', (_rule, r) => {

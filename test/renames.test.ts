@@ -155,10 +155,58 @@ describe('matchRenames: regressions', () => {
   });
 });
 
+describe('matchRenames: content known by its multipart ETag (sent in parts as read)', () => {
+  const P = `8388608:${'d'.repeat(32)}-3`;
+  const Q = `8388608:${'e'.repeat(32)}-3`;
+  const up = (rel: string, parts: string | null, md5: string | null = A): RenameCandidate => ({
+    ...c(rel),
+    md5,
+    parts,
+  });
+  const gone = (rel: string, parts: string | null, md5: string | null = null): RenameCandidate => ({
+    ...c(rel),
+    md5,
+    parts,
+  });
+  it.each<[string, RenameCandidate[], RenameCandidate[], [string, string][]]>([
+    [
+      'no MD5 recorded, same multipart ETag and part size → pair',
+      [up('new/x', P)],
+      [gone('old/x', P)],
+      [['new/x', 'old/x']],
+    ],
+    ['no MD5 recorded, another multipart ETag → no pair', [up('new/x', Q)], [gone('old/x', P)], []],
+    [
+      'the upload hashed in another part size (no parts of that size) → no pair',
+      [up('new/x', null)],
+      [gone('old/x', P)],
+      [],
+    ],
+    ['two MD5-less candidates never pair on their missing MD5', [up('new/x', null, null)], [gone('old/x', null)], []],
+    [
+      'a source known both ways is used once',
+      [up('new/x', P), up('new/y', null)],
+      [gone('old/z', P, A)],
+      [['new/x', 'old/z']],
+    ],
+    [
+      'same name first, across both kinds of key',
+      [up('new/a/f', P), up('new/b/g', P)],
+      [gone('old/g', P), gone('old/f', null, A)],
+      [
+        ['new/a/f', 'old/f'],
+        ['new/b/g', 'old/g'],
+      ],
+    ],
+  ])('%s', (_what, uploads, tombstones, expected) => {
+    expect(entries(matchRenames(uploads, tombstones))).toEqual(expected);
+  });
+});
+
 describe('sourceHolds: may the old object be copied to the new key?', () => {
   const OURS = 'e2fc714c4727ee9395f324cd2e7f331f';
   const MP = 'a1b2c3d4e5f60718293a4b5c6d7e8f90-3';
-  const rec = (etag: string | null = OURS, md5 = A, size = 10): SourceRecord => ({ size, md5, etag });
+  const rec = (etag: string | null = OURS, md5: string | null = A, size = 10): SourceRecord => ({ size, md5, etag });
   const obj = (etag: string, size = 10, metaMd5?: string | null): SourceObject => ({
     size,
     etag,
@@ -177,6 +225,9 @@ describe('sourceHolds: may the old object be copied to the new key?', () => {
     ['x-amz-meta-md5 matches under SSE-KMS', obj(B, 10, A), rec(null), true, true],
     ['multipart ETag, identity unknown', obj(MP), rec(null), false, false],
     ['HEAD found no x-amz-meta-md5 (empty)', obj(MP, 10, ''), rec(null), false, false],
+    ['sent in parts as read (no MD5): our upload still in place', obj(MP), rec(MP, null), false, true],
+    ['sent in parts as read (no MD5): overwritten since', obj(B), rec(MP, null), false, false],
+    ['no MD5 recorded, an x-amz-meta-md5 proves nothing against it', obj(B, 10, A), rec(MP, null), false, false],
   ])('%s', (_what, o, r, opaque, expected) => {
     expect(sourceHolds(o, r, opaque)).toBe(expected);
   });

@@ -115,6 +115,20 @@ describe('judgeKey', () => {
       'multipart ETag',
     ],
     [
+      'sent in parts as read: the journal has its multipart ETag, no MD5, and that suffices',
+      { local: file, object: obj(MP), digest: { md5: null, read: false, partSize: 2, multipartEtag: MP } },
+      {},
+      'identical',
+      'multipart ETag',
+    ],
+    [
+      'no MD5 recorded and an MD5 ETag: the file is read',
+      { local: file, object: obj(), digest: { md5: null, read: false, partSize: 2, multipartEtag: MP } },
+      {},
+      'hash',
+      'the file MD5 is needed',
+    ],
+    [
       'multipart differs: HEAD for its part size',
       { local: file, object: obj(MP), digest: { ...read, partSize: 2, multipartEtag: `${OTHER}-2` } },
       {},

@@ -80,14 +80,11 @@ export class BufferPool {
   private free: Buffer[] = [];
   private size = 0;
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
-  ) {}
+  constructor(private readonly maxBytes: number) {}
 
   take(size: number): Buffer {
     if (size === this.size && this.free.length) return this.free.pop()!;
-    return this.alloc(size);
+    return Buffer.allocUnsafe(size);
   }
 
   /** Give a buffer back once nothing uses it any more (its request has completed). */

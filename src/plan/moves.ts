@@ -8,17 +8,43 @@ import { keyFor } from './keys.js';
 /**
  * The object to copy inside the server instead of uploading: the one this row's content was
  * confirmed at under the previous prefix. Only when the file holds exactly that content (same
- * size and MD5) and the copy can name the ETag we recorded for it, so an object someone changed
- * since is refused by the server rather than copied (the caller then uploads).
+ * size, and the same MD5 or the same multipart ETag in the same part size) and the copy can name
+ * the ETag we recorded for it, so an object someone changed since is refused by the server rather
+ * than copied (the caller then uploads).
  */
 export function previousPrefixSource(
   movedFrom: string | null,
-  row: { rel: string; size: number | null; md5: string | null; etag: string | null },
-  local: { size: number; md5: string },
+  row: {
+    rel: string;
+    size: number | null;
+    md5: string | null;
+    etag: string | null;
+    part_size: number | null;
+    local_etag: string | null;
+  },
+  local: { size: number; md5: string; partSize: number; localEtag: string },
 ): { key: string; ifMatch: string } | null {
-  if (movedFrom === null || !row.etag || row.md5 === null) return null;
-  if (row.md5 !== local.md5 || row.size !== local.size) return null;
+  if (movedFrom === null || !row.etag || row.size !== local.size) return null;
+  if (!sameContent(row, local)) return null;
   return { key: keyFor(movedFrom, row.rel), ifMatch: row.etag };
+}
+
+function sameContent(
+  row: { md5: string | null; part_size: number | null; local_etag: string | null },
+  local: { md5: string; partSize: number; localEtag: string },
+): boolean {
+  if (row.md5) return row.md5 === local.md5;
+  // Sent as it was read (plan/one-pass.ts): no whole-file MD5, its multipart ETag instead.
+  return !!row.part_size && row.part_size === local.partSize && !!row.local_etag && row.local_etag === local.localEtag;
+}
+
+/** Whether a row's content is recorded well enough to be found again (previousPrefixSource). */
+export function contentRecorded(row: {
+  md5: string | null;
+  part_size: number | null;
+  local_etag: string | null;
+}): boolean {
+  return !!row.md5 || (!!row.part_size && !!row.local_etag);
 }
 
 /**

@@ -20,10 +20,25 @@ export interface JournalView {
   mtimeNs: string | null;
   ctimeNs: string | null;
   ino: string | null;
+  /** null: not hashed whole (a multipart file sent as it was read: plan/one-pass.ts). */
   md5: string | null;
+  /** The part size and multipart ETag the content was recorded with (0 and its MD5: one PUT). */
+  partSize?: number | null;
+  localEtag?: string | null;
   /** ETag S3 confirmed after our own upload, and the size it was for. */
   etag: string | null;
   remoteSize: number | null;
+}
+
+/**
+ * Is the hashed file the content the journal recorded? By the whole-file MD5, or, where only the
+ * multipart ETag was recorded, by that ETag in the same part size; undefined when neither tells.
+ */
+function sameAsRecorded(journal: JournalView, local: LocalView): boolean | undefined {
+  if (journal.md5) return journal.md5 === local.md5;
+  if (!journal.partSize || !journal.localEtag || journal.partSize !== local.partSize || !local.localEtag)
+    return undefined;
+  return journal.localEtag === local.localEtag;
 }
 
 export interface RemoteView {
@@ -115,31 +130,19 @@ export function plan(
     return { op: 'skip', reason: 'unchanged since our upload' };
   }
   if (local.md5 === undefined) {
-    if (!journal || journal.md5 === null) return { op: 'hash', reason: 'new file' };
+    if (!journal || (journal.md5 === null && !journal.etag)) return { op: 'hash', reason: 'new file' };
     if (!sameStat(local.stat, journal)) return { op: 'hash', reason: 'size, mtime, ctime or inode changed' };
     return { op: 'hash', reason: remote ? 'object differs from our last upload' : 'object missing remotely' };
   }
   if (!remote) return { op: 'upload', reason: journal?.etag ? 'object missing remotely' : 'new object' };
   if (remote.size !== local.stat.size) return { op: 'upload', reason: 'size differs from object' };
 
-  // Our own upload of this very content, still in place (a touch, or a re-hash after restart).
-  if (
-    journal?.etag &&
-    journal.md5 === local.md5 &&
-    remote.etag === journal.etag &&
-    remote.size === journal.remoteSize
-  ) {
-    return { op: 'skip', reason: 'content unchanged since our upload' };
-  }
-  // The object is still our own upload, and the content we uploaded then is not this content.
-  if (
-    journal?.etag &&
-    journal.md5 &&
-    journal.md5 !== local.md5 &&
-    remote.etag === journal.etag &&
-    remote.size === journal.remoteSize
-  ) {
-    return { op: 'upload', reason: 'content changed since our upload' };
+  if (journal?.etag && remote.etag === journal.etag && remote.size === journal.remoteSize) {
+    const same = sameAsRecorded(journal, local);
+    // Our own upload of this very content, still in place (a touch, or a re-hash after restart).
+    if (same === true) return { op: 'skip', reason: 'content unchanged since our upload' };
+    // The object is still our own upload, and the content we uploaded then is not this content.
+    if (same === false) return { op: 'upload', reason: 'content changed since our upload' };
   }
   if (typeof remote.metaMd5 === 'string') {
     return remote.metaMd5 === local.md5

@@ -4,15 +4,27 @@ import { etagKind } from './etag.js';
 export interface RenameCandidate {
   id: string;
   size: number;
-  md5: string;
+  /** The whole-file MD5; null where only the multipart ETag is known (plan/one-pass.ts). */
+  md5: string | null;
+  /** `partSize:multipartEtag` for content hashed in parts; equal ones prove equal content. */
+  parts?: string | null;
   name: string;
+}
+
+/** The keys content is known by: a pair shares one. */
+function keysOf(c: RenameCandidate): string[] {
+  const keys: string[] = [];
+  if (c.md5) keys.push(`md5:${c.size}:${c.md5}`);
+  if (c.parts) keys.push(`parts:${c.size}:${c.parts}`);
+  return keys;
 }
 
 /**
  * Pair uploads of new content with pending deletes of the same content: a move inside a pair
  * becomes a server-side copy plus a delete instead of a second upload. Pure; greedy, each
  * tombstone used once; among candidates the one with the same file name wins (a folder rename
- * keeps names), then the lexically first, so the outcome is deterministic.
+ * keeps names), then the lexically first, so the outcome is deterministic. Content matches by
+ * its MD5 or by its multipart ETag in the same part size.
  */
 export function matchRenames(
   uploads: readonly RenameCandidate[],
@@ -20,23 +32,26 @@ export function matchRenames(
 ): Map<string, string> {
   const pool = new Map<string, RenameCandidate[]>();
   for (const t of [...tombstones].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const k = `${t.size}:${t.md5}`;
-    const list = pool.get(k);
-    if (list) list.push(t);
-    else pool.set(k, [t]);
+    for (const k of keysOf(t)) {
+      const list = pool.get(k);
+      if (list) list.push(t);
+      else pool.set(k, [t]);
+    }
   }
+  const used = new Set<RenameCandidate>();
   const out = new Map<string, string>();
   const sorted = [...uploads].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Two rounds: same-name matches first, so the order of uploads cannot steal a name's partner.
   for (const sameName of [true, false]) {
     for (const u of sorted) {
       if (out.has(u.id)) continue;
-      const list = pool.get(`${u.size}:${u.md5}`);
-      if (!list?.length) continue;
-      const i = sameName ? list.findIndex((t) => t.name === u.name) : 0;
-      if (i < 0) continue;
-      const [t] = list.splice(i, 1);
-      out.set(u.id, t!.id);
+      for (const k of keysOf(u)) {
+        const t = pool.get(k)?.find((t) => !used.has(t) && (!sameName || t.name === u.name));
+        if (!t) continue;
+        used.add(t);
+        out.set(u.id, t.id);
+        break;
+      }
     }
   }
   return out;
@@ -45,7 +60,7 @@ export function matchRenames(
 /** What the journal knows of a rename source: the content it last confirmed at its key. */
 export interface SourceRecord {
   size: number;
-  md5: string;
+  md5: string | null;
   /** ETag confirmed after our upload (or verified equal), if any. */
   etag: string | null;
 }
@@ -66,6 +81,7 @@ export interface SourceObject {
 export function sourceHolds(obj: SourceObject | undefined, rec: SourceRecord, opaqueEtags: boolean): boolean {
   if (!obj || obj.size !== rec.size) return false;
   if (rec.etag && obj.etag === rec.etag) return true;
+  if (rec.md5 === null) return false;
   if (typeof obj.metaMd5 === 'string' && obj.metaMd5 !== '') return obj.metaMd5 === rec.md5;
   return !opaqueEtags && etagKind(obj.etag) === 'md5' && obj.etag === rec.md5;
 }
@@ -73,4 +89,9 @@ export function sourceHolds(obj: SourceObject | undefined, rec: SourceRecord, op
 export function baseName(rel: string): string {
   const i = rel.lastIndexOf('/');
   return i < 0 ? rel : rel.slice(i + 1);
+}
+
+/** The `parts` of a RenameCandidate: content hashed in parts (part size above 0), by its multipart ETag. */
+export function partsId(partSize: number | null, localEtag: string | null): string | null {
+  return partSize && localEtag ? `${partSize}:${localEtag}` : null;
 }

@@ -40,7 +40,8 @@ export type VerifyDecision =
 
 /** The local file's MD5 (and its multipart ETag in `partSize` parts), from the journal or read now. */
 interface LocalDigest {
-  md5: string;
+  /** null: the journal's record of a file sent in parts as it was read, which has no whole-file MD5. */
+  md5: string | null;
   partSize?: number;
   multipartEtag?: string;
   /** true: read from the file by this verify; false: the journal's, for a file whose stat is unchanged. */
@@ -95,7 +96,7 @@ function withoutFile(v: VerifyView, ctx: VerifyContext): VerifyDecision {
 
 /** Compares MD5s; `by` says which fact of the object named its content. */
 function byMd5(v: VerifyView, md5: string, by: string): VerifyDecision {
-  if (!v.digest) return { need: 'hash', reason: `${by}: the file's MD5 is needed` };
+  if (!v.digest?.md5) return { need: 'hash', reason: `${by}: the file's MD5 is needed` };
   return v.digest.md5 === md5
     ? { verdict: 'identical', reason: by }
     : { verdict: 'content-differs', reason: `${by}, and the file's MD5 differs` };
@@ -106,7 +107,7 @@ function byIdentity(v: VerifyView, o: { size: number; etag: string }, ctx: Verif
   const kind = etagKind(o.etag);
   const head = v.head;
   if (kind === 'md5' && head?.sse !== 'aws:kms') {
-    if (!v.digest) return { need: 'hash', reason: 'the ETag is an MD5: the file MD5 is needed' };
+    if (!v.digest?.md5) return { need: 'hash', reason: 'the ETag is an MD5: the file MD5 is needed' };
     if (v.digest.md5 === o.etag) return { verdict: 'identical', reason: 'the ETag is the MD5 of the file' };
     // An SSE-KMS object's ETag looks like an MD5 and is not one: only a HEAD tells.
     if (!head) return { need: 'head', reason: 'the ETag differs: is it SSE-KMS?' };

@@ -1,6 +1,6 @@
 import { selectFiles } from './filerows.js';
 import type { Sql } from './sql.js';
-import type { FileRow, ReconcileRow } from './types.js';
+import type { ContentKey, FileRow, ReconcileRow } from './types.js';
 
 /**
  * Questions asked of the `files` table to decide work (reconciliation, examining a batch, pairing
@@ -130,14 +130,20 @@ export class FileQueries {
       .get(pair) as number;
   }
 
-  /** Tombstones whose object still exists: candidates for the source of a rename. */
-  pendingTombstones(pair: string, size: number, md5: string): FileRow[] {
+  /**
+   * Tombstones whose object still exists: candidates for the source of a rename of this content,
+   * by its MD5 or by its multipart ETag in a part size (`parts`; plan/one-pass.ts).
+   */
+  pendingTombstones(pair: string, size: number, c: ContentKey): FileRow[] {
     return selectFiles(
       this.sql,
-      `WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held')`,
+      `WHERE pair = ? AND present = 0 AND size = ? AND (md5 = ? OR (part_size = ? AND local_etag = ?))
+       AND state IN ('dirty','held')`,
       pair,
       size,
-      md5,
+      c.md5,
+      c.partSize,
+      c.localEtag,
     );
   }
 
@@ -151,21 +157,25 @@ export class FileQueries {
       .get(pair);
   }
 
-  /** Is there any pendingTombstones(pair, size, md5)? (asked of every new upload) */
-  hasPendingTombstone(pair: string, size: number, md5: string): boolean {
+  /** Is there any pendingTombstones(pair, size, c)? (asked of every new upload) */
+  hasPendingTombstone(pair: string, size: number, c: ContentKey): boolean {
     return !!this.sql
       .st(
-        `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 = ? AND state IN ('dirty','held') LIMIT 1`,
+        `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ?
+         AND (md5 = ? OR (part_size = ? AND local_etag = ?)) AND state IN ('dirty','held') LIMIT 1`,
       )
-      .get(pair, size, md5);
+      .get(pair, size, c.md5, c.partSize, c.localEtag);
   }
 
-  /** Any pending tombstone of `size` bytes with an MD5: a new file of that size may be its rename. */
+  /**
+   * Any pending tombstone of `size` bytes whose content is known (an MD5, or a multipart ETag in
+   * a part size): a new file of that size may be its rename.
+   */
   hasPendingTombstoneOfSize(pair: string, size: number): boolean {
     if (!this.anyPendingTombstone(pair)) return false;
     return !!this.sql
       .st(
-        `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND md5 <> '' AND state IN ('dirty','held') LIMIT 1`,
+        `SELECT 1 FROM files WHERE pair = ? AND present = 0 AND size = ? AND (md5 <> '' OR part_size > 0) AND state IN ('dirty','held') LIMIT 1`,
       )
       .get(pair, size);
   }

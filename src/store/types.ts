@@ -74,3 +74,13 @@ export interface RemoteRow {
   meta_md5: string | null;
   listed_at: number;
 }
+
+/**
+ * Content as the journal can match it (rename sources): its whole-file MD5, or its multipart
+ * ETag in a part size; null where not known.
+ */
+export interface ContentKey {
+  md5: string | null;
+  partSize: number | null;
+  localEtag: string | null;
+}

@@ -33,7 +33,9 @@ function journalView(r: FileRow): JournalView {
     mtimeNs: r.mtime_ns,
     ctimeNs: r.ctime_ns,
     ino: r.ino,
-    md5: r.md5,
+    md5: r.md5 || null,
+    partSize: r.part_size,
+    localEtag: r.local_etag,
     etag: r.etag,
     remoteSize: r.remote_size,
   };

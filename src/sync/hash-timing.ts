@@ -2,6 +2,7 @@ import type { PairConfig } from '../config.js';
 import type { Hashed } from '../local/hasher.js';
 import { toHashWhileSent } from '../local/part-check.js';
 import type { TreePath } from '../local/safe-open.js';
+import { contentRecorded } from '../plan/moves.js';
 import { hashTiming } from '../plan/one-pass.js';
 import type { PartOptions } from '../plan/parts.js';
 import type { Journal } from '../store/journal.js';
@@ -32,7 +33,7 @@ export async function hashWhileSent(a: {
     remoteSize: a.remoteSize,
     tombstoneOfSize: journal.query.hasPendingTombstoneOfSize(pair.name, size),
     recordedUpload: journal.uploads.resumableOf(pair.name, row.rel).length > 0,
-    previousPrefixCopy: movedFrom !== null && !!row.md5 && row.etag !== null && row.size === size,
+    previousPrefixCopy: movedFrom !== null && contentRecorded(row) && row.etag !== null && row.size === size,
     sse: !!pair.sse,
     etags: a.encryption.trust(pair),
   });

@@ -4,8 +4,6 @@ import type { PairConfig } from '../config.js';
 import { fromFsError } from '../errors.js';
 import { failpoint, rethrowCrash } from '../failpoints.js';
 import { BufferPool } from '../local/budget.js';
-import { InOrderMd5 } from '../local/in-order-md5.js';
-import { sharedBuffer } from '../local/md5-thread.js';
 import {
   changed,
   type Hashed,
@@ -86,7 +84,7 @@ export class Transfers {
       bandwidth?: Pick<BandwidthLimit, 'take'>;
     },
   ) {
-    this.partBuffers = new BufferPool(transferBudgetBytes(opts.partSizeBytes), sharedBuffer);
+    this.partBuffers = new BufferPool(transferBudgetBytes(opts.partSizeBytes));
     this.encryption = new BucketEncryption(journal);
     this.uploads = new MultipartUploads(journal, opts.now);
     this.copies = new ServerCopies(buckets, journal, this.encryption, this.uploads, opts);
@@ -212,8 +210,6 @@ export class Transfers {
       await this.uploads.abandon(bucket, pair.name, key, uploadId);
       throw e;
     }
-    // Hashed as it is sent (plan/one-pass.ts): the whole-file MD5 too, from the same reads.
-    const whole = h.onePass ? new InOrderMd5(h.partMd5s.length, { offThread: true }) : undefined;
     try {
       // The pair's byte budget, not the worker count, is the real bound on memory.
       const budget = this.lanes.of(pair.name).large;
@@ -232,13 +228,9 @@ export class Transfers {
           if (body.length !== len) throw changed(abs);
           const md5Hex = md5s[n - 1] ?? md5HexOf(body);
           md5s[n - 1] = md5Hex;
-          const inWhole = whole?.add(n, body);
-          // Awaited below; a send that fails first must not leave its rejection unhandled.
-          inWhole?.catch(() => undefined);
           await this.opts.bandwidth?.take(len);
           const stored = await bucket.uploadPart({ key, uploadId, n, body, md5Hex });
           const etag = this.encryption.intact(pair, `UploadPart ${key} #${n}`, stored, md5Hex);
-          await inWhole;
           // Reused only after a part that went through: a failed request is not reused, whatever
           // a torn-down socket might still hold of it.
           this.partBuffers.give(buf);
@@ -248,22 +240,21 @@ export class Transfers {
           this.bytesUploaded += len;
           return etag;
         } finally {
-          whole?.skip(n);
           release();
         }
       });
       if (!sameContentStat(toLocalStat(await fh.stat({ bigint: true })), h.stat)) throw changed(abs);
-      const md5 = whole ? await whole.digest() : h.md5;
-      if (md5 === undefined) throw new Error(`${key}: a part was sent but not hashed`);
       failpoint('before-complete');
       const parts = [...kept, ...sent].sort((a, b) => a.n - b.n);
       const st = await bucket.completeMultipart(key, uploadId, parts);
       failpoint('after-complete');
       this.uploads.end(pair.name, uploadId);
       const localEtag = h.localEtag || multipartEtag(md5s.map((m) => Buffer.from(m!, 'hex')));
+      // A file sent as it was read has no whole-file MD5 (plan/one-pass.ts): its multipart ETag,
+      // reproducible from its part size, is its identity.
+      const md5 = h.md5 === '' ? null : h.md5;
       return this.encryption.content(pair, st, { md5, partSize: h.partSize, localEtag });
     } catch (e) {
-      whole?.drop();
       rethrowCrash(e);
       const error = fromFsError(e, abs);
       // Kept, not aborted, after what a retry can cure: the row's retry resumes it (pickUp).

@@ -33,11 +33,11 @@ export interface KeyJob {
 
 /** The journal's MD5 for a file it recorded with exactly this stat: no read needed (unless --deep). */
 function recordedDigest(row: FileRow | undefined, stat: LocalStat | undefined): VerifyView['digest'] {
-  if (!row || !stat || row.present !== 1 || !row.md5) return undefined;
+  const multipart = row?.local_etag?.includes('-') ? row.local_etag : undefined;
+  if (!row || !stat || row.present !== 1 || !(row.md5 || (multipart && row.part_size))) return undefined;
   if (!sameStat(stat, { size: row.size, mtimeNs: row.mtime_ns, ctimeNs: row.ctime_ns, ino: row.ino })) return undefined;
-  const multipart = row.local_etag?.includes('-') ? row.local_etag : undefined;
   return {
-    md5: row.md5,
+    md5: row.md5 || null,
     read: false,
     ...(row.part_size && multipart ? { partSize: row.part_size, multipartEtag: multipart } : {}),
   };

@@ -259,41 +259,4 @@ export const ETAG_RULES: Row[] = [
     op: 'upload',
     reason: 'identity unknown (no x-amz-meta-md5, ETag not comparable)',
   },
-
-  // ── a touch: stat changed, content did not ────────────────────────────────────────
-  {
-    rule: 'touch: journal ETag+md5 match remote (multipart) → skip',
-    local: hashed({ localEtag: undefined }, { mtimeNs: '1800000000000000000' }),
-    journal: synced({ etag: MP }),
-    remote: remote(MP),
-    op: 'skip',
-    reason: 'content unchanged since our upload',
-    noLearned: true,
-  },
-  {
-    rule: 'touch: journal ETag+md5 match remote (SSE-KMS) → skip',
-    local: hashed({}, { ctimeNs: '1800000000000000000' }),
-    journal: synced({ etag: KMS }),
-    remote: remote(KMS),
-    opts: { opaqueEtags: true },
-    op: 'skip',
-    reason: 'content unchanged since our upload',
-    noLearned: true,
-  },
-  {
-    rule: 'not a touch: md5 changed though journal ETag matches → upload',
-    local: hashed({ md5: OTHER, localEtag: MP_OTHER }, { mtimeNs: '1800000000000000000' }),
-    journal: synced({ etag: MP }),
-    remote: remote(MP),
-    op: 'upload',
-    reason: 'content changed since our upload',
-  },
-  {
-    rule: 'not a touch: object replaced since our upload → head',
-    local: hashed({ localEtag: undefined }, { mtimeNs: '1800000000000000000' }),
-    journal: synced({ etag: MP }),
-    remote: remote(MP_OTHER),
-    op: 'head',
-    reason: 'ETag (multipart) cannot be compared',
-  },
 ];
