@@ -152,6 +152,7 @@ export function buildRows(samples: Samples, z: Sizes): { rows: Row[]; checks: Re
       };
     }
     if (check) checks[key] = check;
+    if (w3) Object.assign(checks, w3Peers(wall, mpuWall, s.peers.aws));
     rows.push(row('s3mirror', s.s3m, fmtRequests(req), true, target, check ? (check.pass ? 'PASS' : 'FAIL') : ''));
     if (s.rawMultipart.length)
       rows.push({
@@ -161,6 +162,28 @@ export function buildRows(samples: Samples, z: Sizes): { rows: Row[]; checks: Re
     for (const [peer, ps] of Object.entries(s.peers)) rows.push(row(peer, ps, '—', false));
   }
   return { rows, checks };
+}
+
+/**
+ * Issue 10's W3 bars, in the same run: at least as fast as aws-cli (where it is installed), and
+ * at least 90 % of the raw multipart client's throughput (the bar is RGW's; s3rver's completion
+ * re-writes the object, which holds every multipart client back alike).
+ */
+function w3Peers(wall: number, mpuWall: number | undefined, aws: readonly Sample[] | undefined): Record<string, Check> {
+  const out: Record<string, Check> = {};
+  if (aws?.length) {
+    const awsWall = med(aws, (x) => x.wallS);
+    out['W3 initial vs aws-cli'] = {
+      pass: wall <= awsWall,
+      detail: `${wall.toFixed(2)} s against aws s3 sync's ${awsWall.toFixed(2)} s (${aws.length} run${aws.length > 1 ? 's' : ''})`,
+    };
+  }
+  if (mpuWall)
+    out['W3 initial vs raw multipart'] = {
+      pass: mpuWall / wall >= 0.9,
+      detail: `${((100 * mpuWall) / wall).toFixed(1)} % of the raw multipart client's throughput (bar: 90 %)`,
+    };
+  return out;
 }
 
 /** How much CPU other processes took while we measured: a busy neighbour invalidates a run. */
