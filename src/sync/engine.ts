@@ -172,7 +172,7 @@ export class PairEngine {
             return;
           }
           const c = {
-            md5: h?.md5 ?? row.md5!,
+            md5: h ? h.md5 || null : row.md5,
             partSize: h?.partSize ?? row.part_size ?? 0,
             localEtag: h?.localEtag ?? row.local_etag ?? row.md5!,
             etag,
