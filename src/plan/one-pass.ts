@@ -13,7 +13,10 @@ export interface HashFacts {
   thresholdBytes: number;
   /** Size of the object at the file's key (listing or journal); null when there is none. */
   remoteSize: number | null;
-  /** A dirty or held tombstone of this size with a recorded MD5: the file may be its rename. */
+  /**
+   * A dirty or held tombstone of this size whose content is recorded (an MD5, or a multipart ETag
+   * in a part size): the file may be its rename.
+   */
   tombstoneOfSize: boolean;
   /** A resumable upload of this file is recorded (sync/resume-read.ts reads only what it must). */
   recordedUpload: boolean;

@@ -61,7 +61,7 @@ export class PairEngine {
 
   /**
    * Examine a batch and act on each row as soon as its decision is known. New content that may be
-   * a moved file (a pending delete has the same size and MD5) waits for the rest of the batch, so
+   * a moved file (a pending delete has the same size and content) waits for the rest of the batch, so
    * that matching deletes and uploads become copies. Each row's work completes on its own
    * (`hooks.act` hands it over as it starts); the returned promise settles with the last of them.
    */
@@ -201,7 +201,7 @@ export class PairEngine {
               this.uploaded(row, h, c!);
               this.deletes.moved(renameFrom.rel, renameFrom.generation);
               this.stats.copied++;
-              this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and MD5' }, 'copied');
+              this.log.info({ rel: row.rel, from: renameFrom.rel, reason: 'rename: same size and content' }, 'copied');
               return;
             } catch (err) {
               rethrowCrash(err);
