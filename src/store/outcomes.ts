@@ -110,10 +110,14 @@ export class FileOutcomes {
       .run({ pair, rel, gen, now, debounce: debounceMs });
   }
 
-  /** A listed object with no local file and no history: a row so the planner can decide on it. */
+  /**
+   * A listed object with no local file and no history: a row so the planner can decide on it. A
+   * row with a confirmed upload has history even without an MD5 (a file sent in parts as it was
+   * read records its multipart ETag instead).
+   */
   markRemoteOnly(pair: string, rel: string): void {
     this.sql
-      .st("UPDATE files SET kind = 'remote', present = 0 WHERE pair = ? AND rel = ? AND md5 IS NULL")
+      .st("UPDATE files SET kind = 'remote', present = 0 WHERE pair = ? AND rel = ? AND md5 IS NULL AND etag IS NULL")
       .run(pair, rel);
   }
 
