@@ -223,6 +223,23 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
       ],
     },
   },
+  {
+    name: 'a delete held at an empty root, then delete: keep, then mirror again: the object goes',
+    c: {
+      cfg: { ...plain, kms: false },
+      steps: [
+        ['write', 'x', ''],
+        ['crash', 'after-put', 0],
+        ['wipe'],
+        ['crash', 'after-put', 0],
+        ['delete', 'keep'],
+        ['settle'],
+        ['delete', 'mirror'],
+        ['write', 'cafe\u0301', 'a'],
+        ['settle'],
+      ],
+    },
+  },
 ];
 
 describe('model regressions', () => {

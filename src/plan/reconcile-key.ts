@@ -123,6 +123,9 @@ export function decideKey(s: KeySides, ctx: KeyContext): KeyDecision[] {
     else if (r.state === 'held' && s.entries.length) d(r.rel, 'cancel', 'key held by a file found now');
     // A held delete stays held until `resume` (or its file comes back, above): deciding it again
     // would count it again, or let it pass a guard whose verdict has changed since.
+    // Under delete: keep no delete is made: a held one is decided again (kept), so it cannot come
+    // back as a delete once the mode changes again; the guard then weighs it like a new one.
+    else if (r.state === 'held' && ctx.deleteKeep) d(r.rel, 'dirty', 'held delete under delete: keep');
     else if (r.state === 'held' && o) d(r.rel, 'none', 'held delete');
     // A row whose key is not its path's (never true once rekeyed): its file is looked at by the
     // planner, never taken for gone here, where its file's entry is met at another key.
