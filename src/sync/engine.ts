@@ -263,12 +263,7 @@ export class PairEngine {
 
   /** The pair's prefix changed: content already confirmed under the previous one is copied, not sent. */
   private async copiedFromPreviousPrefix(row: FileRow, h: Hashed): Promise<boolean> {
-    const src = previousPrefixSource(this.movedFrom, row, {
-      size: h.stat.size,
-      md5: h.md5,
-      partSize: h.partSize,
-      localEtag: h.localEtag,
-    });
+    const src = previousPrefixSource(this.movedFrom, row, { ...h, size: h.stat.size });
     if (!src) return false;
     try {
       const copy = { pair: this.pair, rel: row.rel, from: { ...row, key: src.key }, key: row.key, hashed: h };
