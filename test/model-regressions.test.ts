@@ -240,6 +240,17 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
       ],
     },
   },
+  {
+    name: 'an upload cut short, then the same content put by another writer: nothing more is sent',
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'cafe\u0301', 'abcdefghij'.repeat(10)],
+        ['crash', 'after-part', 0],
+        ['oput', 'cur', 'caf\u00e9', 'abcdefghij'.repeat(10)],
+      ],
+    },
+  },
 ];
 
 describe('model regressions', () => {

@@ -163,8 +163,10 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     for (let step = 0; step < 6; step++) {
       const decision = plan(local, jv, remote, opts);
       // Only an upload continues a recorded one: any other decision needs the whole file's hash. So
-      // does a HEAD when the record has no MD5 (hashed as it was sent): x-amz-meta-md5 cannot match.
-      const whole = hashed?.deferred && decision.op !== 'upload' && (decision.op !== 'head' || !hashed.md5);
+      // does a HEAD when the record has no MD5 (hashed as it was sent): x-amz-meta-md5 cannot match;
+      // and so does an upload over an object of the file's size, which only an MD5 can tell apart.
+      const blind = !hashed?.md5 && !!remote && !!local && remote.size === local.stat.size;
+      const whole = hashed?.deferred && (decision.op === 'upload' ? blind : decision.op !== 'head' || !hashed.md5);
       if ((decision.op === 'hash' && local && !hashed) || (whole && local)) {
         hashed = whole ? undefined : c.hashes?.get(c.pair.name, row.rel, local.stat);
         if (!hashed && !whole && local.stat.size >= c.thresholdBytes)
