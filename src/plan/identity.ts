@@ -58,3 +58,32 @@ export function sameContent(
     ? { same: true, reason: identity.reason }
     : { same: false, reason: 'content differs (multipart ETag)' };
 }
+
+/**
+ * Content as the journal recorded it: its whole-file MD5, or, for a file sent in parts as it was
+ * read (plan/one-pass.ts), only its multipart ETag in a part size.
+ */
+export interface RecordedContent {
+  md5: string | null;
+  partSize?: number | null;
+  localEtag?: string | null;
+}
+
+/** `partSize:multipartEtag` of content hashed in parts (part size above 0); null otherwise. */
+export function partsId(partSize: number | null | undefined, localEtag: string | null | undefined): string | null {
+  return partSize && localEtag ? `${partSize}:${localEtag}` : null;
+}
+
+/**
+ * Is the hashed file the recorded content? By the whole-file MD5, or, where only the multipart
+ * ETag was recorded, by that ETag in the same part size; undefined when neither tells.
+ */
+export function sameAsRecorded(
+  recorded: RecordedContent,
+  local: { md5?: string; partSize?: number; localEtag?: string },
+): boolean | undefined {
+  if (recorded.md5) return recorded.md5 === local.md5;
+  const id = partsId(recorded.partSize, recorded.localEtag);
+  if (id === null || recorded.partSize !== local.partSize || !local.localEtag) return undefined;
+  return recorded.localEtag === local.localEtag;
+}

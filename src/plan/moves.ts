@@ -1,3 +1,4 @@
+import { partsId, sameAsRecorded } from './identity.js';
 import { keyFor } from './keys.js';
 
 /**
@@ -25,17 +26,9 @@ export function previousPrefixSource(
   local: { size: number; md5: string; partSize: number; localEtag: string },
 ): { key: string; ifMatch: string } | null {
   if (movedFrom === null || !row.etag || row.size !== local.size) return null;
-  if (!sameContent(row, local)) return null;
+  const recorded = { md5: row.md5, partSize: row.part_size, localEtag: row.local_etag };
+  if (sameAsRecorded(recorded, local) !== true) return null;
   return { key: keyFor(movedFrom, row.rel), ifMatch: row.etag };
-}
-
-function sameContent(
-  row: { md5: string | null; part_size: number | null; local_etag: string | null },
-  local: { md5: string; partSize: number; localEtag: string },
-): boolean {
-  if (row.md5) return row.md5 === local.md5;
-  // Sent as it was read (plan/one-pass.ts): no whole-file MD5, its multipart ETag instead.
-  return !!row.part_size && row.part_size === local.partSize && !!row.local_etag && row.local_etag === local.localEtag;
 }
 
 /** Whether a row's content is recorded well enough to be found again (previousPrefixSource). */
@@ -44,7 +37,7 @@ export function contentRecorded(row: {
   part_size: number | null;
   local_etag: string | null;
 }): boolean {
-  return !!row.md5 || (!!row.part_size && !!row.local_etag);
+  return !!row.md5 || partsId(row.part_size, row.local_etag) !== null;
 }
 
 /**

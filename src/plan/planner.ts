@@ -1,6 +1,7 @@
 // src/plan/: the pure decisions (what to do with a path, when to retry, whether to hold deletes), no I/O.
 import type { LocalStat, SyncedContent } from '../model.js';
 import { etagKind, etagParts, partCount } from './etag.js';
+import { sameAsRecorded } from './identity.js';
 import { MAX_KEY_BYTES } from './keys.js';
 
 /** What the disk says of the path (null: nothing there). */
@@ -28,17 +29,6 @@ export interface JournalView {
   /** ETag S3 confirmed after our own upload, and the size it was for. */
   etag: string | null;
   remoteSize: number | null;
-}
-
-/**
- * Is the hashed file the content the journal recorded? By the whole-file MD5, or, where only the
- * multipart ETag was recorded, by that ETag in the same part size; undefined when neither tells.
- */
-function sameAsRecorded(journal: JournalView, local: LocalView): boolean | undefined {
-  if (journal.md5) return journal.md5 === local.md5;
-  if (!journal.partSize || !journal.localEtag || journal.partSize !== local.partSize || !local.localEtag)
-    return undefined;
-  return journal.localEtag === local.localEtag;
 }
 
 export interface RemoteView {

@@ -90,8 +90,3 @@ export function baseName(rel: string): string {
   const i = rel.lastIndexOf('/');
   return i < 0 ? rel : rel.slice(i + 1);
 }
-
-/** The `parts` of a RenameCandidate: content hashed in parts (part size above 0), by its multipart ETag. */
-export function partsId(partSize: number | null, localEtag: string | null): string | null {
-  return partSize && localEtag ? `${partSize}:${localEtag}` : null;
-}
