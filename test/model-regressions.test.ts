@@ -241,6 +241,23 @@ const cases: { name: string; c: Case; defect?: KnownDefect }[] = [
     },
   },
   {
+    name: 'a delete held at an empty root, then its path excluded, then included again: the object goes',
+    c: {
+      cfg: plain,
+      steps: [
+        ['write', 'x.log', ''],
+        ['crash', 'after-put', 0],
+        ['wipe'],
+        ['crash', 'after-put', 0],
+        ['exclude', '*.log'],
+        ['settle'],
+        ['exclude', '*.log'],
+        ['write', 'a', 'a'],
+        ['settle'],
+      ],
+    },
+  },
+  {
     name: 'an upload cut short, then the same content put by another writer: nothing more is sent',
     c: {
       cfg: plain,

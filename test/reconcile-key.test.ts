@@ -25,6 +25,7 @@ const file = (rel = 'a.txt', stat = STAT) => ({ rel, kind: 'file' as const, stat
 const ctx = (o: Partial<KeyContext> = {}): KeyContext => ({
   prefix: 'p/',
   deleteKeep: false,
+  keptExcluded: () => false,
   unknown: () => false,
   leftAtPreviousPrefix: () => false,
   ...o,
@@ -167,6 +168,12 @@ describe('decideKey', () => {
       { rows: [row({ present: 0, state: 'held' })], object: OBJ },
       {},
       [['a.txt', 'none', 'held delete']],
+    ],
+    [
+      'a held delete of a path excluded now (its object kept) is decided again',
+      { rows: [row({ present: 0, state: 'held' })], object: OBJ },
+      { keptExcluded: (rel) => rel === 'a.txt' },
+      [['a.txt', 'dirty', 'held delete of a path excluded now']],
     ],
     [
       'a held delete whose key a file maps to under another name is cancelled',

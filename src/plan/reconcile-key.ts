@@ -30,6 +30,8 @@ export interface KeySides {
 export interface KeyContext {
   prefix: string;
   deleteKeep: boolean;
+  /** Is the path excluded while `deleteExcluded` is off (its object is kept, never deleted)? */
+  keptExcluded: (rel: string) => boolean;
   /** Is the row's path under a directory the walk could not read (unknown, not deleted)? */
   unknown: (rel: string) => boolean;
   /** Is this listed key one the previous prefix left (plan/moves.ts leftAtPreviousPrefix)? */
@@ -126,6 +128,7 @@ export function decideKey(s: KeySides, ctx: KeyContext): KeyDecision[] {
     // Under delete: keep no delete is made: a held one is decided again (kept), so it cannot come
     // back as a delete once the mode changes again; the guard then weighs it like a new one.
     else if (r.state === 'held' && ctx.deleteKeep) d(r.rel, 'dirty', 'held delete under delete: keep');
+    else if (r.state === 'held' && ctx.keptExcluded(r.rel)) d(r.rel, 'dirty', 'held delete of a path excluded now');
     else if (r.state === 'held' && o) d(r.rel, 'none', 'held delete');
     // A row whose key is not its path's (never true once rekeyed): its file is looked at by the
     // planner, never taken for gone here, where its file's entry is met at another key.

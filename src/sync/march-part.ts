@@ -1,5 +1,6 @@
 import type { PairConfig } from '../config.js';
 import { type KeyRange, underPrefix } from '../plan/key-range.js';
+import { pathOfRel } from '../plan/keys.js';
 import { currentKeyOfPrevious, leftAtPreviousPrefix } from '../plan/moves.js';
 import type { Journal } from '../store/journal.js';
 import type { Filter } from '../watch/filter.js';
@@ -56,6 +57,7 @@ export async function marchPart(p: {
     ctx: {
       prefix: pair.prefix,
       deleteKeep: pair.delete === 'keep',
+      keptExcluded: (rel) => !pair.deleteExcluded && p.filter.excludes(pathOfRel(rel)),
       leftAtPreviousPrefix: (key) => leftAtPreviousPrefix(pair.prefix, movedFrom, key, previous),
     },
     now: p.now,

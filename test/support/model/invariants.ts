@@ -146,7 +146,7 @@ function expect(m: Model, pre: Map<string, Obj>, post: Map<string, Obj>, problem
       m.held.add(key);
       // Status counts held rows: both names of a collision hold a delete of the one object.
       if (m.collided.has(key)) m.heldUncertain = true;
-    } else if (m.held.delete(key)) m.heldUncertain = true;
+    } else m.held.delete(key); // kept: a held delete whose object the config now keeps is dropped
     if (f !== 'delete') m.remoteRows.add(key.slice(m.cfg.prefix.length));
   }
   for (const key of m.holder.keys()) if (!want.has(key)) m.holder.delete(key);
