@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDLE_WAIT_MS, loopWait, ROOM_WAIT_MS } from '../src/plan/loop-wait.js';
+import { CLOCK_STEP_MS, clockWentBack, IDLE_WAIT_MS, loopWait, ROOM_WAIT_MS } from '../src/plan/loop-wait.js';
 
 // The daemon loop's sleep after a round that dispatched nothing (src/sync/scheduler.ts).
 describe('loopWait', () => {
@@ -14,5 +14,18 @@ describe('loopWait', () => {
   ];
   it.each(cases)('%s', (_name, next, looked, now, ms) => {
     expect(loopWait(next, looked, now)).toBe(ms);
+  });
+});
+
+describe('clockWentBack', () => {
+  const cases: [string, number | undefined, number, number][] = [
+    ['the first look: nothing to compare', undefined, 1000, 0],
+    ['time moved on', 1000, 6000, 0],
+    ['a timer read a millisecond behind: not a step', 1000, 999, 0],
+    ['back by exactly the tolerance: not a step', 10_000, 10_000 - CLOCK_STEP_MS, 0],
+    ['back by an hour (NTP, a VM restored): the hour', 3_600_000 + 5000, 5000, 3_600_000],
+  ];
+  it.each(cases)('%s', (_name, last, now, back) => {
+    expect(clockWentBack(last, now)).toBe(back);
   });
 });

@@ -14,3 +14,14 @@ export function loopWait(next: number | undefined, looked: number, now: number):
   if (next <= looked) return ROOM_WAIT_MS;
   return Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
 }
+
+/** A wall clock that moves back by more than this between two looks was stepped (NTP, a VM restored). */
+export const CLOCK_STEP_MS = 1000;
+
+/**
+ * How far the wall clock went back since the loop last looked, or 0. Due times are wall-clock
+ * times: after a step back by an hour, every row made due before it would wait that hour again.
+ */
+export function clockWentBack(last: number | undefined, now: number): number {
+  return last !== undefined && last - now > CLOCK_STEP_MS ? last - now : 0;
+}

@@ -101,7 +101,7 @@ export class Daemon {
     const names = cfg.pairs.map((p) => p.name);
     this.guard.tolerate(() => rt.journal.makeAllDue(rt.now(), names));
     const pending = new Set(names);
-    for (const name of pending) rt.scheduler.pause(name);
+    for (const name of pending) rt.scheduler.gates.pause(name);
     this.loop = rt.scheduler.runForever(this.guard.loopError);
     try {
       await this.checkBuckets(pending);
@@ -201,7 +201,7 @@ export class Daemon {
       pending.delete(name);
       this.ready.add(name);
       await this.rescanPair(name);
-      this.rt.scheduler.resume(name);
+      this.rt.scheduler.gates.resume(name);
     }
   }
 

@@ -68,7 +68,7 @@ export class JournalGuard {
     this.down = { since: rt.now(), error };
     // Outcomes may go unrecorded from here: the rescan after recovery lists every bucket again.
     rt.trust.lost('unwritable');
-    rt.scheduler.hold();
+    rt.scheduler.gates.hold();
     const freed = this.reserve.release();
     log.error(
       { error: errorSummary(error), reserveFreed: freed },
@@ -125,7 +125,7 @@ export class JournalGuard {
       await this.recovered();
     } finally {
       // A write that failed during the rescan has paused every pair again: that hold stands.
-      if (!this.stopped && !this.down) rt.scheduler.release();
+      if (!this.stopped && !this.down) rt.scheduler.gates.release();
     }
   }
 }

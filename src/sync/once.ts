@@ -93,7 +93,7 @@ async function pass(rt: Runtime, cfg: Config, progress?: OnceProgress): Promise<
   );
   // Nothing usable at all: that is the answer (exit 4, or 2 for a config-class error), not a per-file report.
   if (bad.size === cfg.pairs.length) throw bad.values().next().value;
-  for (const name of bad.keys()) rt.scheduler.pause(name);
+  for (const name of bad.keys()) rt.scheduler.gates.pause(name);
   await rt.abortStaleUploads(new Set(bad.keys()));
   const usable = cfg.pairs.filter((p) => !bad.has(p.name));
   const started = Date.now();

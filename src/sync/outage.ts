@@ -81,7 +81,7 @@ export class OutageWatch {
     const { scheduler, log } = this.d;
     for (const p of this.pairsOf(e.bucket)) {
       if (e.change === 'offline') {
-        scheduler.setOffline(p.name, true);
+        scheduler.gates.setOffline(p.name, true);
         this.d.onState(p.name, { since: e.state.offlineSince!, lastError: e.state.lastError });
         log.warn(
           { pair: p.name, bucket: e.bucket, error: e.state.lastError, reason: e.reason },
@@ -90,7 +90,7 @@ export class OutageWatch {
       } else {
         const due = this.retriesDue(p.name);
         this.d.onState(p.name, null);
-        scheduler.setOffline(p.name, false);
+        scheduler.gates.setOffline(p.name, false);
         log.info({ pair: p.name, bucket: e.bucket, due }, 'bucket online again: pending work resumes at once');
       }
     }

@@ -92,7 +92,7 @@ async function applyPair(host: ReloadHost, a: PairAction, p: PairConfig | undefi
   const log = host.log.child({ pair: a.name });
   if (a.op === 'keep') return;
   if (a.op === 'remove' || a.op === 'update') {
-    rt.scheduler.pause(a.name);
+    rt.scheduler.gates.pause(a.name);
     if (a.op === 'remove' || a.rewatch) await unwatch(host, a.name);
     await rt.scheduler.quiesce(a.name);
   }
@@ -107,11 +107,11 @@ async function applyPair(host: ReloadHost, a: PairAction, p: PairConfig | undefi
   rt.openPair(p, keptFilter);
   // Rows the previous engine had taken (its pending deletes among them) are due now, not at lease end.
   rt.journal.makeAllDue(rt.now(), [a.name]);
-  rt.scheduler.pause(a.name);
+  rt.scheduler.gates.pause(a.name);
   if (a.op === 'add' || a.rewatch) await host.watch(a.name);
   if (a.op === 'update' && !a.checkBucket && host.ready.has(a.name)) {
     if (a.rescan) await host.rescan(a.name);
-    rt.scheduler.resume(a.name);
+    rt.scheduler.gates.resume(a.name);
   } else {
     host.ready.delete(a.name);
     await host.awaitBucket(a.name);

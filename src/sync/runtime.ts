@@ -114,8 +114,9 @@ export class Runtime {
       concurrency: cfg.concurrency,
       now: this.now,
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      onClockBack: (ms) => opts.log.warn({ ms }, 'the system clock went back: every pending change is due now'),
     });
-    const pauseAll = (paused: boolean) => this.scheduler.pauseAll(paused);
+    const pauseAll = (paused: boolean) => this.scheduler.gates.pauseAll(paused);
     this.bandwidthWatch = new BandwidthWatch({ bandwidth: this.bandwidth, pauseAll, log: opts.log });
     this.stale = new StaleUploads({
       journal: this.journal,

@@ -1,11 +1,12 @@
 import { crashIsHandled, rethrowCrash, untilCrash } from '../failpoints.js';
-import { loopWait } from '../plan/loop-wait.js';
+import { clockWentBack, loopWait } from '../plan/loop-wait.js';
 import type { Journal } from '../store/journal.js';
 import type { FileRow } from '../store/types.js';
 import type { Mode } from './deps.js';
 import { Alarm } from './alarm.js';
 import { DeleteFlushes } from './delete-flushes.js';
 import type { PairEngine } from './engine.js';
+import { PairGates } from './pair-gates.js';
 import { PairLoad } from './pair-load.js';
 
 const LEASE_MS = 10 * 60_000;
@@ -30,6 +31,8 @@ export class Scheduler {
   /** Each batch's pair, so a reload can wait for one pair's work alone. */
   private readonly batchPair = new Map<Promise<void>, string>();
   private readonly alarm: Alarm;
+  /** Pause, offline, hold and the bandwidth pause: callers close and open them here. */
+  readonly gates = new PairGates(() => this.wake());
   private stopped = false;
   private abandoned = false;
 
@@ -41,6 +44,8 @@ export class Scheduler {
       concurrency: number;
       now: () => number;
       sleep?: (ms: number) => Promise<void>;
+      /** The wall clock went back this many ms; every pending row was made due. */
+      onClockBack?: (ms: number) => void;
     },
   ) {
     this.alarm = new Alarm(opts.sleep);
@@ -63,26 +68,6 @@ export class Scheduler {
     return Math.max(64, this.opts.concurrency * 8);
   }
 
-  private readonly paused = new Set<string>();
-
-  /** A pair whose bucket is unusable: its rows wait in the journal instead of failing one by one. */
-  pause(pair: string): void {
-    this.paused.add(pair);
-  }
-  resume(pair: string): void {
-    this.paused.delete(pair);
-    this.wake();
-  }
-
-  private readonly offline = new Set<string>();
-
-  /** A pair whose bucket is offline (src/sync/outage.ts): no per-file attempts until it answers. */
-  setOffline(pair: string, offline: boolean): void {
-    if (offline) this.offline.add(pair);
-    else if (this.offline.delete(pair)) this.wake();
-  }
-
-  private held = false;
   /** A batch's error that no outcome could record, for the loop to raise. */
   private failure: unknown;
 
@@ -92,30 +77,9 @@ export class Scheduler {
     if (e !== undefined) throw e;
   }
 
-  /** Every pair waits (the journal cannot be written) until `release()`. */
-  hold(): void {
-    this.held = true;
-  }
-  release(): void {
-    this.held = false;
-    this.wake();
-  }
-
-  private bandwidthPaused = false;
-
-  /** The `bandwidth` setting pauses every transfer: rows wait in the journal, changes are still recorded. */
-  pauseAll(paused: boolean): void {
-    const was = this.bandwidthPaused;
-    this.bandwidthPaused = paused;
-    if (was && !paused) this.wake();
-  }
-
-  /** The pairs whose rows may be taken: configured (they have an engine), not paused, not offline. */
+  /** The pairs whose rows may be taken: configured (they have an engine), with every gate open. */
   private active(): string[] {
-    const out: string[] = [];
-    if (this.held || this.bandwidthPaused) return out;
-    for (const name of this.engines.keys()) if (!this.paused.has(name) && !this.offline.has(name)) out.push(name);
-    return out;
+    return this.gates.open(this.engines.keys());
   }
 
   /** Something changed: a batch examined or done, a row done while a pair waited for room. */
@@ -132,6 +96,20 @@ export class Scheduler {
   abandon(): void {
     this.abandoned = true;
     this.stop();
+  }
+
+  private lastLooked: number | undefined;
+
+  /** The time, read once a round: after a step back of the wall clock, what was pending is due now. */
+  private look(): number {
+    const now = this.opts.now();
+    const back = clockWentBack(this.lastLooked, now);
+    this.lastLooked = now;
+    if (back) {
+      this.journal.makeAllDue(now, [...this.engines.keys()]);
+      this.opts.onClockBack?.(back);
+    }
+    return now;
   }
 
   /** Take one round of the rows due at `now` of the pairs with room. Returns how many were dispatched. */
@@ -225,7 +203,7 @@ export class Scheduler {
 
   /** A pass's deletes, last: every pair's, whatever the flush found to do. */
   private async flushAll(): Promise<void> {
-    const online = [...this.engines].filter(([name]) => !this.offline.has(name));
+    const online = [...this.engines].filter(([name]) => !this.gates.offline.has(name));
     await Promise.all(online.map(([, e]) => e.flushDeletes()));
   }
 
@@ -234,7 +212,7 @@ export class Scheduler {
     this.journal.makeAllDue(this.opts.now(), [...this.engines.keys()]);
     for (;;) {
       this.raiseFailure();
-      if (this.dispatch() > 0) continue;
+      if (this.dispatch(this.look()) > 0) continue;
       if (this.batches.size) {
         await untilCrash(this.alarm.next());
         continue;
@@ -262,9 +240,9 @@ export class Scheduler {
     while (!this.stopped) {
       try {
         this.raiseFailure();
-        const looked = this.opts.now();
+        const looked = this.look();
         if (this.dispatch(looked) > 0) continue;
-        if (!this.bandwidthPaused) this.flushes.startReady(this.engines, this.offline);
+        if (!this.gates.transfersPaused) this.flushes.startReady(this.engines, this.gates.offline);
         const next = this.journal.nextDueAt(this.active());
         await untilCrash(this.alarm.sleep(loopWait(next, looked, this.opts.now())));
       } catch (e) {
