@@ -76,8 +76,24 @@ describe('dueRechecks', () => {
       1000,
       '3 directories due, 2 read now: the rest at once after',
     ],
+    [
+      'due an hour ahead (queued before the clock stepped back an hour): due now',
+      [
+        ['a', 1000 + 3_600_000],
+        ['b', 1500],
+      ],
+      4,
+      ['a'],
+      1500,
+      '1 directories due',
+    ],
   ])('%s', (_what, waiting, maxPerRun, run, nextAt, reason) => {
-    const r = dueRechecks({ now: 1000, waiting: new Map(waiting.map(([d, at]) => [k(d), at])), maxPerRun });
+    const r = dueRechecks({
+      now: 1000,
+      waiting: new Map(waiting.map(([d, at]) => [k(d), at])),
+      maxPerRun,
+      delayMs: 1000,
+    });
     expect(r).toEqual({ run: run.map(k), nextAt, reason });
   });
 });

@@ -45,9 +45,18 @@ export interface RecheckRun {
   reason: string;
 }
 
-/** The directories due now, at most `maxPerRun` of them; the rest are due at the next run. */
-export function dueRechecks(f: { now: number; waiting: ReadonlyMap<DirKey, number>; maxPerRun: number }): RecheckRun {
-  const due = [...f.waiting].filter(([, at]) => at <= f.now).sort((a, b) => a[1] - b[1]);
+/**
+ * The directories due now, at most `maxPerRun` of them; the rest are due at the next run. A due
+ * time more than `delayMs` ahead was set before the wall clock stepped back: it is due now.
+ */
+export function dueRechecks(f: {
+  now: number;
+  waiting: ReadonlyMap<DirKey, number>;
+  maxPerRun: number;
+  delayMs: number;
+}): RecheckRun {
+  const isDue = (at: number) => at <= f.now || at - f.now > f.delayMs;
+  const due = [...f.waiting].filter(([, at]) => isDue(at)).sort((a, b) => a[1] - b[1]);
   const run = due.slice(0, f.maxPerRun).map(([k]) => k);
   const taken = new Set(run);
   let next = Number.POSITIVE_INFINITY;

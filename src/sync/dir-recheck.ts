@@ -56,14 +56,19 @@ export class DirRecheck {
     let next = Number.POSITIVE_INFINITY;
     for (const at of this.waiting.values()) next = Math.min(next, at);
     if (next === Number.POSITIVE_INFINITY) return;
-    this.timer = setTimeout(() => this.runDue(), Math.max(0, next - this.rt.now()));
+    this.timer = setTimeout(() => this.runDue(), Math.max(0, Math.min(next - this.rt.now(), this.delayMs)));
     this.timer.unref();
   }
 
   private runDue(): void {
     this.timer = undefined;
     if (this.stopped) return;
-    const plan = dueRechecks({ now: this.rt.now(), waiting: this.waiting, maxPerRun: RECHECK_MAX_PER_RUN });
+    const plan = dueRechecks({
+      now: this.rt.now(),
+      waiting: this.waiting,
+      maxPerRun: RECHECK_MAX_PER_RUN,
+      delayMs: this.delayMs,
+    });
     for (const k of plan.run) this.waiting.delete(k);
     this.running = this.serial(async () => {
       for (const k of plan.run) {
