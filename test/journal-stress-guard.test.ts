@@ -15,7 +15,7 @@ import { canMount, mountTmpfs, type Tmpfs } from './support/tmpfs.js';
 const MiB = 1024 * 1024;
 const turn = () => new Promise((r) => setImmediate(r));
 /** Whether the scheduler holds every pair: what the guard answers for. */
-const held = (rt: Runtime) => (rt.scheduler as unknown as { held: boolean }).held;
+const held = (rt: Runtime) => (rt.scheduler.gates as unknown as { held: boolean }).held;
 
 let cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -144,7 +144,7 @@ describe.runIf(canMount)('JournalGuard on a full stateDir (tmpfs)', () => {
     const watch = outageWatch(rt, silentLogger, () => new Promise(() => undefined));
     watch.start();
     cleanup.push(() => void watch.stop());
-    const offline = () => (rt.scheduler as unknown as { offline: Set<string> }).offline;
+    const offline = () => rt.scheduler.gates.offline;
 
     server.outage = true;
     await rt.buckets
