@@ -39,6 +39,11 @@ export interface Hashed {
   body?: Buffer;
   /** Gives the body's bytes back to the transfers' byte budget; called once it is sent or moot. */
   release?: () => void;
+  /**
+   * The file's mtime was too recent when it was looked at for its stat to vouch for this content
+   * later (plan/racy.ts): the record keeps no ctime, so the next look reads the file again.
+   */
+  racy?: boolean;
 }
 
 const CHUNK = 1024 * 1024;

@@ -11,6 +11,8 @@ export interface SyncedOutcome {
   gen: number;
   stat: LocalStat;
   content: SyncedContent;
+  /** The stat cannot vouch for the content (plan/racy.ts): no ctime is kept, so it never matches. */
+  racy?: boolean | undefined;
   now: number;
   debounceMs: number;
 }
@@ -70,7 +72,7 @@ export class FileOutcomes {
       .run(
         stat.size,
         stat.mtimeNs,
-        stat.ctimeNs,
+        o.racy ? null : stat.ctimeNs,
         stat.ino,
         now,
         c.md5,

@@ -178,7 +178,7 @@ export class PairEngine {
             etag,
             etagKind: decision.learned?.etagKind ?? row.etag_kind ?? 'md5',
           };
-          const synced = { pair: this.pair.name, rel: row.rel, gen: row.generation, stat, content: c };
+          const synced = { pair: this.pair.name, rel: row.rel, gen: row.generation, stat, content: c, racy: h?.racy };
           journal.queueWrite(() => journal.recordSynced({ ...synced, now: now(), debounceMs: debounce }));
           this.stats.skipped++;
           return;
@@ -286,11 +286,11 @@ export class PairEngine {
   /** The object at row.key now holds this content: recorded with the next group of outcomes. */
   private uploaded(row: FileRow, h: Hashed, c: SyncedContent): void {
     const { journal, now, cfg } = this.d;
-    const { rel, key, generation: gen } = row;
     const pair = this.pair.name;
+    const synced = { pair, rel: row.rel, gen: row.generation, stat: h.stat, content: c, racy: h.racy };
     journal.queueWrite(() => {
-      journal.recordSynced({ pair, rel, gen, stat: h.stat, content: c, now: now(), debounceMs: cfg.debounceMs });
-      journal.remote.put({ pair, key, size: h.stat.size, etag: c.etag, metaMd5: c.md5, now: now() });
+      journal.recordSynced({ ...synced, now: now(), debounceMs: cfg.debounceMs });
+      journal.remote.put({ pair, key: row.key, size: h.stat.size, etag: c.etag, metaMd5: c.md5, now: now() });
     });
   }
 

@@ -16,6 +16,7 @@ import type { HashCache } from './hash-cache.js';
 import { readAndHash, type Hashed } from '../local/hasher.js';
 import { hashForResume } from './resume-read.js';
 import { hashWhileSent } from './hash-timing.js';
+import { racyStat } from '../plan/racy.js';
 
 /** One row, examined: what the disk and the bucket say, and the planner's decision. */
 export interface Examined {
@@ -51,7 +52,9 @@ function remoteView(r: RemoteRow | undefined): RemoteView | null {
 }
 
 /** What the planner learns of a file from its hash. */
-function seen(local: LocalView, h: Hashed): void {
+/** What a hash tells the planner; `lookedAt`: when examining began, before any read (plan/racy.ts). */
+function seen(local: LocalView, h: Hashed, lookedAt: number): void {
+  h.racy ??= racyStat(h.stat.mtimeNs, lookedAt);
   local.stat = h.stat;
   local.md5 = h.md5;
   local.localEtag = h.localEtag || undefined;
@@ -118,6 +121,7 @@ function etagTrust(t: ReturnType<BucketEncryption['trust']>): { opaqueEtags: boo
 export async function examine(row: FileRow, c: ExamineContext): Promise<Examined> {
   const where = treePath(c.pair.path, row.rel, c.pair.followSymlinks);
   const abs = absOf(where);
+  const lookedAt = c.now();
   // Always looked at, whatever the row says: a row created from a listing is a hint, and a file
   // that appears at its path is an ordinary file, never a delete. An object no file
   // can map to (a key-only row) has no path to look at: the file at its raw path (an NFD name)
@@ -157,7 +161,9 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
     const parts = { thresholdBytes: c.thresholdBytes, partSizeBytes: c.partSizeBytes };
     const hashFully = async (l: LocalView): Promise<Hashed> => {
       const h = await readAndHash(where, parts, l.stat.size, c.budgetFor(l.stat.size), c.linkIdle);
-      c.hashes?.put(c.pair.name, row.rel, h);
+      h.racy = racyStat(h.stat.mtimeNs, lookedAt);
+      // A retry may take a hash from the cache by its stat alone: only one the stat vouches for.
+      if (!h.racy) c.hashes?.put(c.pair.name, row.rel, h);
       return h;
     };
     for (let step = 0; step < 6; step++) {
@@ -178,12 +184,13 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
           const d = later && plan({ ...local, stat: later.hashed.stat, md5: '' }, jv, remote, opts);
           if (later && d?.op === 'upload') {
             local.stat = later.hashed.stat;
+            later.hashed.racy = racyStat(later.hashed.stat.mtimeNs, lookedAt);
             const decision = { op: 'upload' as const, reason: `${d.reason}; hashed as it is sent: ${later.reason}` };
             return { row, abs, local, remote, hashed: later.hashed, decision };
           }
         }
         hashed ??= await hashFully(local);
-        seen(local, hashed);
+        seen(local, hashed, lookedAt);
         continue;
       }
       if (decision.op === 'hash' && decision.partSize && local && hashed) {
@@ -192,7 +199,7 @@ export async function examine(row: FileRow, c: ExamineContext): Promise<Examined
         const h = await readAndHash(where, again, local.stat.size, c.budgetFor(local.stat.size), c.linkIdle);
         hashed.release?.();
         hashed = h;
-        seen(local, hashed);
+        seen(local, hashed, lookedAt);
         continue;
       }
       if (decision.op === 'head' && remote && remote.metaMd5 === undefined) {
