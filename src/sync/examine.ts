@@ -51,8 +51,10 @@ function remoteView(r: RemoteRow | undefined): RemoteView | null {
   };
 }
 
-/** What the planner learns of a file from its hash. */
-/** What a hash tells the planner; `lookedAt`: when examining began, before any read (plan/racy.ts). */
+/**
+ * What the planner learns of a file from its hash. `lookedAt`: when examining began, before any
+ * read, for whether the stat can vouch for the hash later (plan/racy.ts).
+ */
 function seen(local: LocalView, h: Hashed, lookedAt: number): void {
   h.racy ??= racyStat(h.stat.mtimeNs, lookedAt);
   local.stat = h.stat;
