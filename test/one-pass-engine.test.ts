@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileBytesRead } from '../src/local/read-meter.js';
 import { md5Hex } from '../src/plan/etag.js';
-import { Journal } from '../src/store/journal.js';
-import type { FileRow } from '../src/store/types.js';
-import { blob, expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
+import { blob, expectMemoryMirror, journalRow, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 11 * MiB;
@@ -15,14 +13,6 @@ const multipart = { multipart: { thresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB
 
 let s: MemoryScratch | undefined;
 
-function row(sc: MemoryScratch, rel: string): FileRow | undefined {
-  const j = Journal.open(sc.stateDir, { readonly: true });
-  try {
-    return j.getFile('p', rel);
-  } finally {
-    j.close();
-  }
-}
 afterEach(() => {
   s?.cleanup();
   s = undefined;
@@ -72,7 +62,7 @@ describe('large files and when they are hashed', () => {
     s.write('big.bin', blob(SIZE, 4));
     const cfg = s.config({}, multipart);
     expect((await s.pass(cfg)).failures).toEqual([]);
-    const first = row(s, 'big.bin')!;
+    const first = journalRow(s, 'big.bin')!;
     expect(first.md5).toBeNull();
     expect([first.part_size, first.local_etag]).toEqual([5 * MiB, s.s3.getObject(s.bucket, 'big.bin')!.etag]);
 
@@ -97,7 +87,7 @@ describe('large files and when they are hashed', () => {
     s = memoryScratch('op-prefix');
     s.write('big.bin', blob(SIZE, 6));
     expect((await s.pass(s.config({ prefix: 'old/' }, multipart))).failures).toEqual([]);
-    expect(row(s, 'big.bin')!.md5).toBeNull();
+    expect(journalRow(s, 'big.bin')!.md5).toBeNull();
     s.s3.resetCounters();
     const r = await s.pass(s.config({ prefix: 'new/' }, multipart));
     expect(r.failures).toEqual([]);

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileBytesRead } from '../src/local/read-meter.js';
 import { RACY_MS, racyStat } from '../src/plan/racy.js';
-import { Journal } from '../src/store/journal.js';
-import type { FileRow } from '../src/store/types.js';
-import { expectMemoryMirror, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
+import { expectMemoryMirror, journalRow, memoryScratch, type MemoryScratch } from './support/memory-mirror.js';
 
 const ns = (ms: number) => `${BigInt(ms) * 1_000_000n + 123n}`;
 
@@ -32,15 +30,6 @@ afterEach(() => {
   s = undefined;
 });
 
-function row(sc: MemoryScratch, rel: string): FileRow | undefined {
-  const j = Journal.open(sc.stateDir, { readonly: true });
-  try {
-    return j.getFile('p', rel);
-  } finally {
-    j.close();
-  }
-}
-
 /** Sets a file's mtime (and atime) to `ms` since the epoch. */
 function mtimeAt(sc: MemoryScratch, rel: string, ms: number): void {
   utimesSync(join(sc.root, rel), ms / 1000, ms / 1000);
@@ -54,7 +43,7 @@ describe('a file read in the tick of its last write', () => {
     mtimeAt(s, 'a.txt', Date.now() + 3_600_000);
     const cfg = s.config();
     expect((await s.pass(cfg)).failures).toEqual([]);
-    expect(row(s, 'a.txt')?.ctime_ns).toBeNull();
+    expect(journalRow(s, 'a.txt')?.ctime_ns).toBeNull();
     const read = fileBytesRead();
     s.s3.resetCounters();
     expect((await s.pass(cfg)).failures).toEqual([]);
@@ -70,7 +59,7 @@ describe('a file read in the tick of its last write', () => {
     mtimeAt(s, 'a.txt', Date.now() - 3_600_000);
     const cfg = s.config();
     expect((await s.pass(cfg)).failures).toEqual([]);
-    expect(row(s, 'a.txt')?.ctime_ns).not.toBeNull();
+    expect(journalRow(s, 'a.txt')?.ctime_ns).not.toBeNull();
     const read = fileBytesRead();
     expect((await s.pass(cfg)).failures).toEqual([]);
     expect(fileBytesRead() - read).toBe(0);

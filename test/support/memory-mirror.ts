@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
+import { Journal } from '../../src/store/journal.js';
+import type { FileRow } from '../../src/store/types.js';
 import { syncOnce, type OnceResult } from '../../src/sync/once.js';
 import type { RuntimeOptions } from '../../src/sync/runtime.js';
 import { MemoryBuckets, MemoryS3, type MemoryS3Options } from './memory-bucket.js';
@@ -91,4 +93,14 @@ export function blob(n: number, seed = 1): Buffer {
   for (let at = 0; at < n; at += block.length) block.copy(out, at);
   for (let at = 0; at + 4 <= n; at += 1024) out.writeUInt32LE(at / 1024, at);
   return out;
+}
+
+/** The journal's row of `rel` in pair `p`, read through a read-only handle after a pass. */
+export function journalRow(sc: MemoryScratch, rel: string): FileRow | undefined {
+  const j = Journal.open(sc.stateDir, { readonly: true });
+  try {
+    return j.getFile('p', rel);
+  } finally {
+    j.close();
+  }
 }
