@@ -113,7 +113,7 @@ export class Scheduler {
   }
 
   /** Take one round of the rows due at `now` of the pairs with room. Returns how many were dispatched. */
-  private dispatch(now = this.opts.now()): number {
+  private dispatch(now: number): number {
     const pairs = this.load.withRoom(this.active(), this.batchSize);
     if (!pairs.length) return 0;
     const lease = now + LEASE_MS;
